@@ -1,0 +1,333 @@
+"""DuckDB over the store: the contract's views, the SQL files under queries/, named parameters,
+read-only user queries, and the derived tables (duplicates) rebuilt after each ingest.
+
+Every view is lazy: DuckDB reads the Parquet files named in the manifest when a query runs.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import uuid
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from .errors import LprlogsError
+from .schema import QUARANTINE_COLUMNS, SEARCHES_VIEW_COLUMNS, STORED_COLUMNS
+from .store import Store, sql_literal
+
+READ_ONLY_STATEMENTS = {duckdb.StatementType.SELECT, duckdb.StatementType.EXPLAIN}
+_PARAM_LINE = re.compile(r"^--\s*param:\s*(?P<name>\w+)\s*=\s*(?P<value>[^\s]+)\s*(?P<doc>.*)$", re.MULTILINE)
+
+
+def queries_dir() -> Path:
+    """The queries/ folder: top level in a source checkout, lprlogs/queries inside an installed wheel."""
+    checkout = Path(__file__).resolve().parent.parent / "queries"
+    if checkout.is_dir() and (Path(__file__).resolve().parent.parent / "pyproject.toml").exists():
+        return checkout
+    return Path(str(resources.files("lprlogs") / "queries"))
+
+
+@dataclass
+class SqlFile:
+    """A SQL file under queries/: its name, text, header comment and declared parameters."""
+
+    path: Path
+    name: str
+    sql: str
+    header: str
+    params: dict[str, str]
+
+    @classmethod
+    def load(cls, path: Path) -> SqlFile:
+        text = path.read_text(encoding="utf-8")
+        header_lines = []
+        for line in text.splitlines():
+            if line.startswith("--"):
+                header_lines.append(line[2:].strip())
+            elif line.strip():
+                break
+        params = {m.group("name"): m.group("value") for m in _PARAM_LINE.finditer(text)}
+        return cls(path=path, name=path.stem, sql=text, header="\n".join(header_lines), params=params)
+
+    @property
+    def body(self) -> str:
+        """The SQL without a trailing semicolon, for use as a view body or subquery."""
+        return self.sql.strip().rstrip(";")
+
+
+def sql_files(subfolder: str) -> list[SqlFile]:
+    folder = queries_dir() / subfolder
+    if not folder.is_dir():
+        return []
+    return [SqlFile.load(p) for p in sorted(folder.glob("*.sql")) if not p.name.startswith("_")]
+
+
+def _typed_literal(value: str) -> str:
+    if re.fullmatch(r"-?\d+", value):
+        return value
+    if re.fullmatch(r"-?\d+\.\d*", value):
+        return value
+    if value.lower() in ("true", "false"):
+        return value.upper()
+    return sql_literal(value)
+
+
+def _empty_select(columns: dict[str, str]) -> str:
+    return "SELECT " + ", ".join(f"CAST(NULL AS {t}) AS {c}" for c, t in columns.items()) + " WHERE false"
+
+
+def _parquet_select(paths: list[Path], empty_columns: dict[str, str] | None) -> str:
+    if not paths:
+        if empty_columns is None:
+            raise ValueError("no files and no schema")
+        return _empty_select(empty_columns)
+    listing = ", ".join(sql_literal(str(p)) for p in paths)
+    return f"SELECT * FROM read_parquet([{listing}], union_by_name = true)"
+
+
+# Empty schemas of side tables, so their views exist (and queries over them work) before any are ingested.
+SIDE_TABLE_SCHEMAS: dict[str, dict[str, str]] = {}
+
+
+class Engine:
+    """One DuckDB connection with every view of the store defined on it."""
+
+    def __init__(self, store: Store, params: dict[str, str] | None = None, *, threads: int | None = None):
+        self.store = store
+        self.con = duckdb.connect(config={"threads": threads or os.cpu_count() or 2})
+        self.con.execute("SET TimeZone = 'UTC'")
+        self.params: dict[str, str] = {}
+        self.param_docs: dict[str, str] = {}
+        self._set_params(params or {})
+        self.ensure_derived()
+        self._create_views()
+
+    # --- parameters ------------------------------------------------------------------------------
+
+    def _set_params(self, given: dict[str, str]) -> None:
+        defaults: dict[str, str] = {}
+        for folder in ("flags", "reports", "views"):
+            for sql_file in sql_files(folder):
+                for m in _PARAM_LINE.finditer(sql_file.sql):
+                    defaults.setdefault(m.group("name"), m.group("value"))
+                    self.param_docs.setdefault(m.group("name"), m.group("doc").strip())
+        merged = {**defaults, **given}
+        for name, value in merged.items():
+            if not re.fullmatch(r"[A-Za-z_]\w*", name):
+                raise LprlogsError(f"parameter name {name!r} is not a plain word", hint="use -p name=value")
+            self.con.execute(f"SET VARIABLE {name} = {_typed_literal(str(value))}")
+        self.params = merged
+
+    # --- views -----------------------------------------------------------------------------------
+
+    def _create_views(self) -> None:
+        con = self.con
+        stored = _parquet_select(self.store.files("searches"), STORED_COLUMNS)
+        con.execute(f"CREATE OR REPLACE VIEW _searches_stored AS {stored}")
+        dup_file = self.store.root / "derived" / "duplicates.parquet"
+        dup_sql = (f"SELECT * FROM read_parquet({sql_literal(str(dup_file))})" if dup_file.exists()
+                   else _empty_select({"search_key": "VARCHAR", "duplicate_of": "VARCHAR"}))
+        con.execute(f"CREATE OR REPLACE VIEW _duplicates AS {dup_sql}")
+        columns = ", ".join(
+            "d.duplicate_of" if c == "duplicate_of" else f"s.{c}" for c in SEARCHES_VIEW_COLUMNS
+        )
+        con.execute(
+            "CREATE OR REPLACE VIEW searches AS "
+            f"SELECT {columns}, coalesce(s.search_id, d.duplicate_of, s.search_key) AS search_uid "
+            "FROM _searches_stored s LEFT JOIN _duplicates d USING (search_key)"
+        )
+        quarantine = _parquet_select(
+            self.store.files("quarantine"),
+            {"source_file": "VARCHAR", "source_sha256": "VARCHAR", "batch_id": "INTEGER", **QUARANTINE_COLUMNS},
+        )
+        con.execute(f"CREATE OR REPLACE VIEW quarantine AS {quarantine}")
+        self._create_manifest_views()
+        side_names = set(self.store.side_tables()) | set(SIDE_TABLE_SCHEMAS)
+        for side in sorted(side_names):
+            schema = SIDE_TABLE_SCHEMAS.get(side)
+            body = _parquet_select(self.store.files(f"side/{side}"), schema)
+            con.execute(f"CREATE OR REPLACE VIEW {side} AS {body}")
+        self._create_extension_views()
+        self._create_flags_view()
+
+    def _create_manifest_views(self) -> None:
+        sources = [
+            {
+                "path": s.get("path"), "parent": s.get("parent"), "sha256": s.get("sha256"), "size": s.get("size"),
+                "status": s.get("status"), "reason": s.get("reason"), "format": s.get("format"),
+                "variant": s.get("variant"), "encoding": s.get("encoding"), "producer": s.get("producer"),
+                "producer_from": s.get("producer_from"), "log_kind": s.get("log_kind"),
+                "rows_read": s.get("rows_read", 0), "rows_stored": s.get("rows_stored", 0),
+                "rows_quarantined": s.get("rows_quarantined", 0), "rows_blanked": s.get("rows_blanked", 0),
+                "parts_skipped": "; ".join(f"{p['part']}: {p['reason']}" for p in s.get("parts_skipped", [])),
+                "notes": " | ".join(s.get("notes", [])), "batch_id": s.get("batch_id"),
+                "ingested_at": s.get("ingested_at"),
+            }
+            for s in self.store.sources
+        ]
+        source_schema = pa.schema([
+            ("path", pa.string()), ("parent", pa.string()), ("sha256", pa.string()), ("size", pa.int64()),
+            ("status", pa.string()), ("reason", pa.string()), ("format", pa.string()), ("variant", pa.string()),
+            ("encoding", pa.string()), ("producer", pa.string()), ("producer_from", pa.string()),
+            ("log_kind", pa.string()), ("rows_read", pa.int64()), ("rows_stored", pa.int64()),
+            ("rows_quarantined", pa.int64()), ("rows_blanked", pa.int64()), ("parts_skipped", pa.string()),
+            ("notes", pa.string()), ("batch_id", pa.int64()), ("ingested_at", pa.string()),
+        ])
+        self.con.register("_sources_manifest", pa.Table.from_pylist(sources, schema=source_schema))
+        self.con.execute(
+            "CREATE OR REPLACE VIEW sources AS "
+            "SELECT m.path, m.sha256, m.status, m.format, m.variant, m.producer, m.log_kind, m.rows_read, "
+            "m.rows_stored, m.rows_quarantined, coalesce(d.n, 0) AS rows_duplicate, m.rows_blanked, m.encoding, "
+            "m.producer_from, m.reason, m.parts_skipped, m.notes, m.parent, m.size, m.batch_id, "
+            "CAST(m.ingested_at AS TIMESTAMPTZ) AS ingested_at "
+            "FROM _sources_manifest m LEFT JOIN ("
+            "  SELECT split_part(search_key, ':', 1) AS sha16, count(*) AS n FROM _duplicates GROUP BY ALL"
+            ") d ON d.sha16 = left(m.sha256, 16) AND m.status = 'ingested'"
+        )
+        batch_schema = pa.schema([
+            ("batch_id", pa.int64()), ("started_at", pa.string()), ("finished_at", pa.string()),
+            ("paths", pa.string()), ("files_ingested", pa.int64()), ("files_already", pa.int64()),
+            ("files_skipped", pa.int64()), ("files_rejected", pa.int64()), ("rows_stored", pa.int64()),
+            ("rows_quarantined", pa.int64()),
+        ])
+        batches = [
+            {"batch_id": b["id"], "started_at": b.get("started_at"), "finished_at": b.get("finished_at"),
+             "paths": " ".join(b.get("paths", [])), **{k: b.get(k, 0) for k in (
+                 "files_ingested", "files_already", "files_skipped", "files_rejected", "rows_stored",
+                 "rows_quarantined")}}
+            for b in self.store.batches
+        ]
+        self.con.register("_batches_manifest", pa.Table.from_pylist(batches, schema=batch_schema))
+        self.con.execute(
+            "CREATE OR REPLACE VIEW batches AS SELECT batch_id, CAST(started_at AS TIMESTAMPTZ) AS started_at, "
+            "CAST(finished_at AS TIMESTAMPTZ) AS finished_at, paths, files_ingested, files_already, files_skipped, "
+            "files_rejected, rows_stored, rows_quarantined FROM _batches_manifest"
+        )
+
+    def _create_extension_views(self) -> None:
+        """Views other modules own (agencies, agreements): each module registers its own."""
+        try:
+            from . import agencies
+        except ImportError:
+            return
+        register = getattr(agencies, "register_views", None)
+        if register is not None:
+            register(self)
+
+    def _create_flags_view(self) -> None:
+        parts = []
+        for sql_file in sql_files("flags"):
+            view = f"flag_{sql_file.name}"
+            self.con.execute(f"CREATE OR REPLACE VIEW {view} AS {sql_file.body}")
+            parts.append(f"SELECT search_key, CAST(flag AS VARCHAR) AS flag, CAST(evidence AS VARCHAR) AS evidence "
+                         f"FROM {view}")
+        body = " UNION ALL ".join(parts) if parts else _empty_select(
+            {"search_key": "VARCHAR", "flag": "VARCHAR", "evidence": "VARCHAR"})
+        self.con.execute(f"CREATE OR REPLACE VIEW flags AS {body}")
+
+    # --- derived tables --------------------------------------------------------------------------
+
+    def ensure_derived(self, force: bool = False) -> None:
+        """Rebuild derived/ (duplicate marks, agency table) when the manifest has changed since."""
+        derived = self.store.root / "derived"
+        stamp_path = derived / "stamp.json"
+        generation = self.store.manifest.get("generation", 0)
+        if not force and stamp_path.exists():
+            try:
+                if json.loads(stamp_path.read_text()).get("generation") == generation:
+                    return
+            except (OSError, json.JSONDecodeError):
+                pass
+        if not self.store.root.exists():
+            return
+        derived.mkdir(parents=True, exist_ok=True)
+        files = self.store.files("searches")
+        target = derived / "duplicates.parquet"
+        if files:
+            stored = _parquet_select(files, None)
+            tmp = derived / f".duplicates.{uuid.uuid4().hex}.tmp"
+            self.con.execute(
+                f"COPY (WITH s AS ({stored}), "
+                "candidates AS (SELECT row_hash FROM s GROUP BY row_hash HAVING count(*) > 1), "
+                "candidate_rows AS (SELECT search_key, producer, log_kind, raw, source_seq, source_sheet, source_row "
+                "  FROM s SEMI JOIN candidates USING (row_hash)), "
+                "firsts AS (SELECT search_key, first_value(search_key) OVER (PARTITION BY producer, log_kind, raw "
+                "  ORDER BY source_seq, source_sheet, source_row) AS duplicate_of FROM candidate_rows) "
+                "SELECT search_key, duplicate_of FROM firsts WHERE duplicate_of <> search_key) "
+                f"TO {sql_literal(str(tmp))} (FORMAT parquet)"
+            ).fetchall()
+            os.replace(tmp, target)
+        else:
+            target.unlink(missing_ok=True)
+        try:
+            from . import agencies
+        except ImportError:
+            agencies = None  # type: ignore[assignment]
+        if agencies is not None and hasattr(agencies, "build_derived"):
+            agencies.build_derived(self)
+        tmp_stamp = derived / f".stamp.{uuid.uuid4().hex}.tmp"
+        tmp_stamp.write_text(json.dumps({"generation": generation}))
+        os.replace(tmp_stamp, stamp_path)
+
+    def refresh(self) -> None:
+        """After the store changed (ingest, registry), rebuild derived tables and views."""
+        self.ensure_derived()
+        self._create_views()
+
+    # --- queries ---------------------------------------------------------------------------------
+
+    def views(self) -> dict[str, list[tuple[str, str]]]:
+        rows = self.con.execute(
+            "SELECT table_name, column_name, data_type FROM information_schema.columns "
+            "WHERE table_schema = 'main' AND table_name NOT LIKE '\\_%' ESCAPE '\\' "
+            "ORDER BY table_name, ordinal_position"
+        ).fetchall()
+        result: dict[str, list[tuple[str, str]]] = {}
+        for table, column, dtype in rows:
+            result.setdefault(table, []).append((column, dtype))
+        return result
+
+    def describe_views(self) -> str:
+        return "\n".join(f"  {name}({', '.join(c for c, _ in cols)})" for name, cols in self.views().items())
+
+    def query(self, sql: str, params: dict[str, str] | None = None) -> tuple[list[str], list[tuple[Any, ...]]]:
+        """Run read-only SQL; a SQL error raises LprlogsError listing the views and their columns."""
+        relation = self.relation(sql, params)
+        return relation.columns, relation.fetchall()
+
+    def relation(self, sql: str, params: dict[str, str] | None = None) -> duckdb.DuckDBPyRelation:
+        try:
+            statements = self.con.extract_statements(sql)
+        except duckdb.Error as exc:
+            raise self._sql_error(exc) from exc
+        if len(statements) != 1:
+            raise LprlogsError(f"give exactly one SQL statement (got {len(statements)})")
+        if statements[0].type not in READ_ONLY_STATEMENTS:
+            raise LprlogsError("queries are read-only: only SELECT (or WITH ... SELECT) is allowed",
+                               hint="the store changes only through `lprlogs ingest`")
+        named = {}
+        for name in set(re.findall(r"\$([A-Za-z_]\w*)", sql)):
+            if params and name in params:
+                named[name] = params[name]
+            elif name in self.params:
+                named[name] = self.params[name]
+        try:
+            if named:
+                return self.con.sql(sql, params=named)
+            return self.con.sql(sql)
+        except duckdb.Error as exc:
+            raise self._sql_error(exc) from exc
+
+    def _sql_error(self, exc: Exception) -> LprlogsError:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        return LprlogsError(f"SQL error: {first}\nviews and their columns:\n{self.describe_views()}")
+
+    def close(self) -> None:
+        self.con.close()

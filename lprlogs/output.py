@@ -1,0 +1,99 @@
+"""Printing rows for people and for other tools: table, csv, json, ndjson, markdown.
+
+One decorator (``output_options``) gives every listing command the same ``--format`` option.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import decimal
+import io
+import json
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import click
+
+FORMATS = ("table", "csv", "json", "ndjson", "markdown")
+
+
+def output_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """``--format`` plus the ``--csv`` / ``--json`` shortcuts, passed to the command as ``fmt``."""
+    func = click.option("--json", "fmt", flag_value="json", help="Shortcut for --format json.")(func)
+    func = click.option("--csv", "fmt", flag_value="csv", help="Shortcut for --format csv.")(func)
+    func = click.option(
+        "--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True,
+        help="Output format.",
+    )(func)
+    return func
+
+
+def jsonable(value: Any) -> Any:
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(dt.UTC)
+            return value.isoformat().replace("+00:00", "Z")
+        return value.isoformat()
+    if isinstance(value, dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, list | tuple):
+        return [jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, bytes):
+        return value.hex()
+    return value
+
+
+def cell_text(value: Any) -> str:
+    if value is None:
+        return ""
+    value = jsonable(value)
+    if isinstance(value, list | dict):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def render(columns: Sequence[str], rows: Sequence[Sequence[Any]], fmt: str) -> str:
+    if fmt == "json":
+        return json.dumps([dict(zip(columns, map(jsonable, row), strict=True)) for row in rows],
+                          ensure_ascii=False, indent=2)
+    if fmt == "ndjson":
+        return "\n".join(json.dumps(dict(zip(columns, map(jsonable, row), strict=True)), ensure_ascii=False)
+                         for row in rows)
+    if fmt == "csv":
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(columns)
+        writer.writerows([cell_text(v) for v in row] for row in rows)
+        return buffer.getvalue().rstrip("\n")
+    if fmt == "markdown":
+        def md(value: Any) -> str:
+            return cell_text(value).replace("|", "\\|").replace("\n", " ")
+        lines = ["| " + " | ".join(md(c) for c in columns) + " |", "|" + "---|" * len(columns)]
+        lines += ["| " + " | ".join(md(v) for v in row) + " |" for row in rows]
+        return "\n".join(lines)
+    return _table(columns, rows)
+
+
+def _table(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(show_header=True, header_style="bold", show_lines=False)
+    for column in columns:
+        table.add_column(str(column), overflow="fold")
+    for row in rows:
+        table.add_row(*(cell_text(v) for v in row))
+    console = Console(file=io.StringIO(), width=200, force_terminal=False, color_system=None)
+    console.print(table)
+    return console.file.getvalue().rstrip("\n")  # type: ignore[attr-defined]
+
+
+def emit(columns: Sequence[str], rows: Sequence[Sequence[Any]], fmt: str) -> None:
+    click.echo(render(columns, rows, fmt))

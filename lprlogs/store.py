@@ -1,0 +1,438 @@
+"""The Parquet store: layout, manifest, atomic per-source commit, batches, quarantine, duplicates.
+
+Layout under the store folder::
+
+    manifest.json                    every source (ingested or skipped) and every batch; replaced atomically
+    searches/<sha16>-b<batch>-<n>.parquet   stored rows of one source (one file per sheet or part)
+    quarantine/<sha16>-b<batch>-<n>.parquet rows that could not be read, with the reason
+    side/<table>/<sha16>-b<batch>-<n>.parquet  other tables (events, sharing, ...)
+    derived/                         tables rebuilt from the above (duplicates, agencies); never the truth
+    tmp/                             files being written; anything here after a crash is garbage
+
+A source becomes visible only when manifest.json is replaced, after its Parquet files are in place:
+a crash at any moment leaves the store as it was before that source. Files that the manifest does
+not name are ignored by the views and removed by the next writer.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import fcntl
+import json
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import duckdb
+
+from .errors import LprlogsError
+from .schema import QUARANTINE_COLUMNS, STAGED_COLUMNS
+
+if TYPE_CHECKING:
+    from .formats import Match
+    from .sources import Source
+
+MANIFEST = "manifest.json"
+MANIFEST_VERSION = 1
+
+
+def default_store_dir() -> Path:
+    return Path(os.environ.get("LPRLOGS_STORE") or "./lprlogs-store")
+
+
+def sql_literal(value: object) -> str:
+    """A SQL literal for a Python value (strings quoted with doubled quotes)."""
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, int | float):
+        return repr(value)
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def now_utc() -> str:
+    return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def _fsync_write(path: Path, data: bytes) -> None:
+    with open(path, "wb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
+def _fsync_dir(path: Path) -> None:
+    with contextlib.suppress(OSError):
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def as_relation(con: duckdb.DuckDBPyConnection, table: Any) -> duckdb.DuckDBPyRelation:
+    """Accept a DuckDB relation, a pyarrow table or a polars frame."""
+    if isinstance(table, duckdb.DuckDBPyRelation):
+        return table
+    if type(table).__module__.startswith("polars"):
+        table = table.to_arrow()
+    return con.from_arrow(table)
+
+
+@dataclass
+class Store:
+    """A store folder. Read with ``manifest``; write through ``batch()`` and ``writer()``."""
+
+    root: Path
+    manifest: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def open(cls, root: Path | str | None = None, *, create: bool = False) -> Store:
+        root = Path(root) if root is not None else default_store_dir()
+        manifest_path = root / MANIFEST
+        if not manifest_path.exists():
+            if not create:
+                raise LprlogsError(
+                    "no lprlogs store here", path=str(root),
+                    hint="run `lprlogs ingest FILES --store DIR` first, or pass --store / set LPRLOGS_STORE",
+                )
+            return cls(root=root, manifest=cls._empty_manifest())
+        try:
+            manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError) as exc:
+            raise LprlogsError(f"store manifest is unreadable ({exc})", path=str(manifest_path)) from exc
+        return cls(root=root, manifest=manifest)
+
+    @staticmethod
+    def _empty_manifest() -> dict[str, Any]:
+        return {"version": MANIFEST_VERSION, "generation": 0, "sources": [], "batches": [], "settings": {}}
+
+    # --- reading ---------------------------------------------------------------------------------
+
+    @property
+    def sources(self) -> list[dict[str, Any]]:
+        return self.manifest["sources"]
+
+    @property
+    def batches(self) -> list[dict[str, Any]]:
+        return self.manifest["batches"]
+
+    def ingested(self) -> Iterator[dict[str, Any]]:
+        return (s for s in self.sources if s.get("status") == "ingested")
+
+    def source_by_sha(self, sha256: str) -> dict[str, Any] | None:
+        for entry in self.sources:
+            if entry.get("sha256") == sha256 and entry.get("status") == "ingested":
+                return entry
+        return None
+
+    def files(self, kind: str) -> list[Path]:
+        """Absolute paths of the Parquet files of one kind ('searches', 'quarantine', 'side/events')."""
+        paths: list[Path] = []
+        for entry in self.ingested():
+            files = entry.get("files", {})
+            if kind.startswith("side/"):
+                names = files.get("side", {}).get(kind[5:], [])
+            else:
+                names = files.get(kind, [])
+            paths.extend(self.root / name for name in names)
+        return paths
+
+    def side_tables(self) -> list[str]:
+        names: set[str] = set()
+        for entry in self.ingested():
+            names.update(entry.get("files", {}).get("side", {}).keys())
+        return sorted(names)
+
+    # --- writing ---------------------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def lock(self) -> Iterator[None]:
+        self.root.mkdir(parents=True, exist_ok=True)
+        with open(self.root / ".lock", "w") as fh:
+            try:
+                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError as exc:
+                raise LprlogsError("another lprlogs command is writing to this store", path=str(self.root),
+                                   hint="wait for it to finish") from exc
+            try:
+                # re-read under the lock: another process may have committed since we opened
+                if (self.root / MANIFEST).exists():
+                    self.manifest = json.loads((self.root / MANIFEST).read_text(encoding="utf-8"))
+                self._collect_garbage()
+                yield
+            finally:
+                fcntl.flock(fh, fcntl.LOCK_UN)
+
+    def _collect_garbage(self) -> None:
+        """Remove files a crashed writer left behind: tmp/ and Parquet files the manifest does not name."""
+        shutil.rmtree(self.root / "tmp", ignore_errors=True)
+        named = {str(p) for kind in ("searches", "quarantine") for p in self.files(kind)}
+        named |= {str(p) for t in self.side_tables() for p in self.files(f"side/{t}")}
+        for folder in ("searches", "quarantine", "side"):
+            base = self.root / folder
+            if base.is_dir():
+                for path in base.rglob("*.parquet"):
+                    if str(path) not in named:
+                        path.unlink(missing_ok=True)
+
+    def save_manifest(self) -> None:
+        self.manifest["generation"] = int(self.manifest.get("generation", 0)) + 1
+        self.root.mkdir(parents=True, exist_ok=True)
+        tmp = self.root / f".{MANIFEST}.{uuid.uuid4().hex}.tmp"
+        _fsync_write(tmp, json.dumps(self.manifest, indent=1, ensure_ascii=False).encode("utf-8"))
+        os.replace(tmp, self.root / MANIFEST)
+        _fsync_dir(self.root)
+
+    def begin_batch(self, paths: list[str]) -> dict[str, Any]:
+        batch_id = max((b["id"] for b in self.batches), default=0) + 1
+        batch = {"id": batch_id, "started_at": now_utc(), "finished_at": None, "paths": paths,
+                 "files_ingested": 0, "files_skipped": 0, "files_already": 0, "files_rejected": 0,
+                 "rows_stored": 0, "rows_quarantined": 0}
+        self.batches.append(batch)
+        self.save_manifest()
+        return batch
+
+    def finish_batch(self, batch: dict[str, Any]) -> None:
+        batch["finished_at"] = now_utc()
+        self.save_manifest()
+
+    def next_seq(self) -> int:
+        return max((int(s.get("seq", 0)) for s in self.sources), default=0) + 1
+
+    def record(self, entry: dict[str, Any], replaces: dict[str, Any] | None = None) -> None:
+        """Add a source entry (and drop the one it replaces), then commit the manifest."""
+        old_files: list[Path] = []
+        if replaces is not None:
+            old_files = self._entry_files(replaces)
+            self.manifest["sources"] = [s for s in self.sources if s is not replaces]
+        # a file seen before but not ingested (skipped, rejected) is replaced by its newer outcome
+        if entry.get("sha256"):
+            self.manifest["sources"] = [
+                s for s in self.sources
+                if not (s.get("sha256") == entry["sha256"] and s.get("status") != "ingested")
+            ]
+        self.sources.append(entry)
+        self.save_manifest()
+        for path in old_files:
+            path.unlink(missing_ok=True)
+
+    def _entry_files(self, entry: dict[str, Any]) -> list[Path]:
+        files = entry.get("files", {})
+        names = list(files.get("searches", [])) + list(files.get("quarantine", []))
+        for side_names in files.get("side", {}).values():
+            names.extend(side_names)
+        return [self.root / n for n in names]
+
+    def writer(self, con: duckdb.DuckDBPyConnection, source: Source, match: Match,
+               batch_id: int) -> SourceWriter:
+        return SourceWriter(store=self, con=con, source=source, match=match, batch_id=batch_id, seq=self.next_seq())
+
+    @property
+    def settings(self) -> dict[str, Any]:
+        return self.manifest.setdefault("settings", {})
+
+
+class SourceWriter:
+    """Receives one source's rows from a reader, writes them to temporary Parquet files, and on
+    ``commit()`` moves them into the store and records the source in the manifest."""
+
+    def __init__(self, *, store: Store, con: duckdb.DuckDBPyConnection, source: Source, match: Match,
+                 batch_id: int, seq: int):
+        self.store = store
+        self.con = con
+        self.source = source
+        self.match = match
+        self.batch_id = batch_id
+        self.seq = seq
+        self.variant = match.variant
+        self.format = match.format
+        self.encoding: str | None = None
+        self.producer = source.producer
+        self.log_kind = source.log_kind
+        self.notes: list[str] = list(source.notes)
+        self.parts_skipped: list[dict[str, str]] = []
+        self.rows_stored = 0
+        self.rows_quarantined = 0
+        self.rows_redacted_blank = 0  # rows blanked out entirely by the agency (counted, not errors)
+        self.expected_rows: int | None = None
+        self.extra: dict[str, Any] = {}  # reader-specific facts kept in the manifest entry
+        self._tmpdir = store.root / "tmp" / uuid.uuid4().hex
+        self._pending: dict[str, list[tuple[Path, str]]] = {}  # kind -> [(tmp path, final relative name)]
+        self._counter = 0
+
+    @property
+    def sha16(self) -> str:
+        return self.source.sha256[:16]
+
+    # --- reader API ------------------------------------------------------------------------------
+
+    def note(self, text: str) -> None:
+        if text not in self.notes:
+            self.notes.append(text)
+
+    def skip_part(self, part: str, reason: str) -> None:
+        self.parts_skipped.append({"part": part, "reason": reason})
+
+    def expect_rows(self, count: int) -> None:
+        """Rows the reader saw in the file; checked against stored + quarantined at commit."""
+        self.expected_rows = (self.expected_rows or 0) + count
+
+    def _target(self, kind: str) -> tuple[Path, str]:
+        self._counter += 1
+        self._tmpdir.mkdir(parents=True, exist_ok=True)
+        name = f"{self.sha16}-b{self.batch_id}-{self._counter}.parquet"
+        folder = kind if kind in ("searches", "quarantine") else f"side/{kind}"
+        return self._tmpdir / name, f"{folder}/{name}"
+
+    def _copy(self, select_sql: str, kind: str) -> int:
+        tmp, final = self._target(kind)
+        self.con.execute(
+            f"COPY ({select_sql}) TO {sql_literal(str(tmp))} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 122880)"
+        ).fetchall()
+        count = self.con.execute(f"SELECT count(*) FROM read_parquet({sql_literal(str(tmp))})").fetchall()[0][0]
+        if count == 0:
+            tmp.unlink(missing_ok=True)
+            return 0
+        self._pending.setdefault(kind, []).append((tmp, final))
+        return int(count)
+
+    def searches_select(self, relation_name: str, columns: list[str]) -> str:
+        """The SELECT that turns a reader's staged table into stored rows (types, provenance, keys)."""
+        present = set(columns)
+        producer = sql_literal(self.producer)
+        log_kind = sql_literal(self.log_kind)
+        variant = sql_literal(self.variant)
+
+        def col(name: str, sql_type: str) -> str:
+            if name == "producer":
+                return f"coalesce(CAST(producer AS VARCHAR), {producer})" if name in present else producer
+            if name == "log_kind":
+                return f"coalesce(CAST(log_kind AS VARCHAR), {log_kind})" if name in present else log_kind
+            if name == "variant":
+                return f"coalesce(CAST(variant AS VARCHAR), {variant})" if name in present else variant
+            if name in present:
+                return f"CAST({name} AS {sql_type})"
+            return f"CAST(NULL AS {sql_type})"
+
+        selects = [f"{col(name, sql_type)} AS {name}" for name, sql_type in STAGED_COLUMNS.items()]
+        sheet = "coalesce(CAST(source_sheet AS VARCHAR), '')" if "source_sheet" in present else "''"
+        key = f"{sql_literal(self.sha16 + ':')} || {sheet} || ':' || CAST(source_row AS VARCHAR)"
+        return (
+            f"SELECT {key} AS search_key, {sql_literal(self.source.display_path)} AS source_file, "
+            f"{sql_literal(self.source.sha256)} AS source_sha256, {self.seq} AS source_seq, "
+            f"{self.batch_id} AS batch_id, "
+            f"hash({col('producer', 'VARCHAR')}, {col('log_kind', 'VARCHAR')}, "
+            f"{'raw' if 'raw' in present else 'NULL'}) AS row_hash, "
+            + ", ".join(selects)
+            + f" FROM {relation_name}"
+        )
+
+    def add_searches(self, table: Any) -> int:
+        relation = as_relation(self.con, table)
+        name = f"_stage_{uuid.uuid4().hex[:8]}"
+        self.con.register(name, relation)
+        try:
+            missing = [c for c in ("source_row", "raw") if c not in relation.columns]
+            if missing:
+                raise RuntimeError(f"reader {self.format} did not supply {missing}")
+            count = self._copy(self.searches_select(name, relation.columns), "searches")
+        finally:
+            self.con.unregister(name)
+        self.rows_stored += count
+        return count
+
+    def add_quarantine(self, table: Any) -> int:
+        relation = as_relation(self.con, table)
+        name = f"_quar_{uuid.uuid4().hex[:8]}"
+        self.con.register(name, relation)
+        present = set(relation.columns)
+        selects = [
+            (f"CAST({c} AS {t})" if c in present else f"CAST(NULL AS {t})") + f" AS {c}"
+            for c, t in QUARANTINE_COLUMNS.items()
+        ]
+        try:
+            sql = (f"SELECT {sql_literal(self.source.display_path)} AS source_file, "
+                   f"{sql_literal(self.source.sha256)} AS source_sha256, {self.batch_id} AS batch_id, "
+                   + ", ".join(selects) + f" FROM {name}")
+            count = self._copy(sql, "quarantine")
+        finally:
+            self.con.unregister(name)
+        self.rows_quarantined += count
+        return count
+
+    def add_side(self, table_name: str, table: Any) -> int:
+        """Another table (events, sharing, vigilant_users...) exposed as a view named ``table_name``."""
+        relation = as_relation(self.con, table)
+        name = f"_side_{uuid.uuid4().hex[:8]}"
+        self.con.register(name, relation)
+        try:
+            sql = (f"SELECT {sql_literal(self.source.display_path)} AS source_file, "
+                   f"{sql_literal(self.source.sha256)} AS source_sha256, {self.batch_id} AS batch_id, * FROM {name}")
+            return self._copy(sql, table_name)
+        finally:
+            self.con.unregister(name)
+
+    # --- commit / rollback -----------------------------------------------------------------------
+
+    def entry(self, status: str = "ingested", reason: str | None = None) -> dict[str, Any]:
+        files: dict[str, Any] = {"searches": [], "quarantine": [], "side": {}}
+        for kind, pending in self._pending.items():
+            names = [final for _, final in pending]
+            if kind in ("searches", "quarantine"):
+                files[kind] = names
+            else:
+                files["side"][kind] = names
+        side_rows = {k: None for k in files["side"]}
+        return {
+            "path": self.source.display_path,
+            "parent": self.source.parent,
+            "sha256": self.source.sha256,
+            "size": self.source.size,
+            "format": self.format,
+            "variant": self.variant,
+            "encoding": self.encoding,
+            "producer": self.producer,
+            "producer_from": self.source.producer_from if self.producer == self.source.producer else "content",
+            "log_kind": self.log_kind,
+            "status": status,
+            "reason": reason,
+            "rows_read": self.rows_stored + self.rows_quarantined,
+            "rows_stored": self.rows_stored,
+            "rows_quarantined": self.rows_quarantined,
+            "rows_blanked": self.rows_redacted_blank,
+            "parts_skipped": self.parts_skipped,
+            "notes": self.notes,
+            "side_tables": sorted(side_rows),
+            "extra": self.extra,
+            "files": files,
+            "batch_id": self.batch_id,
+            "seq": self.seq,
+            "ingested_at": now_utc(),
+        }
+
+    def commit(self, replaces: dict[str, Any] | None = None) -> dict[str, Any]:
+        if self.expected_rows is not None and self.expected_rows != self.rows_stored + self.rows_quarantined:
+            self.note(f"accounting mismatch: the reader saw {self.expected_rows:,} rows but "
+                      f"{self.rows_stored + self.rows_quarantined:,} were stored or quarantined; please report this")
+        for pending in self._pending.values():
+            for tmp, final in pending:
+                target = self.store.root / final
+                target.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(tmp, target)
+                _fsync_dir(target.parent)
+        entry = self.entry()
+        self.store.record(entry, replaces=replaces)
+        shutil.rmtree(self._tmpdir, ignore_errors=True)
+        return entry
+
+    def rollback(self) -> None:
+        shutil.rmtree(self._tmpdir, ignore_errors=True)
+        self._pending.clear()
+        self.rows_stored = self.rows_quarantined = 0
