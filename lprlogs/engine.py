@@ -19,6 +19,7 @@ import duckdb
 import pyarrow as pa
 
 from .errors import LprlogsError
+from .formats import side_table_schemas
 from .schema import QUARANTINE_COLUMNS, SEARCHES_VIEW_COLUMNS, STORED_COLUMNS
 from .store import Store, sql_literal
 
@@ -92,22 +93,23 @@ def _parquet_select(paths: list[Path], empty_columns: dict[str, str] | None) -> 
     return f"SELECT * FROM read_parquet([{listing}], union_by_name = true)"
 
 
-# Empty schemas of side tables, so their views exist (and queries over them work) before any are ingested.
-SIDE_TABLE_SCHEMAS: dict[str, dict[str, str]] = {}
 
 
 class Engine:
     """One DuckDB connection with every view of the store defined on it."""
 
-    def __init__(self, store: Store, params: dict[str, str] | None = None, *, threads: int | None = None):
+    def __init__(self, store: Store, params: dict[str, str] | None = None, *, threads: int | None = None,
+                 redact: bool = False):
         self.store = store
+        self.redact = redact
         self.con = duckdb.connect(config={"threads": threads or os.cpu_count() or 2})
         self.con.execute("SET TimeZone = 'UTC'")
         self.params: dict[str, str] = {}
         self.param_docs: dict[str, str] = {}
         self._set_params(params or {})
-        self.ensure_derived()
         self._create_views()
+        if self.ensure_derived():  # derived tables read the views; views then read the new derived tables
+            self._create_views()
 
     # --- parameters ------------------------------------------------------------------------------
 
@@ -149,12 +151,21 @@ class Engine:
         )
         con.execute(f"CREATE OR REPLACE VIEW quarantine AS {quarantine}")
         self._create_manifest_views()
-        side_names = set(self.store.side_tables()) | set(SIDE_TABLE_SCHEMAS)
+        con.execute(
+            "CREATE OR REPLACE VIEW searches_first_seen AS "
+            "SELECT search_uid, min(batch_id) AS first_batch_id, count(*) AS rows FROM searches GROUP BY search_uid"
+        )
+        side_schemas = side_table_schemas()
+        side_names = set(self.store.side_tables()) | set(side_schemas)
         for side in sorted(side_names):
-            schema = SIDE_TABLE_SCHEMAS.get(side)
+            schema = side_schemas.get(side)
             body = _parquet_select(self.store.files(f"side/{side}"), schema)
             con.execute(f"CREATE OR REPLACE VIEW {side} AS {body}")
         self._create_extension_views()
+        if self.redact:
+            from . import redact
+
+            redact.apply(self)  # replaces the views that carry personal data with redacted ones
         self._create_flags_view()
 
     def _create_manifest_views(self) -> None:
@@ -234,19 +245,20 @@ class Engine:
 
     # --- derived tables --------------------------------------------------------------------------
 
-    def ensure_derived(self, force: bool = False) -> None:
-        """Rebuild derived/ (duplicate marks, agency table) when the manifest has changed since."""
+    def ensure_derived(self, force: bool = False) -> bool:
+        """Rebuild derived/ (duplicate marks, agency table) when the manifest has changed since.
+        Returns True when something was rebuilt."""
         derived = self.store.root / "derived"
         stamp_path = derived / "stamp.json"
         generation = self.store.manifest.get("generation", 0)
         if not force and stamp_path.exists():
             try:
                 if json.loads(stamp_path.read_text()).get("generation") == generation:
-                    return
+                    return False
             except (OSError, json.JSONDecodeError):
                 pass
         if not self.store.root.exists():
-            return
+            return False
         derived.mkdir(parents=True, exist_ok=True)
         files = self.store.files("searches")
         target = derived / "duplicates.parquet"
@@ -275,10 +287,11 @@ class Engine:
         tmp_stamp = derived / f".stamp.{uuid.uuid4().hex}.tmp"
         tmp_stamp.write_text(json.dumps({"generation": generation}))
         os.replace(tmp_stamp, stamp_path)
+        return True
 
-    def refresh(self) -> None:
+    def refresh(self, force: bool = False) -> None:
         """After the store changed (ingest, registry), rebuild derived tables and views."""
-        self.ensure_derived()
+        self.ensure_derived(force=force)
         self._create_views()
 
     # --- queries ---------------------------------------------------------------------------------

@@ -53,17 +53,32 @@ READER_MODULES = (
 )
 
 
-def all_readers() -> list[Reader]:
-    readers: list[Reader] = []
+def _modules() -> list[object]:
+    modules = []
     for module_name in READER_MODULES:
         try:
-            module = importlib.import_module(f"{__name__}.{module_name}")
+            modules.append(importlib.import_module(f"{__name__}.{module_name}"))
         except ModuleNotFoundError as exc:
             if exc.name == f"{__name__}.{module_name}":
                 continue  # format not built yet
             raise
-        readers.extend(module.READERS)
+    return modules
+
+
+def all_readers() -> list[Reader]:
+    readers: list[Reader] = []
+    for module in _modules():
+        readers.extend(module.READERS)  # type: ignore[attr-defined]
     return readers
+
+
+def side_table_schemas() -> dict[str, dict[str, str]]:
+    """Side tables (events, sharing...) that format modules declare in SIDE_TABLES = {name: {column: type}},
+    so their views exist, empty, before any such file is ingested."""
+    schemas: dict[str, dict[str, str]] = {}
+    for module in _modules():
+        schemas.update(getattr(module, "SIDE_TABLES", {}))
+    return schemas
 
 
 def detect(source: Source, readers: list[Reader] | None = None) -> tuple[Reader, Match] | None:
