@@ -121,6 +121,8 @@ class Engine:
                     defaults.setdefault(m.group("name"), m.group("value"))
                     self.param_docs.setdefault(m.group("name"), m.group("doc").strip())
         merged = {**defaults, **given}
+        # SQL files read their term tables with read_csv(getvariable('queries_dir') || '/flags/x.csv')
+        merged.setdefault("queries_dir", str(queries_dir()))
         for name, value in merged.items():
             if not re.fullmatch(r"[A-Za-z_]\w*", name):
                 raise LprlogsError(f"parameter name {name!r} is not a plain word", hint="use -p name=value")
