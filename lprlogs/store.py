@@ -429,10 +429,15 @@ class SourceWriter:
                 _fsync_dir(target.parent)
         entry = self.entry()
         self.store.record(entry, replaces=replaces)
-        shutil.rmtree(self._tmpdir, ignore_errors=True)
+        self._remove_tmpdir()
         return entry
 
-    def rollback(self) -> None:
+    def _remove_tmpdir(self) -> None:
         shutil.rmtree(self._tmpdir, ignore_errors=True)
+        with contextlib.suppress(OSError):
+            self._tmpdir.parent.rmdir()  # store/tmp, when no other writer uses it
+
+    def rollback(self) -> None:
+        self._remove_tmpdir()
         self._pending.clear()
         self.rows_stored = self.rows_quarantined = 0

@@ -1,0 +1,120 @@
+"""The command line: help everywhere, documented in the README, read-only queries, one-line errors."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import click
+import pytest
+
+from lprlogs.cli import cli
+from tests.conftest import ROOT
+from tests.helpers import flock_row, write_flock_csv
+
+NAME = "11_1_2025-11_30_2025-Conway AR PD-Network-Audit.csv"
+
+
+def _all_commands(group: click.Group, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    found = []
+    for name, command in group.commands.items():
+        found.append((*prefix, name))
+        if isinstance(command, click.Group):
+            found.extend(_all_commands(command, (*prefix, name)))
+    return found
+
+
+COMMANDS = _all_commands(cli)
+
+
+@pytest.mark.parametrize("path", COMMANDS, ids=" ".join)
+def test_every_command_has_help(runner, path: tuple[str, ...]) -> None:
+    for flag in ("-h", "--help"):
+        result = runner.invoke(cli, [*path, flag])
+        assert result.exit_code == 0, result.output
+        assert "Usage:" in result.output
+        command = cli
+        for part in path:
+            command = command.commands[part]  # type: ignore[attr-defined]
+        assert command.help, f"{' '.join(path)} has no help text"
+
+
+@pytest.mark.parametrize("path", COMMANDS, ids=" ".join)
+def test_every_command_is_in_the_readme(path: tuple[str, ...]) -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert f"lprlogs {' '.join(path)}" in readme
+
+
+def test_version(runner) -> None:
+    result = runner.invoke(cli, ["--version"])
+    assert result.exit_code == 0 and re.search(r"\d+\.\d+", result.output)
+
+
+def test_ingest_query_and_formats(run_cli, tmp_path: Path) -> None:
+    write_flock_csv(tmp_path / "in", NAME, [flock_row(reason="a|b"), flock_row(reason="c")])
+    result = run_cli("ingest", str(tmp_path / "in"), "-q")
+    assert result.exit_code == 0
+    assert "2 rows stored" in result.output
+    sql = "select reason from searches order by reason"
+    assert run_cli("query", sql, "--format", "csv").output.splitlines() == ["reason", "a|b", "c"]
+    assert json.loads(run_cli("query", sql, "--json").output) == [{"reason": "a|b"}, {"reason": "c"}]
+    assert run_cli("query", sql, "--format", "ndjson").output.splitlines() == ['{"reason": "a|b"}',
+                                                                                '{"reason": "c"}']
+    markdown = run_cli("query", sql, "--format", "markdown").output.splitlines()
+    assert markdown[0] == "| reason |" and markdown[2] == "| a\\|b |"
+    assert "c" in run_cli("query", sql).output
+    params = run_cli("query", "select count(*) as n from searches where reason = $r", "-p", "r=c", "--csv")
+    assert params.output.splitlines() == ["n", "1"]
+
+
+def test_ingest_json_summary(run_cli, tmp_path: Path) -> None:
+    write_flock_csv(tmp_path / "in", NAME, [flock_row()])
+    summary = json.loads(run_cli("ingest", str(tmp_path / "in"), "--json").output)
+    assert summary["files_ingested"] == 1 and summary["rows_stored"] == 1
+    assert summary["files"][0]["producer"] == "Conway AR PD"
+
+
+def test_query_is_read_only(run_cli, tmp_path: Path) -> None:
+    write_flock_csv(tmp_path / "in", NAME, [flock_row()])
+    run_cli("ingest", str(tmp_path / "in"), "-q")
+    for sql in ("delete from searches", "create table x as select 1",
+                f"copy (select 1) to '{tmp_path / 'x.csv'}'", "select 1; select 2"):
+        result = run_cli("query", sql)
+        assert result.exit_code == 1, sql
+        assert "Traceback" not in result.output
+    assert not (tmp_path / "x.csv").exists()
+
+
+def test_sql_error_lists_views_and_columns(run_cli, tmp_path: Path) -> None:
+    write_flock_csv(tmp_path / "in", NAME, [flock_row()])
+    run_cli("ingest", str(tmp_path / "in"), "-q")
+    result = run_cli("query", "select nope from searches")
+    assert result.exit_code == 1
+    assert "SQL error" in result.output
+    assert re.search(r"searches\(search_key, search_id, producer", result.output)
+
+
+def test_user_mistakes_are_one_line_errors(run_cli, tmp_path: Path) -> None:
+    missing_store = run_cli("query", "select 1", "--store", str(tmp_path / "none"), store=False)
+    assert missing_store.exit_code == 1
+    assert "no lprlogs store here" in missing_store.output and "hint" in missing_store.output
+    nothing = run_cli("ingest", str(tmp_path / "nope.csv"))
+    assert nothing.exit_code == 1 and "nothing could be read" in nothing.output
+    bad_param = run_cli("query", "select 1", "-p", "novalue")
+    assert bad_param.exit_code == 1 and "NAME=VALUE" in bad_param.output
+    bad_encoding = run_cli("ingest", str(tmp_path), "--encoding", "klingon")
+    assert bad_encoding.exit_code == 1 and "unknown encoding" in bad_encoding.output
+
+
+def test_sources_and_batches_listings(run_cli, tmp_path: Path) -> None:
+    write_flock_csv(tmp_path / "in", NAME, [flock_row()])
+    (tmp_path / "in" / "empty.csv").write_text("")
+    run_cli("ingest", str(tmp_path / "in"), "-q")
+    listed = json.loads(run_cli("sources", "--json").output)
+    assert [s["path"].split("/")[-1] for s in listed] == [NAME]
+    everything = json.loads(run_cli("sources", "--all", "--json").output)
+    reasons = {Path(s["path"]).name: s["reason"] for s in everything}
+    assert reasons["empty.csv"] == "empty file (0 bytes)"
+    batches = json.loads(run_cli("batches", "--json").output)
+    assert batches[0]["batch_id"] == 1 and batches[0]["files_ingested"] == 1

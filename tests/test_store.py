@@ -1,0 +1,134 @@
+"""The store: atomic per-source commits (kill -9 at any moment), idempotence, --force, duplicates."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from lprlogs.engine import Engine
+from lprlogs.ingest import ingest
+from lprlogs.store import Store
+from tests.helpers import flock_row, write_flock_csv
+
+NAME = "11_1_2025-11_30_2025-Conway AR PD-Network-Audit.csv"
+
+
+def _store_rows(store_dir: Path) -> int:
+    engine = Engine(Store.open(store_dir))
+    return engine.query("select count(*) from searches")[1][0][0]
+
+
+def test_ingest_is_idempotent_and_force_reads_again(tmp_path: Path, store_dir: Path) -> None:
+    write_flock_csv(tmp_path / "in", NAME, [flock_row(reason=f"r{i}", networks=i) for i in range(5)])
+    first = ingest([str(tmp_path / "in")], store_dir)
+    assert [f.status for f in first.files] == ["ingested"]
+    again = ingest([str(tmp_path / "in")], store_dir)
+    assert [f.status for f in again.files] == ["already"]
+    assert "already ingested" in again.files[0].reason
+    assert _store_rows(store_dir) == 5
+    forced = ingest([str(tmp_path / "in")], store_dir, force=True)
+    assert [f.status for f in forced.files] == ["ingested"]
+    assert _store_rows(store_dir) == 5  # replaced, not doubled
+    store = Store.open(store_dir)
+    assert len(list(store.ingested())) == 1
+    assert len(list((store_dir / "searches").glob("*.parquet"))) == 1  # the old files are gone
+
+
+def test_search_key_is_stable_across_reingest(tmp_path: Path, store_dir: Path) -> None:
+    write_flock_csv(tmp_path / "in", NAME, [flock_row(reason=f"r{i}") for i in range(3)])
+    ingest([str(tmp_path / "in")], store_dir)
+    keys = Engine(Store.open(store_dir)).query("select search_key from searches order by 1")[1]
+    ingest([str(tmp_path / "in")], store_dir, force=True)
+    assert Engine(Store.open(store_dir)).query("select search_key from searches order by 1")[1] == keys
+
+
+def test_exact_duplicates_are_stored_and_marked_not_dropped(tmp_path: Path, store_dir: Path) -> None:
+    row = flock_row(reason="same row")
+    write_flock_csv(tmp_path / "in", NAME, [row, row, flock_row(reason="other"), row])
+    ingest([str(tmp_path / "in")], store_dir)
+    engine = Engine(Store.open(store_dir))
+    rows = engine.query("select source_row, duplicate_of is not null from searches order by source_row")[1]
+    assert rows == [(2, False), (3, True), (4, False), (5, True)]
+    first_key = engine.query("select search_key from searches where source_row = 2")[1][0][0]
+    assert {r[0] for r in engine.query("select duplicate_of from searches where duplicate_of is not null")[1]} \
+        == {first_key}
+    assert engine.query("select rows_duplicate from sources")[1] == [(2,)]
+    # the same search ID in two files is one search
+    assert engine.query("select count(distinct search_uid) from searches")[1][0][0] == 2
+
+
+def test_crash_before_manifest_commit_leaves_store_as_before(tmp_path: Path, store_dir: Path,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    write_flock_csv(tmp_path / "a", NAME, [flock_row(reason="a")])
+    ingest([str(tmp_path / "a")], store_dir)
+    before = json.loads((store_dir / "manifest.json").read_text())
+    write_flock_csv(tmp_path / "b", NAME.replace("Conway", "Searcy"), [flock_row(reason="b")])
+
+    def crash(self: Store, *args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt("power cut")
+
+    monkeypatch.setattr(Store, "record", crash)
+    with pytest.raises(KeyboardInterrupt):
+        ingest([str(tmp_path / "b")], store_dir)
+    monkeypatch.undo()
+    after = json.loads((store_dir / "manifest.json").read_text())
+    assert [s["path"] for s in after["sources"]] == [s["path"] for s in before["sources"]]
+    assert _store_rows(store_dir) == 1
+    # the next writer removes what the crashed one left behind, then ingests normally
+    report = ingest([str(tmp_path / "b")], store_dir)
+    assert report.files[0].status == "ingested"
+    assert _store_rows(store_dir) == 2
+    assert not (store_dir / "tmp").exists()
+
+
+CRASH_SCRIPT = """
+import sys
+from lprlogs.ingest import ingest
+ingest(sys.argv[2:], __import__('pathlib').Path(sys.argv[1]))
+"""
+
+
+def _check_consistent(store_dir: Path) -> int:
+    """Every source in the manifest is complete: its files exist and hold exactly its rows."""
+    store = Store.open(store_dir)
+    total = 0
+    for entry in store.ingested():
+        files = [store_dir / name for name in entry["files"]["searches"]]
+        assert all(f.exists() for f in files), entry["path"]
+        count = duckdb.sql(
+            "select count(*) from read_parquet([" + ",".join(f"'{f}'" for f in files) + "])"
+        ).fetchall()[0][0] if files else 0
+        assert count == entry["rows_stored"], entry["path"]
+        total += count
+    return total
+
+
+def test_kill_9_at_any_moment_never_half_writes(tmp_path: Path, store_dir: Path) -> None:
+    """Kill a real ingest process at staggered moments; the store is always whole and usable."""
+    inputs = []
+    for i in range(6):
+        rows = [flock_row(reason=f"file {i} row {j}", networks=j, search_id=f"id-{i}-{j}") for j in range(3000)]
+        inputs.append(str(write_flock_csv(tmp_path / "in", NAME.replace("Conway", f"Town{i}"), rows)))
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+    seen_totals = set()
+    for delay in (0.3, 0.8, 1.3, 1.9, 2.6):
+        proc = subprocess.Popen([sys.executable, "-c", CRASH_SCRIPT, str(store_dir), *inputs], env=env)
+        time.sleep(delay)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        if (store_dir / "manifest.json").exists():
+            total = _check_consistent(store_dir)
+            assert total % 3000 == 0  # whole sources only
+            seen_totals.add(total)
+    # after the crashes, a normal run completes the store
+    ingest(inputs, store_dir)
+    assert _check_consistent(store_dir) == 6 * 3000
+    assert _store_rows(store_dir) == 6 * 3000
