@@ -1,0 +1,451 @@
+"""Printed PDF audits: Flock audit exports that an agency printed to PDF before releasing them.
+
+What such a PDF looks like (the real sample is ``realdata/okaloosa-fl-so/``):
+
+- the column header is printed on page 1 only; later pages reuse page 1's columns;
+- every row spans several text lines because ``Time Frame`` (and long reasons) wrap inside a narrow
+  column; rows are bottom-aligned, so the wrapped lines come ABOVE the line holding the ID;
+- plain text extraction glues the next row's UUID onto the previous line, so we never read plain
+  text: we read pdfium's text segments with their positions and cut each at page 1's column
+  boundaries (the left edge of each header cell);
+- agencies delete columns before printing, so the header decides which columns exist.
+
+The reader rebuilds every printed row as one VARCHAR cell per printed header (wrapped lines joined:
+a line that ended in a space was a soft wrap, one that did not was a line break inside the cell),
+with ``source_page`` = the page where the row starts and ``source_row`` = the row's place in the
+printed table + 1 (the header is row 1), and hands the table to ``flock.stage_cells`` so PDF rows are
+parsed exactly like CSV rows. Scanned (image-only), encrypted, truncated and corrupt PDFs are refused
+with one line saying why; text PDFs without an audit header (cover letters) are skipped with the reason.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from ..errors import SourceRejected
+from ..sources import Source
+from ..store import SourceWriter
+from . import Match
+from .flock import stage_cells
+
+# Header cells Flock prints (any export variant), lower-cased with single spaces.
+KNOWN_HEADERS = (
+    "id", "name", "org name", "total networks searched", "total devices searched", "time frame",
+    "license plate", "reason", "case #", "filters", "search time", "search date", "search type",
+    "text prompt", "moderation", "offense type",
+)
+# The full column sets Flock exports (FORMATS.md section 1); any other set is an agency-trimmed print.
+FULL_VARIANTS = {
+    ("id", "name", "org name", "total networks searched", "total devices searched", "time frame",
+     "license plate", "reason", "case #", "filters", "search time", "search type", "text prompt", "moderation"),
+    ("name", "org name", "total networks searched", "total devices searched", "time frame",
+     "license plate", "reason", "case #", "filters", "search time", "search type"),
+    ("id", "name", "org name", "total networks searched", "time frame", "license plate", "reason", "case #",
+     "filters", "search time", "search type", "text prompt", "moderation"),
+    ("id", "name", "org name", "total networks searched", "license plate", "reason", "case #", "filters",
+     "search time", "search type"),
+}
+TIME_HEADERS = {"search time", "search date"}
+PAGE_FOOTER = re.compile(r"^\s*(page\s*)?\d+\s*(of|/)\s*\d+\s*$", re.IGNORECASE)
+COLUMN_SLACK = 2.0  # points: printed cell text starts up to ~1.2 pt left of its header text
+LINE_TOLERANCE = 2.5  # points: text segments whose vertical centres are this close share a line
+SNIFF_WORDS = 12
+OCR_HINT = "run OCR first, e.g. `ocrmypdf in.pdf out.pdf`, then ingest out.pdf"
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip().lower()
+
+
+# --- opening --------------------------------------------------------------------------------------
+
+
+def _open(path: Path) -> Any:
+    """The pdfium document, or SourceRejected saying in one line why it cannot be opened."""
+    import pypdfium2 as pdfium
+
+    with open(path, "rb") as fh:
+        fh.seek(0, 2)
+        size = fh.tell()
+        fh.seek(max(0, size - 2048))
+        tail = fh.read()
+    if b"%%EOF" not in tail:
+        raise SourceRejected("PDF is truncated or damaged (no end-of-file marker); ask the agency for a complete "
+                             "copy of the file")
+    try:
+        document = pdfium.PdfDocument(str(path))
+    except pdfium.PdfiumError as exc:
+        detail = str(exc)
+        if "password" in detail.lower():
+            raise SourceRejected("PDF is encrypted (it needs a password to open); ask the agency for an "
+                                 "unlocked copy or the password") from exc
+        raise SourceRejected(f"PDF could not be opened ({detail.rstrip('.')}); the file is damaged: ask the "
+                             "agency for a fresh copy") from exc
+    if len(document) == 0:
+        document.close()
+        raise SourceRejected("PDF has no pages")
+    return document
+
+
+# --- geometry: pdfium works in unrotated page space; we work in display space (x right, y down) ---
+
+
+@dataclass
+class PageSpace:
+    rotation: int
+
+    def box(self, left: float, bottom: float, right: float, top: float) -> tuple[float, float, float, float]:
+        """A page-space rectangle as (x0, x1, y0, y1) on the displayed page."""
+        r = self.rotation
+        if r == 90:
+            return bottom, top, left, right
+        if r == 180:
+            return -right, -left, bottom, top
+        if r == 270:
+            return -top, -bottom, -right, -left
+        return left, right, -top, -bottom
+
+    def page_rect(self, x0: float, x1: float, y0: float, y1: float) -> tuple[float, float, float, float]:
+        """A display box back as the page-space (left, bottom, right, top) pdfium wants."""
+        r = self.rotation
+        if r == 90:
+            return y0, x0, y1, x1
+        if r == 180:
+            return -x1, y0, -x0, y1
+        if r == 270:
+            return -y1, -x1, -y0, -x0
+        return x0, -y1, x1, -y0
+
+
+@dataclass
+class Word:
+    """A run of non-space characters on one printed line, inside one column."""
+
+    x0: float
+    x1: float
+    y0: float
+    y1: float
+    text: str
+    index: int  # order in the page's text stream
+    column: int = 0
+    trailing_space: bool = False  # a real space follows (pdfium's own gap-spaces have no width)
+
+    @property
+    def y(self) -> float:
+        return (self.y0 + self.y1) / 2
+
+
+@dataclass
+class Line:
+    y: float
+    words: list[Word] = field(default_factory=list)
+
+    def cells(self) -> dict[int, str]:
+        """Text per column on this line; a cell's text keeps a trailing space when one was printed."""
+        by_column: dict[int, list[Word]] = {}
+        for word in sorted(self.words, key=lambda w: w.x0):
+            by_column.setdefault(word.column, []).append(word)
+        return {column: " ".join(w.text for w in words) + (" " if words[-1].trailing_space else "")
+                for column, words in by_column.items()}
+
+    def text(self) -> str:
+        return " ".join(w.text for w in sorted(self.words, key=lambda w: w.x0))
+
+
+@dataclass
+class Columns:
+    """Printed columns: header texts and the display x where each column begins."""
+
+    headers: list[str]
+    starts: list[float]
+
+    def index(self, x: float) -> int:
+        return max(0, bisect.bisect_right(self.starts, x) - 1)
+
+
+WORD = re.compile(r"[^\s]+")
+
+
+def _box_reader(textpage: Any, space: PageSpace) -> Any:
+    """A fast character-box lookup (display coordinates) straight from pdfium."""
+    import ctypes
+
+    import pypdfium2.raw as pdfium_c
+
+    values = [ctypes.c_double() for _ in range(4)]  # left, right, bottom, top
+    refs = [ctypes.byref(v) for v in values]
+    get_box = pdfium_c.FPDFText_GetCharBox
+    handle = textpage.raw
+
+    def box(index: int) -> tuple[float, float, float, float]:
+        get_box(handle, index, *refs)
+        left, right, bottom, top = (v.value for v in values)
+        return space.box(left, bottom, right, top)
+
+    return box
+
+
+def _page_words(textpage: Any, space: PageSpace, columns: Columns | None) -> list[Word]:
+    """Every word on the page with its display box, cut at column boundaries when it crosses one."""
+    count = textpage.count_chars()
+    text = textpage.get_text_range(0, count) if count else ""
+    if len(text) != count:  # pdfium's text does not line up with its character indices: go char by char
+        text = "".join((textpage.get_text_range(i, 1) or " ")[:1] for i in range(count))
+    box = _box_reader(textpage, space)
+    words: list[Word] = []
+    for match in WORD.finditer(text):
+        start, end = match.span()
+        first = box(start)
+        last = box(end - 1) if end - 1 > start else first
+        pieces = [(start, end, first, last)]
+        if columns is not None:
+            c_first = columns.index((first[0] + first[1]) / 2)
+            c_last = columns.index((last[0] + last[1]) / 2)
+            if c_first != c_last:  # text glued across a column boundary: cut it by character centres
+                pieces = []
+                boxes = [box(i) for i in range(start, end)]
+                run = start
+                for i in range(start + 1, end + 1):
+                    if i == end or columns.index((boxes[i - start][0] + boxes[i - start][1]) / 2) != \
+                            columns.index((boxes[run - start][0] + boxes[run - start][1]) / 2):
+                        pieces.append((run, i, boxes[run - start], boxes[i - 1 - start]))
+                        run = i
+        for p_start, p_end, b_first, b_last in pieces:
+            x0, x1 = min(b_first[0], b_last[0]), max(b_first[1], b_last[1])
+            word = Word(x0, x1, min(b_first[2], b_last[2]), max(b_first[3], b_last[3]), text[p_start:p_end],
+                        len(words))
+            if columns is not None:
+                word.column = columns.index((b_first[0] + b_first[1]) / 2)
+            if p_end < count and text[p_end] == " ":
+                gap = box(p_end)
+                word.trailing_space = gap[1] - gap[0] > 0.05 and gap[0] - x1 < 2.0 and (
+                    columns is None or columns.index((gap[0] + gap[1]) / 2) == word.column)
+            words.append(word)
+    return words
+
+
+def _group_lines(words: list[Word]) -> list[Line]:
+    lines: list[Line] = []
+    for word in sorted(words, key=lambda w: (w.y, w.x0)):
+        if lines and word.y - lines[-1].y <= LINE_TOLERANCE:
+            lines[-1].words.append(word)
+        else:
+            lines.append(Line(y=word.y, words=[word]))
+    return lines
+
+
+# --- header -----------------------------------------------------------------------------------------
+
+
+def _find_header(lines: list[Line]) -> int | None:
+    """Index of the first line that reads like a Flock audit header (>= 3 known cells, one a time)."""
+    for i, line in enumerate(lines[:40]):
+        text = " " + _norm(line.text()) + " "
+        found = {h for h in KNOWN_HEADERS if f" {h} " in text}
+        if len(found) >= 3 and found & TIME_HEADERS:
+            return i
+    return None
+
+
+def _header_columns(line: Line) -> Columns:
+    """Header cells of the header line and where each begins (known Flock headers matched greedily;
+    unknown header text grouped by closeness)."""
+    words = sorted(line.words, key=lambda w: w.x0)
+    height = max(w.y1 for w in words) - min(w.y0 for w in words)
+    headers: list[str] = []
+    starts: list[float] = []
+    i = 0
+    while i < len(words):
+        best = 0
+        for n in range(min(4, len(words) - i), 0, -1):
+            if _norm(" ".join(w.text for w in words[i:i + n])) in KNOWN_HEADERS:
+                best = n
+                break
+        if best == 0:  # a header lprlogs does not know: extend while words sit close together
+            best = 1
+            while i + best < len(words) and words[i + best].x0 - words[i + best - 1].x1 < 0.8 * height \
+                    and _norm(words[i + best].text) not in KNOWN_HEADERS:
+                best += 1
+        headers.append(" ".join(w.text for w in words[i:i + best]))
+        starts.append(words[i].x0 - COLUMN_SLACK)
+        i += best
+    seen: dict[str, int] = {}
+    for k, head in enumerate(headers):  # a header printed twice keeps both columns, told apart
+        seen[head] = seen.get(head, 0) + 1
+        if seen[head] > 1:
+            headers[k] = f"{head} ({seen[head]})"
+    return Columns(headers=headers, starts=starts)
+
+
+def _variant(headers: list[str]) -> str:
+    key = tuple(_norm(h) for h in headers)
+    trimmed = "" if key in FULL_VARIANTS else "trimmed-"
+    return f"pdf flock-{trimmed}{len(headers)}"
+
+
+# --- sniff and read ---------------------------------------------------------------------------------
+
+
+def _page_lines(document: Any, index: int, columns: Columns | None) -> list[Line]:
+    page = document[index]
+    space = PageSpace(page.get_rotation() % 360)
+    textpage = page.get_textpage()
+    try:
+        return _group_lines(_page_words(textpage, space, columns))
+    finally:
+        textpage.close()
+        page.close()
+
+
+class FlockPdf:
+    """Flock audit exports printed to PDF (text PDFs); scans and non-audit PDFs are explained."""
+
+    name = "flock_pdf"
+
+    def sniff(self, source: Source) -> Match | None:
+        head = source.head(1024)
+        if b"%PDF-" not in head:
+            return None
+        try:
+            document = _open(source.path)
+        except SourceRejected as exc:
+            return Match(format=self.name, variant="pdf", confidence=0.9, details={"problem": exc.message})
+        try:
+            lines = _page_lines(document, 0, None)
+            header = _find_header(lines)
+            if header is None:
+                if not lines:  # no text on page 1: a scan, probably; read() counts the pages and says so
+                    return Match(format=self.name, variant="pdf scanned", confidence=0.9, details={"scanned": True})
+                words = " ".join(line.text() for line in lines).split()[:SNIFF_WORDS]
+                return Match(format=self.name, variant="pdf", confidence=0.5, details={
+                    "skip": True,
+                    "reason": f"PDF text has no Flock audit header (first words: {' '.join(words)})",
+                })
+            columns = _header_columns(lines[header])
+        finally:
+            document.close()
+        return Match(format=self.name, variant=_variant(columns.headers), confidence=0.95,
+                     details={"headers": columns.headers})
+
+    def read(self, source: Source, match: Match, out: SourceWriter) -> None:
+        if match.details.get("problem"):
+            raise SourceRejected(str(match.details["problem"]))
+        document = _open(source.path)
+        try:
+            table, quarantined, pages = read_rows(document)
+        finally:
+            document.close()
+        out.extra["pages"] = pages
+        if quarantined:
+            out.add_quarantine(pl.DataFrame(quarantined, schema={
+                "source_row": pl.Int64, "source_page": pl.Int32, "raw": pl.Utf8, "reason": pl.Utf8}))
+            out.expect_rows(len(quarantined))
+        stage_cells(out, table, variant=match.variant)  # counts its own rows (expect_rows)
+
+
+def _scanned_message(document: Any) -> str:
+    total = len(document)
+    empty = 0
+    for i in range(total):
+        textpage = document[i].get_textpage()
+        if not textpage.get_text_range().strip():
+            empty += 1
+    return (f"PDF has no text on {empty} of {total} pages (a scan or image-only print); {OCR_HINT}")
+
+
+def _join_cell(fragments: list[str], keeps_wrap_spaces: bool) -> str | None:
+    """One cell's wrapped lines joined back: a line that ends in a space was wrapped at that space; one
+    that does not was a line break inside the cell (when this PDF keeps wrap spaces at all)."""
+    text = ""
+    for i, fragment in enumerate(fragments):
+        fragment = fragment.replace("\r", "").replace("\n", "")
+        fragment = fragment.lstrip()  # a leading space is the gap pdfium puts before text in a new column
+        if i == 0:
+            text = fragment
+        elif text.endswith(" "):
+            text += fragment
+        else:
+            text += ("\n" if keeps_wrap_spaces else " ") + fragment
+    text = text.strip()
+    return text or None
+
+
+def read_rows(document: Any) -> tuple[pl.DataFrame, list[dict[str, object]], int]:
+    """Every printed row as VARCHAR cells named by the printed headers, plus rows that could not be
+    placed (quarantine records), plus the page count. Raises SourceRejected for scans."""
+    first_lines = _page_lines(document, 0, None)
+    header = _find_header(first_lines)
+    if header is None:
+        if not first_lines:
+            raise SourceRejected(_scanned_message(document))
+        raise SourceRejected("PDF text has no Flock audit header on page 1")
+    columns = _header_columns(first_lines[header])
+    header_y = first_lines[header].y
+    header_norm = _norm(" ".join(columns.headers))
+    norm_headers = [_norm(h) for h in columns.headers]
+    anchor = norm_headers.index("id") if "id" in norm_headers else next(
+        (norm_headers.index(h) for h in ("search time", "search date") if h in norm_headers), 0)
+
+    pages = len(document)
+    all_lines: list[tuple[int, Line]] = []
+    textless = 0
+    for index in range(pages):
+        lines = _page_lines(document, index, columns)
+        if not lines:
+            textless += 1
+        for line in lines:
+            if index == 0 and line.y <= header_y + LINE_TOLERANCE:
+                continue  # title and header lines
+            text = line.text()
+            if PAGE_FOOTER.match(text) or _norm(text) == header_norm:
+                continue
+            all_lines.append((index + 1, line))
+    if textless:
+        raise SourceRejected(f"PDF has no text on {textless} of {pages} pages (part of it is a scan); {OCR_HINT}")
+
+    # Rows are bottom-aligned when the first line under the header has no anchor cell (wrapped lines sit
+    # above the ID line), top-aligned otherwise (wrapped lines follow it).
+    bottom_aligned = bool(all_lines) and anchor not in all_lines[0][1].cells()
+    groups: list[list[tuple[int, dict[int, str]]]] = []
+    pending: list[tuple[int, dict[int, str]]] = []
+    for page, line in all_lines:
+        cells = line.cells()
+        if bottom_aligned:
+            pending.append((page, cells))
+            if anchor in cells:
+                groups.append(pending)
+                pending = []
+        elif anchor in cells or not groups:
+            groups.append([(page, cells)])
+        else:
+            groups[-1].append((page, cells))
+
+    # Producers that keep the space a line was wrapped at tell soft wraps from line breaks in a cell.
+    keeps_wrap_spaces = any(
+        text.endswith(" ") for group in groups for _, cells in group[:-1] for text in cells.values())
+    records: dict[str, list[object]] = {h: [] for h in columns.headers}
+    rows, row_pages = [], []
+    for number, group in enumerate(groups, start=2):
+        for col, head in enumerate(columns.headers):
+            records[head].append(_join_cell([cells[col] for _, cells in group if col in cells], keeps_wrap_spaces))
+        rows.append(number)
+        row_pages.append(group[0][0])
+    quarantined: list[dict[str, object]] = []
+    if pending:
+        raw = " | ".join(" ".join(cells[c] for c in sorted(cells)) for _, cells in pending)
+        quarantined.append({"source_row": len(groups) + 2, "source_page": pending[0][0], "raw": raw,
+                            "reason": "text after the last printed row has no ID line (row cut off at the end)"})
+    table = pl.DataFrame(
+        {**{h: pl.Series(h, v, dtype=pl.Utf8) for h, v in records.items()},
+         "source_row": pl.Series(rows, dtype=pl.Int64), "source_page": pl.Series(row_pages, dtype=pl.Int32)}
+    )
+    return table, quarantined, pages
+
+
+READERS = [FlockPdf()]
