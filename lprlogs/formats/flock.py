@@ -16,6 +16,8 @@ Every variant in FORMATS.md section 1 is read the same way:
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 import uuid
 from dataclasses import dataclass, field
@@ -24,6 +26,7 @@ from typing import Any
 
 import duckdb
 
+from .. import textio
 from ..errors import SourceRejected
 from ..schema import REDACTION_MARKERS
 from ..sources import Source
@@ -166,7 +169,8 @@ def _tmp_parquet(out: SourceWriter) -> Path:
 
 
 def stage_cells(out: SourceWriter, cells: Any, *, variant: str | None = None,
-                raw_line_column: str | None = None) -> StageResult:
+                raw_line_column: str | None = None, problem_column: str | None = None,
+                repair_column: str | None = None) -> StageResult:
     """Send one table of Flock cells (one VARCHAR column per ORIGINAL header text) to the store.
 
     ``cells`` is a DuckDB relation, pyarrow table or polars frame with the headers as printed (any
@@ -177,14 +181,16 @@ def stage_cells(out: SourceWriter, cells: Any, *, variant: str | None = None,
     quarantined with the reason; a header repeated inside the data is dropped with a note. Calls
     ``out.expect_rows`` with the rows it saw (repeated headers excluded), so callers must not.
     ``raw_line_column`` names a column holding the row's raw text for quarantine (default: the cells
-    joined as a CSV line).
+    joined as a CSV line). ``problem_column`` (a reason: quarantine the row) and ``repair_column``
+    (what was repaired: noted with the row numbers) come from the CSV/Excel alignment step.
     """
     con = out.con
     relation = as_relation(con, cells)
     provenance = {"source_row", "source_page", "source_sheet"}
     if "source_row" not in relation.columns:
         raise RuntimeError("stage_cells needs a source_row column")
-    headers = [c for c in relation.columns if c not in provenance and c != raw_line_column]
+    hidden = {raw_line_column, problem_column, repair_column}
+    headers = [c for c in relation.columns if c not in provenance and c not in hidden]
     result = StageResult()
     field_of: dict[str, str] = {}
     for header in headers:
@@ -254,7 +260,9 @@ def stage_cells(out: SourceWriter, cells: Any, *, variant: str | None = None,
             f"CAST({c} = {sql_literal(normalize_header(h))} AS INTEGER)" for c, h in zip(norm_cells, headers, strict=True)
         ) or "0"
         repeat_threshold = max(2, (len(headers) + 1) // 2)
-        problems = [f"WHEN ({header_hits}) >= {repeat_threshold} THEN 'header repeated'",
+        problems = [f"WHEN {quote_ident(problem_column)} IS NOT NULL THEN {quote_ident(problem_column)}"
+                    ] if problem_column else []
+        problems += [f"WHEN ({header_hits}) >= {repeat_threshold} THEN 'header repeated'",
                     f"WHEN {blank} THEN 'blank row (every cell empty; blanked out before release?)'"]
         if time_text is not None:
             shown = "Search Date/Search Time" if "search_date" in column_of and "search_time" in column_of else (
@@ -265,6 +273,7 @@ def stage_cells(out: SourceWriter, cells: Any, *, variant: str | None = None,
             problems.append(f"WHEN {_time_sql(time_text)} IS NULL THEN '{shown} cannot be read as a time: ' "
                             f"|| coalesce(left(trim({time_cell}), 60), '')")
         selects.append("CASE " + " ".join(problems) + " END AS _problem")
+        selects.append(f"{quote_ident(repair_column)} AS _repair" if repair_column else "NULL::VARCHAR AS _repair")
         if raw_line_column is not None:
             selects.append(f"{quote_ident(raw_line_column)} AS _raw_line")
         else:
@@ -291,6 +300,12 @@ def stage_cells(out: SourceWriter, cells: Any, *, variant: str | None = None,
             sheet = ""
             out.note(f"header repeated inside the data at row {where}"
                      f"{' and more' if len(result.header_repeats) > 10 else ''}{sheet}: not data, not counted")
+        repairs = con.execute(
+            f"SELECT _repair, count(*), list(source_row ORDER BY source_row)[1:10] FROM {staged} "
+            f"WHERE _repair IS NOT NULL AND _problem IS NULL GROUP BY 1 ORDER BY 1").fetchall()
+        for what, count, rows in repairs:
+            out.note(f"{what}: {count:,} row(s) repaired (row {', '.join(str(r) for r in rows)}"
+                     f"{' ...' if count > 10 else ''})")
         if time_text is None:
             out.note("no Search Time column: rows stored without a search time")
         out.expect_rows(result.rows_seen)
@@ -309,29 +324,431 @@ def stage_cells(out: SourceWriter, cells: Any, *, variant: str | None = None,
     return result
 
 
-class _InterimFlockCsv:
-    """Header-row UTF-8 CSV only; replaced by the complete reader below in the next commit."""
+# --- layout: where the header is, which variant, or which known order a header-less file has ------
+
+@dataclass
+class Layout:
+    """How a CSV or sheet is laid out: the names of its cells, and where the data starts."""
+
+    headers: list[str]
+    data_start: int  # 0-based index of the first data record (title rows and header before it)
+    header_index: int | None  # 0-based index of the header record, None when there is none
+    variant: str
+
+    def search_time_index(self) -> int | None:
+        for i, header in enumerate(self.headers):
+            if normalize_header(header) == "search time":
+                return i
+        return None
+
+
+def variant_label(headers: list[str], *, no_header: bool = False, title_rows: bool = False) -> str:
+    """'flock-14', 'flock-13 post-cutover', 'flock-10 federal', 'flock-trimmed-9', plus modifiers."""
+    names = [normalize_header(h) for h in headers]
+    modifiers = []
+    core = [n for n in names if n not in ("offense type", "search date")]
+    if "search date" in names:
+        modifiers.append("+split-date")
+    if "offense type" in names:
+        modifiers.append("+offense-type")
+    label = f"flock-trimmed-{len(names)}"
+    for base, order in KNOWN_ORDERS.items():
+        if core == [normalize_header(h) for h in order]:
+            label = {"flock-13": "flock-13 post-cutover", "flock-10": "flock-10 federal"}.get(base, base)
+    if no_header:
+        modifiers.append("+no-header")
+    if title_rows:
+        modifiers.append("+title-rows")
+    return label + "".join(modifiers)
+
+
+def _is_header(row: list[str]) -> bool:
+    names = [normalize_header(c) for c in row]
+    known = [n for n in names if n in HEADER_TO_FIELD]
+    return len(known) >= 2 and any(n in TIME_HEADERS for n in names)
+
+
+def _trim(row: list[str]) -> list[str]:
+    end = len(row)
+    while end and (row[end - 1] is None or str(row[end - 1]).strip() == ""):
+        end -= 1
+    return [("" if c is None else str(c)) for c in row[:end]]
+
+
+def _guess_order(row: list[str]) -> str | None:
+    """The known column order of a header-less data row, from its first cell and its Search Time."""
+    cells = _trim(row)
+    if not cells:
+        return None
+    times = [i for i, c in enumerate(cells) if re.match(SEARCH_TIME_RE, c) and "\n" not in c]
+    if not times:
+        return None
+    has_uuid = bool(re.match(UUID_RE, cells[0].strip()))
+    for base, order in KNOWN_ORDERS.items():
+        if (order[0] == "ID") != has_uuid:
+            continue
+        if order.index("Search Time") in times and len(cells) <= len(order):
+            return base
+    return None
+
+
+def find_layout(rows: list[list[str]]) -> Layout | None:
+    """The layout of a file or sheet from its first records (a few dozen are enough)."""
+    for index, row in enumerate(rows[:30]):
+        if _is_header(row):
+            headers = _trim(row)
+            return Layout(headers=headers, data_start=index + 1, header_index=index,
+                          variant=variant_label(headers, title_rows=index > 0))
+    votes: dict[str, int] = {}
+    first: int | None = None
+    for index, row in enumerate(rows[:60]):
+        order = _guess_order(row)
+        if order is not None:
+            votes[order] = votes.get(order, 0) + 1
+            first = index if first is None else first
+    if not votes or first is None:
+        return None
+    base = max(votes, key=lambda k: votes[k])
+    headers = list(KNOWN_ORDERS[base])
+    return Layout(headers=headers, data_start=first, header_index=None,
+                  variant=variant_label(headers, no_header=True, title_rows=first > 0))
+
+
+def describe_foreign(rows: list[list[str]]) -> str:
+    """Why a table is not a Flock audit: the headers seen and the closest known variant."""
+    first = next((_trim(r) for r in rows[:10] if _trim(r)), [])
+    seen = ", ".join(c.strip() for c in first[:12]) or "nothing"
+    names = {normalize_header(c) for c in first}
+    best, best_hits = "flock-14", -1
+    for base, order in KNOWN_ORDERS.items():
+        hits = len(names & {normalize_header(h) for h in order})
+        if hits > best_hits:
+            best, best_hits = base, hits
+    other = next((label for label, needed in FOREIGN_HEADERS.items()
+                  if needed <= {n.replace(" ", "") for n in names} | names), None)
+    text = (f"not a Flock audit export: first row has {seen}; closest known variant {best} "
+            f"shares {best_hits} of {len(KNOWN_ORDERS[best])} headers and no time column was found")
+    if other:
+        text += f" (looks like a {other})"
+    return text
+
+
+# --- alignment: rows shifted one cell right or missing one ----------------------------------------
+
+def align_sql(wide: str, layout: Layout, width: int, *, empty_is_null: bool) -> str:
+    """SELECT naming the wide cells c0..c{width-1} after the headers, repairing shifted rows.
+
+    Adds ``_problem`` (why the row cannot be aligned), ``_repair`` (what was repaired) and
+    ``_raw_line`` (the row's cells as a CSV line, only for rows with a problem).
+    """
+    n = len(layout.headers)
+    st = layout.search_time_index()
+    names = [normalize_header(h) for h in layout.headers]
+    reason = names.index("reason") if "reason" in names else None
+    filters = names.index("filters") if "filters" in names else None
+
+    def cell(i: int) -> str:
+        return f"c{i}" if i < width else "NULL"
+
+    present = ("(c{i} IS NOT NULL AND c{i} <> '')" if empty_is_null else "c{i} IS NOT NULL")
+    ncells = "greatest(" + ", ".join(f"CASE WHEN {present.format(i=i)} THEN {i + 1} ELSE 0 END"
+                                     for i in range(width)) + ")"
+
+    def is_time(i: int) -> str:
+        return f"coalesce(regexp_full_match({cell(i)}, {sql_literal(SEARCH_TIME_RE)}), FALSE)" if i < width else "FALSE"
+
+    def blank(i: int) -> str:
+        return f"coalesce(trim({cell(i)}), '') = ''"
+
+    modes = [f"WHEN _n <= {n} THEN 'as_is'"]
+    if st is not None:
+        modes = [f"WHEN _n <= {n} AND ({is_time(st)} OR NOT {is_time(st - 1) if st > 0 else 'FALSE'}) THEN 'as_is'",
+                 f"WHEN _n <= {n} THEN 'missing'"]
+        modes.append(f"WHEN _n = {n + 1} AND {blank(0)} AND {is_time(st + 1)} THEN 'drop_first'")
+        modes.append(f"WHEN _n = {n + 1} AND {blank(n)} AND {is_time(st)} THEN 'drop_last'")
+        if reason is not None and reason < st:
+            filters_ok = "TRUE" if filters is None or filters < reason or filters > st else blank(filters + 1)
+            modes.append(f"WHEN _n = {n + 1} AND {is_time(st + 1)} AND NOT {blank(reason + 1)} AND {filters_ok} "
+                         "THEN 'merge_reason'")
+    else:
+        modes.append(f"WHEN _n = {n + 1} AND {blank(0)} THEN 'drop_first'")
+        modes.append(f"WHEN _n = {n + 1} AND {blank(n)} THEN 'drop_last'")
+    mode = "CASE " + " ".join(modes) + " ELSE 'bad' END"
+
+    columns = []
+    for j, header in enumerate(layout.headers):
+        merged = (f"CASE WHEN {cell(j)} IS NULL THEN {cell(j + 1)} WHEN {cell(j + 1)} IS NULL THEN {cell(j)} "
+                  f"ELSE {cell(j)} || ',' || {cell(j + 1)} END")
+        by_reason = cell(j) if reason is None or j < reason else (merged if j == reason else cell(j + 1))
+        columns.append(f"CASE _mode WHEN 'drop_first' THEN {cell(j + 1)} WHEN 'merge_reason' THEN {by_reason} "
+                       f"WHEN 'as_is' THEN {cell(j)} WHEN 'drop_last' THEN {cell(j)} END AS {quote_ident(header)}")
+    problem = (f"CASE _mode WHEN 'missing' THEN 'a cell is missing before Search Time (' || _n || ' cells, header has "
+               f"{n}); cannot tell which' WHEN 'bad' THEN 'row has ' || _n || ' cells where the header has {n}; "
+               "cannot tell which cell is extra' END")
+    repair = ("CASE _mode WHEN 'drop_first' THEN 'shifted one cell right (an extra empty first cell), realigned' "
+              "WHEN 'drop_last' THEN 'an extra empty cell at the end, dropped' "
+              "WHEN 'merge_reason' THEN 'Reason split in two cells by an unquoted comma, joined' END")
+    quoted = ", ".join(
+        f"CASE WHEN c{i} IS NULL THEN NULL WHEN regexp_matches(c{i}, '[\",\\n\\r]') "
+        f"THEN '\"' || replace(c{i}, '\"', '\"\"') || '\"' ELSE c{i} END" for i in range(width))
+    raw_line = (f"CASE WHEN TRUE THEN "
+                f"array_to_string(list_filter([{quoted}], lambda x: x IS NOT NULL), ',') END")
+    return (f"SELECT {', '.join(columns)}, source_row, {problem} AS _problem, {repair} AS _repair, "
+            f"{raw_line} AS _raw_line FROM (SELECT *, {mode} AS _mode FROM (SELECT *, {ncells} AS _n FROM {wide}))")
+
+
+def _stage_wide(out: SourceWriter, wide_sql: str, layout: Layout, width: int, *, empty_is_null: bool,
+                variant: str | None = None) -> StageResult:
+    relation = out.con.sql(align_sql(f"({wide_sql})", layout, width, empty_is_null=empty_is_null))
+    return stage_cells(out, relation, variant=variant, raw_line_column="_raw_line", problem_column="_problem",
+                       repair_column="_repair")
+
+
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # .xls
+
+
+def _reset(out: SourceWriter) -> None:
+    """Forget rows already handed to the writer, before reading the file again another way."""
+    out.rollback()
+    out.expected_rows = None
+
+
+def _federal_kind(out: SourceWriter, layout: Layout) -> None:
+    if out.log_kind is None and layout.variant.startswith("flock-10"):
+        out.log_kind = "federal_audit"
+        out.note("10-column federal-user export: log kind set to federal_audit (use --log-type to change)")
+
+
+# --- CSV ------------------------------------------------------------------------------------------
+
+def _head_records(text: str) -> list[list[str]]:
+    try:
+        return list(csv.reader(io.StringIO(text)))[:80]
+    except csv.Error:
+        return [line.split(",") for line in text.splitlines()[:80]]
+
+
+class FlockCsv:
+    """Flock audit exports as CSV text, in any of the encodings releases come in."""
 
     name = "flock_csv"
 
     def sniff(self, source: Source) -> Match | None:
-        try:
-            first = source.head(4096).decode("utf-8-sig").splitlines()[0]
-        except (UnicodeDecodeError, IndexError):
+        head = source.head(65536)
+        if not head.strip() or head[:4] == b"PK\x03\x04" or head[:5] == b"%PDF-" or head[:8] == OLE_MAGIC:
             return None
-        headers = {normalize_header(h.strip('"')) for h in first.split(",")}
-        if "search time" in headers and len(headers & set(HEADER_TO_FIELD)) >= 3:
-            return Match(format=self.name, variant=f"flock-{len(headers)}", confidence=0.9)
-        return None
+        try:
+            encoding = textio.for_file(source.path, source.encoding)
+        except SourceRejected:
+            encoding = textio.detect(head)
+        text = textio.decode_head(source.path, encoding)
+        if "\x00" in text:
+            return None
+        rows = _head_records(text)
+        if not rows or max((len(r) for r in rows[:20]), default=0) < 2:
+            return None
+        layout = find_layout(rows)
+        if layout is None:
+            return Match(format=self.name, variant="not an audit", confidence=0.05,
+                         details={"skip": True, "reason": describe_foreign(rows)})
+        return Match(format=self.name, variant=layout.variant, confidence=0.9 if layout.header_index is not None else 0.8,
+                     details={"encoding": encoding.codec})
 
     def read(self, source: Source, match: Match, out: SourceWriter) -> None:
+        encoding = textio.for_file(source.path, source.encoding)
+        path = source.path
+        transcoded: Path | None = None
         try:
-            cells = out.con.sql(f"SELECT *, row_number() OVER () + 1 AS source_row FROM read_csv("
-                                f"{sql_literal(str(source.path))}, all_varchar=true, header=true, parallel=false)")
-        except duckdb.Error as exc:
-            raise SourceRejected(f"CSV could not be parsed ({str(exc).splitlines()[0]})") from exc
-        out.encoding = "utf-8"
-        stage_cells(out, cells)
+            if not encoding.is_utf8:
+                transcoded = _tmp_parquet(out).with_suffix(".csv")
+                replaced = textio.transcode_to_utf8(source.path, encoding, transcoded)
+                if replaced:
+                    out.note(f"{replaced:,} byte(s) could not be decoded as {encoding.codec} and were replaced "
+                             "with U+FFFD; check the encoding (--encoding)")
+                path = transcoded
+            out.encoding = encoding.label
+            text = textio.decode_head(path, textio.Encoding("utf-8-sig"))
+            layout = find_layout(_head_records(text))
+            if layout is None:
+                raise SourceRejected(describe_foreign(_head_records(text)))
+            out.variant = layout.variant
+            _federal_kind(out, layout)
+            try:
+                self._read_duckdb(path, layout, out)
+            except duckdb.Error as exc:
+                if encoding.is_utf8 and "unicode" in str(exc).lower() and transcoded is None:
+                    _reset(out)
+                    fallback = textio.Encoding("cp1252", 0, "detected after a UTF-8 error")
+                    transcoded = _tmp_parquet(out).with_suffix(".csv")
+                    textio.transcode_to_utf8(source.path, fallback, transcoded)
+                    out.encoding = "cp1252 (UTF-8 failed further down)"
+                    out.note("the file is not valid UTF-8 past its first 64 KiB; read as cp1252")
+                    self._read_duckdb(transcoded, layout, out)
+                else:
+                    _reset(out)
+                    out.note(f"DuckDB could not parse the CSV ({str(exc).splitlines()[0][:160]}); "
+                             "read with the tolerant Python reader instead")
+                    self._read_python(path, layout, out)
+        finally:
+            if transcoded is not None:
+                transcoded.unlink(missing_ok=True)
+
+    def _read_duckdb(self, path: Path, layout: Layout, out: SourceWriter) -> None:
+        width = len(layout.headers) + 2
+        columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(width)) + "}"
+        # single-threaded, so row_number() is the record number in the file (exact provenance)
+        wide = (f"SELECT *, row_number() OVER () + {layout.data_start} AS source_row FROM read_csv("
+                f"{sql_literal(str(path))}, header=false, skip={layout.data_start}, columns={columns}, "
+                "delim=',', quote='\"', escape='\"', null_padding=true, nullstr='\x01', parallel=false, "
+                "auto_detect=false, strict_mode=false, comment='', max_line_size=10000000)")
+        _stage_wide(out, wide, layout, width, empty_is_null=False)
+
+    def _read_python(self, path: Path, layout: Layout, out: SourceWriter) -> None:
+        """Tolerant reading for CSVs DuckDB refuses (broken quotes): Python's csv module, in blocks."""
+        width = len(layout.headers) + 2
+        with open(path, encoding="utf-8-sig", errors="replace", newline="") as fh:
+            reader = csv.reader(fh)
+            block: list[list[str | None]] = []
+            record = 0
+            for row in reader:
+                record += 1
+                if record <= layout.data_start:
+                    continue
+                if not row:
+                    continue
+                cells: list[str | None] = list(row[:width - 1])
+                if len(row) >= width:
+                    cells.append(",".join(row[width - 1:]))  # so the row has too many cells: quarantined
+                cells += [None] * (width - len(cells))
+                block.append([*cells, str(record)])
+                if len(block) >= 100_000:
+                    self._stage_block(out, block, layout, width)
+                    block = []
+            if block:
+                self._stage_block(out, block, layout, width)
+
+    def _stage_block(self, out: SourceWriter, block: list[list[str | None]], layout: Layout, width: int) -> None:
+        import pyarrow as pa
+
+        names = [f"c{i}" for i in range(width)] + ["source_row"]
+        table = pa.table({name: [r[i] for r in block] for i, name in enumerate(names)})
+        rel = out.con.from_arrow(table)
+        view = f"_py_{uuid.uuid4().hex[:8]}"
+        out.con.register(view, rel)
+        try:
+            _stage_wide(out, f"SELECT * EXCLUDE (source_row), CAST(source_row AS BIGINT) AS source_row FROM {view}",
+                        layout, width, empty_is_null=False)
+        finally:
+            out.con.unregister(view)
 
 
-READERS: list[Any] = [_InterimFlockCsv()]
+# --- Excel ----------------------------------------------------------------------------------------
+
+def _is_workbook(source: Source) -> bool:
+    head = source.head(8)
+    if head == OLE_MAGIC:
+        return True
+    if head[:4] != b"PK\x03\x04":
+        return False
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(source.path) as archive:
+            names = set(archive.namelist())
+    except (zipfile.BadZipFile, OSError):
+        return False
+    return any(n.startswith("xl/") for n in names)
+
+
+def _sheet_rows(frame: Any) -> list[list[str]]:
+    return [[("" if v is None else str(v)) for v in row] for row in frame.iter_rows()]
+
+
+class FlockExcel:
+    """Flock audit exports saved as workbooks (.xlsx, .xlsm, .xls, .xlsb): every sheet, one by one."""
+
+    name = "flock_excel"
+
+    def _open(self, source: Source) -> Any:
+        import fastexcel
+
+        try:
+            return fastexcel.read_excel(str(source.path))
+        except Exception as exc:  # fastexcel raises its own error types for broken workbooks
+            raise SourceRejected(f"workbook could not be opened ({str(exc).splitlines()[0][:160]})") from exc
+
+    def _heads(self, workbook: Any) -> list[tuple[str, list[list[str]]]]:
+        heads = []
+        for sheet_name in workbook.sheet_names:
+            try:
+                frame = workbook.load_sheet(sheet_name, header_row=None, dtypes="string", skip_rows=0,
+                                            n_rows=80).to_polars()
+            except Exception:  # an unreadable sheet: reported when reading
+                heads.append((sheet_name, []))
+                continue
+            heads.append((sheet_name, _sheet_rows(frame)))
+        return heads
+
+    def sniff(self, source: Source) -> Match | None:
+        if not _is_workbook(source):
+            return None
+        try:
+            heads = self._heads(self._open(source))
+        except SourceRejected:
+            return None
+        layouts = [(name, find_layout(rows)) for name, rows in heads if rows]
+        found = [(name, layout) for name, layout in layouts if layout is not None]
+        if not found:
+            seen = "; ".join(f"sheet {name!r}: {describe_foreign(rows)}" for name, rows in heads if rows)
+            return Match(format=self.name, variant="not an audit", confidence=0.05,
+                         details={"skip": True, "reason": seen or "workbook with only empty sheets"})
+        variants = sorted({layout.variant for _, layout in found})
+        return Match(format=self.name, variant=variants[0] if len(variants) == 1 else "mixed: " + ", ".join(variants),
+                     confidence=0.9)
+
+    def read(self, source: Source, match: Match, out: SourceWriter) -> None:
+        workbook = self._open(source)
+        variants: list[str] = []
+        for sheet_name in workbook.sheet_names:
+            try:
+                frame = workbook.load_sheet(sheet_name, header_row=None, dtypes="string", skip_rows=0).to_polars()
+            except Exception as exc:
+                out.skip_part(sheet_name, f"sheet could not be read ({str(exc).splitlines()[0][:120]})")
+                continue
+            if frame.height == 0 or frame.width == 0:
+                out.skip_part(sheet_name, "empty sheet")
+                continue
+            head = _sheet_rows(frame.head(80))
+            layout = find_layout(head)
+            if layout is None:
+                out.skip_part(sheet_name, describe_foreign(head) + " (a pivot or summary sheet?)")
+                continue
+            variants.append(layout.variant)
+            width = max(len(layout.headers) + 2, frame.width)
+            import polars as pl
+
+            cells = frame.rename({c: f"c{i}" for i, c in enumerate(frame.columns)})
+            cells = cells.with_columns([pl.lit(None, dtype=pl.String).alias(f"c{i}") for i in range(frame.width, width)])
+            cells = cells.with_row_index("source_row", offset=1).with_columns(pl.col("source_row").cast(pl.Int64))
+            cells = cells.slice(layout.data_start)
+            view = f"_xl_{uuid.uuid4().hex[:8]}"
+            out.con.register(view, cells.to_arrow())
+            try:
+                wide = f"SELECT *, {sql_literal(sheet_name)} AS source_sheet FROM {view}"
+                relation = out.con.sql(align_sql(f"({wide})", layout, width, empty_is_null=True))
+                relation = relation.project("*, " + sql_literal(sheet_name) + " AS source_sheet")
+                stage_cells(out, relation, variant=layout.variant, raw_line_column="_raw_line",
+                            problem_column="_problem", repair_column="_repair")
+            finally:
+                out.con.unregister(view)
+        if not variants:
+            raise SourceRejected("no sheet of this workbook is a Flock audit: "
+                                 + "; ".join(f"{p['part']}: {p['reason']}" for p in out.parts_skipped))
+        distinct = sorted(set(variants))
+        out.variant = distinct[0] if len(distinct) == 1 else "mixed: " + ", ".join(distinct)
+        if out.log_kind is None and all(v.startswith("flock-10") for v in variants):
+            out.log_kind = "federal_audit"
+        out.encoding = None
+
+
+READERS: list[Any] = [FlockCsv(), FlockExcel()]

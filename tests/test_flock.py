@@ -1,0 +1,176 @@
+"""Flock audit exports: every variant and quirk, from tiny hand-made fixtures (tests/fixtures/flock,
+written by make_fixtures.py there) and from workbooks written here with xlsxwriter."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from lprlogs.ingest import ingest
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "flock"
+UTC = dt.UTC
+
+
+def _ingest(tmp_path: Path, *names: str, **options: object) -> tuple[duckdb.DuckDBPyConnection, object]:
+    folder = tmp_path / "in"
+    folder.mkdir(exist_ok=True)
+    for name in names:
+        shutil.copy(FIXTURES / name, folder / name)
+    report = ingest([str(folder / n) for n in names], tmp_path / "store", **options)  # type: ignore[arg-type]
+    store = tmp_path / "store"
+    con = duckdb.connect()
+    con.execute("SET TimeZone='UTC'")
+    searches = list(store.glob("searches/*.parquet"))
+    quarantine = list(store.glob("quarantine/*.parquet"))
+    empty_s = "SELECT NULL::BIGINT AS source_row WHERE FALSE"
+    con.execute("CREATE VIEW s AS " + (f"SELECT * FROM read_parquet({[str(p) for p in searches]})"
+                                       if searches else empty_s))
+    con.execute("CREATE VIEW q AS " + (f"SELECT * FROM read_parquet({[str(p) for p in quarantine]})"
+                                       if quarantine else empty_s))
+    return con, report
+
+
+# name, stored, quarantined, variant, encoding, log kind
+CASES = [
+    ("11_1_2025-11_30_2025-Houston TX PD-Network-Audit.csv", 3, 0, "flock-14", "utf-8", "network_audit"),
+    ("12_1_2025-12_31_2025-Conway AR PD-Audit.csv", 1, 0, "flock-13 post-cutover", "utf-8", "org_audit"),
+    ("older-11.csv", 1, 0, "flock-11", "utf-8", None),
+    ("federal-users.csv", 1, 0, "flock-10 federal", "utf-8", "federal_audit"),
+    ("trimmed-title.csv", 1, 0, "flock-trimmed-9+title-rows", "utf-8", None),
+    ("split-date-offense.csv", 1, 1, "flock-trimmed-6+split-date+offense-type", "utf-8", None),
+    ("no-header.csv", 2, 0, "flock-14+no-header", "utf-8", None),
+    ("repeat-stacked-shifted.csv", 3, 2, "flock-14", "utf-8", None),
+    ("cp1252.csv", 1, 0, "flock-14", "cp1252", None),
+    ("utf16.csv", 1, 0, "flock-14", "utf-16-le (BOM)", None),
+    ("utf8-bom.csv", 1, 0, "flock-14", "utf-8", None),
+    ("broken-quote.csv", 1, 1, "flock-14", "utf-8", None),
+]
+
+
+@pytest.mark.parametrize(("name", "stored", "quarantined", "variant", "encoding", "kind"), CASES)
+def test_fixture_counts_variant_encoding(tmp_path, name, stored, quarantined, variant, encoding, kind):
+    con, report = _ingest(tmp_path, name)
+    outcome = report.files[0]
+    assert outcome.status == "ingested", outcome.reason
+    assert (outcome.rows_stored, outcome.rows_quarantined) == (stored, quarantined)
+    assert outcome.rows_read == stored + quarantined
+    assert outcome.variant == variant
+    assert outcome.log_kind == kind
+    manifest = json.loads((tmp_path / "store" / "manifest.json").read_text())
+    entry = manifest["sources"][0]
+    assert entry["encoding"].startswith(encoding)
+    assert not any("accounting mismatch" in n for n in entry["notes"])
+
+
+def test_values_redactions_and_rows(tmp_path):
+    con, _ = _ingest(tmp_path, "11_1_2025-11_30_2025-Houston TX PD-Network-Audit.csv")
+    rows = con.execute("SELECT source_row, searcher_user, networks_searched, devices_searched, time_frame_start, "
+                       "time_frame_end, reason, filters, search_time, redacted, raw, producer FROM s "
+                       "ORDER BY source_row").fetchall()
+    assert [r[0] for r in rows] == [2, 3, 4]
+    first, second, third = rows
+    assert first[2] == 1234 and first[3] is None  # '1,234' as text; '——' -> NULL
+    assert first[4] == dt.datetime(2025, 11, 1, 5, 0, tzinfo=UTC)
+    assert first[5] == dt.datetime(2025, 11, 14, 9, 53, 36, tzinfo=UTC)
+    assert first[7] == "*BC12*" and first[9] == []  # a wildcard, not a mask
+    assert first[11] == "Houston TX PD"
+    assert second[1] is None and second[6] is None
+    assert set(second[9]) == {"searcher_user", "reason", "case_number", "license_plate", "filters"}
+    assert second[4] == dt.datetime(2025, 10, 15, 5, 0, tzinfo=UTC)  # 'A to B' time frame
+    assert json.loads(second[10])["Reason"] == "7923.600 GC"  # raw keeps the text
+    assert third[8] == dt.datetime(2025, 9, 9, 13, 2, 3, tzinfo=UTC)  # unpadded
+    assert third[6] is None and third[9] == ["reason"]  # 'Gov. Code 7923.600'
+
+
+def test_repeated_header_shift_repairs_and_quarantine(tmp_path):
+    con, report = _ingest(tmp_path, "repeat-stacked-shifted.csv")
+    rows = con.execute("SELECT source_row, search_id, reason FROM s ORDER BY 1").fetchall()
+    assert [r[0] for r in rows] == [2, 4, 5]
+    assert rows[1][1].endswith("0002")  # shifted right, realigned
+    assert rows[2][2] == "warrant, fugitive"  # split reason joined
+    quarantined = con.execute("SELECT source_row, reason FROM q ORDER BY 1").fetchall()
+    assert [q[0] for q in quarantined] == [6, 7]
+    assert "missing" in quarantined[0][1] and "15 cells" in quarantined[1][1]
+    notes = " ".join(report.files[0].notes)
+    assert "header repeated inside the data at row 3" in notes and "realigned" in notes
+
+
+def test_encodings_decode_text(tmp_path):
+    con, _ = _ingest(tmp_path, "cp1252.csv", "utf16.csv", "utf8-bom.csv")
+    values = con.execute("SELECT DISTINCT searcher_user, reason, devices_searched FROM s").fetchall()
+    assert values == [("Señor Oficial", "café ““test””", None)]
+
+
+def test_wrong_encoding_does_not_crash(tmp_path):
+    con, report = _ingest(tmp_path, "cp1252.csv", encoding="utf-16")
+    assert report.files[0].status in ("ingested", "rejected", "skipped")
+    con, report = _ingest(tmp_path / "x", "cp1252.csv", encoding="no-such-codec") if (tmp_path / "x").mkdir() is None \
+        else (None, None)
+    assert report.files[0].status in ("rejected", "skipped")
+
+
+def test_split_date_and_no_header(tmp_path):
+    con, _ = _ingest(tmp_path, "split-date-offense.csv", "no-header.csv")
+    split = con.execute("SELECT searcher_user, offense_type, search_time FROM s WHERE offense_type IS NOT NULL").fetchall()
+    assert split == [("Officer F", "Burglary", dt.datetime(2025, 11, 14, 9, 53, 36, tzinfo=UTC))]
+    rows = con.execute("SELECT source_row FROM s WHERE variant LIKE '%no-header' ORDER BY 1").fetchall()
+    assert rows == [(1,), (2,)]
+
+
+def test_not_an_audit_is_skipped_with_headers(tmp_path):
+    _, report = _ingest(tmp_path, "not-an-audit.csv")
+    assert report.files[0].status == "skipped"
+    assert "Date, Officer, Amount" in report.files[0].reason and "closest known variant" in report.files[0].reason
+
+
+def test_workbook_sheets(tmp_path):
+    xlsxwriter = pytest.importorskip("xlsxwriter")
+    path = tmp_path / "1_1_2026-1_31_2026-Lake Travis ISD TX PD-Network-Audit.xlsx"
+    book = xlsxwriter.Workbook(str(path))
+    when = book.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"})
+    jan = book.add_worksheet("January")
+    jan.write_row(0, 0, ["Flock audit, January"])
+    jan.write_row(1, 0, ["ID", "Org Name", "Total Networks Searched", "Reason", "Search Time"])
+    jan.write_row(2, 0, ["0b6f1c2e-1111-4a2b-9c3d-00000000000a", "Houston TX PD", 12, 5237])
+    jan.write_datetime(2, 4, dt.datetime(2026, 1, 5, 8, 0, 0), when)
+    jan.write_row(3, 0, ["0b6f1c2e-1111-4a2b-9c3d-00000000000b", "Houston TX PD", "1,200", "ICE", "bad"])
+    book.add_worksheet("Empty")
+    pivot = book.add_worksheet("Pivot")
+    pivot.write_row(0, 0, ["Row Labels", "Count of ID"])
+    pivot.write_row(1, 0, ["Houston TX PD", 2])
+    bare = book.add_worksheet("NoHeader")
+    bare.write_row(0, 0, ["0b6f1c2e-1111-4a2b-9c3d-00000000000c", "Agent", "[Federal] US Postal Inspection Service",
+                          "2000", "", "mail", "", "", "1/6/2026, 3:04:05 PM UTC", "lookup"])
+    book.close()
+    report = ingest([str(path)], tmp_path / "store")
+    outcome = report.files[0]
+    assert outcome.status == "ingested", outcome.reason
+    assert (outcome.rows_stored, outcome.rows_quarantined) == (2, 1)
+    con = duckdb.connect()
+    con.execute("SET TimeZone='UTC'")
+    rows = con.execute(f"SELECT source_sheet, source_row, reason, networks_searched, search_time, variant FROM "
+                       f"read_parquet('{tmp_path}/store/searches/*.parquet') ORDER BY 1, 2").fetchall()
+    assert rows[0] == ("January", 3, "5237", 12, dt.datetime(2026, 1, 5, 8, 0, tzinfo=UTC), "flock-trimmed-5+title-rows")
+    assert rows[1][:2] == ("NoHeader", 1) and rows[1][5] == "flock-10 federal+no-header"
+    quarantined = con.execute(f"SELECT source_sheet, source_row FROM read_parquet('{tmp_path}/store/quarantine/*.parquet')"
+                              ).fetchall()
+    assert quarantined == [("January", 4)]
+    manifest = json.loads((tmp_path / "store" / "manifest.json").read_text())
+    skipped = {p["part"]: p["reason"] for p in manifest["sources"][0]["parts_skipped"]}
+    assert skipped["Empty"] == "empty sheet" and "Row Labels" in skipped["Pivot"]
+
+
+def test_idempotent_and_cli(tmp_path, run_cli):
+    path = str(FIXTURES / "11_1_2025-11_30_2025-Houston TX PD-Network-Audit.csv")
+    first = run_cli("ingest", path)
+    assert first.exit_code == 0 and "stored 3" in first.output
+    again = run_cli("ingest", path)
+    assert again.exit_code == 0 and "already" in again.output
+    result = run_cli("query", "select count(*) as n from searches", "--format", "csv")
+    assert result.output.strip().splitlines()[-1] == "3"
