@@ -1,0 +1,48 @@
+-- flag: vague_reason
+-- answers: which searches give a reason that says nothing about why: `inv`, `investigation`, `.`,
+--   one letter, `test`, `Other - Not Applicable`, `n/a`, `none`, `see case`...
+-- how: the whole reason is folded (lower case, accents removed, punctuation and `+` -> spaces) and
+--   compared with vague_reason_terms.csv (folded the same way); a reason of only punctuation or of a
+--   single character is vague by rule.
+-- evidence: reason: "inv" (term: inv), or reason: "." (rule: punctuation only).
+-- param: drop_vague_terms = -  comma-separated terms of vague_reason_terms.csv to ignore
+-- limits: only the whole reason is compared: "inv 25-1234" (with a case number) is not vague here.
+--   Blank and masked reasons are left to blank_reason / the redaction report.
+WITH
+dropped_terms AS (
+    SELECT trim(unnest(string_split(CAST(getvariable('drop_vague_terms') AS VARCHAR), ','))) AS term
+),
+
+vague_terms AS (
+    SELECT
+        t.term,
+        trim(regexp_replace(lower(strip_accents(t.term)), '[^a-z0-9]+', ' ', 'g')) AS folded
+    FROM read_csv(getvariable('queries_dir') || '/flags/vague_reason_terms.csv',
+                  header = true, all_varchar = true) AS t
+    WHERE t.term NOT IN (SELECT term FROM dropped_terms)
+),
+
+distinct_reasons AS (
+    SELECT DISTINCT reason FROM searches WHERE reason IS NOT NULL AND trim(reason) <> ''
+),
+
+folded_reasons AS (
+    SELECT reason, trim(regexp_replace(lower(strip_accents(reason)), '[^a-z0-9]+', ' ', 'g')) AS folded
+    FROM distinct_reasons
+),
+
+vague_reasons AS (
+    SELECT f.reason, '(term: ' || min(t.term) || ')' AS why
+    FROM folded_reasons AS f JOIN vague_terms AS t ON f.folded = t.folded
+    GROUP BY f.reason
+    UNION ALL
+    SELECT reason, CASE WHEN folded = '' THEN '(rule: punctuation only)' ELSE '(rule: one character)' END
+    FROM folded_reasons
+    WHERE (folded = '' OR length(trim(reason)) = 1)
+      AND folded NOT IN (SELECT folded FROM vague_terms)
+)
+
+SELECT s.search_key, 'vague_reason' AS flag, 'reason: "' || s.reason || '" ' || v.why AS evidence
+FROM searches AS s
+JOIN vague_reasons AS v ON v.reason = s.reason
+WHERE NOT coalesce(list_contains(s.redacted, 'reason'), false)

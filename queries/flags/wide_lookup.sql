@@ -1,0 +1,13 @@
+-- flag: wide_lookup
+-- answers: which searches reached across many networks at once (statewide or national lookups):
+--   Total Networks Searched at or above wide_lookup_networks.
+-- evidence: networks_searched 1204 >= 100
+-- param: wide_lookup_networks = 100  networks searched at or above which a search counts as wide
+-- limits: 0 networks can mean "unknown" in Flock exports; such rows are never wide.
+SELECT
+    search_key,
+    'wide_lookup' AS flag,
+    'networks_searched ' || networks_searched || ' >= ' || CAST(getvariable('wide_lookup_networks') AS VARCHAR)
+        AS evidence
+FROM searches
+WHERE networks_searched >= CAST(getvariable('wide_lookup_networks') AS BIGINT)

@@ -1,0 +1,251 @@
+"""Flags other than the immigration tiers, pinned on tiny hand-made stores; the `flags` command;
+parameters; and the real portal releases in ../shared/realdata.
+
+Stores are written through the store API (``write_searches``) so each test says exactly which
+columns a row has; the immigration reason table lives in test_flags_immigration.py.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import polars as pl
+
+from lprlogs.engine import Engine
+from lprlogs.formats import Match
+from lprlogs.schema import STAGED_COLUMNS
+from lprlogs.sources import Source
+from lprlogs.store import Store
+
+UTC = dt.UTC
+POLARS_TYPES = {"BIGINT": pl.Int64, "INTEGER": pl.Int32, "TIMESTAMPTZ": pl.Datetime("us", "UTC"),
+                "VARCHAR": pl.String, "VARCHAR[]": pl.List(pl.String)}
+
+
+def write_searches(store_dir: Path, rows: list[dict[str, Any]], *, producer: str | None = "Mountain View CA PD",
+                   log_kind: str = "network_audit", name: str = "11_1_2025-11_30_2025-Mountain View CA PD"
+                   "-Network-Audit.csv") -> list[str]:
+    """Store ``rows`` (dicts of canonical columns) as one source; returns their search_keys in order."""
+    store = Store.open(store_dir, create=True)
+    columns = {c: POLARS_TYPES[t] for c, t in STAGED_COLUMNS.items() if c not in ("source_row", "raw")}
+    frame = pl.DataFrame(
+        [{**{c: r.get(c) for c in columns}, "source_row": i + 2, "raw": json.dumps(r, default=str)}
+         for i, r in enumerate(rows)],
+        schema={**columns, "source_row": pl.Int64, "raw": pl.String},
+    )
+    payload = (name + json.dumps(rows, default=str, sort_keys=True)).encode()
+    store_dir.mkdir(parents=True, exist_ok=True)
+    body = store_dir.parent / f"{hashlib.sha256(payload).hexdigest()[:12]}.json"
+    body.write_bytes(payload)
+    source = Source(path=body, display_path=name, sha256=hashlib.sha256(payload).hexdigest(), size=len(payload),
+                    producer=producer, log_kind=log_kind, producer_from="file name")
+    con = duckdb.connect()
+    con.execute("SET TimeZone = 'UTC'")
+    with store.lock():
+        batch = store.begin_batch([name])
+        writer = store.writer(con, source, Match(format="hand_made", variant="test rows"), batch["id"])
+        writer.add_searches(frame)
+        writer.commit()
+        store.finish_batch(batch)
+    con.close()
+    Engine(store).close()
+    prefix = source.sha256[:16]
+    return [f"{prefix}::{i + 2}" for i in range(len(rows))]
+
+
+def flags_of(store_dir: Path, params: dict[str, str] | None = None) -> dict[str, dict[str, str]]:
+    """search_key -> {flag: evidence}."""
+    engine = Engine(Store.open(store_dir), params or {})
+    try:
+        _, rows = engine.query("SELECT search_key, flag, evidence FROM flags")
+    finally:
+        engine.close()
+    result: dict[str, dict[str, str]] = {}
+    for key, flag, evidence in rows:
+        assert flag not in result.setdefault(key, {}), f"{flag} twice for {key}"
+        result[key][flag] = evidence
+    return result
+
+
+def at(text: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(text).replace(tzinfo=UTC)
+
+
+PRODUCER = "Mountain View CA PD"
+FLAG_NAMES = ("immigration", "immigration_agency", "outside_agency", "federal_searcher", "out_of_state_searcher",
+              "wide_lookup", "287g_searcher", "school_camera", "school_searcher", "blank_reason", "vague_reason",
+              "long_lookback", "moderated", "freeform_prompt")
+
+
+def test_every_contract_flag_has_its_sql_file_with_a_header() -> None:
+    from lprlogs.engine import sql_files
+
+    files = {f.name: f for f in sql_files("flags")}
+    assert set(files) == set(FLAG_NAMES)
+    for name, sql_file in files.items():
+        assert "answers:" in sql_file.header and "limits:" in sql_file.header, name
+
+
+def test_cross_agency_flags(store_dir: Path) -> None:
+    searchers = [PRODUCER, "Houston TX PD", "[Federal] Federal Bureau of Investigation (FBI)", "Federal Way WA PD",
+                 "Cypress Fairbanks ISD (TX) PD", None, "Los Altos CA PD"]
+    keys = write_searches(store_dir, [{"searcher_org": s, "reason": "stolen vehicle"} for s in searchers])
+    org_keys = write_searches(store_dir, [{"searcher_org": "Houston TX PD", "reason": "stolen vehicle"}],
+                              producer=PRODUCER, log_kind="org_audit",
+                              name="11_1_2025-11_30_2025-Mountain View CA PD-Audit.csv")
+    flags = flags_of(store_dir)
+    own, houston, fbi, federal_way, school, unknown, los_altos = (flags.get(k, {}) for k in keys)
+    assert own == {} and unknown == {}
+    assert set(houston) == {"outside_agency", "out_of_state_searcher"}
+    assert houston["outside_agency"] == ('searcher "Houston TX PD" (tx:police:houston) is not the producer '
+                                         '"Mountain View CA PD" (ca:police:mountain view)')
+    assert houston["out_of_state_searcher"] == ('searcher "Houston TX PD" (TX) is in another state than the '
+                                                'producer "Mountain View CA PD" (CA)')
+    assert set(fbi) == {"outside_agency", "federal_searcher"}  # no state: out_of_state says nothing
+    assert set(federal_way) == {"outside_agency", "out_of_state_searcher"}  # Federal Way is not federal
+    assert set(school) == {"outside_agency", "out_of_state_searcher", "school_searcher"}
+    assert set(los_altos) == {"outside_agency"}
+    # an Organization Audit's searchers are the producer's own users: outside_agency does not apply
+    assert set(flags[org_keys[0]]) == {"out_of_state_searcher"}
+
+
+def test_school_camera_only_for_network_audits_of_a_school(store_dir: Path) -> None:
+    school = "Beverly Hills Unified School District CA"
+    keys = write_searches(store_dir, [{"searcher_org": "Los Angeles CA PD", "reason": "robbery"},
+                                      {"searcher_org": school, "reason": "robbery"}],
+                          producer=school, name=f"11_1_2025-11_30_2025-{school}-Network-Audit.csv")
+    org_keys = write_searches(store_dir, [{"searcher_org": school, "reason": "robbery"}], producer=school,
+                              log_kind="org_audit", name=f"11_1_2025-11_30_2025-{school}-Audit.csv")
+    flags = flags_of(store_dir)
+    assert flags[keys[0]]["school_camera"] == (f'producer "{school}" is a school or campus (kind school): '
+                                               "its cameras were searched")
+    assert "school_camera" in flags[keys[1]] and "school_searcher" in flags[keys[1]]
+    assert set(flags[org_keys[0]]) == {"school_searcher"}
+
+
+def test_287g_searcher_after_loading_the_list(store_dir: Path, realdata: Path, run_cli: Any) -> None:
+    keys = write_searches(store_dir, [{"searcher_org": "Cherokee County AL SO", "reason": "theft"},
+                                      {"searcher_org": "Houston TX PD", "reason": "theft"}])
+    assert not any("287g_searcher" in f for f in flags_of(store_dir).values())  # no list loaded yet
+    result = run_cli("agencies", "load-287g", str(realdata / "ice-287g" / "participatingAgencies07182025pm.xlsx"))
+    assert result.exit_code == 0, result.output
+    flags = flags_of(store_dir)
+    assert flags[keys[0]]["287g_searcher"].startswith(
+        'searcher "Cherokee County AL SO" is on ICE\'s 287(g) list: participating')
+    assert "287g_searcher" not in flags.get(keys[1], {})
+
+
+def test_wide_lookup_and_its_parameter(store_dir: Path) -> None:
+    keys = write_searches(store_dir, [{"networks_searched": n, "reason": "theft"} for n in (0, 99, 100, 5000)])
+    flags = flags_of(store_dir)
+    assert [("wide_lookup" in flags.get(k, {})) for k in keys] == [False, False, True, True]
+    assert flags[keys[2]]["wide_lookup"] == "networks_searched 100 >= 100"
+    wider = flags_of(store_dir, {"wide_lookup_networks": "1000"})
+    assert [("wide_lookup" in wider.get(k, {})) for k in keys] == [False, False, False, True]
+
+
+def test_long_lookback_is_exact_to_the_second(store_dir: Path) -> None:
+    searched = at("2025-11-15T12:00:00")
+    starts = [searched - dt.timedelta(days=30), searched - dt.timedelta(days=30, seconds=1),
+              searched - dt.timedelta(days=45, hours=12), None, searched - dt.timedelta(days=100)]
+    rows = [{"search_time": searched, "time_frame_start": s, "reason": "theft"} for s in starts]
+    rows.append({"search_time": None, "time_frame_start": at("2020-01-01T00:00:00"), "reason": "theft"})
+    keys = write_searches(store_dir, rows)
+    flags = flags_of(store_dir)
+    assert [("long_lookback" in flags.get(k, {})) for k in keys] == [False, True, True, False, True, False]
+    assert flags[keys[2]]["long_lookback"] == ("reached back 45.50 days (time frame from 2025-10-01 00:00:00 UTC, "
+                                               "searched 2025-11-15 12:00:00 UTC); over 30 days")
+    longer = flags_of(store_dir, {"retention_days": "90"})
+    assert [("long_lookback" in longer.get(k, {})) for k in keys] == [False, False, False, False, True, False]
+
+
+def test_blank_and_vague_reasons(store_dir: Path) -> None:
+    reasons = ["", "   ", None, "***", "inv", ".", "d", "Other - Not Applicable", "n/a", "Investigation", "TEST",
+               "see case", "stolen vehicle", "inv 25-1234", "Person+Crime"]
+    rows = [{"reason": r, "redacted": ["reason"] if r == "***" else None} for r in reasons]
+    keys = write_searches(store_dir, rows)
+    flags = flags_of(store_dir)
+    blank = [("blank_reason" in flags.get(k, {})) for k in keys]
+    vague = [flags.get(k, {}).get("vague_reason") for k in keys]
+    assert blank == [True, True, True] + [False] * 12
+    assert vague[:4] == [None] * 4
+    assert vague[4] == 'reason: "inv" (term: inv)'
+    assert vague[5] == 'reason: "." (rule: punctuation only)'
+    assert vague[6] == 'reason: "d" (rule: one character)'
+    assert vague[7] == 'reason: "Other - Not Applicable" (term: other - not applicable)'
+    assert all(v is not None for v in vague[8:12])
+    assert vague[12:] == [None, None, None]
+    fewer = flags_of(store_dir, {"drop_vague_terms": "inv,test"})
+    assert "vague_reason" not in fewer.get(keys[4], {}) and "vague_reason" not in fewer.get(keys[10], {})
+
+
+def test_blank_reason_ignores_files_without_a_reason_column(store_dir: Path) -> None:
+    keys = write_searches(store_dir, [{"searcher_org": PRODUCER}, {"searcher_org": PRODUCER}])
+    assert all("blank_reason" not in f for k, f in flags_of(store_dir).items() if k in keys)
+
+
+def test_moderated_and_freeform(store_dir: Path) -> None:
+    rows = [{"moderation": "block", "reason": "theft"}, {"moderation": "Warn", "reason": "theft"},
+            {"moderation": "allow", "reason": "theft"},
+            {"text_prompt": "white pickup with ladder rack", "search_type": "freeform", "reason": "theft"},
+            {"search_type": "freeform - Mobile", "reason": "theft"}, {"search_type": "lookup", "reason": "theft"}]
+    keys = write_searches(store_dir, rows)
+    flags = flags_of(store_dir)
+    assert [flags.get(k, {}).get("moderated") for k in keys[:3]] == ["moderation: block", "moderation: warn", None]
+    assert flags[keys[3]]["freeform_prompt"] == 'text_prompt: "white pickup with ladder rack"'
+    assert flags[keys[4]]["freeform_prompt"] == "search_type: freeform - Mobile"
+    assert "freeform_prompt" not in flags.get(keys[5], {})
+
+
+def test_flags_command_counts_terms_and_parameters(store_dir: Path, run_cli: Any) -> None:
+    searched = at("2025-11-15T12:00:00")
+    rows = [
+        {"search_id": "a", "searcher_org": "Houston TX PD", "reason": "assist ICE", "search_time": searched,
+         "time_frame_start": searched - dt.timedelta(days=40)},
+        {"search_id": "a", "searcher_org": "Houston TX PD", "reason": "assist ICE"},  # same search, twice
+        {"search_id": "b", "searcher_org": "Dallas TX PD", "reason": "ICE detainer"},
+        {"search_id": "c", "searcher_org": PRODUCER, "reason": "inv"},
+    ]
+    write_searches(store_dir, rows)
+    result = run_cli("flags", "--format", "csv")
+    assert result.exit_code == 0, result.output
+    counts = {line.split(",")[0]: line.split(",")[1:] for line in result.output.strip().splitlines()[1:]}
+    assert set(counts) == set(FLAG_NAMES)
+    assert counts["immigration"] == ["3", "2", "2"]  # rows, distinct searches, searching agencies
+    assert counts["vague_reason"] == ["1", "1", "1"]
+    assert counts["long_lookback"] == ["1", "1", "1"]
+    assert counts["287g_searcher"] == ["0", "0", "0"]
+    longer = run_cli("flags", "--format", "csv", "-p", "retention_days=60")
+    assert "long_lookback,0,0,0" in longer.output
+    terms = run_cli("flags", "--terms", "--format", "json")
+    assert terms.exit_code == 0, terms.output
+    by_term = {(t["flag"], t["term"]): t for t in json.loads(terms.output)}
+    assert by_term[("immigration", "ice")]["rows"] == 2 and by_term[("immigration", "ice")]["searches"] == 1
+    assert by_term[("immigration", "ice detainer")]["rows"] == 1
+    assert by_term[("immigration", "deportee")]["rows"] == 0  # every listed term appears, with its why
+    assert by_term[("vague_reason", "inv")]["rows"] == 1 and by_term[("vague_reason", "inv")]["why"]
+    table = run_cli("flags")
+    assert "retention_days=30" in table.output
+    typo = run_cli("flags", "-p", "retension_days=90")
+    assert typo.exit_code != 0 and "unknown parameter retension_days" in typo.output
+
+
+def test_no_portal_reason_is_immigration_related(store_dir: Path, realdata: Path, run_cli: Any) -> None:
+    paths = [realdata / "flock-transparency-portal", realdata / "smpd-pra-W012541-attachments"]
+    result = run_cli("ingest", "-q", *map(str, paths))
+    assert result.exit_code == 0, result.output
+    engine = Engine(Store.open(store_dir))
+    try:
+        _, rows = engine.query("SELECT count(*), count(reason) FROM searches")
+        assert rows[0][0] > 3000 and rows[0][1] > 300  # the portal files were read, reasons included
+        _, flagged = engine.query("SELECT flag, evidence FROM flags WHERE flag IN ('immigration', 'immigration_agency')")
+        assert flagged == []
+        _, vague = engine.query("SELECT count(*) FROM flags WHERE flag = 'vague_reason'")
+        assert vague[0][0] > 0
+    finally:
+        engine.close()

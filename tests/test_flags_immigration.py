@@ -1,0 +1,174 @@
+"""The immigration tiers on a table of reasons: what must match, and every trap that must not.
+
+All reasons go into one hand-made store (one row each), the `flags` view is read once, and each
+reason's tier is compared with the table: `immigration`, `immigration_agency` or None.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from test_flags import flags_of, write_searches
+
+IMM, AGENCY, NONE = "immigration", "immigration_agency", None
+
+REASON_TIERS: list[tuple[str, str | None]] = [
+    # stated immigration purposes
+    ("immigration", IMM),
+    ("Immigration", IMM),
+    ("IMMIGRATION VIOLATION", IMM),
+    ("Immigration+", IMM),
+    ("Immigration+investigation", IMM),
+    ("Drugs/immigration violations", IMM),
+    ("Immigration (civil/administrative) -", IMM),
+    ("Immigration (criminal) - ", IMM),
+    ("Immigration (criminal) - fugitive", IMM),
+    ("USBP Immigration Investigation", IMM),
+    ("imigration", IMM),
+    ("immigation case", IMM),
+    ("immagration", IMM),
+    ("inmigración", IMM),
+    ("inmigracion", IMM),
+    ("Deportation Warrant", IMM),
+    ("deportee", IMM),
+    ("Deported subject re-entered", IMM),
+    ("removal order", IMM),
+    ("Removal proceedings - subject", IMM),
+    ("ICE detainer", IMM),
+    ("ice detainer", IMM),
+    ("287(g)", IMM),
+    ("287g task force", IMM),
+    ("287 (g) operation", IMM),
+    ("illegal alien", IMM),
+    ("Criminal alien", IMM),
+    ("undocumented", IMM),
+    ("visa overstay", IMM),
+    ("illegal re-entry", IMM),
+    ("Illegal entry", IMM),
+    ("alien smuggling", IMM),
+    ("USCIS fraud", IMM),
+    # made for an immigration agency with nothing else stated
+    ("ICE", IMM),
+    ("I.C.E.", IMM),
+    ("assist ICE", IMM),
+    ("Assist+ICE", IMM),
+    ("ICE+ERO", IMM),
+    ("ICE WARRANT", IMM),
+    ("ERO", IMM),
+    ("Assist CBP Investigation", IMM),
+    ("Customs & Border Patrol", IMM),
+    ("US Border Patrol", IMM),
+    ("USBP", IMM),
+    ("w/ICE", IMM),
+    ("Other - assist ICE", IMM),
+    # an immigration-linked agency alongside another stated purpose
+    ("HSI-Drug Lead", AGENCY),
+    ("HSI narcs", AGENCY),
+    ("HSI IRS", AGENCY),
+    ("HSI Stolen", AGENCY),
+    ("HSI", AGENCY),
+    ("DHS", AGENCY),
+    ("Homeland Security", AGENCY),
+    ("CBP narcotics seizure", AGENCY),
+    ("ICE homicide suspect vehicle", AGENCY),
+    ("Border Patrol stolen vehicle", AGENCY),
+    ("HSI child exploitation", AGENCY),
+    # a stated purpose wins over the agency tier
+    ("HSI immigration fraud", IMM),
+    ("DHS deportation", IMM),
+    # traps: ICE inside words
+    ("police", NONE),
+    ("notice", NONE),
+    ("office", NONE),
+    ("Service call", NONE),
+    ("justice", NONE),
+    ("device recovery", NONE),
+    ("price gouging", NONE),
+    ("Justice IL PD assist", NONE),
+    ("Police Service", NONE),
+    ("iced tea theft", NONE),
+    ("Nice car", NONE),
+    ("Officer safety", NONE),
+    # traps: ice meaning methamphetamine or ordinary ice
+    ("ice sales", NONE),
+    ("possession of ice", NONE),
+    ("crystal ice", NONE),
+    ("Poss of ICE", NONE),
+    ("selling ice", NONE),
+    ("ice cream truck theft", NONE),
+    ("Crystal+Ice", NONE),
+    # traps: 287 inside case numbers, removal of vehicles, Federal Way
+    ("E287021", NONE),
+    ("case 25-287G1", NONE),
+    ("287", NONE),
+    ("vehicle removal", NONE),
+    ("vehicle removal order", NONE),
+    ("removal of vehicle - tow", NONE),
+    ("Federal Way PD assist", NONE),
+    ("federal warrant", NONE),
+    # ordinary reasons
+    ("Person+Crime", NONE),
+    ("stolen vehicle", NONE),
+    ("inv", NONE),
+    ("Auto Theft / VCD Investigation - Auto Theft / VCD Investigation", NONE),
+    ("Other - Not Applicable", NONE),
+    ("", NONE),
+    ("Drug Lead", NONE),
+    ("migrate", NONE),
+    ("deportment", NONE),
+]
+
+
+@pytest.fixture(scope="module")
+def reason_flags(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, str]]:
+    store_dir = tmp_path_factory.mktemp("immigration") / "store"
+    keys = write_searches(store_dir, [{"reason": reason} for reason, _ in REASON_TIERS])
+    flags = flags_of(store_dir)
+    return {reason: flags.get(key, {}) for key, (reason, _) in zip(keys, REASON_TIERS, strict=True)}
+
+
+def test_table_is_big_enough_and_has_no_repeats() -> None:
+    reasons = [r for r, _ in REASON_TIERS]
+    assert len(reasons) >= 60
+    assert len(set(reasons)) == len(reasons)
+
+
+@pytest.mark.parametrize(("reason", "tier"), REASON_TIERS)
+def test_reason_tier(reason_flags: dict[str, dict[str, str]], reason: str, tier: str | None) -> None:
+    got = {f for f in reason_flags[reason] if f in (IMM, AGENCY)}
+    assert got == ({tier} if tier else set()), reason_flags[reason]
+
+
+def test_evidence_names_field_text_and_term(reason_flags: dict[str, dict[str, str]]) -> None:
+    assert reason_flags["ICE detainer"][IMM] == 'reason: "ICE detainer" (term: ice detainer)'
+    assert reason_flags["assist ICE"][IMM] == 'reason: "assist ICE" (term: ice; nothing else stated)'
+    assert reason_flags["HSI-Drug Lead"][AGENCY] == 'reason: "HSI-Drug Lead" (term: hsi; other words: drug)'
+    assert reason_flags["HSI immigration fraud"][IMM] == 'reason: "HSI immigration fraud" (term: immigration)'
+
+
+def test_other_fields_are_read_and_named(tmp_path: Path) -> None:
+    store_dir = tmp_path / "store"
+    rows = [
+        {"reason": "stolen vehicle", "offense_type": "Immigration (criminal)"},
+        {"reason": "inv", "case_number": "ICE-2025-0113"},
+        {"reason": "inv", "case_number": "E287021"},
+        {"reason": None, "text_prompt": "white van deportation"},
+        {"reason": "HSI narcs", "offense_type": "Immigration"},
+    ]
+    keys = write_searches(store_dir, rows)
+    flags = flags_of(store_dir)
+    assert flags[keys[0]] == {IMM: 'offense_type: "Immigration (criminal)" (term: immigration)'}
+    assert flags[keys[1]][IMM] == 'case_number: "ICE-2025-0113" (term: ice; nothing else stated)'
+    assert IMM not in flags.get(keys[2], {})
+    assert flags[keys[3]][IMM] == 'text_prompt: "white van deportation" (term: deportation)'
+    assert IMM in flags[keys[4]] and AGENCY not in flags[keys[4]]  # a stated purpose anywhere wins
+
+
+def test_drop_terms_parameter_removes_a_misfiring_term(tmp_path: Path) -> None:
+    store_dir = tmp_path / "store"
+    keys = write_searches(store_dir, [{"reason": "assist ICE"}, {"reason": "ICE detainer"}, {"reason": "HSI"}])
+    assert IMM in flags_of(store_dir)[keys[0]]
+    dropped = flags_of(store_dir, {"drop_terms": "ice,hsi"})
+    assert keys[0] not in dropped and keys[2] not in dropped
+    assert IMM in dropped[keys[1]]  # "ice detainer" is its own term
