@@ -1,0 +1,383 @@
+"""Organisation names: hard cases, false friends, agency keys, the registry, the real names in
+../shared/realdata, the `agencies` view and the `lprlogs agencies` commands."""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from lprlogs.agencies import Rules, classify, read_registry, resolve_keys
+from lprlogs.errors import LprlogsError
+
+# name, state, kind, federal, school, inactive
+CASES = [
+    ("Houston TX PD", "TX", "police", False, False, False),
+    ("Cobb County GA SO", "GA", "sheriff", False, False, False),
+    ("Cypress Fairbanks ISD (TX) PD", "TX", "school", False, True, False),
+    ("Beverly Hills Unified School District CA", "CA", "school", False, True, False),
+    ("Katy CISD TX PD", "TX", "school", False, True, False),
+    ("Kern High USD CA", "CA", "school", False, True, False),
+    ("Tulsa Public Schools OK PD", "OK", "school", False, True, False),
+    ("Dayton City Schools OH PD", "OH", "school", False, True, False),
+    ("[Federal] Federal Bureau of Investigation (FBI)", None, "federal", True, False, False),
+    ("US Postal Inspection Service", None, "federal", True, False, False),
+    ("Lake Travis ISD TX PD [Inactive]", "TX", "school", False, True, True),
+    ("DNU - Austin TX PD", "TX", "police", False, False, True),
+    ("Greenfield CA PD - Condor Cameras", "CA", "police", False, False, False),
+    ("Mountain View CA PD (Santa Clara County)", "CA", "police", False, False, False),
+    ("ALAMEDA COUNTY SHERIFFS OFFICE (CA)", "CA", "sheriff", False, False, False),
+    ("ALACHUA FL PD (FLEX)", "FL", "police", False, False, False),
+    ("WINNEBAGO POLICE DEPARTMENT (IL)", "IL", "police", False, False, False),
+    # codes that are English words, only where a state code sits
+    ("Terre Haute PD IN", "IN", "police", False, False, False),
+    ("Carmel IN PD", "IN", "police", False, False, False),
+    ("Portland OR PD", "OR", "police", False, False, False),
+    ("Portland ME PD", "ME", "police", False, False, False),
+    ("Tulsa OK PD", "OK", "police", False, False, False),
+    ("Honolulu HI PD", "HI", "police", False, False, False),
+    ("Dover DE PD", "DE", "police", False, False, False),
+    ("Boise ID PD", "ID", "police", False, False, False),
+    ("Walk In Clinic Security", None, "other", False, False, False),
+    ("Rancho de Taos Community", None, "other", False, False, False),
+    ("LA County Sheriff", None, "sheriff", False, False, False),
+    ("Baton Rouge LA PD", "LA", "police", False, False, False),
+    # state names inside place names
+    ("Kansas City MO PD", "MO", "police", False, False, False),
+    ("Kansas City KS PD", "KS", "police", False, False, False),
+    ("Indiana PA PD", "PA", "police", False, False, False),
+    ("Nevada City CA PD", "CA", "police", False, False, False),
+    ("Nevada County CA SO", "CA", "sheriff", False, False, False),
+    ("Washington County OR SO", "OR", "sheriff", False, False, False),
+    ("Washington County OR", "OR", "other", False, False, False),
+    ("Texas City TX PD", "TX", "police", False, False, False),
+    ("Virginia Beach VA PD", "VA", "police", False, False, False),
+    ("Missouri City TX PD", "TX", "police", False, False, False),
+    ("Washington PD", None, "police", False, False, False),
+    # state names that are the state
+    ("Florida Highway Patrol", "FL", "state", False, False, False),
+    ("Texas DPS", "TX", "state", False, False, False),
+    ("Virginia Department of State Police", "VA", "state", False, False, False),
+    ("CALIFORNIA HIGHWAY PATROL", "CA", "state", False, False, False),
+    ("New York State Police", "NY", "state", False, False, False),
+    ("CA DOJ", "CA", "state", False, False, False),
+    ("University of Florida PD", "FL", "campus", False, True, False),
+    ("George Washington University PD", None, "campus", False, True, False),
+    # false friends
+    ("University City MO PD", "MO", "police", False, False, False),
+    ("College Place WA PD", "WA", "police", False, False, False),
+    ("College Station TX PD", "TX", "police", False, False, False),
+    ("State College PA PD", "PA", "police", False, False, False),
+    ("Federal Way WA PD", "WA", "police", False, False, False),
+    ("Justice IL PD", "IL", "police", False, False, False),
+    ("National City CA PD", "CA", "police", False, False, False),
+    ("Fort Lauderdale FL PD", "FL", "police", False, False, False),
+    # federal without the prefix
+    ("FBI", None, "federal", True, False, False),
+    ("DEA Los Angeles Field Division", None, "federal", True, False, False),
+    ("ATF", None, "federal", True, False, False),
+    ("US Marshals Service", None, "federal", True, False, False),
+    ("HSI Los Angeles", None, "federal", True, False, False),
+    ("ICE ERO", None, "federal", True, False, False),
+    ("US Customs and Border Protection", None, "federal", True, False, False),
+    ("US Border Patrol", None, "federal", True, False, False),
+    ("SAN DIEGO SECTOR BORDER PATROL (CA)", "CA", "federal", True, False, False),
+    ("National Park Service", None, "federal", True, False, False),
+    ("VA Police", None, "federal", True, False, False),
+    ("Hampton VA PD", "VA", "police", False, False, False),
+    ("CA DOJ - Bureau of Firearms", "CA", "state", False, False, False),
+    # campus
+    ("Stanford University CA PD", "CA", "campus", False, True, False),
+    ("Sequoias Community College District CA PD", "CA", "campus", False, True, False),
+    ("San Jose - Evergreen Community College Campus PD CA", "CA", "campus", False, True, False),
+    ("CSU Long Beach PD (CA)", "CA", "campus", False, True, False),
+    # tribal, prosecutor, corrections
+    ("Navajo Nation AZ PD", "AZ", "tribal", False, False, False),
+    ("PUEBLO OF POJOAQUE TRIBAL POLICE DEPARTMENT (NM)", "NM", "tribal", False, False, False),
+    ("Marin County CA DA", "CA", "prosecutor", False, False, False),
+    ("FRESNO COUNTY DISTRICT ATTORNEY (CA)", "CA", "prosecutor", False, False, False),
+    ("ARIZONA ATTORNEY GENERAL (AZ)", "AZ", "prosecutor", False, False, False),
+    ("California Department of Corrections", "CA", "corrections", False, False, False),
+    ("SONOMA COUNTY PROBATION DEPARTMENT (CA)", "CA", "corrections", False, False, False),
+    # private
+    ("Rocking Horse Ln (CA)", "CA", "private", False, False, False),
+    ("Palm Court (CA)", "CA", "private", False, False, False),
+    ("Cobblestone HOA (CA)", "CA", "private", False, False, False),
+    ("Herron Bay Spyglass Hills Homeowners Association (CA)", "CA", "private", False, False, False),
+    ("Oliva Maintenance Corporation (CA)", "CA", "private", False, False, False),
+    ("MUSCLE SHOALS AL WALMART", "AL", "private", False, False, False),
+    ("5588 Ozawa Circle", None, "private", False, False, False),
+    # sheriff spellings
+    ("Yuba County Sheriffs Office", None, "sheriff", False, False, False),
+    ("San Luis Obispo County (CA) Sheriff", "CA", "sheriff", False, False, False),
+    ("Harris County Sheriff's Office TX", "TX", "sheriff", False, False, False),
+    ("CA - Wasco PD", "CA", "police", False, False, False),
+    ("MORA COUNTY SO: WAGON MOUND NM", "NM", "sheriff", False, False, False),
+]
+
+
+@pytest.mark.parametrize(("name", "state", "kind", "federal", "school", "inactive"), CASES,
+                         ids=[c[0] for c in CASES])
+def test_hard_cases(name: str, state: str | None, kind: str, federal: bool, school: bool, inactive: bool) -> None:
+    got = classify(name)
+    assert (got.state, got.kind, got.federal, got.school, got.inactive) == (state, kind, federal, school, inactive)
+
+
+def test_normalized_drops_decorations() -> None:
+    assert classify("[Federal] Federal Bureau of Investigation (FBI)").normalized == "FEDERAL BUREAU OF INVESTIGATION"
+    assert classify("Lake Travis ISD TX PD [Inactive]").normalized == "LAKE TRAVIS ISD TX PD"
+    assert classify("DNU - Austin TX PD").normalized == "AUSTIN TX PD"
+    assert classify("Greenfield CA PD - Condor Cameras").normalized == "GREENFIELD CA PD"
+    assert classify("Mountain View CA PD (Santa Clara County)").normalized == "MOUNTAIN VIEW CA PD"
+    assert classify("Mountain View Police Department").normalized == "MOUNTAIN VIEW PD"
+    assert classify("ALAMEDA COUNTY SHERIFFS OFFICE (CA)").normalized == "ALAMEDA COUNTY SO"
+
+
+def test_keys_same_agency_different_spellings() -> None:
+    assert classify("Cobb County GA SO").agency_key == classify("Cobb County Sheriff's Office (GA)").agency_key
+    assert classify("Houston TX PD").agency_key == classify("HOUSTON POLICE DEPARTMENT (TX)").agency_key
+    assert classify("FBI").agency_key == classify("[Federal] Federal Bureau of Investigation (FBI)").agency_key
+    # city police and county sheriff never share a key, nor two states
+    assert classify("Orange CA PD").agency_key != classify("Orange County CA SO").agency_key
+    assert classify("Mountain View CA PD").agency_key != classify("Mountain View MO PD").agency_key
+
+
+def test_resolve_keys_needs_one_state() -> None:
+    names = ["Mountain View Police Department", "Mountain View CA PD (Santa Clara County)"]
+    keys = [c.agency_key for c in resolve_keys([classify(n) for n in names])]
+    assert keys[0] == keys[1] == "ca:police:mountain view"
+    # a second state makes the bare name ambiguous: it keeps its own key
+    names.append("Mountain View MO PD")
+    keys = [c.agency_key for c in resolve_keys([classify(n) for n in names])]
+    assert keys[0] == "?:police:mountain view" and keys[1] != keys[2]
+    # a sheriff with the place's name is not the city police
+    keys = [c.agency_key for c in resolve_keys([classify(n) for n in ("Santa Clara Police Department",
+                                                                       "Santa Clara County CA SO")])]
+    assert keys[0] == "?:police:santa clara"
+
+
+def test_rule_tables_say_why() -> None:
+    from lprlogs.agencies import rules_dir
+
+    for path in rules_dir().glob("*.csv"):
+        with open(path, encoding="utf-8", newline="") as fh:
+            rows = list(csv.DictReader(fh))
+        assert rows and "why" in rows[0], path.name
+        assert all(r["why"].strip() for r in rows), path.name
+
+
+# --- registry --------------------------------------------------------------------------------------
+
+
+def write(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_registry_overrides_rules(tmp_path: Path) -> None:
+    registry = read_registry(write(tmp_path / "r.csv", (
+        "name_or_pattern,state,kind,same_as\n"
+        "Cal Fire*,CA,state,\n"
+        "WAKEMED CAMPUS PD*,,private,\n"
+        "MV Police,,,Mountain View CA PD\n")))
+    got = classify("Cal Fire ", registry)
+    assert (got.state, got.kind, got.classified_by) == ("CA", "state", "registry: Cal Fire*")
+    assert classify("WAKEMED CAMPUS PD & PUBLIC SAFETY (NC)", registry).school is False
+    assert classify("MV Police", registry).agency_key == "ca:police:mountain view"
+    assert classify("Houston TX PD", registry).classified_by == "rules"
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("name,kind\nFoo,bogus\n", "line 2: unknown kind 'bogus'"),
+    ("name_or_pattern,state\nFoo,Atlantis\n", "line 2: unknown state 'Atlantis'"),
+    ("organisation,kind\nFoo,police\n", "no name_or_pattern column"),
+    ("name_or_pattern,state,kind,same_as\nFoo,,,\n", "changes nothing"),
+])
+def test_registry_mistakes_are_one_line(tmp_path: Path, text: str, message: str) -> None:
+    with pytest.raises(LprlogsError, match=re.escape(message)):
+        read_registry(write(tmp_path / "r.csv", text))
+
+
+# --- the real names in ../shared/realdata -----------------------------------------------------------
+
+
+def real_names(realdata: Path) -> list[str]:
+    import polars as pl
+
+    names: list[str] = []
+    vigilant = realdata / "irvine-ca-pd-vigilant" / "alpr-audits-irvine-police-department-181267_doc5.xlsx"
+    for sheet in ("A1", "A2", "A3", "A4"):
+        frame = pl.read_excel(vigilant, sheet_name=sheet, engine="calamine")
+        names += frame[frame.columns[0]].drop_nulls().to_list()
+    sharing = pl.read_excel(realdata / "ocsd-flock-sharednetworks" / "SharedNetworks_2025_December.xlsx",
+                            engine="calamine")
+    names += sharing["Organization Name"].drop_nulls().to_list()
+    return names
+
+
+def expected_state(name: str, rules: Rules) -> str | None:
+    """An independent, narrow reading: a state code in parentheses, or right before PD / SO."""
+    upper = name.upper()
+    m = re.search(r"\(([A-Z]{2})\)", upper) or re.search(r"\b([A-Z]{2})\s+(?:PD|SO)\b", upper)
+    if m and m.group(1) in rules.code_to_name:
+        return m.group(1)
+    return None
+
+
+def test_state_right_on_real_names(realdata: Path) -> None:
+    rules = Rules.load()
+    names = real_names(realdata)
+    assert len(names) > 3000
+    checked = wrong = 0
+    invented = []
+    mismatches = []
+    for name in names:
+        got = classify(name)
+        expected = expected_state(name, rules)
+        if expected is not None:
+            checked += 1
+            if got.state != expected:
+                wrong += 1
+                mismatches.append((name, expected, got.state))
+        if got.state is not None:
+            # a state must come from a code or a state name written in the name
+            upper = re.sub(r"[^A-Z ]", " ", name.upper())
+            if got.state not in upper.split() and rules.code_to_name[got.state] not in upper:
+                invented.append((name, got.state))
+    assert checked > 2500
+    assert wrong / checked < 0.002, mismatches[:20]
+    assert not invented
+
+
+def test_state_of_287g_names_never_contradicts_ice(realdata: Path) -> None:
+    import polars as pl
+
+    rules = Rules.load()
+    frame = pl.read_excel(realdata / "ice-287g" / "participatingAgencies07182025pm.xlsx", engine="calamine")
+    rows = frame.select("STATE", "LAW ENFORCEMENT AGENCY").rows()
+    found = contradicted = 0
+    for state, agency in rows:
+        got = classify(agency)
+        if got.state:
+            found += 1
+            contradicted += got.state != rules.state_code(state)
+    assert found >= 55  # the state agencies: 'Florida Highway Patrol', 'Virginia Department of State Police'
+    assert contradicted == 0
+
+
+def test_kinds_of_287g_names(realdata: Path) -> None:
+    import polars as pl
+
+    frame = pl.read_excel(realdata / "ice-287g" / "participatingAgencies07182025pm.xlsx", engine="calamine")
+    rows = frame.select("LAW ENFORCEMENT AGENCY", "TYPE").rows()
+    sheriffs = [a for a, t in rows if "sheriff" in a.lower()]
+    assert all(classify(a).kind == "sheriff" for a in sheriffs)
+    police = [a for a, t in rows if t == "Municipality" and "police department" in a.lower() and "state" not in
+              a.lower()]
+    assert len(police) > 150 and all(classify(a).kind == "police" for a in police)
+
+
+# --- store: view and commands ----------------------------------------------------------------------
+
+HEADER = ["ID", "Name", "Org Name", "Total Networks Searched", "Total Devices Searched", "Time Frame",
+          "License Plate", "Reason", "Case #", "Filters", "Search Time", "Search Type", "Text Prompt", "Moderation"]
+SEARCHERS = [("Mountain View CA PD (Santa Clara County)", 3), ("Mountain View Police Department", 2),
+             ("Colbert County AL SO", 2), ("Colbert County GA SO", 1),
+             ("[Federal] Federal Bureau of Investigation (FBI)", 1), ("Cypress Fairbanks ISD (TX) PD", 1),
+             ("Marianna FL PD", 1), ("Jackson County FL SO", 1), ("NCRIC", 1)]
+
+
+def network_audit(folder: Path, producer: str = "Mountain View Police Department",
+                  searchers: list[tuple[str, int]] = SEARCHERS) -> Path:
+    """A small Flock Network Audit in the 14-column form, named the way Flock names them."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"1_1_2025-1_31_2025-{producer}-Network-Audit.csv"
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(HEADER)
+        n = 0
+        for org, count in searchers:
+            for _ in range(count):
+                n += 1
+                writer.writerow([f"00000000-0000-0000-0000-{n:012d}", "A. User", org, "5", "50",
+                                 "01/01/2025, 01:00:00 AM UTC\n01/02/2025, 01:00:00 AM UTC", "***", "investigation",
+                                 "", "", "01/02/2025, 02:00:00 AM UTC", "lookup", "", "allow"])
+    return path
+
+
+def test_views_exist_on_empty_store(run_cli, store_dir: Path, tmp_path: Path) -> None:
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    run_cli("ingest", str(empty))  # creates the store with nothing in it
+    result = run_cli("query", "select count(*) as n from agencies", "--format", "json")
+    assert json.loads(result.output) == [{"n": 0}]
+    result = run_cli("query", "select count(*) as n, count(agency_key) as k from agreements", "--format", "json")
+    assert json.loads(result.output) == [{"n": 0, "k": 0}]
+
+
+def test_agencies_view_and_list(run_cli, store_dir: Path, tmp_path: Path) -> None:
+    result = run_cli("ingest", str(network_audit(tmp_path / "release")))
+    assert result.exit_code == 0, result.output
+    result = run_cli("agencies", "list", "--format", "json")
+    assert result.exit_code == 0, result.output
+    rows = {r["name"]: r for r in json.loads(result.output)}
+    producer = rows["Mountain View Police Department"]
+    assert (producer["rows_as_producer"], producer["rows_as_searcher"]) == (13, 2)
+    assert producer["agency_key"] == rows["Mountain View CA PD (Santa Clara County)"]["agency_key"]
+    assert rows["Colbert County AL SO"]["agency_key"] != rows["Colbert County GA SO"]["agency_key"]
+    assert rows["[Federal] Federal Bureau of Investigation (FBI)"]["federal"] is True
+    assert rows["Cypress Fairbanks ISD (TX) PD"]["school"] is True
+    # flags join on the verbatim name
+    result = run_cli("query", "select count(*) as n from searches s join agencies a on a.name = s.searcher_org",
+                     "--format", "json")
+    assert json.loads(result.output) == [{"n": 13}]
+
+
+def test_load_registry_changes_classify_and_list(run_cli, store_dir: Path, tmp_path: Path) -> None:
+    run_cli("ingest", str(network_audit(tmp_path / "release")))
+    registry = write(tmp_path / "registry.csv", "name_or_pattern,state,kind,same_as\nNCRIC,CA,state,\n")
+    before = json.loads(run_cli("agencies", "classify", "NCRIC", "--format", "json").output)[0]
+    assert (before["state"], before["kind"]) == (None, "other")
+    result = run_cli("agencies", "load-registry", str(registry), "--format", "json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)[0]["names_in_store_changed"] == 1
+    after = json.loads(run_cli("agencies", "classify", "NCRIC", "--format", "json").output)[0]
+    assert (after["state"], after["kind"], after["classified_by"]) == ("CA", "state", "registry: NCRIC")
+    listed = {r["name"]: r for r in json.loads(run_cli("agencies", "list", "--format", "json").output)}
+    assert (listed["NCRIC"]["kind"], listed["NCRIC"]["classified_by"]) == ("state", "registry: NCRIC")
+    # the registry survives a later ingest
+    run_cli("ingest", str(network_audit(tmp_path / "more", producer="Sunnyvale CA PD",
+                                        searchers=[("NCRIC", 1)])))
+    listed = {r["name"]: r for r in json.loads(run_cli("agencies", "list", "--format", "json").output)}
+    assert listed["NCRIC"]["rows_as_searcher"] == 2 and listed["NCRIC"]["kind"] == "state"
+
+
+def test_load_registry_rejects_bad_file(run_cli, tmp_path: Path) -> None:
+    bad = write(tmp_path / "bad.csv", "name_or_pattern,kind\nFoo,cops\n")
+    result = run_cli("agencies", "load-registry", str(bad))
+    assert result.exit_code != 0 and "line 2: unknown kind 'cops'" in result.output
+
+
+def test_classify_command(run_cli, tmp_path: Path) -> None:
+    result = run_cli("agencies", "classify", "Federal Way WA PD", "Cypress Fairbanks ISD (TX) PD", "--format", "csv")
+    assert result.exit_code == 0, result.output
+    lines = result.output.strip().splitlines()
+    assert lines[0].startswith("name,normalized,state,kind,federal,school,inactive")
+    assert lines[1].startswith("Federal Way WA PD,FEDERAL WAY WA PD,WA,police,false,false,false")
+    assert lines[2].startswith("Cypress Fairbanks ISD (TX) PD,CYPRESS FAIRBANKS ISD PD,TX,school,false,true,false")
+    result = run_cli("agencies", "classify", "-", "--format", "json", input="Justice IL PD\n\nDNU - Austin TX PD\n")
+    rows = json.loads(result.output)
+    assert [(r["name"], r["kind"], r["inactive"]) for r in rows] == [("Justice IL PD", "police", False),
+                                                                      ("DNU - Austin TX PD", "police", True)]
+    names = write(tmp_path / "names.csv", 'Org Name,other\n"University City MO PD",x\nUS Border Patrol,y\n')
+    rows = json.loads(run_cli("agencies", "classify", "--file", str(names), "--format", "json").output)
+    assert [(r["state"], r["kind"]) for r in rows] == [("MO", "police"), (None, "federal")]
+    registry = write(tmp_path / "r.csv", "name_or_pattern,kind\n*Ozawa*,other\n")
+    rows = json.loads(run_cli("agencies", "classify", "5588 Ozawa Circle", "--registry", str(registry),
+                              "--format", "json").output)
+    assert rows[0]["kind"] == "other"
+    result = run_cli("agencies", "classify")
+    assert result.exit_code != 0 and "no names to classify" in result.output
