@@ -236,6 +236,10 @@ class Engine:
 
     def _create_flags_view(self) -> None:
         parts = []
+        # helper views shared by several flags (queries/flags/_name.sql -> view _name)
+        for helper in sorted((queries_dir() / "flags").glob("_*.sql")):
+            helper_file = SqlFile.load(helper)
+            self.con.execute(f"CREATE OR REPLACE VIEW {helper_file.name} AS {helper_file.body}")
         for sql_file in sql_files("flags"):
             view = f"flag_{sql_file.name}"
             self.con.execute(f"CREATE OR REPLACE VIEW {view} AS {sql_file.body}")

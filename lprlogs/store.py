@@ -261,6 +261,7 @@ class SourceWriter:
         self.rows_stored = 0
         self.rows_quarantined = 0
         self.rows_redacted_blank = 0  # rows blanked out entirely by the agency (counted, not errors)
+        self.side_rows: dict[str, int] = {}  # rows written to each side table (events, sharing, ...)
         self.expected_rows: int | None = None
         self.extra: dict[str, Any] = {}  # reader-specific facts kept in the manifest entry
         self._tmpdir = store.root / "tmp" / uuid.uuid4().hex
@@ -375,9 +376,11 @@ class SourceWriter:
         try:
             sql = (f"SELECT {sql_literal(self.source.display_path)} AS source_file, "
                    f"{sql_literal(self.source.sha256)} AS source_sha256, {self.batch_id} AS batch_id, * FROM {name}")
-            return self._copy(sql, table_name)
+            count = self._copy(sql, table_name)
         finally:
             self.con.unregister(name)
+        self.side_rows[table_name] = self.side_rows.get(table_name, 0) + count
+        return count
 
     # --- commit / rollback -----------------------------------------------------------------------
 
@@ -389,7 +392,7 @@ class SourceWriter:
                 files[kind] = names
             else:
                 files["side"][kind] = names
-        side_rows = {k: None for k in files["side"]}
+        side_rows = {k: self.side_rows.get(k, 0) for k in files["side"]}
         return {
             "path": self.source.display_path,
             "parent": self.source.parent,
@@ -410,6 +413,7 @@ class SourceWriter:
             "parts_skipped": self.parts_skipped,
             "notes": self.notes,
             "side_tables": sorted(side_rows),
+            "side_rows": side_rows,
             "extra": self.extra,
             "files": files,
             "batch_id": self.batch_id,
@@ -441,3 +445,4 @@ class SourceWriter:
         self._remove_tmpdir()
         self._pending.clear()
         self.rows_stored = self.rows_quarantined = 0
+        self.side_rows = {}
