@@ -21,6 +21,7 @@ with one line saying why; text PDFs without an audit header (cover letters) are 
 from __future__ import annotations
 
 import bisect
+import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -123,22 +124,19 @@ class PageSpace:
         return x0, -y1, x1, -y0
 
 
-@dataclass
+@dataclass(slots=True)
 class Word:
     """A run of non-space characters on one printed line, inside one column."""
 
     x0: float
     x1: float
+    y: float  # vertical centre
     y0: float
     y1: float
     text: str
-    index: int  # order in the page's text stream
     column: int = 0
-    trailing_space: bool = False  # a real space follows (pdfium's own gap-spaces have no width)
-
-    @property
-    def y(self) -> float:
-        return (self.y0 + self.y1) / 2
+    trailing_space: bool = False  # a real space follows before the end of the line
+    gap_index: int = -1  # index of a following space that may be pdfium's own gap between columns
 
 
 @dataclass
@@ -173,70 +171,90 @@ WORD = re.compile(r"[^\s]+")
 
 
 def _box_reader(textpage: Any, space: PageSpace) -> Any:
-    """A fast character-box lookup (display coordinates) straight from pdfium."""
+    """A fast character-box lookup (display x0, x1, y0, y1) straight from pdfium."""
     import ctypes
 
     import pypdfium2.raw as pdfium_c
 
-    values = [ctypes.c_double() for _ in range(4)]  # left, right, bottom, top
-    refs = [ctypes.byref(v) for v in values]
+    left, right, bottom, top = (ctypes.c_double() for _ in range(4))
+    refs = (ctypes.byref(left), ctypes.byref(right), ctypes.byref(bottom), ctypes.byref(top))
     get_box = pdfium_c.FPDFText_GetCharBox
     handle = textpage.raw
 
-    def box(index: int) -> tuple[float, float, float, float]:
-        get_box(handle, index, *refs)
-        left, right, bottom, top = (v.value for v in values)
-        return space.box(left, bottom, right, top)
-
+    if space.rotation == 90:
+        def box(index: int) -> tuple[float, float, float, float]:
+            get_box(handle, index, *refs)
+            return bottom.value, top.value, left.value, right.value
+    elif space.rotation == 0:
+        def box(index: int) -> tuple[float, float, float, float]:
+            get_box(handle, index, *refs)
+            return left.value, right.value, -top.value, -bottom.value
+    else:
+        def box(index: int) -> tuple[float, float, float, float]:
+            get_box(handle, index, *refs)
+            return space.box(left.value, bottom.value, right.value, top.value)
     return box
 
 
-def _page_words(textpage: Any, space: PageSpace, columns: Columns | None) -> list[Word]:
+def _page_words(text: str, box: Any, columns: Columns | None) -> list[Word]:
     """Every word on the page with its display box, cut at column boundaries when it crosses one."""
-    count = textpage.count_chars()
-    text = textpage.get_text_range(0, count) if count else ""
-    if len(text) != count:  # pdfium's text does not line up with its character indices: go char by char
-        text = "".join((textpage.get_text_range(i, 1) or " ")[:1] for i in range(count))
-    box = _box_reader(textpage, space)
+    count = len(text)
+    column_of = columns.index if columns is not None else (lambda x: 0)
     words: list[Word] = []
     for match in WORD.finditer(text):
         start, end = match.span()
         first = box(start)
         last = box(end - 1) if end - 1 > start else first
         pieces = [(start, end, first, last)]
-        if columns is not None:
-            c_first = columns.index((first[0] + first[1]) / 2)
-            c_last = columns.index((last[0] + last[1]) / 2)
-            if c_first != c_last:  # text glued across a column boundary: cut it by character centres
-                pieces = []
-                boxes = [box(i) for i in range(start, end)]
-                run = start
-                for i in range(start + 1, end + 1):
-                    if i == end or columns.index((boxes[i - start][0] + boxes[i - start][1]) / 2) != \
-                            columns.index((boxes[run - start][0] + boxes[run - start][1]) / 2):
-                        pieces.append((run, i, boxes[run - start], boxes[i - 1 - start]))
-                        run = i
+        if columns is not None and column_of((first[0] + first[1]) / 2) != column_of((last[0] + last[1]) / 2):
+            # text glued across a column boundary: cut it where the character centres change column
+            pieces = []
+            boxes = [box(i) for i in range(start, end)]
+            cols = [column_of((b[0] + b[1]) / 2) for b in boxes]
+            run = 0
+            for i in range(1, len(boxes) + 1):
+                if i == len(boxes) or cols[i] != cols[run]:
+                    pieces.append((start + run, start + i, boxes[run], boxes[i - 1]))
+                    run = i
         for p_start, p_end, b_first, b_last in pieces:
-            x0, x1 = min(b_first[0], b_last[0]), max(b_first[1], b_last[1])
-            word = Word(x0, x1, min(b_first[2], b_last[2]), max(b_first[3], b_last[3]), text[p_start:p_end],
-                        len(words))
-            if columns is not None:
-                word.column = columns.index((b_first[0] + b_first[1]) / 2)
+            y0, y1 = min(b_first[2], b_last[2]), max(b_first[3], b_last[3])
+            word = Word(min(b_first[0], b_last[0]), max(b_first[1], b_last[1]), (y0 + y1) / 2, y0, y1,
+                        text[p_start:p_end], column_of((b_first[0] + b_first[1]) / 2))
             if p_end < count and text[p_end] == " ":
-                gap = box(p_end)
-                word.trailing_space = gap[1] - gap[0] > 0.05 and gap[0] - x1 < 2.0 and (
-                    columns is None or columns.index((gap[0] + gap[1]) / 2) == word.column)
+                if p_end + 1 >= count or text[p_end + 1] in "\r\n":
+                    word.trailing_space = True  # 'word \r\n': the line was wrapped at this space
+                else:
+                    word.gap_index = p_end
             words.append(word)
     return words
 
 
+def _settle_trailing_spaces(lines: list[Line], box: Any, columns: Columns | None) -> None:
+    """For the last word of each cell on a line followed by a space and more text: a real space (with
+    width, right after the word, in its column) is a wrap point; pdfium's gap-space is not."""
+    column_of = columns.index if columns is not None else (lambda x: 0)
+    for line in lines:
+        last: dict[int, Word] = {}
+        for word in line.words:
+            if word.column not in last or word.x0 > last[word.column].x0:
+                last[word.column] = word
+        for word in last.values():
+            if word.gap_index >= 0:
+                gap = box(word.gap_index)
+                word.trailing_space = gap[1] - gap[0] > 0.05 and gap[0] - word.x1 < 2.0 and \
+                    column_of((gap[0] + gap[1]) / 2) == word.column
+
+
 def _group_lines(words: list[Word]) -> list[Line]:
     lines: list[Line] = []
-    for word in sorted(words, key=lambda w: (w.y, w.x0)):
-        if lines and word.y - lines[-1].y <= LINE_TOLERANCE:
-            lines[-1].words.append(word)
+    words.sort(key=lambda w: (w.y, w.x0))
+    current: Line | None = None
+    for word in words:
+        if current is not None and word.y - current.y <= LINE_TOLERANCE:
+            current.words.append(word)
         else:
-            lines.append(Line(y=word.y, words=[word]))
+            current = Line(y=word.y, words=[word])
+            lines.append(current)
     return lines
 
 
@@ -297,7 +315,14 @@ def _page_lines(document: Any, index: int, columns: Columns | None) -> list[Line
     space = PageSpace(page.get_rotation() % 360)
     textpage = page.get_textpage()
     try:
-        return _group_lines(_page_words(textpage, space, columns))
+        count = textpage.count_chars()
+        text = textpage.get_text_range(0, count) if count > 0 else ""
+        if len(text) != count:  # pdfium's text does not line up with its character indices: char by char
+            text = "".join((textpage.get_text_range(i, 1) or " ")[:1] for i in range(count))
+        box = _box_reader(textpage, space)
+        lines = _group_lines(_page_words(text, box, columns))
+        _settle_trailing_spaces(lines, box, columns)
+        return lines
     finally:
         textpage.close()
         page.close()
@@ -438,7 +463,9 @@ def read_rows(document: Any) -> tuple[pl.DataFrame, list[dict[str, object]], int
         row_pages.append(group[0][0])
     quarantined: list[dict[str, object]] = []
     if pending:
-        raw = " | ".join(" ".join(cells[c] for c in sorted(cells)) for _, cells in pending)
+        leftover = {head: _join_cell([cells[col] for _, cells in pending if col in cells], keeps_wrap_spaces)
+                    for col, head in enumerate(columns.headers)}
+        raw = json.dumps({k: v for k, v in leftover.items() if v is not None}, ensure_ascii=False)
         quarantined.append({"source_row": len(groups) + 2, "source_page": pending[0][0], "raw": raw,
                             "reason": "text after the last printed row has no ID line (row cut off at the end)"})
     table = pl.DataFrame(
