@@ -124,31 +124,55 @@ def quote_ident(name: str) -> str:
 
 # --- SQL pieces ---------------------------------------------------------------------------------
 
+MARKER_GUARD_RE = r"(?i)[*#§]|\d{4}|redact|xxx|\(b\)"
+# one test over the whole row first: a row without any of these holds no marker (most rows)
+ROW_GUARD_RE = r"(?i)[*#§]|redact|xxx|gc|g\.c\.|code|sec|cpra|exempt|\(b\)|\d{4}\s*\([a-z]"
+FAST_TIME_FORMAT = "%m/%d/%Y, %I:%M:%S %p UTC"  # what Flock writes; tried first, the others only on failure
+
+
 def _marker_sql(cell: str) -> str:
-    """TRUE when the cell holds a redaction marker or an exemption citation instead of a value."""
+    """TRUE when the cell holds a redaction marker or an exemption citation instead of a value.
+
+    A cheap guard (a character class) keeps the full citation pattern off ordinary cells."""
     markers = ", ".join(sql_literal(m.upper()) for m in REDACTION_MARKERS)
     return (
-        f"(upper(trim({cell})) IN ({markers}) OR regexp_full_match(trim({cell}), '^(?:\\*\\s*){{3,}}$|^#{{3,}}$|"
-        f"^[xX]{{3,}}$') OR (regexp_full_match({cell}, {sql_literal(CITATION_RE)}) "
-        f"AND regexp_matches({cell}, {sql_literal(CITATION_NEEDS_RE)})))"
+        f"CASE WHEN {cell} IS NULL THEN FALSE WHEN upper(trim({cell})) IN ({markers}) THEN TRUE "
+        f"WHEN NOT regexp_matches({cell}, {sql_literal(MARKER_GUARD_RE)}) THEN FALSE "
+        f"ELSE regexp_full_match(trim({cell}), '^(?:\\*\\s*){{3,}}$|^#{{3,}}$|^[xX]{{3,}}$') "
+        f"OR (regexp_full_match({cell}, {sql_literal(CITATION_RE)}) "
+        f"AND regexp_matches({cell}, {sql_literal(CITATION_NEEDS_RE)})) END"
     )
 
 
-def _time_sql(text: str) -> str:
-    """A TIMESTAMPTZ (UTC) from Flock's time text, or NULL."""
+def _slow_time_sql(text: str) -> str:
+    """A naive TIMESTAMP (UTC wall time) from any time text Flock, Excel or a PDF produce, or NULL."""
     formats = "[" + ", ".join(sql_literal(f) for f in TIME_FORMATS) + "]"
     cleaned = (f"regexp_replace(regexp_replace(trim({text}), '\\s+', ' ', 'g'), "
                f"'\\s*(UTC|GMT|Z|\\+00:?00)$', '', 'i')")
-    return f"timezone('UTC', try_strptime({cleaned}, {formats}))"
+    return f"try_strptime({cleaned}, {formats})"
+
+
+def _time_sql(text: str) -> str:
+    """A TIMESTAMPTZ (UTC) from Flock's time text, or NULL: the usual format first, then the others."""
+    fast = f"try_strptime({text}, {sql_literal(FAST_TIME_FORMAT)})"
+    return f"timezone('UTC', coalesce({fast}, {_slow_time_sql(text)}))"
 
 
 def _number_sql(cell: str) -> str:
     cleaned = f"regexp_replace(regexp_replace({cell}, '[,\\s]', '', 'g'), '\\.0*$', '')"
-    return f"TRY_CAST({cleaned} AS BIGINT)"
+    return f"coalesce(TRY_CAST({cell} AS BIGINT), TRY_CAST({cleaned} AS BIGINT))"
 
 
 def _clean_sql(cell: str) -> str:
     return f"nullif(trim({cell}), '')"
+
+
+def csv_line_sql(columns: list[str]) -> str:
+    """The cells joined back into one CSV line (quoted where needed), NULL cells left out at the end."""
+    quoted = ", ".join(
+        f"CASE WHEN {c} IS NULL THEN NULL WHEN regexp_matches({c}, '[\",\\n\\r]') "
+        f"THEN '\"' || replace({c}, '\"', '\"\"') || '\"' ELSE {c} END" for c in columns)
+    return f"array_to_string(list_filter([{quoted}], lambda x: x IS NOT NULL), ',')" if columns else "''"
 
 
 @dataclass
@@ -169,8 +193,8 @@ def _tmp_parquet(out: SourceWriter) -> Path:
 
 
 def stage_cells(out: SourceWriter, cells: Any, *, variant: str | None = None,
-                raw_line_column: str | None = None, problem_column: str | None = None,
-                repair_column: str | None = None) -> StageResult:
+                problem_column: str | None = None, repair_column: str | None = None,
+                raw_cells: list[str] | None = None, part: str | None = None) -> StageResult:
     """Send one table of Flock cells (one VARCHAR column per ORIGINAL header text) to the store.
 
     ``cells`` is a DuckDB relation, pyarrow table or polars frame with the headers as printed (any
@@ -180,147 +204,149 @@ def stage_cells(out: SourceWriter, cells: Any, *, variant: str | None = None,
     keeps every original cell. Rows whose ``Search Time`` cannot be parsed, and blank rows, are
     quarantined with the reason; a header repeated inside the data is dropped with a note. Calls
     ``out.expect_rows`` with the rows it saw (repeated headers excluded), so callers must not.
-    ``raw_line_column`` names a column holding the row's raw text for quarantine (default: the cells
-    joined as a CSV line). ``problem_column`` (a reason: quarantine the row) and ``repair_column``
-    (what was repaired: noted with the row numbers) come from the CSV/Excel alignment step.
+
+    The CSV/Excel readers add: ``problem_column`` (a reason: quarantine the row), ``repair_column``
+    (what was repaired: noted with the row numbers) and ``raw_cells`` (columns holding the row's cells
+    as read, joined into the quarantined raw line; default: the header columns). ``part`` (e.g.
+    "sheet 'January'") is named in notes.
+
+    The input is scanned twice (problem rows first, then the rows to store), never materialised.
     """
     con = out.con
     relation = as_relation(con, cells)
     provenance = {"source_row", "source_page", "source_sheet"}
     if "source_row" not in relation.columns:
         raise RuntimeError("stage_cells needs a source_row column")
-    hidden = {raw_line_column, problem_column, repair_column}
+    hidden = {problem_column, repair_column, *(raw_cells or [])}
     headers = [c for c in relation.columns if c not in provenance and c not in hidden]
     result = StageResult()
     field_of: dict[str, str] = {}
     for header in headers:
         canonical = HEADER_TO_FIELD.get(normalize_header(header))
-        if canonical is None:
-            result.unknown_headers.append(header)
-        elif canonical not in field_of.values():
-            field_of[header] = canonical
+        if canonical is None or canonical in field_of.values():
+            result.unknown_headers.append(header)  # unknown, or a second column of the same meaning: raw only
         else:
-            result.unknown_headers.append(header)  # a second column of the same meaning: kept in raw only
+            field_of[header] = canonical
     if result.unknown_headers:
         out.note("columns not part of a Flock audit kept in raw only: " + ", ".join(result.unknown_headers))
     column_of = {canonical: quote_ident(header) for header, canonical in field_of.items()}
+    extras = [c for c in ("source_page", "source_sheet") if c in relation.columns]
+
+    # level 1: per-cell facts computed once (marker flags, fast time parses)
+    level1 = ["*"]
+    marked = [c for c in (*TEXT_FIELDS, *NUMBER_FIELDS, "time_frame") if c in column_of]
+    joined = "concat_ws(chr(31), " + ", ".join(column_of[c] for c in marked) + ")" if marked else "''"
+    guarded = f"(SELECT *, regexp_matches({joined}, {sql_literal(ROW_GUARD_RE)}) AS _row_guard FROM @CELLS@)"
+    level1 += [f"CASE WHEN _row_guard THEN {_marker_sql(column_of[c])} ELSE FALSE END AS _m_{c}" for c in marked]
+    time_text: str | None = None
+    time_cell: str | None = None
+    if "search_time" in column_of and "search_date" in column_of:
+        date_cell, time_cell = column_of["search_date"], column_of["search_time"]
+        date_part = f"regexp_replace(trim({date_cell}), '\\s+00:00:00(\\.0+)?$', '')"
+        time_text = (f"CASE WHEN regexp_matches(trim({time_cell}), '^\\d{{1,2}}:\\d{{2}}') "
+                     f"THEN {date_part} || ' ' || trim({time_cell}) ELSE {time_cell} END")
+    elif "search_time" in column_of or "search_date" in column_of:
+        time_cell = column_of.get("search_time") or column_of["search_date"]
+        time_text = time_cell
+    if time_text is not None:
+        level1.append(f"{_time_sql(time_text)} AS _search_time")
+        level1.append(f"{_marker_sql(time_cell)} AS _m_search_time")  # type: ignore[arg-type]
+    if "time_frame" in column_of:
+        cell = column_of["time_frame"]
+        for end, part in (("start", 1), ("end", 2)):
+            fast = f"try_strptime(trim(split_part({cell}, chr(10), {part})), {sql_literal(FAST_TIME_FORMAT)})"
+            slow = _slow_time_sql(f"regexp_extract_all({cell}, {sql_literal(STAMP_RE)})[{part}]")
+            level1.append(f"timezone('UTC', coalesce({fast}, {slow})) AS _tf_{end}")
+
+    # level 2: canonical columns, redacted, raw, and the problem of the row (NULL = store it)
+    values: list[str] = ["CAST(source_row AS BIGINT) AS source_row", *extras]
+    if variant is not None:
+        values.append(f"{sql_literal(variant)} AS variant")
+    for canonical in TEXT_FIELDS:
+        if canonical in column_of:
+            values.append(f"CASE WHEN _m_{canonical} THEN NULL ELSE {_clean_sql(column_of[canonical])} END "
+                          f"AS {canonical}")
+    for canonical in NUMBER_FIELDS:
+        if canonical in column_of:
+            values.append(f"CASE WHEN _m_{canonical} THEN NULL ELSE {_number_sql(column_of[canonical])} END "
+                          f"AS {canonical}")
+    if "time_frame" in column_of:
+        values += ["_tf_start AS time_frame_start", "_tf_end AS time_frame_end"]
+    if time_text is not None:
+        values.append("_search_time AS search_time")
+    redacted_items = [f"CASE WHEN _m_{c} THEN '{c}' END" for c in marked]
+    if time_text is not None:
+        redacted_items.append("CASE WHEN _m_search_time THEN 'search_time' END")
+    values.append("list_filter([" + ", ".join(redacted_items) + "]::VARCHAR[], lambda x: x IS NOT NULL) AS redacted"
+                  if redacted_items else "[]::VARCHAR[] AS redacted")
+    pairs = ", ".join(f"{sql_literal(h)}, {quote_ident(h)}" for h in headers)
+    values.append(f"json_object({pairs})::VARCHAR AS raw" if headers else "'{}' AS raw")
+
+    norm_cells = [f"lower(regexp_replace(trim(coalesce({quote_ident(h)}, '')), '\\s+', ' ', 'g'))" for h in headers]
+    blank = " AND ".join(f"coalesce(trim({quote_ident(h)}), '') = ''" for h in headers) or "FALSE"
+    header_hits = " + ".join(
+        f"CAST({c} = {sql_literal(normalize_header(h))} AS INTEGER)" for c, h in zip(norm_cells, headers, strict=True)
+    ) or "0"
+    problems = [f"WHEN {quote_ident(problem_column)} IS NOT NULL THEN {quote_ident(problem_column)}"
+                ] if problem_column else []
+    if time_text is not None:
+        problems.append("WHEN _search_time IS NOT NULL THEN NULL")
+    problems.append(f"WHEN ({header_hits}) >= {max(2, (len(headers) + 1) // 2)} THEN 'header repeated'")
+    problems.append(f"WHEN {blank} THEN 'blank row (every cell empty; blanked out before release?)'")
+    if time_text is not None and time_cell is not None:
+        shown = "Search Date/Search Time" if "search_date" in column_of and "search_time" in column_of else (
+            [h for h, c in field_of.items() if c in ("search_time", "search_date")][0])
+        shown_sql = sql_literal(shown)
+        problems.append(f"WHEN nullif(trim({time_cell}), '') IS NULL THEN {shown_sql} || ' is empty'")
+        problems.append(f"WHEN _m_search_time THEN {shown_sql} || ' is redacted (' || trim({time_cell}) || ')'")
+        problems.append(f"ELSE {shown_sql} || ' cannot be read as a time: ' || left(trim({time_cell}), 60)")
+    problem_sql = "CASE " + " ".join(problems) + " END"
+    line = csv_line_sql([quote_ident(c) for c in (raw_cells or headers)])
+    repair = quote_ident(repair_column) if repair_column else "NULL::VARCHAR"
 
     name = f"_cells_{uuid.uuid4().hex[:8]}"
     con.register(name, relation)
+    staged = (f"(SELECT *, {problem_sql} AS _stage_problem FROM (SELECT {', '.join(level1)} "
+              f"FROM {guarded.replace('@CELLS@', name)}))")
     tmp = _tmp_parquet(out)
     try:
-        selects: list[str] = ["CAST(source_row AS BIGINT) AS source_row"]
-        for extra in ("source_page", "source_sheet"):
-            if extra in relation.columns:
-                selects.append(f"{extra}")
-        if variant is not None:
-            selects.append(f"{sql_literal(variant)} AS variant")
-        redacted_items: list[str] = []
-        for canonical in TEXT_FIELDS:
-            if canonical in column_of:
-                cell = column_of[canonical]
-                selects.append(f"CASE WHEN {_marker_sql(cell)} THEN NULL ELSE {_clean_sql(cell)} END AS {canonical}")
-                redacted_items.append(f"CASE WHEN {_marker_sql(cell)} THEN '{canonical}' END")
-        for canonical in NUMBER_FIELDS:
-            if canonical in column_of:
-                cell = column_of[canonical]
-                selects.append(f"CASE WHEN {_marker_sql(cell)} THEN NULL ELSE {_number_sql(cell)} END AS {canonical}")
-                redacted_items.append(f"CASE WHEN {_marker_sql(cell)} THEN '{canonical}' END")
-        if "time_frame" in column_of:
-            cell = column_of["time_frame"]
-            stamps = f"regexp_extract_all({cell}, {sql_literal(STAMP_RE)})"
-            selects.append(f"{_time_sql(f'{stamps}[1]')} AS time_frame_start")
-            selects.append(f"{_time_sql(f'{stamps}[2]')} AS time_frame_end")
-            redacted_items.append(f"CASE WHEN {_marker_sql(cell)} THEN 'time_frame' END")
-        time_text: str | None = None
-        if "search_time" in column_of and "search_date" in column_of:
-            date_cell, time_cell = column_of["search_date"], column_of["search_time"]
-            date_part = f"regexp_replace(trim({date_cell}), '\\s+00:00:00(\\.0+)?$', '')"
-            time_text = (f"CASE WHEN regexp_matches(trim({time_cell}), '^\\d{{1,2}}:\\d{{2}}') "
-                         f"THEN {date_part} || ' ' || trim({time_cell}) ELSE {time_cell} END")
-        elif "search_time" in column_of:
-            time_text = column_of["search_time"]
-        elif "search_date" in column_of:
-            time_text = column_of["search_date"]
-        if time_text is not None:
-            selects.append(f"{_time_sql(time_text)} AS search_time")
-            time_cell = column_of.get("search_time") or column_of["search_date"]
-            redacted_items.append(f"CASE WHEN {_marker_sql(time_cell)} THEN 'search_time' END")
-        redacted = ("list_filter([" + ", ".join(redacted_items) + "]::VARCHAR[], lambda x: x IS NOT NULL)"
-                    if redacted_items else "[]::VARCHAR[]")
-        selects.append(f"{redacted} AS redacted")
-        pairs = ", ".join(f"{sql_literal(h)}, {quote_ident(h)}" for h in headers)
-        selects.append(f"json_object({pairs})::VARCHAR AS raw" if headers else "'{}' AS raw")
-
-        # what is wrong with the row, if anything (NULL = store it)
-        norm_cells = [f"lower(regexp_replace(trim(coalesce({quote_ident(h)}, '')), '\\s+', ' ', 'g'))"
-                      for h in headers]
-        blank = " AND ".join(f"{c} = ''" for c in norm_cells) or "FALSE"
-        header_hits = " + ".join(
-            f"CAST({c} = {sql_literal(normalize_header(h))} AS INTEGER)" for c, h in zip(norm_cells, headers, strict=True)
-        ) or "0"
-        repeat_threshold = max(2, (len(headers) + 1) // 2)
-        problems = [f"WHEN {quote_ident(problem_column)} IS NOT NULL THEN {quote_ident(problem_column)}"
-                    ] if problem_column else []
-        problems += [f"WHEN ({header_hits}) >= {repeat_threshold} THEN 'header repeated'",
-                    f"WHEN {blank} THEN 'blank row (every cell empty; blanked out before release?)'"]
-        if time_text is not None:
-            shown = "Search Date/Search Time" if "search_date" in column_of and "search_time" in column_of else (
-                [h for h, c in field_of.items() if c in ("search_time", "search_date")][0])
-            time_cell = column_of.get("search_time") or column_of["search_date"]
-            problems.append(f"WHEN nullif(trim({time_cell}), '') IS NULL THEN '{shown} is empty'")
-            problems.append(f"WHEN {_marker_sql(time_cell)} THEN '{shown} is redacted (' || trim({time_cell}) || ')'")
-            problems.append(f"WHEN {_time_sql(time_text)} IS NULL THEN '{shown} cannot be read as a time: ' "
-                            f"|| coalesce(left(trim({time_cell}), 60), '')")
-        selects.append("CASE " + " ".join(problems) + " END AS _problem")
-        selects.append(f"{quote_ident(repair_column)} AS _repair" if repair_column else "NULL::VARCHAR AS _repair")
-        if raw_line_column is not None:
-            selects.append(f"{quote_ident(raw_line_column)} AS _raw_line")
-        else:
-            quoted = ", ".join(
-                f"CASE WHEN {quote_ident(h)} IS NULL THEN '' WHEN regexp_matches({quote_ident(h)}, '[\",\\n\\r]') "
-                f"THEN '\"' || replace({quote_ident(h)}, '\"', '\"\"') || '\"' ELSE {quote_ident(h)} END"
-                for h in headers)
-            selects.append(f"concat_ws(',', {quoted}) AS _raw_line" if headers else "'' AS _raw_line")
-
-        con.execute(f"COPY (SELECT {', '.join(selects)} FROM {name}) TO {sql_literal(str(tmp))} "
-                    "(FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 122880)").fetchall()
+        # pass 1: the rows that will not be stored (quarantine, repeated headers), and the repairs
+        con.execute(
+            f"COPY (SELECT CAST(source_row AS BIGINT) AS source_row, {', '.join(extras + [''])}"
+            f"_stage_problem, {repair} AS _repair, CASE WHEN _stage_problem IS NOT NULL THEN {line} END AS raw "
+            f"FROM {staged} WHERE _stage_problem IS NOT NULL OR {repair} IS NOT NULL) TO {sql_literal(str(tmp))} "
+            "(FORMAT parquet)").fetchall()
+        small = f"read_parquet({sql_literal(str(tmp))})"
+        repeats = con.execute(f"SELECT list(source_row ORDER BY source_row) FROM {small} "
+                              "WHERE _stage_problem = 'header repeated'").fetchall()[0][0] or []
+        result.header_repeats = [int(r) for r in repeats]
+        result.rows_quarantined = out.add_quarantine(con.sql(
+            f"SELECT source_row, {', '.join(extras + [''])}_stage_problem AS reason, raw FROM {small} "
+            "WHERE _stage_problem IS NOT NULL AND _stage_problem <> 'header repeated' ORDER BY source_row"))
+        repairs = con.execute(
+            f"SELECT _repair, count(*), list(source_row ORDER BY source_row)[1:10] FROM {small} "
+            "WHERE _repair IS NOT NULL AND _stage_problem IS NULL GROUP BY 1 ORDER BY 1").fetchall()
+        # pass 2: the rows to store
+        result.rows_stored = out.add_searches(con.sql(
+            f"SELECT {', '.join(values)} FROM {staged} WHERE _stage_problem IS NULL"))
     finally:
         con.unregister(name)
-    try:
-        staged = f"read_parquet({sql_literal(str(tmp))})"
-        counts = con.execute(
-            f"SELECT count(*), count(*) FILTER (_problem = 'header repeated'), "
-            f"list(source_row ORDER BY source_row) FILTER (_problem = 'header repeated') FROM {staged}"
-        ).fetchall()[0]
-        result.rows_seen = int(counts[0]) - int(counts[1])
-        result.header_repeats = [int(r) for r in (counts[2] or [])]
-        if result.header_repeats:
-            where = ", ".join(str(r) for r in result.header_repeats[:10])
-            sheet = ""
-            out.note(f"header repeated inside the data at row {where}"
-                     f"{' and more' if len(result.header_repeats) > 10 else ''}{sheet}: not data, not counted")
-        repairs = con.execute(
-            f"SELECT _repair, count(*), list(source_row ORDER BY source_row)[1:10] FROM {staged} "
-            f"WHERE _repair IS NOT NULL AND _problem IS NULL GROUP BY 1 ORDER BY 1").fetchall()
-        for what, count, rows in repairs:
-            out.note(f"{what}: {count:,} row(s) repaired (row {', '.join(str(r) for r in rows)}"
-                     f"{' ...' if count > 10 else ''})")
-        if time_text is None:
-            out.note("no Search Time column: rows stored without a search time")
-        out.expect_rows(result.rows_seen)
-        keep = [c for c in con.execute(f"SELECT * FROM {staged} LIMIT 0").description]
-        columns = ", ".join(quote_ident(c[0]) for c in keep if not c[0].startswith("_"))
-        result.rows_stored = out.add_searches(con.sql(f"SELECT {columns} FROM {staged} WHERE _problem IS NULL"))
-        quarantine_cols = ["source_row", "_problem AS reason", "_raw_line AS raw"]
-        for extra in ("source_page", "source_sheet"):
-            if extra in relation.columns:
-                quarantine_cols.append(extra)
-        result.rows_quarantined = out.add_quarantine(con.sql(
-            f"SELECT {', '.join(quarantine_cols)} FROM {staged} "
-            f"WHERE _problem IS NOT NULL AND _problem <> 'header repeated'"))
-    finally:
         tmp.unlink(missing_ok=True)
+    where = f" of {part}" if part else ""
+    if result.header_repeats:
+        listed = ", ".join(str(r) for r in result.header_repeats[:10])
+        out.note(f"header repeated inside the data at row {listed}{' and more' if len(result.header_repeats) > 10 else ''}"
+                 f"{where}: not data, not counted")
+    for what, count, rows in repairs:
+        out.note(f"{what}: {count:,} row(s) repaired (row {', '.join(str(r) for r in rows)}"
+                 f"{' ...' if count > 10 else ''})")
+    if time_text is None:
+        out.note("no Search Time column: rows stored without a search time")
+    result.rows_seen = result.rows_stored + result.rows_quarantined
+    if not isinstance(cells, duckdb.DuckDBPyRelation):
+        # an in-memory table: its length is an independent count of the rows handed over
+        result.rows_seen = len(cells) - len(result.header_repeats)
+    out.expect_rows(result.rows_seen)
     return result
 
 
@@ -438,8 +464,8 @@ def describe_foreign(rows: list[list[str]]) -> str:
 def align_sql(wide: str, layout: Layout, width: int, *, empty_is_null: bool) -> str:
     """SELECT naming the wide cells c0..c{width-1} after the headers, repairing shifted rows.
 
-    Adds ``_problem`` (why the row cannot be aligned), ``_repair`` (what was repaired) and
-    ``_raw_line`` (the row's cells as a CSV line, only for rows with a problem).
+    Adds ``_problem`` (why the row cannot be aligned), ``_repair`` (what was repaired) and the cells
+    as read, ``_wide_0..``, for the raw line of quarantined rows.
     """
     n = len(layout.headers)
     st = layout.search_time_index()
@@ -455,7 +481,10 @@ def align_sql(wide: str, layout: Layout, width: int, *, empty_is_null: bool) -> 
                                      for i in range(width)) + ")"
 
     def is_time(i: int) -> str:
-        return f"coalesce(regexp_full_match({cell(i)}, {sql_literal(SEARCH_TIME_RE)}), FALSE)" if i < width else "FALSE"
+        if i >= width:
+            return "FALSE"
+        return (f"(try_strptime({cell(i)}, {sql_literal(FAST_TIME_FORMAT)}) IS NOT NULL "
+                f"OR coalesce(regexp_full_match({cell(i)}, {sql_literal(SEARCH_TIME_RE)}), FALSE))")
 
     def blank(i: int) -> str:
         return f"coalesce(trim({cell(i)}), '') = ''"
@@ -488,20 +517,16 @@ def align_sql(wide: str, layout: Layout, width: int, *, empty_is_null: bool) -> 
     repair = ("CASE _mode WHEN 'drop_first' THEN 'shifted one cell right (an extra empty first cell), realigned' "
               "WHEN 'drop_last' THEN 'an extra empty cell at the end, dropped' "
               "WHEN 'merge_reason' THEN 'Reason split in two cells by an unquoted comma, joined' END")
-    quoted = ", ".join(
-        f"CASE WHEN c{i} IS NULL THEN NULL WHEN regexp_matches(c{i}, '[\",\\n\\r]') "
-        f"THEN '\"' || replace(c{i}, '\"', '\"\"') || '\"' ELSE c{i} END" for i in range(width))
-    raw_line = (f"CASE WHEN TRUE THEN "
-                f"array_to_string(list_filter([{quoted}], lambda x: x IS NOT NULL), ',') END")
-    return (f"SELECT {', '.join(columns)}, source_row, {problem} AS _problem, {repair} AS _repair, "
-            f"{raw_line} AS _raw_line FROM (SELECT *, {mode} AS _mode FROM (SELECT *, {ncells} AS _n FROM {wide}))")
+    wide_cells = ", ".join(f"c{i} AS _wide_{i}" for i in range(width))
+    return (f"SELECT {', '.join(columns)}, source_row, {problem} AS _problem, {repair} AS _repair, {wide_cells} "
+            f"FROM (SELECT *, {mode} AS _mode FROM (SELECT *, {ncells} AS _n FROM {wide}))")
 
 
 def _stage_wide(out: SourceWriter, wide_sql: str, layout: Layout, width: int, *, empty_is_null: bool,
                 variant: str | None = None) -> StageResult:
     relation = out.con.sql(align_sql(f"({wide_sql})", layout, width, empty_is_null=empty_is_null))
-    return stage_cells(out, relation, variant=variant, raw_line_column="_raw_line", problem_column="_problem",
-                       repair_column="_repair")
+    return stage_cells(out, relation, variant=variant, problem_column="_problem", repair_column="_repair",
+                       raw_cells=[f"_wide_{i}" for i in range(width)])
 
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # .xls
@@ -737,8 +762,9 @@ class FlockExcel:
                 wide = f"SELECT *, {sql_literal(sheet_name)} AS source_sheet FROM {view}"
                 relation = out.con.sql(align_sql(f"({wide})", layout, width, empty_is_null=True))
                 relation = relation.project("*, " + sql_literal(sheet_name) + " AS source_sheet")
-                stage_cells(out, relation, variant=layout.variant, raw_line_column="_raw_line",
-                            problem_column="_problem", repair_column="_repair")
+                stage_cells(out, relation, variant=layout.variant, problem_column="_problem",
+                            repair_column="_repair", raw_cells=[f"_wide_{i}" for i in range(width)],
+                            part=f"sheet {sheet_name!r}")
             finally:
                 out.con.unregister(view)
         if not variants:
