@@ -549,8 +549,8 @@ def resolve_keys(found: list[Classification]) -> list[Classification]:
         known = states.get((c.kind, c.place), set())
         if not c.state and not c.federal and c.place and len(known) == 1 and c.classified_by == "rules":
             state = next(iter(known))
-            c = replace(c, agency_key=make_key(state, c.kind, c.place), state_from="same place and kind in "
-                        f"{state}")
+            c = replace(c, state=state, agency_key=make_key(state, c.kind, c.place),
+                        state_from=f"same place and kind as a name in {state}")
         resolved.append(c)
     return resolved
 
@@ -563,7 +563,11 @@ def agency_table(engine: Engine) -> pa.Table:
         " SELECT searcher_org, 0, count(*) FROM _searches_stored WHERE searcher_org IS NOT NULL GROUP BY 1"
         ") GROUP BY name ORDER BY name"
     ).fetchall()
-    registry = stored_registry(engine.store.root)
+    return agencies_from_counts(rows, stored_registry(engine.store.root))
+
+
+def agencies_from_counts(rows: list[tuple[str, int, int]], registry: Registry | None) -> pa.Table:
+    """The agencies table for (name, rows as producer, rows as searcher) triples."""
     found = resolve_keys([classify(name, registry) for name, _, _ in rows])
     return pa.Table.from_pylist([
         {"name": c.name, "normalized": c.normalized, "agency_key": c.agency_key, "state": c.state, "kind": c.kind,

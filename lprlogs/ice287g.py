@@ -85,7 +85,11 @@ def _read_grid(path: Path) -> list[list[Any]]:
         if suffix in (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"):
             frame = pl.read_excel(path, engine="calamine", has_header=False, infer_schema_length=0)
         elif suffix in (".csv", ".txt"):
-            frame = pl.read_csv(path, has_header=False, infer_schema=False, encoding="utf8-lossy")
+            import csv
+            import io
+
+            text = path.read_bytes().decode("utf-8-sig", errors="replace")
+            return [list(r) for r in csv.reader(io.StringIO(text))]  # a few hundred rows, ragged
         else:
             raise LprlogsError("not a spreadsheet or CSV", path=str(path),
                                hint="give ICE's .xlsx as downloaded (or a CSV saved from it)")

@@ -327,6 +327,10 @@ def test_agencies_view_and_list(run_cli, store_dir: Path, tmp_path: Path) -> Non
     producer = rows["Mountain View Police Department"]
     assert (producer["rows_as_producer"], producer["rows_as_searcher"]) == (13, 2)
     assert producer["agency_key"] == rows["Mountain View CA PD (Santa Clara County)"]["agency_key"]
+    # the producer's state is inferred from the other spelling, and says so
+    result = run_cli("query", "select state, state_from from agencies where name = 'Mountain View Police Department'",
+                     "--format", "json")
+    assert json.loads(result.output) == [{"state": "CA", "state_from": "same place and kind as a name in CA"}]
     assert rows["Colbert County AL SO"]["agency_key"] != rows["Colbert County GA SO"]["agency_key"]
     assert rows["[Federal] Federal Bureau of Investigation (FBI)"]["federal"] is True
     assert rows["Cypress Fairbanks ISD (TX) PD"]["school"] is True
