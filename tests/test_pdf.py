@@ -274,3 +274,22 @@ def test_text_after_the_last_row_is_quarantined_not_lost(tmp_path: Path, store_d
     assert json.loads(raw) == {"Time Frame": "12/01/2025, 01:00:00 PM UTC"}
     assert "no ID line" in reason and page == pages + 1
     shutil.rmtree(tmp_path / "cut")
+
+
+@pytest.mark.parametrize("layout", [
+    {"header_every_page": True, "footer": True},
+    {"align": "top"},
+    {"align": "top", "split_rows": True, "footer": True},
+])
+def test_other_printout_layouts_round_trip(tmp_path: Path, layout: dict) -> None:
+    """Headers repeated on every page and `Page N` footers are not rows; top-aligned rows (wrapped
+    lines under the ID line) are read as well as bottom-aligned ones."""
+    bench = _bench_module()
+    rows = bench.synthetic_rows(24, seed=5)
+    path = tmp_path / NAME
+    pages, _ = bench.write_printed_audit(path, rows, **layout)
+    assert pages >= 3
+    table, quarantined, _ = pdf_format.read_rows(pdfium.PdfDocument(str(path)))
+    assert quarantined == []
+    assert table.drop(["source_row", "source_page"]).to_dicts() == rows
+    assert table["source_page"].to_list() == sorted(table["source_page"].to_list())

@@ -53,7 +53,7 @@ FULL_VARIANTS = {
      "search time", "search type"),
 }
 TIME_HEADERS = {"search time", "search date"}
-PAGE_FOOTER = re.compile(r"^\s*(page\s*)?\d+\s*(of|/)\s*\d+\s*$", re.IGNORECASE)
+PAGE_FOOTER = re.compile(r"^\s*(?:page\s*\d+(?:\s*(?:of|/)\s*\d+)?|\d+\s*(?:of|/)\s*\d+)\s*$", re.IGNORECASE)
 COLUMN_SLACK = 2.0  # points: printed cell text starts up to ~1.2 pt left of its header text
 LINE_TOLERANCE = 2.5  # points: text segments whose vertical centres are this close share a line
 SNIFF_WORDS = 12
