@@ -1,0 +1,182 @@
+"""Flock event logs (hotlist and settings changes; FORMATS.md section 3) into the ``events`` view.
+
+Columns ``[Event Id,] Timestamp, User, Event Type, Entity Type, Entity Details``, as a workbook or a
+CSV. One ``events`` row per spreadsheet row: rows the agency blanked out are kept (so row numbers stay
+citable) with ``redacted = true`` and counted as blanked, not as errors. ``Entity Details`` is
+multi-line ``Label: value`` text; its labels are parsed in DuckDB into columns (hotlist name, plate,
+state, reason, case, expiry) and a JSON object of every label. Timestamps are Excel times without a
+zone: converted with ``--tz`` like Vigilant times, or stored as UTC with a note saying so.
+
+Event logs hold no searches: nothing goes to ``searches``; the source's counts of events stored and
+rows blanked are in its notes and in ``extra``.
+"""
+
+from __future__ import annotations
+
+import io
+import uuid
+
+import polars as pl
+
+from ..errors import SourceRejected
+from ..schema import REDACTION_MARKERS
+from ..sources import Source
+from ..store import SourceWriter, sql_literal
+from . import Match
+from .vigilant import check_tz, load_sheet, localize, norm_header, parse_local_times, sheet_heads, tz_note
+
+SIDE_TABLES: dict[str, dict[str, str]] = {
+    "events": {
+        "event_id": "VARCHAR", "event_time": "TIMESTAMPTZ", "user": "VARCHAR", "event_type": "VARCHAR",
+        "entity_type": "VARCHAR", "details_raw": "VARCHAR", "hotlist_name": "VARCHAR", "plate": "VARCHAR",
+        "plate_state": "VARCHAR", "reason": "VARCHAR", "case_number": "VARCHAR", "expiry": "TIMESTAMPTZ",
+        "expiry_text": "VARCHAR", "details": "VARCHAR", "source_sheet": "VARCHAR", "source_row": "BIGINT",
+        "redacted": "BOOLEAN", "raw": "VARCHAR",
+    },
+}
+
+COLUMN_OF_HEADER = {
+    "event id": "event_id",
+    "timestamp": "event_time",
+    "user": "user",
+    "event type": "event_type",
+    "entity type": "entity_type",
+    "entity details": "details_raw",
+}
+REQUIRED_HEADERS = {"timestamp", "user", "event type", "entity type", "entity details"}
+
+
+def _is_event_head(cells: list[object]) -> bool:
+    headers = {norm_header(v) for v in cells if v is not None}
+    return REQUIRED_HEADERS <= headers <= set(COLUMN_OF_HEADER)
+
+
+class EventLog:
+    """Reader of Flock event logs (workbook or CSV)."""
+
+    name = "flock_event_log"
+
+    def sniff(self, source: Source) -> Match | None:
+        heads = sheet_heads(source)
+        if heads:
+            sheets = [s for s, rows in heads.items() if rows and _is_event_head(rows[0])]
+            if sheets:
+                return Match(format=self.name, variant="event-log (workbook)", confidence=0.95,
+                             details={"sheets": sheets})
+            return None
+        try:
+            first = source.head(4096).decode("utf-8-sig").split("\n", 1)[0]
+        except UnicodeDecodeError:
+            return None
+        if _is_event_head([h.strip().strip('"') for h in first.split(",")]):
+            return Match(format=self.name, variant="event-log (CSV)", confidence=0.95, details={"sheets": []})
+        return None
+
+    def read(self, source: Source, match: Match, out: SourceWriter) -> None:
+        check_tz(source.tz, source.display_path)
+        out.log_kind = "event_log" if out.log_kind in (None, "org_audit", "network_audit") else out.log_kind
+        sheets = list(match.details.get("sheets", []))  # type: ignore[call-overload]
+        stored = blanked = 0
+        if sheets:
+            for sheet, rows in sheet_heads(source).items():
+                if sheet not in sheets:
+                    out.skip_part(sheet, "empty sheet" if not rows else
+                                  "not an event table (no Timestamp/User/Event Type/Entity Type/Entity Details header)")
+                    continue
+                frame, first_row = load_sheet(source, sheet, dtypes="string")
+                typed, _ = load_sheet(source, sheet, dtypes=None)
+                count, blank = self._read_table(source, out, sheet, frame, typed, first_row)
+                stored, blanked = stored + count, blanked + blank
+        else:
+            try:
+                frame = pl.read_csv(io.BytesIO(source.path.read_bytes()), has_header=False, infer_schema=False,
+                                    encoding="utf8-lossy")
+            except pl.exceptions.PolarsError as exc:
+                raise SourceRejected(f"event-log CSV could not be parsed ({str(exc).splitlines()[0]})") from exc
+            count, blank = self._read_table(source, out, None, frame, frame, 1)
+            stored, blanked = stored + count, blanked + blank
+        out.variant = match.variant + tz_note(out, "event Timestamp values", source.tz)
+        out.note(f"{stored:,} event rows in the `events` view ({stored - blanked:,} events, {blanked:,} rows "
+                 "blanked by the agency, kept with redacted = true); event logs add nothing to `searches`")
+        out.extra.update({"events_rows": stored, "events_blanked": blanked})
+
+    def _read_table(self, source: Source, out: SourceWriter, sheet: str | None, frame: pl.DataFrame,
+                    typed: pl.DataFrame, first_row: int) -> tuple[int, int]:
+        header_texts = [str(v) if v is not None else f"column {i + 1}" for i, v in enumerate(frame.row(0))]
+        columns = {COLUMN_OF_HEADER[norm_header(h)]: i for i, h in enumerate(header_texts)
+                   if norm_header(h) in COLUMN_OF_HEADER}
+        body = frame.slice(1)
+        cells = {name: body[:, i] for name, i in columns.items()}
+        staged = pl.DataFrame({
+            "source_row": pl.int_range(first_row + 1, first_row + frame.height, eager=True, dtype=pl.Int64),
+            **{name: cells[name].str.strip_chars() for name in cells if name != "event_time"},
+            "event_local": parse_local_times(typed[:, columns["event_time"]].slice(1)),
+            "time_text": cells["event_time"],
+        })
+        raw = pl.struct([body[:, i].alias(h) for i, h in enumerate(header_texts)]).struct.json_encode()
+        staged = staged.with_columns(raw.alias("raw"))
+        texts = [c for c in staged.columns if c not in ("source_row", "event_local", "raw")]
+        markers = [m.upper() for m in REDACTION_MARKERS]
+        staged = staged.with_columns(
+            pl.all_horizontal([pl.col(c).is_null() | (pl.col(c) == "") for c in texts]).alias("blank"),
+            pl.any_horizontal([pl.col(c).str.to_uppercase().is_in(markers) for c in texts]).fill_null(False)
+            .alias("masked"),
+        ).with_columns(localize(pl.col("event_local"), source.tz).alias("event_time")).drop("event_local")
+        blanked = int(staged["blank"].sum())
+        out.rows_redacted_blank += blanked
+        name = f"_events_{uuid.uuid4().hex[:8]}"
+        out.con.register(name, staged)
+        try:
+            relation = out.con.sql(self._parse_sql(name, sheet, "event_id" in staged.columns))
+            count = out.add_side("events", relation)
+        finally:
+            out.con.unregister(name)
+        unread = staged.filter(~pl.col("blank") & pl.col("event_time").is_null()).height
+        if unread:
+            out.note(f"{unread:,} event Timestamp values could not be read; event_time left empty (text in raw)")
+        return count, blanked
+
+    @staticmethod
+    def _parse_sql(name: str, sheet: str | None, has_id: bool) -> str:
+        """Split Entity Details into (label, value) lines and pivot the labels reporters look for."""
+        def label(*names: str) -> str:
+            wanted = ", ".join(sql_literal(n.lower()) for n in names)
+            return f"max(value) FILTER (WHERE lower(label) IN ({wanted}))"
+
+        return f"""
+        WITH lines AS (
+            SELECT source_row, unnest(string_split(details_raw, chr(10))) AS line,
+                   generate_subscripts(string_split(details_raw, chr(10)), 1) AS pos
+            FROM {name} WHERE details_raw IS NOT NULL
+        ), labelled AS (
+            SELECT source_row, pos,
+                   CASE WHEN strpos(line, ':') > 0 THEN trim(split_part(line, ':', 1)) ELSE '(unlabelled)' END AS label,
+                   nullif(trim(CASE WHEN strpos(line, ':') > 0 THEN line[strpos(line, ':') + 1:] ELSE line END), '')
+                       AS value
+            FROM lines WHERE trim(line) <> ''
+        ), parsed AS (
+            SELECT source_row,
+                   coalesce({label('Hotlist Name')}, {label('Name')}) AS hotlist_name,
+                   {label('License', 'Plate', 'License Plate')} AS plate,
+                   {label('State')} AS plate_state,
+                   {label('Reason')} AS reason,
+                   {label('Case', 'Case Number', 'Case #')} AS case_number,
+                   {label('Expiry', 'Expires', 'Expiration')} AS expiry_text,
+                   json_group_object(label, value) AS details
+            FROM labelled GROUP BY source_row
+        )
+        SELECT {'e.event_id' if has_id else 'CAST(NULL AS VARCHAR)'} AS event_id,
+               e.event_time, nullif(e."user", '') AS "user", nullif(e.event_type, '') AS event_type,
+               nullif(e.entity_type, '') AS entity_type, e.details_raw,
+               p.hotlist_name, p.plate, p.plate_state, p.reason, p.case_number,
+               CAST(try_strptime(replace(p.expiry_text, 'Z', ''),
+                                 ['%Y-%m-%dT%H:%M:%S.%f', '%Y-%m-%dT%H:%M:%S', '%Y-%m-%d %H:%M:%S']) AS TIMESTAMP) AT TIME ZONE 'UTC'
+                   AS expiry,
+               p.expiry_text, p.details,
+               {sql_literal(sheet)} AS source_sheet, e.source_row, (e.blank OR e.masked) AS redacted, e.raw
+        FROM {name} e LEFT JOIN parsed p USING (source_row)
+        ORDER BY e.source_row
+        """
+
+
+READERS = [EventLog()]

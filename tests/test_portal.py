@@ -1,0 +1,153 @@
+"""Transparency-portal search audits: old and new forms, '+' decoding, zone-less times, broken quotes."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+
+from lprlogs.engine import Engine
+from lprlogs.ingest import ingest
+from lprlogs.store import Store
+
+NEW_HEADER = '"id","userId","searchDate","networkCount","reason","caseNumber"'
+OLD_HEADER = '"id","userId","searchDate","cameraCount","reason"'
+
+
+def query(store_dir: Path, sql: str) -> list[tuple]:
+    engine = Engine(Store.open(store_dir))
+    try:
+        return engine.query(sql)[1]
+    finally:
+        engine.close()
+
+
+def write(folder: Path, name: str, lines: list[str]) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    path.write_bytes("\n".join(lines).encode("utf-8"))  # LF, no trailing newline, as the portal writes
+    return path
+
+
+def test_new_form_fields_times_and_redaction(tmp_path: Path, store_dir: Path) -> None:
+    path = write(tmp_path / "in", "menlo-park-ca-pd_2026-04-25_search_audit.csv", [
+        NEW_HEADER,
+        '"a1","***","2026-03-10T04:31:52.901Z","449","Stolen vehicle","26-0001"',
+        '"a2","***","2026-03-10T12:41:15Z","2","",""',
+    ])
+    report = ingest([str(path)], store_dir)
+    outcome = report.files[0]
+    assert (outcome.status, outcome.format, outcome.variant) == ("ingested", "portal_csv", "portal-new")
+    assert (outcome.producer, outcome.log_kind, outcome.rows_stored) == ("Menlo Park CA PD", "portal_audit", 2)
+    rows = query(store_dir, "SELECT search_id, searcher_user, searcher_org, networks_searched, reason, case_number,"
+                            " search_time, source_row, redacted, raw FROM searches ORDER BY source_row")
+    first, second = rows
+    assert first[:6] == ("a1", None, "Menlo Park CA PD", 449, "Stolen vehicle", "26-0001")
+    assert first[6] == dt.datetime(2026, 3, 10, 4, 31, 52, 901000, tzinfo=dt.UTC)
+    assert first[7] == 2 and second[7] == 3  # header is row 1
+    assert list(first[8]) == ["searcher_user"]
+    assert json.loads(first[9]) == {"id": "a1", "userId": "***", "searchDate": "2026-03-10T04:31:52.901Z",
+                                    "networkCount": "449", "reason": "Stolen vehicle", "caseNumber": "26-0001"}
+    assert second[4] is None and second[5] is None  # blank reason and case are NULL, not ''
+
+
+def test_old_form_plus_decoding_and_zone_less_times(tmp_path: Path, store_dir: Path) -> None:
+    user = "5d0e4a4b-1111-4c5e-9a0b-2b7c3d4e5f60"
+    path = write(tmp_path / "in", "old.csv", [
+        OLD_HEADER,
+        f'"b1","{user}","2025-06-18 00:02:04.789","1200","Person+Crime"',
+        f'"b2","{user}","2025-06-18 07:15:00","35","ICE+ERO"',
+    ])
+    report = ingest([str(path)], store_dir, producer="Sample CA PD")
+    outcome = report.files[0]
+    assert "portal-old" in outcome.variant
+    assert "zone-less times read as UTC" in outcome.variant
+    assert "'+' decoded as spaces" in outcome.variant
+    assert any("no time zone" in note for note in outcome.notes)
+    rows = query(store_dir, "SELECT reason, devices_searched, networks_searched, searcher_user, search_time, "
+                            "searcher_org FROM searches ORDER BY source_row")
+    assert rows[0][:4] == ("Person Crime", 1200, None, user)
+    assert rows[1][0] == "ICE ERO"
+    assert rows[0][4] == dt.datetime(2025, 6, 18, 0, 2, 4, 789000, tzinfo=dt.UTC)
+    assert rows[0][5] == "Sample CA PD"
+
+
+def test_plus_kept_when_the_file_also_writes_spaces(tmp_path: Path, store_dir: Path) -> None:
+    path = write(tmp_path / "in", "mixed.csv", [
+        NEW_HEADER,
+        '"c1","***","2026-03-10T04:31:52.901Z","4","A+B gang","1"',
+        '"c2","***","2026-03-10T04:32:52.901Z","4","plain words","2"',
+    ])
+    report = ingest([str(path)], store_dir, producer="Sample CA PD")
+    assert "decoded" not in report.files[0].variant
+    assert query(store_dir, "SELECT reason FROM searches ORDER BY source_row")[0] == ("A+B gang",)
+
+
+def test_broken_quotes_repaired_or_quarantined_without_merging_rows(tmp_path: Path, store_dir: Path) -> None:
+    path = write(tmp_path / "in", "broken.csv", [
+        NEW_HEADER,
+        '"d1","***","2026-03-10T04:31:52.901Z","4","ok","1"',
+        '"d2","***","2026-03-10T04:32:52.901Z","4","said "stop" twice","2"',  # stray quotes inside a field
+        '"d3","***","2026-03-10T04:33:52.901Z","4","two',  # a quoted field holding a line break
+        'lines","3"',
+        '"d4","***","2026-03-10T04:34:52.901Z","4","a","b","4"',  # one field too many: which one is it?
+        '"d5","***","2026-03-10T04:35:52.901Z","4","after","5"',
+        '"d6","***","2026-03-10T04:36:52.901Z","4","cut short',  # last record cut inside the reason
+    ])
+    report = ingest([str(path)], store_dir, producer="Sample CA PD")
+    outcome = report.files[0]
+    assert (outcome.rows_read, outcome.rows_stored, outcome.rows_quarantined) == (6, 4, 2)
+    stored = query(store_dir, "SELECT search_id, reason, case_number, source_row FROM searches ORDER BY source_row")
+    assert stored == [("d1", "ok", "1", 2), ("d2", 'said "stop" twice', "2", 3), ("d3", "two\nlines", "3", 4),
+                      ("d5", "after", "5", 7)]
+    quarantined = query(store_dir, "SELECT source_row, raw, reason FROM quarantine ORDER BY source_row")
+    assert [q[0] for q in quarantined] == [6, 8]
+    assert '"d4"' in quarantined[0][1] and "cannot be split" in quarantined[0][2]
+    assert '"d6"' in quarantined[1][1] and "cut short" in quarantined[1][2]
+
+
+def test_unterminated_last_field_is_closed_when_every_field_is_there(tmp_path: Path, store_dir: Path) -> None:
+    path = write(tmp_path / "in", "yuba.csv", [
+        '"id","userId","searchDate","networkCount","reason"',
+        '"e1","***","2026-03-10T04:31:52.901Z","3","dv"',
+        '"e2","***","2026-03-10T04:32:52.901Z","3","victim',
+    ])
+    outcome = ingest([str(path)], store_dir, producer="Sample CA SO").files[0]
+    assert (outcome.rows_stored, outcome.rows_quarantined) == (2, 0)
+    assert any("line 3" in n and "closing quote added" in n for n in outcome.notes)
+    assert query(store_dir, "SELECT reason FROM searches WHERE search_id = 'e2'") == [("victim",)]
+
+
+def test_real_pasadena_loses_and_merges_nothing(realdata: Path, store_dir: Path) -> None:
+    path = realdata / "flock-transparency-portal" / "pasadena-ca-pd_2026-04-28_search_audit.csv"
+    with open(path, newline="", encoding="utf-8") as fh:
+        ids = [row[0] for row in csv.reader(fh)][1:]
+    assert len(ids) == 145 and len(set(ids)) == 145
+    outcome = ingest([str(path)], store_dir).files[0]
+    assert (outcome.producer, outcome.rows_read, outcome.rows_stored, outcome.rows_quarantined) == \
+        ("Pasadena CA PD", 145, 144, 1)
+    stored = {r[0] for r in query(store_dir, "SELECT search_id FROM searches")}
+    quarantined = query(store_dir, "SELECT source_row, raw, reason FROM quarantine")
+    assert len(stored) == 144
+    assert quarantined[0][0] == 146 and "cut short" in quarantined[0][2]
+    quarantined_id = quarantined[0][1].split('"')[1]
+    assert stored | {quarantined_id} == set(ids)
+
+
+@pytest.mark.parametrize(("folder", "name", "rows", "columns"), [
+    ("flock-transparency-portal", "santa-clara-ca-pd_2026-04-22_search_audit.csv", 1241, ("offense_type",)),
+    ("flock-transparency-portal", "south-gate-ca-pd_2026-04-23_search_audit.csv", 132,
+     ("reason", "case_number", "offense_type")),
+    ("smpd-pra-W012541-attachments", "belmont-ca-pd_2026-04-10_search_audit.a871b2fc.csv", 91, ("reason",)),
+])
+def test_real_portal_files(realdata: Path, store_dir: Path, folder: str, name: str, rows: int,
+                           columns: tuple[str, ...]) -> None:
+    outcome = ingest([str(realdata / folder / name)], store_dir).files[0]
+    assert (outcome.variant, outcome.log_kind, outcome.rows_stored) == ("portal-new", "portal_audit", rows)
+    counts = query(store_dir, "SELECT count(search_time), count(networks_searched), count(searcher_user), "
+                              + ", ".join(f"count({c})" for c in columns) + " FROM searches")[0]
+    assert counts[:3] == (rows, rows, 0)
+    assert all(c > 0 for c in counts[3:])
