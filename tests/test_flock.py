@@ -19,7 +19,7 @@ UTC = dt.UTC
 
 def _ingest(tmp_path: Path, *names: str, **options: object) -> tuple[duckdb.DuckDBPyConnection, object]:
     folder = tmp_path / "in"
-    folder.mkdir(exist_ok=True)
+    folder.mkdir(parents=True, exist_ok=True)
     for name in names:
         shutil.copy(FIXTURES / name, folder / name)
     report = ingest([str(folder / n) for n in names], tmp_path / "store", **options)  # type: ignore[arg-type]
@@ -45,7 +45,9 @@ CASES = [
     ("trimmed-title.csv", 1, 0, "flock-trimmed-9+title-rows", "utf-8", None),
     ("split-date-offense.csv", 1, 1, "flock-trimmed-6+split-date+offense-type", "utf-8", None),
     ("no-header.csv", 2, 0, "flock-14+no-header", "utf-8", None),
-    ("repeat-stacked-shifted.csv", 3, 2, "flock-14", "utf-8", None),
+    ("repeat-stacked-shifted.csv", 4, 1, "flock-14", "utf-8", None),
+    ("stacked-14-then-11.csv", 2, 0, "flock-14", "utf-8", None),
+    ("utf16-be.csv", 1, 0, "flock-14", "utf-16-be (BOM)", None),
     ("cp1252.csv", 1, 0, "flock-14", "cp1252", None),
     ("utf16.csv", 1, 0, "flock-14", "utf-16-le (BOM)", None),
     ("utf8-bom.csv", 1, 0, "flock-14", "utf-8", None),
@@ -90,15 +92,25 @@ def test_values_redactions_and_rows(tmp_path):
 
 def test_repeated_header_shift_repairs_and_quarantine(tmp_path):
     con, report = _ingest(tmp_path, "repeat-stacked-shifted.csv")
-    rows = con.execute("SELECT source_row, search_id, reason FROM s ORDER BY 1").fetchall()
-    assert [r[0] for r in rows] == [2, 4, 5]
+    rows = con.execute("SELECT source_row, search_id, reason, devices_searched, search_type FROM s ORDER BY 1").fetchall()
+    assert [r[0] for r in rows] == [2, 4, 5, 6]
     assert rows[1][1].endswith("0002")  # shifted right, realigned
     assert rows[2][2] == "warrant, fugitive"  # split reason joined
-    quarantined = con.execute("SELECT source_row, reason FROM q ORDER BY 1").fetchall()
-    assert [q[0] for q in quarantined] == [6, 7]
-    assert "missing" in quarantined[0][1] and "15 cells" in quarantined[1][1]
+    assert rows[3][2:] == ("r4", None, "lookup")  # 13 cells (no Devices): read by the 13-column order
+    quarantined = con.execute("SELECT source_row, reason, raw FROM q ORDER BY 1").fetchall()
+    assert [q[0] for q in quarantined] == [7]
+    assert "15 cells" in quarantined[0][1] and quarantined[0][2].startswith("0b6f1c2e-1111-4a2b-9c3d-000000000004,")
     notes = " ".join(report.files[0].notes)
     assert "header repeated inside the data at row 3" in notes and "realigned" in notes
+    assert "row laid out as flock-13" in notes
+
+
+def test_stacked_exports_without_second_header(tmp_path):
+    con, report = _ingest(tmp_path, "stacked-14-then-11.csv")
+    rows = con.execute("SELECT source_row, search_id, searcher_user, devices_searched, search_time FROM s "
+                       "ORDER BY 1").fetchall()
+    assert rows[1] == (3, None, "Officer H", 44, dt.datetime(2025, 10, 2, 4, 5, 6, tzinfo=UTC))
+    assert "row laid out as flock-11" in " ".join(report.files[0].notes)
 
 
 def test_encodings_decode_text(tmp_path):
@@ -107,12 +119,15 @@ def test_encodings_decode_text(tmp_path):
     assert values == [("Señor Oficial", "café ““test””", None)]
 
 
-def test_wrong_encoding_does_not_crash(tmp_path):
-    con, report = _ingest(tmp_path, "cp1252.csv", encoding="utf-16")
-    assert report.files[0].status in ("ingested", "rejected", "skipped")
-    con, report = _ingest(tmp_path / "x", "cp1252.csv", encoding="no-such-codec") if (tmp_path / "x").mkdir() is None \
-        else (None, None)
-    assert report.files[0].status in ("rejected", "skipped")
+def test_wrong_encoding_given(tmp_path):
+    # a UTF-16 file read as latin-1: not read as garbage, skipped with a reason naming the right encoding
+    _, report = _ingest(tmp_path, "utf16.csv", encoding="latin-1")
+    assert report.files[0].status == "skipped" and "utf-16-le" in report.files[0].reason
+    # a cp1252 file read as utf-8: read, undecodable bytes replaced, and said so
+    con, report = _ingest(tmp_path / "b", "cp1252.csv", encoding="utf-8")
+    assert report.files[0].rows_stored == 1
+    assert any("replaced with U+FFFD" in n for n in report.files[0].notes)
+    assert con.execute("SELECT searcher_user FROM s").fetchall() == [("Se\ufffdor Oficial",)]
 
 
 def test_split_date_and_no_header(tmp_path):

@@ -472,6 +472,10 @@ def align_sql(wide: str, layout: Layout, width: int, *, empty_is_null: bool) -> 
     names = [normalize_header(h) for h in layout.headers]
     reason = names.index("reason") if "reason" in names else None
     filters = names.index("filters") if "filters" in names else None
+    # other known column orders whose every column this header has: rows of a second export stacked
+    # under this header without its own header row (e.g. 13-column rows under a 14-column header)
+    orders = {base: order for base, order in KNOWN_ORDERS.items()
+              if len(order) < n and {normalize_header(h) for h in order} <= set(names)}
 
     def cell(i: int) -> str:
         return f"c{i}" if i < width else "NULL"
@@ -491,8 +495,12 @@ def align_sql(wide: str, layout: Layout, width: int, *, empty_is_null: bool) -> 
 
     modes = [f"WHEN _n <= {n} THEN 'as_is'"]
     if st is not None:
-        modes = [f"WHEN _n <= {n} AND ({is_time(st)} OR NOT {is_time(st - 1) if st > 0 else 'FALSE'}) THEN 'as_is'",
-                 f"WHEN _n <= {n} THEN 'missing'"]
+        modes = [f"WHEN _n <= {n} AND ({is_time(st)} OR NOT {is_time(st - 1) if st > 0 else 'FALSE'}) THEN 'as_is'"]
+        for base, order in orders.items():
+            uuid_first = f"coalesce(regexp_full_match(trim(c0), {sql_literal(UUID_RE)}), FALSE)"
+            modes.append(f"WHEN _n = {len(order)} AND {is_time(order.index('Search Time'))} AND "
+                         f"{uuid_first if order[0] == 'ID' else 'NOT ' + uuid_first} THEN 'order:{base}'")
+        modes.append(f"WHEN _n <= {n} THEN 'missing'")
         modes.append(f"WHEN _n = {n + 1} AND {blank(0)} AND {is_time(st + 1)} THEN 'drop_first'")
         modes.append(f"WHEN _n = {n + 1} AND {blank(n)} AND {is_time(st)} THEN 'drop_last'")
         if reason is not None and reason < st:
@@ -509,14 +517,21 @@ def align_sql(wide: str, layout: Layout, width: int, *, empty_is_null: bool) -> 
         merged = (f"CASE WHEN {cell(j)} IS NULL THEN {cell(j + 1)} WHEN {cell(j + 1)} IS NULL THEN {cell(j)} "
                   f"ELSE {cell(j)} || ',' || {cell(j + 1)} END")
         by_reason = cell(j) if reason is None or j < reason else (merged if j == reason else cell(j + 1))
+        by_order = "".join(
+            f" WHEN 'order:{base}' THEN "
+            + (cell([normalize_header(h) for h in order].index(names[j])) if names[j] in
+               [normalize_header(h) for h in order] else "NULL")
+            for base, order in orders.items())
         columns.append(f"CASE _mode WHEN 'drop_first' THEN {cell(j + 1)} WHEN 'merge_reason' THEN {by_reason} "
-                       f"WHEN 'as_is' THEN {cell(j)} WHEN 'drop_last' THEN {cell(j)} END AS {quote_ident(header)}")
+                       f"WHEN 'as_is' THEN {cell(j)} WHEN 'drop_last' THEN {cell(j)}{by_order} END "
+                       f"AS {quote_ident(header)}")
     problem = (f"CASE _mode WHEN 'missing' THEN 'a cell is missing before Search Time (' || _n || ' cells, header has "
                f"{n}); cannot tell which' WHEN 'bad' THEN 'row has ' || _n || ' cells where the header has {n}; "
                "cannot tell which cell is extra' END")
-    repair = ("CASE _mode WHEN 'drop_first' THEN 'shifted one cell right (an extra empty first cell), realigned' "
+    repair = ("CASE WHEN _mode LIKE 'order:%' THEN 'row laid out as ' || _mode[7:] || ' under this header (a second "
+              "export stacked without its header?), read by that column order' ELSE CASE _mode WHEN 'drop_first' THEN 'shifted one cell right (an extra empty first cell), realigned' "
               "WHEN 'drop_last' THEN 'an extra empty cell at the end, dropped' "
-              "WHEN 'merge_reason' THEN 'Reason split in two cells by an unquoted comma, joined' END")
+              "WHEN 'merge_reason' THEN 'Reason split in two cells by an unquoted comma, joined' END END")
     wide_cells = ", ".join(f"c{i} AS _wide_{i}" for i in range(width))
     return (f"SELECT {', '.join(columns)}, source_row, {problem} AS _problem, {repair} AS _repair, {wide_cells} "
             f"FROM (SELECT *, {mode} AS _mode FROM (SELECT *, {ncells} AS _n FROM {wide}))")
@@ -567,12 +582,17 @@ class FlockCsv:
         except SourceRejected:
             encoding = textio.detect(head)
         text = textio.decode_head(source.path, encoding)
-        if "\x00" in text:
-            return None
-        rows = _head_records(text)
+        rows = _head_records(text) if "\x00" not in text else []
+        layout = find_layout(rows) if rows else None
+        if layout is None and source.encoding:
+            detected = textio.detect(head)
+            if detected.codec != encoding.codec and find_layout(_head_records(textio.decode_head(source.path, detected))):
+                return Match(format=self.name, variant="wrong encoding", confidence=0.6, details={
+                    "skip": True, "reason": f"looks like a Flock audit export in {detected.label}, but --encoding "
+                    f"{source.encoding} was given and makes it unreadable; re-run without --encoding (or with "
+                    f"--encoding {detected.codec}) and --force"})
         if not rows or max((len(r) for r in rows[:20]), default=0) < 2:
             return None
-        layout = find_layout(rows)
         if layout is None:
             return Match(format=self.name, variant="not an audit", confidence=0.05,
                          details={"skip": True, "reason": describe_foreign(rows)})
@@ -603,11 +623,16 @@ class FlockCsv:
             except duckdb.Error as exc:
                 if encoding.is_utf8 and "unicode" in str(exc).lower() and transcoded is None:
                     _reset(out)
-                    fallback = textio.Encoding("cp1252", 0, "detected after a UTF-8 error")
+                    given = encoding.how == "given"
+                    fallback = encoding if given else textio.Encoding("cp1252", 0, "detected after a UTF-8 error")
                     transcoded = _tmp_parquet(out).with_suffix(".csv")
-                    textio.transcode_to_utf8(source.path, fallback, transcoded)
-                    out.encoding = "cp1252 (UTF-8 failed further down)"
-                    out.note("the file is not valid UTF-8 past its first 64 KiB; read as cp1252")
+                    replaced = textio.transcode_to_utf8(source.path, fallback, transcoded)
+                    if given:
+                        out.note(f"{replaced:,} byte(s) are not valid {encoding.codec} (given with --encoding) and "
+                                 "were replaced with U+FFFD")
+                    else:
+                        out.encoding = "cp1252 (not UTF-8 past the first 64 KiB)"
+                        out.note("the file is not valid UTF-8 past its first 64 KiB; read as cp1252")
                     self._read_duckdb(transcoded, layout, out)
                 else:
                     _reset(out)
