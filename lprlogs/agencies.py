@@ -109,6 +109,21 @@ class Rules:
     kinds: tuple[tuple[str, re.Pattern[str]], ...]
     fingerprint: str
 
+    @functools.cached_property
+    def state_names_by_first(self) -> dict[str, tuple[tuple[str, ...], ...]]:
+        index: dict[str, list[tuple[str, ...]]] = {}
+        for state_name in self.state_names:  # longest first
+            index.setdefault(state_name[0], []).append(state_name)
+        return {first: tuple(names) for first, names in index.items()}
+
+    @functools.cached_property
+    def false_friends_any(self) -> re.Pattern[str]:
+        return re.compile("|".join(f"(?:{p.pattern})" for p in self.false_friends) or "(?!)")
+
+    @functools.cached_property
+    def federal_any(self) -> re.Pattern[str]:
+        return re.compile("|".join(f"(?:{f.pattern.pattern})" for f in self.federal) or "(?!)")
+
     @classmethod
     @functools.cache
     def load(cls) -> Rules:
@@ -214,8 +229,7 @@ def _parse(name: str, rules: Rules) -> _Parsed:
     text = re.sub(r"\s*[-:,/|;]+\s*", f" {_SEPARATOR} ", text)
     text = re.sub(r"[^A-Z0-9_ -]", " ", text)
     text = " ".join(text.split()).strip(f" {_SEPARATOR}")
-    for pattern in rules.false_friends:
-        text = pattern.sub(lambda m: m.group(0).replace(" ", "_"), text)
+    text = rules.false_friends_any.sub(lambda m: m.group(0).replace(" ", "_"), text)
     return _Parsed(tokens=text.split(), inactive=inactive, federal_prefix=federal_prefix, paren_state=paren_state)
 
 
@@ -244,7 +258,7 @@ def _find_state(tokens: list[str], rules: Rules) -> tuple[str | None, str, set[i
                 candidates.append((50, i, token, "code in name", {i}))
     i = 0
     while i < len(tokens):
-        for state_name in rules.state_names:
+        for state_name in rules.state_names_by_first.get(tokens[i], ()):
             n = len(state_name)
             if tuple(tokens[i:i + n]) != state_name:
                 continue
@@ -325,7 +339,7 @@ def _classify_by_rules(name: str, state_hint: str | None) -> Classification:
         state, state_from, used, leading = _find_state(tokens, rules)
     kind = ""
     federal_agency = ""
-    for agency in rules.federal:
+    for agency in rules.federal if rules.federal_any.search(text) else ():
         match = agency.pattern.search(text)
         if match is None or (agency.only_without_state and state):
             continue
@@ -350,7 +364,8 @@ def _classify_by_rules(name: str, state_hint: str | None) -> Classification:
         key = f"us:federal:{place}"
     else:
         place = _place(tokens, used, kind)
-        key = make_key(state, kind, place)
+        # a name with no words left ('***', '###') keys on itself, so it is never one with another
+        key = make_key(state, kind, place or f"[{' '.join(name.split()).lower()}]")
     return Classification(
         name=name, normalized=_normalized(tokens), state=state, kind=kind, federal=kind == "federal",
         school=kind in ("school", "campus"), inactive=parsed.inactive, agency_key=key, place=place,
