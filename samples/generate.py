@@ -288,6 +288,33 @@ def write_csv(path: Path, header: list[str] | None, rows: Iterable[list[str]], *
 MAIN_PRODUCER = "Oak Ridge Park IL PD"
 WRITTEN: list[Path] = []
 TARGET = [HERE]  # where out() writes; generate(target) points it elsewhere (the tests use a temp folder)
+# What each audit file holds, as canonical values (path relative to samples/, posix; zip members as
+# 'archive.zip!/member'): the tests compare the store with this, so a reader bug cannot hide in a golden file.
+EXPECTED: dict[str, list[dict[str, object]]] = {}
+
+
+def expect(relative: str, rows: list[dict[str, object]], columns: list[str], **fixed: object) -> None:
+    """Record the canonical values a reader must produce for ``rows`` written with ``columns``."""
+    records = []
+    for row in rows:
+        record: dict[str, object] = {"search_time": row["when"]}
+        if "ID" in columns:
+            record["search_id"] = row["id"]
+        if "Org Name" in columns:
+            record["searcher_org"] = row["org"]
+        if "Total Networks Searched" in columns:
+            record["networks_searched"] = row["networks"]
+        if "Time Frame" in columns:
+            record["time_frame_start"], record["time_frame_end"] = row["start"], row["end"]
+        if "Reason" in columns:
+            record["reason"] = row["reason"]
+        record.update(fixed)
+        records.append(record)
+    EXPECTED.setdefault(relative, []).extend(records)
+
+
+def rel(path: Path) -> str:
+    return path.relative_to(TARGET[0]).as_posix()
 
 
 def out(relative: str) -> Path:
@@ -309,11 +336,11 @@ def main_network_audit() -> None:
     rows[11]["reason"] = '=HYPERLINK("http://example.com","x")'
     rows[12]["reason"] = "+1 immigration check"  # formula-looking text that is also tier 1
     rows[13]["reason"] = "@SUM(A1)"
-    lines = [cells(r, COLS14) for r in rows]
     # exact duplicate rows: one row exported five times (a group of five), another twice
-    lines[100:101] = [lines[100]] * 5
-    lines.insert(300, list(lines[299]))
-    write_csv(out(f"flock/{name}"), COLS14, lines)
+    rows[100:101] = [rows[100]] * 5
+    rows.insert(300, rows[299])
+    write_csv(out(f"flock/{name}"), COLS14, [cells(r, COLS14) for r in rows])
+    expect(f"flock/{name}", rows, COLS14)
 
 
 def post_cutover_network_audit() -> None:
@@ -322,6 +349,7 @@ def post_cutover_network_audit() -> None:
     rows = make_searches(name, 300, producer=MAIN_PRODUCER, start=dt.date(2026, 1, 1), end=dt.date(2026, 1, 31),
                          era="post")
     write_csv(out(f"flock/{name}"), COLS13, [cells(r, COLS13, mask_outside=True) for r in rows])
+    expect(f"flock/{name}", rows, COLS13)
 
 
 def older_org_audit() -> None:
@@ -334,6 +362,7 @@ def older_org_audit() -> None:
     for row in rows:
         row["name"] = rng.choice(["REDACTED", "[REDACTED]", row["name"]])
     write_csv(out(f"flock/{name}"), COLS11, [cells(r, COLS11) for r in rows], newline="\r\n")
+    expect(f"flock/{name}", rows, COLS11)
 
 
 def federal_user_export() -> None:
@@ -354,6 +383,7 @@ def federal_user_export() -> None:
         rows.append(row)
     rows.sort(key=lambda r: r["when"], reverse=True)  # type: ignore[arg-type, return-value]
     write_csv(out(f"flock/{name}"), COLS10, [cells(r, COLS10) for r in rows])
+    expect(f"flock/{name}", rows, COLS10)
 
 
 def trimmed_org_audit() -> None:
@@ -364,6 +394,7 @@ def trimmed_org_audit() -> None:
     rows = make_searches(name, 70, producer=producer, start=dt.date(2025, 10, 1), end=dt.date(2025, 10, 31),
                          era="pre", own_share=1.0)
     write_csv(out(f"flock/{name}"), columns, [cells(r, columns) for r in rows])
+    expect(f"flock/{name}", rows, columns)
 
 
 def split_time_org_audit() -> None:
@@ -380,6 +411,7 @@ def split_time_org_audit() -> None:
         line[columns.index("Search Time")] = f"{row['when']:%H:%M:%S}"
         lines.append(line)
     write_csv(out(f"flock/{name}"), columns, lines)
+    expect(f"flock/{name}", rows, columns)
 
 
 def offense_type_org_audit() -> None:
@@ -395,6 +427,7 @@ def offense_type_org_audit() -> None:
     for row in rows:
         row["offense"] = rng.choice(offenses)
     write_csv(out(f"flock/{name}"), columns, [cells(r, columns) for r in rows])
+    expect(f"flock/{name}", rows, columns)
 
 
 def messy_header_org_audit() -> None:
@@ -407,6 +440,7 @@ def messy_header_org_audit() -> None:
     rows = make_searches(name, 50, producer=producer, start=dt.date(2025, 7, 1), end=dt.date(2025, 7, 31),
                          era="pre", own_share=1.0)
     write_csv(out(f"flock/{name}"), header, [cells(r, COLS14) for r in rows])
+    expect(f"flock/{name}", rows, COLS14)
 
 
 def title_rows_org_audit() -> None:
@@ -418,6 +452,7 @@ def title_rows_org_audit() -> None:
     before = [["Fort Wayne IN PD - Flock Safety Audit Report"] + [""] * 13,
               ["Period: 5/1/2025 - 5/31/2025"] + [""] * 13, [""] * 14]
     write_csv(out(f"flock/{name}"), COLS14, [cells(r, COLS14) for r in rows], before=before)
+    expect(f"flock/{name}", rows, COLS14)
 
 
 def headerless_org_audit() -> None:
@@ -427,6 +462,7 @@ def headerless_org_audit() -> None:
     rows = make_searches(name, 50, producer=producer, start=dt.date(2025, 6, 1), end=dt.date(2025, 6, 30),
                          era="pre", own_share=1.0)
     write_csv(out(f"flock/{name}"), None, [cells(r, COLS14) for r in rows])
+    expect(f"flock/{name}", rows, COLS14)
 
 
 def repeated_header_network_audit() -> None:
@@ -438,6 +474,7 @@ def repeated_header_network_audit() -> None:
     lines = [cells(r, COLS14) for r in rows]
     lines.insert(40, list(COLS14))
     write_csv(out(f"flock/{name}"), COLS14, lines)
+    expect(f"flock/{name}", rows, COLS14)
 
 
 def stacked_org_audit() -> None:
@@ -457,6 +494,7 @@ def stacked_org_audit() -> None:
     first = [cells(r, COLS14) for r in october + overlap]
     second = [cells(r, COLS14) for r in september]
     write_csv(out(f"flock/{name}"), COLS14, first + second)
+    expect(f"flock/{name}", october + overlap + september, COLS14)
 
 
 def shifted_row_org_audit() -> None:
@@ -469,6 +507,7 @@ def shifted_row_org_audit() -> None:
     lines[20] = [""] + lines[20]  # shifted one cell right: unambiguous, repairable
     lines[35] = lines[35][:-1]  # missing the trailing Moderation cell
     write_csv(out(f"flock/{name}"), COLS14, lines)
+    expect(f"flock/{name}", rows, COLS14)
 
 
 def to_time_frame_org_audit() -> None:
@@ -478,6 +517,7 @@ def to_time_frame_org_audit() -> None:
     rows = make_searches(name, 50, producer=producer, start=dt.date(2025, 4, 1), end=dt.date(2025, 4, 30),
                          era="pre", own_share=1.0)
     write_csv(out(f"flock/{name}"), COLS14, [cells(r, COLS14, frame_sep=" to ") for r in rows])
+    expect(f"flock/{name}", rows, COLS14)
 
 
 def unpadded_org_audit() -> None:
@@ -487,6 +527,7 @@ def unpadded_org_audit() -> None:
     rows = make_searches(name, 50, producer=producer, start=dt.date(2025, 9, 1), end=dt.date(2025, 9, 30),
                          era="pre", own_share=1.0)
     write_csv(out(f"flock/{name}"), COLS14, [cells(r, COLS14, padded=False) for r in rows])
+    expect(f"flock/{name}", rows, COLS14)
 
 
 def dashes_devices_network_audit() -> None:
@@ -499,6 +540,7 @@ def dashes_devices_network_audit() -> None:
     for line in lines:
         line[COLS14.index("Total Devices Searched")] = "\u2014\u2014"
     write_csv(out(f"flock/{name}"), COLS14, lines)
+    expect(f"flock/{name}", rows, COLS14)
 
 
 def encoded_org_audits() -> None:
@@ -514,6 +556,7 @@ def encoded_org_audits() -> None:
             rows[7]["reason"] = "vehículo robado - café"
         write_csv(out(f"flock/encodings/{name}"), COLS14, [cells(r, COLS14) for r in rows], encoding=encoding,
                   newline="\r\n" if encoding == "utf-16" else "\n")
+        expect(f"flock/encodings/{name}", rows, COLS14)
 
 
 def batch_months() -> None:
@@ -532,8 +575,10 @@ def batch_months() -> None:
     mar[9]["reason"] = "assist ICE"
     write_csv(out(f"batches/month1/2_1_2026-2_28_2026-{producer}-Audit.csv"), COLS13,
               [cells(r, COLS13) for r in feb])
+    expect(f"batches/month1/2_1_2026-2_28_2026-{producer}-Audit.csv", feb, COLS13)
     write_csv(out(f"batches/month2/2_28_2026-3_31_2026-{producer}-Audit.csv"), COLS13,
               [cells(r, COLS13) for r in mar + last_day])
+    expect(f"batches/month2/2_28_2026-3_31_2026-{producer}-Audit.csv", mar + last_day, COLS13)
 
 
 def school_network_audits() -> None:
@@ -551,6 +596,7 @@ def school_network_audits() -> None:
         for row in rng.sample(rows, 6):
             row["reason"] = weighted(rng, IMMIGRATION_REASONS)
         write_csv(out(f"school/{name}"), COLS14, [cells(r, COLS14) for r in rows])
+        expect(f"school/{name}", rows, COLS14)
 
 
 # --- Excel ------------------------------------------------------------------------------------------
@@ -579,6 +625,9 @@ def excel_network_audit() -> None:
     for index, (sheet_name, start, end) in enumerate(months):
         sheet = workbook.add_worksheet(sheet_name)
         rows = make_searches(sheet_name, 100, producer=producer, start=start, end=end, era="pre", rng=rng)
+        if index == 0:
+            rows[6]["reason"] = "5237"  # Excel made a number of this reason (sheet row 8)
+        expect(rel(path), rows, COLS14)
         for col, header in enumerate(COLS14):
             sheet.write_string(0, col, header)
         for r, row in enumerate(rows, start=1):
@@ -593,8 +642,6 @@ def excel_network_audit() -> None:
                     sheet.write_number(r, col, int(value))
                 else:
                     sheet.write_string(r, col, value)
-        if index == 0:
-            sheet.write_number(7, COLS14.index("Reason"), 5237)  # Excel made a number of a reason
     workbook.add_worksheet("Sheet3")  # empty
     summary.write_string(0, 0, "Row Labels")
     summary.write_string(0, 1, "Count of ID")
@@ -649,12 +696,19 @@ def vigilant_workbook() -> None:
                ("assist ICE", 1), ("police assist", 2)]
     moments = sorted(dt.datetime(2024, 11, 1) + dt.timedelta(seconds=rng.randint(0, 100 * 86400))
                      for _ in range(300))
+    expected = []
     for r, moment in enumerate(moments, start=1):
         if rng.random() < 0.05:
-            audit.write_number(r, 0, rng.randint(20000, 29999))  # reasons Excel turned into integers
+            number = rng.randint(20000, 29999)
+            audit.write_number(r, 0, number)  # reasons Excel turned into integers
+            reason = str(number)
         else:
-            audit.write_string(r, 0, weighted(rng, reasons))
+            reason = weighted(rng, reasons)
+            audit.write_string(r, 0, reason)
         audit.write_datetime(r, 1, moment, date_format)
+        # local times without a zone: with no --tz they are stored as if UTC (the reader says so)
+        expected.append({"when": moment.replace(tzinfo=UTC), "reason": reason})
+    expect(rel(path), expected, ["Reason"])
     other = workbook.add_worksheet("OtherAgencies")
     other.write_row(0, 0, ["Month", "2025", "2024"])
     for r, month in enumerate(["January", "February", "March", "April", "May", "June", "July", "August",
@@ -782,6 +836,7 @@ def portal_audits() -> None:
     """Transparency-portal search audits, old and new forms: every field quoted, no trailing newline."""
     rng = rng_for("portal-new")
     lines = ['"id","userId","searchDate","networkCount","reason","caseNumber","offenseType"']
+    expected: list[dict[str, object]] = []
     moment = dt.datetime(2026, 4, 21, 23, 0, 0, tzinfo=UTC)
     offenses = ["Motor Vehicle Theft/Stolen", "Larceny/Theft Offenses", "Assault/Battery Offenses", "",
                 "Drug/Narcotic Violations", "Missing Person"]
@@ -798,11 +853,15 @@ def portal_audits() -> None:
         fields = [make_uuid(rng), "***", stamp, str(rng.choice([1, 3, 39, 376, 624, rng.randint(1, 900)])),
                   reason, make_case(rng), rng.choice(offenses)]
         lines.append(",".join(f'"{v}"' for v in fields))
-    out("portal/springfield-or-pd_2026-04-22_search_audit.csv").write_bytes("\n".join(lines).encode())
+        expected.append({"id": fields[0], "when": moment, "networks": int(fields[3]), "reason": reason})
+    path = out("portal/springfield-or-pd_2026-04-22_search_audit.csv")
+    path.write_bytes("\n".join(lines).encode())
+    expect(rel(path), expected, ["ID", "Total Networks Searched", "Reason"])
 
     rng = rng_for("portal-old")
     users = [make_uuid(rng) for _ in range(6)]
     lines = ['"id","userId","searchDate","cameraCount","reason"']
+    expected = []
     moment = dt.datetime(2025, 6, 30, 23, 0, 0)
     old_reasons = [("Person+Crime", 6), ("Vehicle+Crime", 6), ("stolen+vehicle", 5), ("missing+person", 3),
                    ("bolo", 3), ("inv", 2), ("", 2), ("ICE+detainer", 1), ("possession+of+ice", 1),
@@ -812,7 +871,11 @@ def portal_audits() -> None:
         stamp = f"{moment:%Y-%m-%d %H:%M:%S}.{moment.microsecond // 1000:03d}"
         fields = [make_uuid(rng), rng.choice(users), stamp, str(rng.randint(1, 45)), weighted(rng, old_reasons)]
         lines.append(",".join(f'"{v}"' for v in fields))
-    out("portal/lakeside-ca-pd_2025-07-01_search_audit.csv").write_bytes("\n".join(lines).encode())
+        # zone-less times are stored as UTC; '+' stands for a space
+        expected.append({"id": fields[0], "when": moment.replace(tzinfo=UTC), "reason": fields[4].replace("+", " ")})
+    path = out("portal/lakeside-ca-pd_2025-07-01_search_audit.csv")
+    path.write_bytes("\n".join(lines).encode())
+    expect(rel(path), expected, ["ID", "Reason"])
 
 
 # --- PDF printout ---------------------------------------------------------------------------------------
@@ -870,6 +933,7 @@ def pdf_printout() -> None:
             pdf.text(x, last, str(values[title]))
         y = last + 4
     pdf.output(str(out(f"pdf/{name}")))
+    expect(f"pdf/{name}", rows, ["ID", "Org Name", "Total Networks Searched", "Time Frame", "Reason"])
 
 
 def _wrapped_time(moment: dt.datetime) -> list[str]:
@@ -941,6 +1005,8 @@ def release_zip() -> None:
          _csv_text(COLS13, [cells(r, COLS13) for r in own])),
     ]
     out("release-2026-001.zip").write_bytes(_zip_bytes(members))
+    expect(f"release-2026-001.zip!/Release 2026-001/1_1_2026-1_31_2026-{producer}-Network-Audit.csv", network, COLS13)
+    expect(f"release-2026-001.zip!/Release 2026-001/1_1_2026-1_31_2026-{producer}-Audit.csv", own, COLS13)
 
 
 GENERATORS: list[Callable[[], None]] = [
@@ -956,6 +1022,7 @@ GENERATORS: list[Callable[[], None]] = [
 def generate(target: Path = HERE) -> list[Path]:
     """Write every sample file under ``target`` (samples/ by default); returns their paths."""
     WRITTEN.clear()
+    EXPECTED.clear()
     TARGET[0] = Path(target)
     try:
         for make in GENERATORS:

@@ -8,6 +8,7 @@ tests/test_samples.py`` and review the diff: it must stay what is *right*, not m
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib.util
 import io
 import json
@@ -15,6 +16,7 @@ import os
 import re
 import sys
 import zipfile
+from collections import Counter
 from pathlib import Path
 from types import ModuleType
 
@@ -34,41 +36,6 @@ UPDATE = os.environ.get("LPRLOGS_UPDATE_GOLDEN") == "1"
 # reader bug that keeps it from being read right). Remove an entry once that reader reads it right.
 PENDING: dict[str, str] = {}
 
-# Data rows the generator wrote into each audit file (its recipes in samples/generate.py): what
-# rows_read must be, whatever the quirk. Header rows, title rows and a repeated header are not rows.
-GENERATED_ROWS: dict[str, int] = {
-    "samples/batches/month1/2_1_2026-2_28_2026-Cobb County GA SO-Audit.csv": 70,
-    "samples/batches/month2/2_28_2026-3_31_2026-Cobb County GA SO-Audit.csv": 72,
-    "samples/flock/10_1_2025-10_31_2025-Dover DE PD-Network-Audit.csv": 80,
-    "samples/flock/10_1_2025-10_31_2025-Tulsa OK PD-Audit - Redacted.csv": 70,
-    "samples/flock/11_1_2025-11_30_2025-Atlanta GA PD-Network-Audit.csv": 60,
-    "samples/flock/11_1_2025-11_30_2025-Virginia Beach VA PD-Audit.csv": 50,
-    "samples/flock/1_1_2026-1_31_2026-Oak Ridge Park IL PD-Network-Audit.csv": 300,
-    "samples/flock/2_1_2026-2_28_2026-Salem OR PD-Audit .csv": 60,
-    "samples/flock/3_1_2026-3_31_2026-Oak Ridge Park IL PD-Federal-Audit.csv": 120,
-    "samples/flock/4-1-2025 to 4-30-2025-Texas City TX PD-Audit.csv": 50,
-    "samples/flock/5_1_2025-5_31_2025-Fort Wayne IN PD-Audit.csv": 50,
-    "samples/flock/6_1_2025-6_30_2025-Portland ME PD-Audit.csv": 50,
-    "samples/flock/7_1_2025-7_31_2025-Honolulu HI PD-Audit.csv": 50,
-    "samples/flock/8_1_2025-8_31_2025-Mesa AZ PD-Audit (1).csv": 60,
-    "samples/flock/9_1_2025-10_31_2025-Kansas City MO PD-Audit.csv": 81,
-    "samples/flock/9_1_2025-11_30_2025-Oak Ridge Park IL PD-Network-Audit.csv": 795,
-    "samples/flock/9_1_2025-9_30_2025-Denver CO PD-Audit.csv": 50,
-    "samples/flock/REDACTED - 3_1_2025-3_31_2025-Colbert County AL SO-Audit.csv": 150,
-    "samples/flock/encodings/7_1_2025-7_30_2025-Phoenix AZ PD-Audit.csv": 40,
-    "samples/flock/encodings/8_1_2025-8_30_2025-Brookhaven GA PD-Audit.csv": 40,
-    "samples/flock/encodings/9_1_2025-9_30_2025-El Paso TX PD-Audit.csv": 40,
-    "samples/school/9_1_2025-12_15_2025-Maple Valley Unified School District CA-Network-Audit.csv": 200,
-    "samples/school/10_1_2025-11_30_2025-Coastal Bay Community College District CA PD-Network-Audit.csv": 80,
-    "samples/excel/1_1_2025-3_31_2025-Greenfield CA PD-Network-Audit.xlsx": 300,
-    "samples/portal/springfield-or-pd_2026-04-22_search_audit.csv": 100,
-    "samples/portal/lakeside-ca-pd_2025-07-01_search_audit.csv": 100,
-    "samples/vigilant/alpr-audits-westbrook-ca-pd-vigilant.xlsx": 300,
-    "samples/pdf/11_1_2025-11_30_2025-Pelican_Bay_County_FL_SO-Audit.pdf": 34,
-    "samples/release-2026-001.zip!/Release 2026-001/1_1_2026-1_31_2026-Harbor City CA PD-Network-Audit.csv": 50,
-    "samples/release-2026-001.zip!/Release 2026-001/1_1_2026-1_31_2026-Harbor City CA PD-Audit.csv": 40,
-}
-
 # Files in samples/ that are not audits and must be skipped with a reason.
 NOT_AUDITS = (
     "samples/README.md",
@@ -81,6 +48,26 @@ NOT_AUDITS = (
 CONTRACT_FLAGS = ("immigration", "immigration_agency", "outside_agency", "federal_searcher",
                   "out_of_state_searcher", "wide_lookup", "287g_searcher", "school_camera", "school_searcher",
                   "blank_reason", "vague_reason", "long_lookback", "moderated", "freeform_prompt")
+
+
+def _load_generator() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("lprlogs_samples_generate", SAMPLES / "generate.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[Path], dict[str, list[dict[str, object]]]]:
+    """The samples written afresh from the seed into a temp folder, with the canonical values of every
+    audit row the generator wrote (its own record, independent of any reader)."""
+    pytest.importorskip("fpdf", reason="fpdf2 (test extra) writes the PDF sample")
+    target = tmp_path_factory.mktemp("generated")
+    generator = _load_generator()
+    written = generator.generate(target)
+    return target, written, {f"samples/{path}": rows for path, rows in generator.EXPECTED.items()}
 
 
 def _relative(path: str) -> str:
@@ -114,23 +101,25 @@ def test_samples_match_golden(outcomes: dict[str, dict[str, object]]) -> None:
     assert not differences, json.dumps(differences, indent=1, ensure_ascii=False)
 
 
-def test_golden_row_counts_are_the_generated_ones() -> None:
+def test_golden_row_counts_are_the_generated_ones(generated: tuple[Path, list[Path], dict]) -> None:
     """The golden file itself must hold the rows the generator wrote (so it cannot drift to a reader bug)."""
     golden = json.loads(GOLDEN.read_text(encoding="utf-8"))
-    wrong = {path: (golden[path]["rows_read"], rows) for path, rows in GENERATED_ROWS.items()
+    generated_rows = {path: len(rows) for path, rows in generated[2].items()}
+    wrong = {path: (golden[path]["rows_read"], rows) for path, rows in generated_rows.items()
              if path in golden and golden[path]["rows_read"] != rows}
     assert not wrong, f"rows_read in golden vs generated: {wrong}"
-    missing = [path for path in GENERATED_ROWS if path not in golden and path not in PENDING]
+    missing = [path for path in generated_rows if path not in golden and path not in PENDING]
     assert not missing, f"audit files neither in the golden file nor pending: {missing}"
 
 
-def test_every_audit_row_is_read_and_accounted_for(outcomes: dict[str, dict[str, object]]) -> None:
-    for path, rows in GENERATED_ROWS.items():
+def test_every_audit_row_is_read_and_accounted_for(outcomes: dict[str, dict[str, object]],
+                                                    generated: tuple[Path, list[Path], dict]) -> None:
+    for path, rows in generated[2].items():
         if path in PENDING:
             continue
         facts = outcomes[path]
         assert facts["status"] == "ingested", (path, facts)
-        assert facts["rows_read"] == rows, (path, facts)
+        assert facts["rows_read"] == len(rows), (path, facts)
         assert facts["rows_stored"] + facts["rows_quarantined"] == facts["rows_read"], (path, facts)  # type: ignore[operator]
 
 
@@ -140,15 +129,6 @@ def test_non_audit_files_are_skipped_with_a_reason(outcomes: dict[str, dict[str,
         assert facts["status"] == "skipped", (path, facts)
         assert facts["reason"], path
         assert facts["rows_stored"] == 0
-
-
-def _load_generator() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("lprlogs_samples_generate", SAMPLES / "generate.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
 
 
 def _xlsx_cells(data: bytes) -> list[tuple[str, list[tuple[object, ...]]]]:
@@ -170,16 +150,15 @@ def _pdf_text(data: bytes) -> list[str]:
     return [document[i].get_textpage().get_text_range() for i in range(len(document))]
 
 
-def test_regenerating_from_the_seed_gives_the_committed_files(tmp_path: Path) -> None:
-    pytest.importorskip("fpdf", reason="fpdf2 (test extra) writes the PDF sample")
-    generator = _load_generator()
-    written = generator.generate(tmp_path)
-    generated = sorted(p.relative_to(tmp_path).as_posix() for p in written)
+def test_regenerating_from_the_seed_gives_the_committed_files(generated: tuple[Path, list[Path], dict],
+                                                              tmp_path: Path) -> None:
+    first, written, _ = generated
+    names = sorted(p.relative_to(first).as_posix() for p in written)
     committed = sorted(p.relative_to(SAMPLES).as_posix() for p in SAMPLES.rglob("*")
                        if p.is_file() and p.name not in ("generate.py", "README.md") and "__pycache__" not in p.parts)
-    assert generated == committed, "samples/ holds files the generator does not write, or lacks some"
-    for name in generated:
-        fresh, kept = (tmp_path / name).read_bytes(), (SAMPLES / name).read_bytes()
+    assert names == committed, "samples/ holds files the generator does not write, or lacks some"
+    for name in names:
+        fresh, kept = (first / name).read_bytes(), (SAMPLES / name).read_bytes()
         if name.endswith((".csv", ".txt")):
             assert fresh == kept, f"{name} is not byte-identical when regenerated"
         elif name.endswith(".xlsx"):
@@ -192,15 +171,51 @@ def test_regenerating_from_the_seed_gives_the_committed_files(tmp_path: Path) ->
             assert fresh == kept, name
     # and twice in a row gives exactly the same bytes, binary formats included
     again = tmp_path / "again"
-    generator.generate(again)
-    for name in generated:
-        assert (again / name).read_bytes() == (tmp_path / name).read_bytes(), f"{name} differs between two runs"
+    _load_generator().generate(again)
+    for name in names:
+        assert (again / name).read_bytes() == (first / name).read_bytes(), f"{name} differs between two runs"
+
+
+COMPARED = ("search_id", "searcher_org", "networks_searched", "time_frame_start", "time_frame_end", "reason",
+            "search_time")
+
+
+def _canonical(field: str, value: object) -> object:
+    if field == "reason":
+        return (str(value).strip() or None) if value is not None else None
+    if isinstance(value, dt.datetime):
+        return value.astimezone(dt.UTC)
+    return value
+
+
+def test_stored_values_are_the_generated_ones(samples_store: tuple[Path, IngestReport],
+                                              generated: tuple[Path, list[Path], dict]) -> None:
+    """Per audit file, the stored rows carry exactly the IDs, organisations, networks, time frames, reasons
+    and search times the generator wrote (compared as multisets, so row order does not matter)."""
+    store_dir, _ = samples_store
+    engine = Engine(Store.open(store_dir))
+    problems: dict[str, object] = {}
+    try:
+        for path, expected_rows in generated[2].items():
+            if path in PENDING or not expected_rows:
+                continue
+            fields = [f for f in COMPARED if f in {"search_time", *expected_rows[0]}]
+            quoted = str(ROOT / path).replace("'", "''")
+            _, rows = engine.query(f"select {', '.join(fields)} from searches where source_file = '{quoted}'")
+            stored = Counter(tuple(_canonical(f, v) for f, v in zip(fields, row, strict=True)) for row in rows)
+            wanted = Counter(tuple(_canonical(f, record.get(f)) for f in fields) for record in expected_rows)
+            if stored != wanted:
+                problems[path] = {"fields": fields, "missing": list((wanted - stored).elements())[:3],
+                                  "unexpected": list((stored - wanted).elements())[:3]}
+    finally:
+        engine.close()
+    assert not problems, "\n".join(f"{path}: {facts}" for path, facts in problems.items())
 
 
 def test_samples_stay_small() -> None:
     total = sum(p.stat().st_size for p in SAMPLES.rglob("*") if p.is_file())
     assert total < 3 * 1024 * 1024
-    assert sum(GENERATED_ROWS.values()) < 6000
+    assert sum(1 for _ in SAMPLES.rglob("*")) < 100
 
 
 OFFICER = re.compile(r"^[A-Z]\. [A-Z][a-zé]+$")
