@@ -65,16 +65,16 @@ def synthetic_rows(count: int, seed: int = 7) -> list[dict[str, str | None]]:
     return rows
 
 
-def _wrap(pdf: object, text: str, width: float) -> list[str]:
+def _wrap(pdf: object, text: str, width: float, keep_space: bool = True) -> list[str]:
     """Lines as a spreadsheet prints a wrapped cell: hard line breaks kept; soft wraps at spaces, the
-    space kept at the end of the line."""
+    space kept at the end of the line (dropped when not ``keep_space``, as some PDF makers do)."""
     lines: list[str] = []
     for hard in text.split("\n"):
         current = ""
         for word in hard.split(" "):
             candidate = f"{current} {word}" if current else word
             if current and pdf.get_string_width(candidate) > width:  # type: ignore[attr-defined]
-                lines.append(current + " ")
+                lines.append(current + (" " if keep_space else ""))
                 current = word
             else:
                 current = candidate
@@ -84,7 +84,7 @@ def _wrap(pdf: object, text: str, width: float) -> list[str]:
 
 def write_printed_audit(path: Path, rows: list[dict[str, str | None]], *, split_rows: bool = False,
                         header_every_page: bool = False, footer: bool = False,
-                        align: str = "bottom") -> tuple[int, list[int]]:
+                        align: str = "bottom", wrap_spaces: bool = True) -> tuple[int, list[int]]:
     """Write ``rows`` as a printed audit PDF; returns the page count and the printed row numbers
     (header = 1) whose lines run over a page break. Rows are bottom-aligned (or ``align="top"``); a row
     that does not fit moves to the next page, unless ``split_rows`` (then its lines run over the break).
@@ -112,7 +112,7 @@ def write_printed_audit(path: Path, rows: list[dict[str, str | None]], *, split_
         cells = []
         for col, head in enumerate(HEADERS):
             value = row.get(head) or ""
-            cells.append(_wrap(pdf, value, COLUMN_RIGHT[col] - COLUMN_X[col]) if value else [])
+            cells.append(_wrap(pdf, value, COLUMN_RIGHT[col] - COLUMN_X[col], wrap_spaces) if value else [])
         height = max(len(c) for c in cells)
         if not split_rows and y + (height - 1) * LINE_HEIGHT > BOTTOM:
             y = new_page()

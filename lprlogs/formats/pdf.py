@@ -54,6 +54,8 @@ FULL_VARIANTS = {
 }
 TIME_HEADERS = {"search time", "search date"}
 PAGE_FOOTER = re.compile(r"^\s*(?:page\s*\d+(?:\s*(?:of|/)\s*\d+)?|\d+\s*(?:of|/)\s*\d+)\s*$", re.IGNORECASE)
+# a Time Frame whose line break was lost (a PDF maker that drops wrap spaces): two stamps and a space
+TIME_FRAME_SPLIT = re.compile(r"^(\d[\d/:,\sAPM.-]*?\s*UTC) (\d[\d/:,\sAPM.-]*?\s*UTC)$")
 COLUMN_SLACK = 2.0  # points: printed cell text starts up to ~1.2 pt left of its header text
 LINE_TOLERANCE = 2.5  # points: text segments whose vertical centres are this close share a line
 SNIFF_WORDS = 12
@@ -458,7 +460,10 @@ def read_rows(document: Any) -> tuple[pl.DataFrame, list[dict[str, object]], int
     rows, row_pages = [], []
     for number, group in enumerate(groups, start=2):
         for col, head in enumerate(columns.headers):
-            records[head].append(_join_cell([cells[col] for _, cells in group if col in cells], keeps_wrap_spaces))
+            cell = _join_cell([cells[col] for _, cells in group if col in cells], keeps_wrap_spaces)
+            if cell is not None and norm_headers[col] == "time frame":
+                cell = TIME_FRAME_SPLIT.sub("\\1\n\\2", cell)  # Flock's cell: `<start> UTC` newline `<end> UTC`
+            records[head].append(cell)
         rows.append(number)
         row_pages.append(group[0][0])
     quarantined: list[dict[str, object]] = []
