@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -17,12 +18,26 @@ NEW_HEADER = '"id","userId","searchDate","networkCount","reason","caseNumber"'
 OLD_HEADER = '"id","userId","searchDate","cameraCount","reason"'
 
 
+_ENGINES: dict[Path, tuple[int, Engine]] = {}
+
+
 def query(store_dir: Path, sql: str) -> list[tuple]:
-    engine = Engine(Store.open(store_dir))
-    try:
-        return engine.query(sql)[1]
-    finally:
+    """Rows of ``sql`` over the store; one engine per store state (views and derived tables take a while)."""
+    generation = Store.open(store_dir).manifest["generation"]
+    cached = _ENGINES.get(store_dir)
+    if cached is None or cached[0] != generation:
+        if cached is not None:
+            cached[1].close()
+        _ENGINES[store_dir] = (generation, Engine(Store.open(store_dir)))
+    return _ENGINES[store_dir][1].query(sql)[1]
+
+
+@pytest.fixture(autouse=True)
+def _close_engines() -> Iterator[None]:
+    yield
+    for _, engine in _ENGINES.values():
         engine.close()
+    _ENGINES.clear()
 
 
 def write(folder: Path, name: str, lines: list[str]) -> Path:
@@ -151,3 +166,17 @@ def test_real_portal_files(realdata: Path, store_dir: Path, folder: str, name: s
                               + ", ".join(f"count({c})" for c in columns) + " FROM searches")[0]
     assert counts[:3] == (rows, rows, 0)
     assert all(c > 0 for c in counts[3:])
+
+
+def test_cli_ingest_and_query(tmp_path: Path, run_cli) -> None:
+    path = write(tmp_path / "in", "belmont-ca-pd_2026-04-10_search_audit.csv", [
+        '"id","userId","searchDate","networkCount","reason"',
+        '"g1","***","2026-03-10T04:31:52.901Z","449","Investigation"',
+    ])
+    result = run_cli("ingest", str(path))
+    assert result.exit_code == 0, result.output
+    assert "portal_csv (portal-new), producer Belmont CA PD, portal_audit" in result.output
+    result = run_cli("query", "SELECT search_id, producer, searcher_org, networks_searched FROM searches",
+                     "--format", "json")
+    assert json.loads(result.output) == [{"search_id": "g1", "producer": "Belmont CA PD",
+                                          "searcher_org": "Belmont CA PD", "networks_searched": 449}]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,13 +15,26 @@ from lprlogs.formats.vigilant import producer_from_file_name
 from lprlogs.ingest import ingest
 from lprlogs.store import Store
 
+_ENGINES: dict[Path, tuple[int, Engine]] = {}
+
 
 def query(store_dir: Path, sql: str) -> list[tuple]:
-    engine = Engine(Store.open(store_dir))
-    try:
-        return engine.query(sql)[1]
-    finally:
+    """Rows of ``sql`` over the store; one engine per store state (views and derived tables take a while)."""
+    generation = Store.open(store_dir).manifest["generation"]
+    cached = _ENGINES.get(store_dir)
+    if cached is None or cached[0] != generation:
+        if cached is not None:
+            cached[1].close()
+        _ENGINES[store_dir] = (generation, Engine(Store.open(store_dir)))
+    return _ENGINES[store_dir][1].query(sql)[1]
+
+
+@pytest.fixture(autouse=True)
+def _close_engines() -> Iterator[None]:
+    yield
+    for _, engine in _ENGINES.values():
         engine.close()
+    _ENGINES.clear()
 
 
 def make_workbook(path: Path) -> Path:
@@ -144,3 +158,12 @@ def test_reason_text_survives(tmp_path: Path, store_dir: Path, reason: str) -> N
     book.close()
     ingest([str(path)], store_dir, producer="X CA PD")
     assert query(store_dir, "SELECT reason FROM searches") == [(reason,)]
+
+
+def test_cli_tz_option(tmp_path: Path, run_cli) -> None:
+    path = make_workbook(tmp_path / "in" / "irvine.xlsx")
+    result = run_cli("ingest", str(path), "--producer", "Irvine CA PD", "--tz", "America/Los_Angeles")
+    assert result.exit_code == 0, result.output
+    assert "local times in America/Los_Angeles, converted to UTC" in result.output
+    result = run_cli("query", "SELECT min(search_time) AS first FROM searches", "--format", "csv")
+    assert "2021-12-14" in result.output and "16:49:47" in result.output

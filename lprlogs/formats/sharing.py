@@ -34,9 +34,10 @@ WITH_ME_HEADERS = ("networks shared with me",)
 I_SHARE_HEADERS = ("networks i'm sharing", "networks i’m sharing", "networks i am sharing")
 _KEEP = "\x1f"  # stands for ', ' (a comma inside a name) while splitting on bare commas
 _AGENCY_WORDS = re.compile(
-    r"\b(PD|SO|SD|DA|Police|Sheriff'?s?|County|City of|Department|Office|Station|HOA|Association|University)\b"
-    r"|\([A-Z]{2,5}\)|\b[A-Z]{2}\b", re.IGNORECASE,
+    r"\b(PD|SO|SD|DA|Police|Sheriff'?s?|County|City of|Department|Office|Station|HOA|Association|University"
+    r"|Homeowners|Task Force)\b", re.IGNORECASE,
 )
+_STATE_CODE = re.compile(r"\b[A-Z]{2}\b|\([A-Z]{2,6}\)")  # 'CA', '(OCSD)': upper case only
 _LIST_FILE_NAME = re.compile(r"^automated-license-plate-readers-(?P<slug>[a-z][a-z0-9-]*?)-\d+(?:_doc\d+)?$")
 
 
@@ -70,7 +71,7 @@ def plain_list_items(source: Source) -> list[str] | None:
     items = [i.strip() for i in re.split(r"\s*,\s*", " ".join(lines)) if i.strip()]
     if len(items) < 5 or any(len(i) > 120 for i in items):
         return None
-    agency_like = sum(1 for i in items if _AGENCY_WORDS.search(i))
+    agency_like = sum(1 for i in items if _AGENCY_WORDS.search(i) or _STATE_CODE.search(i))
     return items if agency_like >= 0.6 * len(items) else None
 
 
