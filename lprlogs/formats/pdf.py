@@ -56,6 +56,8 @@ TIME_HEADERS = {"search time", "search date"}
 PAGE_FOOTER = re.compile(r"^\s*(?:page\s*\d+(?:\s*(?:of|/)\s*\d+)?|\d+\s*(?:of|/)\s*\d+)\s*$", re.IGNORECASE)
 # a Time Frame whose line break was lost (a PDF maker that drops wrap spaces): two stamps and a space
 TIME_FRAME_SPLIT = re.compile(r"^(\d[\d/:,\sAPM.-]*?\s*UTC) (\d[\d/:,\sAPM.-]*?\s*UTC)$")
+# a search time printed whole on one line
+FULL_STAMP = re.compile(r"^\s*\d{1,4}[/-]\d{1,2}[/-]\d{1,4},?\s+\d{1,2}:\d{2}(:\d{2})?\s*([AaPp][Mm])?\s*(UTC|GMT|Z)?\s*$")
 COLUMN_SLACK = 2.0  # points: printed cell text starts up to ~1.2 pt left of its header text
 LINE_TOLERANCE = 2.5  # points: text segments whose vertical centres are this close share a line
 SNIFF_WORDS = 12
@@ -114,16 +116,6 @@ class PageSpace:
             return -top, -bottom, -right, -left
         return left, right, -top, -bottom
 
-    def page_rect(self, x0: float, x1: float, y0: float, y1: float) -> tuple[float, float, float, float]:
-        """A display box back as the page-space (left, bottom, right, top) pdfium wants."""
-        r = self.rotation
-        if r == 90:
-            return y0, x0, y1, x1
-        if r == 180:
-            return -x1, y0, -x0, y1
-        if r == 270:
-            return -y1, -x1, -y0, -x0
-        return x0, -y1, x1, -y0
 
 
 @dataclass(slots=True)
@@ -416,8 +408,15 @@ def read_rows(document: Any) -> tuple[pl.DataFrame, list[dict[str, object]], int
     header_y = first_lines[header].y
     header_norm = _norm(" ".join(columns.headers))
     norm_headers = [_norm(h) for h in columns.headers]
-    anchor = norm_headers.index("id") if "id" in norm_headers else next(
-        (norm_headers.index(h) for h in ("search time", "search date") if h in norm_headers), 0)
+    # The line that holds a row's ID is the row's anchor; a row whose ID cell is empty (masked by the
+    # agency) is anchored by a complete search time printed on one line instead.
+    id_col = norm_headers.index("id") if "id" in norm_headers else None
+    time_col = next((norm_headers.index(h) for h in ("search time", "search date") if h in norm_headers), None)
+
+    def is_anchor(cells: dict[int, str]) -> bool:
+        if id_col is not None and id_col in cells:
+            return True
+        return time_col is not None and time_col in cells and FULL_STAMP.match(cells[time_col]) is not None
 
     pages = len(document)
     all_lines: list[tuple[int, Line]] = []
@@ -438,17 +437,17 @@ def read_rows(document: Any) -> tuple[pl.DataFrame, list[dict[str, object]], int
 
     # Rows are bottom-aligned when the first line under the header has no anchor cell (wrapped lines sit
     # above the ID line), top-aligned otherwise (wrapped lines follow it).
-    bottom_aligned = bool(all_lines) and anchor not in all_lines[0][1].cells()
+    bottom_aligned = bool(all_lines) and not is_anchor(all_lines[0][1].cells())
     groups: list[list[tuple[int, dict[int, str]]]] = []
     pending: list[tuple[int, dict[int, str]]] = []
     for page, line in all_lines:
         cells = line.cells()
         if bottom_aligned:
             pending.append((page, cells))
-            if anchor in cells:
+            if is_anchor(cells):
                 groups.append(pending)
                 pending = []
-        elif anchor in cells or not groups:
+        elif is_anchor(cells) or not groups:
             groups.append([(page, cells)])
         else:
             groups[-1].append((page, cells))
