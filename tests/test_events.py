@@ -131,3 +131,18 @@ def test_real_event_log(realdata: Path, store_dir: Path) -> None:
     assert counts == [(1722, 2031, 1963, 2, 3754)]
     by_type = dict(query(store_dir, "SELECT event_type, count(*) FROM events WHERE NOT redacted GROUP BY 1"))
     assert by_type == {"create": 902, "update": 533, "delete": 596}
+
+
+def test_title_and_blank_rows_above_the_header_keep_row_numbers(tmp_path: Path, store_dir: Path) -> None:
+    path = tmp_path / "in" / "titled.xlsx"
+    path.parent.mkdir(parents=True)
+    book = xlsxwriter.Workbook(str(path))
+    sheet = book.add_worksheet("Export")
+    sheet.write(1, 0, "Hotlist audit export")  # row 2; row 1 empty, row 3 empty
+    sheet.write_row(3, 0, ["Timestamp", "User", "Event Type", "Entity Type", "Entity Details"])  # row 4
+    sheet.write_datetime(4, 0, dt.datetime(2025, 1, 2, 3, 4, 5), book.add_format({"num_format": "yyyy-mm-dd"}))
+    sheet.write_row(4, 1, ["Officer A", "create", "Custom Hotlist Entry", "License: 7ABC123\n"])
+    book.close()
+    outcome = ingest([str(path)], store_dir, producer="Sample County SO").files[0]
+    assert any("title row" in n and "Hotlist audit export" in n for n in outcome.notes)
+    assert query(store_dir, "SELECT source_row, plate FROM events") == [(5, "7ABC123")]

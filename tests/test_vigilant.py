@@ -167,3 +167,16 @@ def test_cli_tz_option(tmp_path: Path, run_cli) -> None:
     assert "local times in America/Los_Angeles, converted to UTC" in result.output
     result = run_cli("query", "SELECT min(search_time) AS first FROM searches", "--format", "csv")
     assert "2021-12-14" in result.output and "16:49:47" in result.output
+
+
+def test_leading_blank_row_keeps_row_numbers(tmp_path: Path, store_dir: Path) -> None:
+    path = tmp_path / "in" / "shifted.xlsx"
+    path.parent.mkdir(parents=True)
+    book = xlsxwriter.Workbook(str(path))
+    sheet = book.add_worksheet("Audit")
+    sheet.write_row(2, 1, ["Reason", "DateTime"])  # header in B3
+    sheet.write_row(3, 1, ["stolen", "2024-01-02 03:04:05"])  # a time typed as text
+    book.close()
+    ingest([str(path)], store_dir, producer="X CA PD")
+    assert query(store_dir, "SELECT source_row, reason, search_time FROM searches") == [
+        (4, "stolen", dt.datetime(2024, 1, 2, 3, 4, 5, tzinfo=dt.UTC))]

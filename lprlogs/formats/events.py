@@ -23,7 +23,17 @@ from ..schema import REDACTION_MARKERS
 from ..sources import Source
 from ..store import SourceWriter, sql_literal
 from . import Match
-from .vigilant import check_tz, load_sheet, localize, norm_header, parse_local_times, sheet_heads, tz_note
+from .vigilant import (
+    check_tz,
+    header_index,
+    load_sheet,
+    localize,
+    norm_header,
+    note_title_rows,
+    parse_local_times,
+    sheet_heads,
+    tz_note,
+)
 
 SIDE_TABLES: dict[str, dict[str, str]] = {
     "events": {
@@ -59,7 +69,7 @@ class EventLog:
     def sniff(self, source: Source) -> Match | None:
         heads = sheet_heads(source)
         if heads:
-            sheets = [s for s, rows in heads.items() if rows and _is_event_head(rows[0])]
+            sheets = {s: i for s, rows in heads.items() if (i := header_index(rows, _is_event_head)) is not None}
             if sheets:
                 return Match(format=self.name, variant="event-log (workbook)", confidence=0.95,
                              details={"sheets": sheets})
@@ -69,13 +79,13 @@ class EventLog:
         except UnicodeDecodeError:
             return None
         if _is_event_head([h.strip().strip('"') for h in first.split(",")]):
-            return Match(format=self.name, variant="event-log (CSV)", confidence=0.95, details={"sheets": []})
+            return Match(format=self.name, variant="event-log (CSV)", confidence=0.95, details={"sheets": {}})
         return None
 
     def read(self, source: Source, match: Match, out: SourceWriter) -> None:
         check_tz(source.tz, source.display_path)
         out.log_kind = "event_log" if out.log_kind in (None, "org_audit", "network_audit") else out.log_kind
-        sheets = list(match.details.get("sheets", []))  # type: ignore[call-overload]
+        sheets = dict(match.details.get("sheets", {}))  # type: ignore[call-overload]
         stored = blanked = 0
         if sheets:
             for sheet, rows in sheet_heads(source).items():
@@ -83,8 +93,9 @@ class EventLog:
                     out.skip_part(sheet, "empty sheet" if not rows else
                                   "not an event table (no Timestamp/User/Event Type/Entity Type/Entity Details header)")
                     continue
-                frame, first_row = load_sheet(source, sheet, dtypes="string")
-                typed, _ = load_sheet(source, sheet, dtypes=None)
+                note_title_rows(out, sheet, rows, sheets[sheet])
+                frame, first_row = load_sheet(source, sheet, dtypes="string", skip=sheets[sheet])
+                typed, _ = load_sheet(source, sheet, dtypes=None, skip=sheets[sheet])
                 count, blank = self._read_table(source, out, sheet, frame, typed, first_row)
                 stored, blanked = stored + count, blanked + blank
         else:

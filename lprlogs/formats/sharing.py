@@ -22,7 +22,7 @@ from ..errors import SourceRejected
 from ..sources import Source
 from ..store import SourceWriter
 from . import Match
-from .vigilant import load_sheet, norm_header, sheet_heads
+from .vigilant import header_index, load_sheet, norm_header, note_title_rows, sheet_heads
 
 SIDE_TABLES: dict[str, dict[str, str]] = {
     "sharing": {"producer": "VARCHAR", "organization": "VARCHAR", "network": "VARCHAR", "direction": "VARCHAR",
@@ -93,7 +93,8 @@ class SharingList:
     def sniff(self, source: Source) -> Match | None:
         heads = sheet_heads(source)
         if heads:
-            sheets = [s for s, rows in heads.items() if rows and _head_kind(rows[0])]
+            sheets = {s: i for s, rows in heads.items()
+                      if (i := header_index(rows, lambda row: _head_kind(row) is not None)) is not None}
             if sheets:
                 return Match(format=self.name, variant="sharing-list (workbook)", confidence=0.95,
                              details={"sheets": sheets})
@@ -103,7 +104,7 @@ class SharingList:
         except UnicodeDecodeError:
             return None
         if _head_kind([h.strip().strip('"') for h in first.split(",")]):
-            return Match(format=self.name, variant="sharing-list (CSV)", confidence=0.95, details={"sheets": []})
+            return Match(format=self.name, variant="sharing-list (CSV)", confidence=0.95, details={"sheets": {}})
         if plain_list_items(source) is not None:
             return Match(format=self.name, variant="network-name list (plain text, direction unknown)",
                          confidence=0.5, details={"plain": True})
@@ -114,14 +115,15 @@ class SharingList:
         if match.details.get("plain"):
             self._read_plain(source, out)
             return
-        sheets = list(match.details.get("sheets", []))  # type: ignore[call-overload]
+        sheets = dict(match.details.get("sheets", {}))  # type: ignore[call-overload]
         total = 0
         if sheets:
             for sheet, rows in sheet_heads(source).items():
                 if sheet not in sheets:
                     out.skip_part(sheet, "empty sheet" if not rows else "not a sharing table")
                     continue
-                frame, first_row = load_sheet(source, sheet)
+                note_title_rows(out, sheet, rows, sheets[sheet])
+                frame, first_row = load_sheet(source, sheet, skip=sheets[sheet])
                 total += self._read_table(out, sheet, frame, first_row)
         else:
             try:

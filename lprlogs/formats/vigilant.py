@@ -19,6 +19,7 @@ import functools
 import json
 import re
 import zoneinfo
+from collections.abc import Callable
 
 import polars as pl
 
@@ -35,6 +36,7 @@ SIDE_TABLES: dict[str, dict[str, str]] = {
                         "measure": "VARCHAR", "count": "BIGINT", "value_text": "VARCHAR", "meaning": "VARCHAR"},
 }
 
+HEAD_ROWS = 6  # rows looked at for a header: exports put title rows above it
 _XLSX_MAGIC = b"PK\x03\x04"
 _XLS_MAGIC = b"\xd0\xcf\x11\xe0"
 _AGENCY_FILE_NAME = re.compile(r"^alpr-audits-(?P<slug>[a-z][a-z0-9-]*?)-\d+(?:_doc\d+)?$")
@@ -53,7 +55,7 @@ def norm_header(value: object) -> str:
 
 @functools.lru_cache(maxsize=16)
 def _first_rows(path: str, sha256: str) -> dict[str, list[list[str | None]]]:
-    """The first two rows (as text) of every sheet of a workbook; {} when it is not a readable workbook."""
+    """The first HEAD_ROWS rows (as text) of every sheet of a workbook; {} when it is not a workbook."""
     import fastexcel
 
     try:
@@ -63,7 +65,7 @@ def _first_rows(path: str, sha256: str) -> dict[str, list[list[str | None]]]:
     heads: dict[str, list[list[str | None]]] = {}
     for sheet in reader.sheet_names:
         try:
-            frame = reader.load_sheet(sheet, header_row=None, n_rows=2, dtypes="string").to_polars()
+            frame = reader.load_sheet(sheet, header_row=None, n_rows=HEAD_ROWS, dtypes="string").to_polars()
         except Exception:  # noqa: BLE001 - an empty or unreadable sheet has no head
             heads[sheet] = []
             continue
@@ -72,7 +74,7 @@ def _first_rows(path: str, sha256: str) -> dict[str, list[list[str | None]]]:
 
 
 def sheet_heads(source: Source) -> dict[str, list[list[str | None]]]:
-    """{sheet name: its first two rows as text} (cached per file)."""
+    """{sheet name: its first HEAD_ROWS rows as text} (cached per file)."""
     if not is_workbook(source):
         return {}
     return _first_rows(str(source.path), source.sha256)
@@ -134,13 +136,29 @@ def first_used_row(source: Source, sheet: str) -> int:
     return _first_used_rows(str(source.path), source.sha256).get(sheet, 1)
 
 
-def load_sheet(source: Source, sheet: str, dtypes: object = "string") -> tuple[pl.DataFrame, int]:
-    """A whole sheet without header handling, and the spreadsheet row number of its first frame row."""
+def load_sheet(source: Source, sheet: str, dtypes: object = "string", skip: int = 0) -> tuple[pl.DataFrame, int]:
+    """A whole sheet without header handling, from its ``skip``-th used row on, and the spreadsheet row
+    number of the frame's first row."""
     import fastexcel
 
     reader = fastexcel.read_excel(str(source.path))
     frame = reader.load_sheet(sheet, header_row=None, dtypes=dtypes).to_polars()  # type: ignore[arg-type]
-    return frame, first_used_row(source, sheet)
+    return frame.slice(skip), first_used_row(source, sheet) + skip
+
+
+def header_index(rows: list[list[str | None]], is_header: Callable[[list[str | None]], bool]) -> int | None:
+    """Where the header is among a sheet's first rows (title rows may sit above it), or None."""
+    for index, row in enumerate(rows[:HEAD_ROWS]):
+        if is_header(row):
+            return index
+    return None
+
+
+def note_title_rows(out: SourceWriter, sheet: str, rows: list[list[str | None]], header_at: int) -> None:
+    titles = [" ".join(str(v) for v in row if v is not None) for row in rows[:header_at]]
+    titles = [t for t in titles if t.strip()]
+    if titles:
+        out.note(f"sheet {sheet}: {len(titles)} title row(s) above the header, not data: {' / '.join(titles)[:200]}")
 
 
 def localize(times: pl.Expr, tz: str | None) -> pl.Expr:
@@ -194,11 +212,12 @@ def producer_from_file_name(name: str) -> str | None:
 
 # --- the Vigilant reader -------------------------------------------------------------------------------
 
+def _is_audit_header(row: list[str | None]) -> bool:
+    return {norm_header(v) for v in row if v is not None} == {"reason", "datetime"}
+
+
 def _is_audit_head(rows: list[list[str | None]]) -> bool:
-    if not rows:
-        return False
-    headers = {norm_header(v) for v in rows[0] if v is not None}
-    return headers == {"reason", "datetime"}
+    return header_index(rows, _is_audit_header) is not None
 
 
 class VigilantWorkbook:
@@ -229,7 +248,9 @@ class VigilantWorkbook:
         side_rows: dict[str, int] = {}
         for sheet, rows in heads.items():
             if sheet in audit_sheets:
-                self._read_audit(source, sheet, out)
+                header_at = header_index(rows, _is_audit_header) or 0
+                note_title_rows(out, sheet, rows, header_at)
+                self._read_audit(source, sheet, out, header_at)
             elif request is not None and sheet == request[0]:
                 out.skip_part(sheet, "the records request's questions, not data: used as list_meaning/meaning "
                                      "in vigilant_orgs and vigilant_counts")
@@ -242,9 +263,9 @@ class VigilantWorkbook:
         out.variant = "vigilant-audit" + tz_note(out, "Audit DateTime values", source.tz)
         out.extra["side_rows"] = side_rows
 
-    def _read_audit(self, source: Source, sheet: str, out: SourceWriter) -> None:
-        frame, first_row = load_sheet(source, sheet, dtypes="string")
-        typed, _ = load_sheet(source, sheet, dtypes=None)
+    def _read_audit(self, source: Source, sheet: str, out: SourceWriter, header_at: int) -> None:
+        frame, first_row = load_sheet(source, sheet, dtypes="string", skip=header_at)
+        typed, _ = load_sheet(source, sheet, dtypes=None, skip=header_at)
         headers = [norm_header(v) for v in frame.row(0)]
         reason_at, time_at = headers.index("reason"), headers.index("datetime")
         header_texts = [str(v) for v in frame.row(0)]
