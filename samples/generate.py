@@ -336,6 +336,8 @@ def main_network_audit() -> None:
     rows[11]["reason"] = '=HYPERLINK("http://example.com","x")'
     rows[12]["reason"] = "+1 immigration check"  # formula-looking text that is also tier 1
     rows[13]["reason"] = "@SUM(A1)"
+    for row in rows[10:14]:  # moderated freeform searches: a short finding, so the report shows them all
+        row.update(type="freeform", prompt=rng.choice(TEXT_PROMPTS), moderation="warn", plate="")
     # exact duplicate rows: one row exported five times (a group of five), another twice
     rows[100:101] = [rows[100]] * 5
     rows.insert(300, rows[299])
