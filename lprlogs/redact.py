@@ -28,6 +28,7 @@ from __future__ import annotations
 import os
 import re
 import secrets
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .errors import LprlogsError
@@ -47,12 +48,12 @@ _PERSON_COLUMN = re.compile(r"^(searcher_user|user|users|user_name|username|user
                             r"person|operator|created_by|modified_by)$", re.IGNORECASE)
 _RAW_COLUMN = re.compile(r"(^|_)raw($|_)", re.IGNORECASE)
 _TEXT_COLUMN = re.compile(r"(reason|prompt|filter|case|offense|detail|comment|note|description|entity|"
-                          r"text)", re.IGNORECASE)
+                          r"hotlist|text)", re.IGNORECASE)
 # Views whose columns are about files, agencies or counts, never people: left alone.
 _NOT_PERSONAL = {"sources", "batches", "flags", "searches_first_seen", "agencies", "agreements"}
 
 
-def secret_path(store: Store) -> os.PathLike[str]:
+def secret_path(store: Store) -> Path:
     return store.root / SECRET_FILE
 
 
@@ -63,19 +64,11 @@ def load_secret(store: Store) -> str:
                            hint="ingest something first; --redact needs an existing store")
     path = store.root / SECRET_FILE
     if not path.exists():
-        tmp = store.root / f".{SECRET_FILE}.{secrets.token_hex(8)}.tmp"
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         try:
-            os.write(fd, (secrets.token_hex(32) + "\n").encode("ascii"))
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        try:
-            os.link(tmp, path)  # fails if another process created the key first: then theirs wins
-        except FileExistsError:
-            pass
-        finally:
-            tmp.unlink(missing_ok=True)
+            _create_secret(path)
+        except OSError as exc:
+            raise LprlogsError(f"cannot create the redaction key ({exc.strerror})", path=str(path),
+                               hint="--redact needs to write secret.key once into a store you can write to") from exc
     try:
         key = path.read_text(encoding="ascii").strip()
     except (OSError, UnicodeDecodeError) as exc:
@@ -86,6 +79,24 @@ def load_secret(store: Store) -> str:
     return key
 
 
+def _create_secret(path: Path) -> None:
+    """Write a new random key next to ``path`` and link it into place: if another process linked its key
+    first, the link fails and theirs is kept, so every process ends up reading the same key."""
+    tmp = path.with_name(f".{SECRET_FILE}.{secrets.token_hex(8)}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        os.write(fd, (secrets.token_hex(32) + "\n").encode("ascii"))
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    try:
+        os.link(tmp, path)
+    except FileExistsError:
+        pass
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
 # --- SQL expressions ----------------------------------------------------------------------------------
 
 _MARKER_SQL = ("upper(trim({x})) IN ('***', 'REDACTED', '[REDACTED]', '###', '* * *', '(REDACTED)', '<REDACTED>', "
@@ -93,31 +104,35 @@ _MARKER_SQL = ("upper(trim({x})) IN ('***', 'REDACTED', '[REDACTED]', '###', '* 
 
 
 def pseudonym_sql(expression: str, kind: str, secret: str) -> str:
-    """``PLATE-xxxxxxxx`` / ``PERSON-xxxxxxxx`` for a VARCHAR expression; NULL, blanks and masks unchanged."""
+    """``PLATE-xxxxxxxx`` / ``PERSON-xxxxxxxx`` for a VARCHAR expression; NULL, blanks and masks unchanged.
+    Plates are compared upper-case without spaces or dashes, people lower-case and trimmed."""
     x = f"CAST({expression} AS VARCHAR)"
     if kind == "plate":
-        prefix, normalised = PLATE_PREFIX, f"upper(regexp_replace({x}, '[^A-Za-z0-9*]', '', 'g'))"
+        prefix, normalised = PLATE_PREFIX, f"upper(replace(replace(replace({x}, ' ', ''), '-', ''), '.', ''))"
     else:
-        prefix, normalised = PERSON_PREFIX, f"lower(regexp_replace(trim({x}), '\\s+', ' ', 'g'))"
+        prefix, normalised = PERSON_PREFIX, f"lower(trim({x}))"
     code = f"left(sha256({sql_literal(secret)} || '|{kind}|' || {normalised}), {CODE_LENGTH})"
     return (f"CASE WHEN {x} IS NULL THEN NULL WHEN {_MARKER_SQL.format(x=x)} THEN {x} "
             f"ELSE '{prefix}' || {code} END")
 
 
 def mask_text_sql(expression: str) -> str:
-    """Free text with plates, phone numbers and dates of birth masked (RE2 has no look-ahead, so a plate is
-    found in two passes: wrap every 5-8 character alphanumeric token, then mask those mixing letters and
-    digits, i.e. with a letter next to a digit somewhere inside)."""
-    x = f"regexp_replace(CAST({expression} AS VARCHAR), '[\\x01\\x02]', '', 'g')"
-    dob = (f"regexp_replace({x}, '(?i)\\b(DOB|D\\.O\\.B\\.?|date of birth|born|birth ?date|b\\.)[\\s:#-]*"
+    """Free text with plates, phone numbers and dates of birth masked. Every pattern needs a digit, so text
+    without one is returned as it is (cheap). RE2 has no look-ahead, so a plate is found in two passes: wrap
+    every 5-8 character alphanumeric token in \\x01..\\x02, then mask the wrapped tokens mixing letters and
+    digits (a letter next to a digit somewhere inside), then drop the remaining wrappers."""
+    x = f"CAST({expression} AS VARCHAR)"
+    clean = f"replace(replace({x}, chr(1), ''), chr(2), '')"
+    dob = (f"regexp_replace({clean}, '(?i)\\b(DOB|D\\.O\\.B\\.?|date of birth|born|birth ?date|b\\.)[\\s:#-]*"
            f"\\d{{1,4}}[/.-]\\d{{1,2}}[/.-]\\d{{1,4}}', '\\1 [DOB]', 'g')")
-    old_date = f"regexp_replace({dob}, '\\b\\d{{1,2}}[/.-]\\d{{1,2}}[/.-](19\\d\\d|20[01]\\d)\\b', '[DOB]', 'g')"
-    phone = (f"regexp_replace({old_date}, '(\\+?1[\\s.-]?)?(\\(\\d{{3}}\\)\\s?|\\b\\d{{3}}[\\s.-]?)\\d{{3}}[\\s.-]?"
-             f"\\d{{4}}\\b', '[PHONE]', 'g')")
+    old_date = (f"regexp_replace({dob}, '\\b\\d{{1,2}}[/.-]\\d{{1,2}}[/.-](19\\d\\d|20[01]\\d)\\b', "
+                "'[DOB]', 'g')")
+    phone = (f"regexp_replace({old_date}, '(\\+?1[\\s.-]?)?(\\(\\d{{3}}\\)\\s?|\\b\\d{{3}}[\\s.-]?)"
+             f"\\d{{3}}[\\s.-]?\\d{{4}}\\b', '[PHONE]', 'g')")
     wrapped = f"regexp_replace({phone}, '\\b[A-Za-z0-9]{{5,8}}\\b', chr(1) || '\\0' || chr(2), 'g')"
     plates = (f"regexp_replace({wrapped}, '\\x01[A-Za-z0-9]*([A-Za-z][0-9]|[0-9][A-Za-z])[A-Za-z0-9]*\\x02', "
               "'[PLATE]', 'g')")
-    return f"regexp_replace({plates}, '[\\x01\\x02]', '', 'g')"
+    return f"CASE WHEN regexp_matches({x}, '[0-9]') THEN replace(replace({plates}, chr(1), ''), chr(2), '') ELSE {x} END"
 
 
 def column_rule(view: str, column: str, dtype: str) -> str | None:
