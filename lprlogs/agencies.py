@@ -51,7 +51,7 @@ CLASSIFY_COLUMNS = ("name", "normalized", "state", "kind", "federal", "school", 
 # words removed from a name to leave its place (for agency_key); kind-specific ones below
 _FILLER = {"DEPARTMENT", "DEPT", "OF", "THE", "OFFICE", "AND"}
 _POLICE_WORDS = {"PD", "POLICE", "DPS", "PUBLIC", "SAFETY"}
-_SHERIFF_WORDS = {"SO", "SHERIFF", "SHERIFFS", "S", "COUNTY", "COUNTYS", "PARISH"}
+_SHERIFF_WORDS = {"SO", "SD", "SHERIFF", "SHERIFFS", "SHERRIFFS", "S", "COUNTY", "COUNTYS", "CO", "CNTY", "PARISH"}
 _PLACE_PREFIXES = (("CITY", "OF"), ("TOWN", "OF"), ("VILLAGE", "OF"), ("BOROUGH", "OF"), ("TOWNSHIP", "OF"),
                    ("COUNTY", "OF"), ("STATE", "OF"))
 _ABBREVIATIONS = [
@@ -245,12 +245,15 @@ def _find_state(tokens: list[str], rules: Rules) -> tuple[str | None, str, set[i
         if token in rules.code_to_name:
             following = tokens[i + 1] if i + 1 < len(tokens) else None
             risky = token in rules.risky_codes
-            if i == last_word and len(words) > 1:
+            # a code that is also a word loses to a plain code elsewhere ('SC - Sumter CO Sheriff's Office')
+            penalty = 15 if risky else 0
+            after_code = i > 0 and tokens[i - 1] in rules.code_to_name
+            if i == last_word and len(words) > 1 and not (risky and after_code):  # 'Los Angeles County CA SD'
                 candidates.append((90, i, token, "code at end", {i}))
             elif following in rules.kind_tokens:
-                candidates.append((80, i, token, f"code before {following}", {i}))
+                candidates.append((80 - penalty, i, token, f"code before {following}", {i}))
             elif following == _SEPARATOR and len(words) > 1:
-                candidates.append((70, i, token, "code before a dash", {i}))
+                candidates.append((70 - penalty, i, token, "code before a dash", {i}))
             elif not risky and i == words[0]:
                 candidates.append((60, i, token, "code first", {i}))
                 leading_code = i
@@ -290,7 +293,7 @@ def _find_state(tokens: list[str], rules: Rules) -> tuple[str | None, str, set[i
 
 
 def _place(tokens: list[str], used: set[int], kind: str) -> str:
-    words = [t for i, t in enumerate(tokens) if i not in used]
+    words = [w for i, t in enumerate(tokens) if i not in used for w in t.split("_")]  # unmask false friends
     segments: list[list[str]] = [[]]
     for token in words:
         if token == _SEPARATOR:

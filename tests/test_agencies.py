@@ -116,6 +116,12 @@ CASES = [
     ("Harris County Sheriff's Office TX", "TX", "sheriff", False, False, False),
     ("CA - Wasco PD", "CA", "police", False, False, False),
     ("MORA COUNTY SO: WAGON MOUND NM", "NM", "sheriff", False, False, False),
+    ("LOS ANGELES COUNTY CA SD", "CA", "sheriff", False, False, False),
+    ("SC - SUMTER CO SHERIFF'S OFFICE", "SC", "sheriff", False, False, False),
+    ("Harris Co SO", None, "sheriff", False, False, False),
+    ("Weld County CO SO", "CO", "sheriff", False, False, False),
+    ("REEVE COUNTY SHERRIFFS OFFICE", None, "sheriff", False, False, False),
+    ("SACRAMENTO PROBATIONS DEPARTMENT", None, "corrections", False, False, False),
 ]
 
 
@@ -140,6 +146,8 @@ def test_keys_same_agency_different_spellings() -> None:
     assert classify("Cobb County GA SO").agency_key == classify("Cobb County Sheriff's Office (GA)").agency_key
     assert classify("Houston TX PD").agency_key == classify("HOUSTON POLICE DEPARTMENT (TX)").agency_key
     assert classify("FBI").agency_key == classify("[Federal] Federal Bureau of Investigation (FBI)").agency_key
+    assert classify("SCOTT CO KY SO").agency_key == classify("Scott County Sheriff's Office (KY)").agency_key
+    assert classify("***").agency_key != classify("###").agency_key  # redacted names are not one agency
     # city police and county sheriff never share a key, nor two states
     assert classify("Orange CA PD").agency_key != classify("Orange County CA SO").agency_key
     assert classify("Mountain View CA PD").agency_key != classify("Mountain View MO PD").agency_key
