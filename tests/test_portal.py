@@ -180,3 +180,16 @@ def test_cli_ingest_and_query(tmp_path: Path, run_cli) -> None:
                      "--format", "json")
     assert json.loads(result.output) == [{"search_id": "g1", "producer": "Belmont CA PD",
                                           "searcher_org": "Belmont CA PD", "networks_searched": 449}]
+
+
+def test_times_with_offsets_and_unreadable_times(tmp_path: Path, store_dir: Path) -> None:
+    path = write(tmp_path / "in", "offsets.csv", [
+        '"id","userId","searchDate","networkCount"',
+        '"h1","***","2026-03-10T06:31:52+02:00","1"',
+        '"h2","***","yesterday","1"',
+    ])
+    outcome = ingest([str(path)], store_dir, producer="Sample CA PD").files[0]
+    assert outcome.rows_stored == 2 and "zone-less" not in outcome.variant
+    assert any("could not be read as times" in n for n in outcome.notes)
+    assert query(store_dir, "SELECT search_time FROM searches ORDER BY source_row") == [
+        (dt.datetime(2026, 3, 10, 4, 31, 52, tzinfo=dt.UTC),), (None,)]

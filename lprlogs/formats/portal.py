@@ -219,22 +219,24 @@ class PortalAudit:
                                           for f in PLUS_DECODED_FIELDS if f in staged.columns])
             variant += ", '+' decoded as spaces"
         times = pl.col("search_time")
-        zone_less = staged.filter(times.is_not_null() & ~times.str.ends_with("Z")).height
-        if zone_less:
-            variant += " (zone-less times read as UTC)"
-            out.note(f"{zone_less:,} searchDate values carry no time zone (older portal form); they were stored "
-                     "as UTC, as the portal is believed to write them. If this agency's portal wrote local "
-                     "times, shift them before comparing with other logs.")
+        text = times.str.strip_chars().str.replace(r"Z$", "+00:00").str.replace("T", " ", literal=True)
+        with_zone = text.str.to_datetime("%Y-%m-%d %H:%M:%S%.f%:z", strict=False, time_unit="us", time_zone="UTC")
+        zone_less = text.str.to_datetime("%Y-%m-%d %H:%M:%S%.f", strict=False, time_unit="us")
         staged = staged.with_columns(
-            times.str.replace(r"Z$", "").str.replace("T", " ", literal=True)
-            .str.to_datetime("%Y-%m-%d %H:%M:%S%.f", strict=False, time_unit="us").dt.replace_time_zone("UTC")
-            .alias("parsed_time")
+            pl.coalesce(with_zone, zone_less.dt.replace_time_zone("UTC")).alias("parsed_time"),
+            (with_zone.is_null() & zone_less.is_not_null()).alias("zone_less"),
         )
+        zone_less_count = int(staged["zone_less"].sum())
+        if zone_less_count:
+            variant += " (zone-less times read as UTC)"
+            out.note(f"{zone_less_count:,} searchDate values carry no time zone (older portal form); they were "
+                     "stored as UTC, as the portal is believed to write them. If this agency's portal wrote local "
+                     "times, shift them before comparing with other logs.")
         bad_times = staged.filter(times.is_not_null() & pl.col("parsed_time").is_null()).height
         if bad_times:
             out.note(f"{bad_times:,} searchDate values could not be read as times; search_time left empty "
                      "(the text is in raw)")
-        staged = staged.with_columns(pl.col("parsed_time").alias("search_time")).drop("parsed_time")
+        staged = staged.with_columns(pl.col("parsed_time").alias("search_time")).drop("parsed_time", "zone_less")
         for column in ("networks_searched", "devices_searched"):
             if column in staged.columns:
                 as_int = pl.col(column).str.strip_chars().str.replace_all(",", "").cast(pl.Int64, strict=False)
