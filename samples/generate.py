@@ -291,6 +291,8 @@ TARGET = [HERE]  # where out() writes; generate(target) points it elsewhere (the
 # What each audit file holds, as canonical values (path relative to samples/, posix; zip members as
 # 'archive.zip!/member'): the tests compare the store with this, so a reader bug cannot hide in a golden file.
 EXPECTED: dict[str, list[dict[str, object]]] = {}
+# The same for side tables (events, sharing): path -> rows as tuples of the view's columns named in the key.
+EXPECTED_SIDE: dict[str, dict[str, list[tuple[object, ...]]]] = {}
 
 
 def expect(relative: str, rows: list[dict[str, object]], columns: list[str], **fixed: object) -> None:
@@ -732,9 +734,11 @@ def event_log_workbook() -> None:
     sheet.write_row(0, 0, ["Timestamp", "User", "Event Type", "Entity Type", "Entity Details"])
     moment = dt.datetime(2026, 1, 20, 17, 5, 0)
     hotlists = ["DISTRICT TEAM", "488 SUSPECT VEHICLE", "STOLEN VEHICLES - REGION", "MISSING ADULT 26-0112"]
+    events: list[tuple[object, ...]] = []  # (event_type, entity_type, redacted) per sheet row under the header
     for r in range(1, 61):
         moment -= dt.timedelta(minutes=rng.randint(3, 900), milliseconds=rng.randint(0, 999))
         if rng.random() < 0.15:
+            events.append((None, None, True))
             continue  # a row the agency blanked out to redact it
         user = f"{rng.choice(SURNAMES)}, {rng.choice('ABCDEFGHJKLM')}."
         event = weighted(rng, [("create", 5), ("update", 3), ("delete", 2)])
@@ -755,6 +759,10 @@ def event_log_workbook() -> None:
                 details = f"Hotlist Name: {rng.choice(hotlists)}\nDeleted Plates: License: {plate} State: california\n"
         sheet.write_datetime(r, 0, moment, date_format)
         sheet.write_row(r, 1, [user, event, entity, details])
+        events.append((event, entity, False))
+    while events and events[-1][2]:
+        events.pop()  # blank rows after the last event are not part of the sheet
+    EXPECTED_SIDE[rel(path)] = {"events:event_type,entity_type,redacted": events}
     workbook.close()
 
 
@@ -778,10 +786,14 @@ def sharing_workbook() -> None:
         ("Joliet IL PD", "Joliet IL PD,City of Joliet IL (Public Works)", mine),
         ("Justice IL PD", "Justice IL PD", mine),
     ]
+    expected: list[tuple[object, ...]] = []
     for r, row in enumerate(rows, start=1):
         for c, value in enumerate(row):
             if value is not None:
                 sheet.write_string(r, c, value)
+        for value, direction in ((row[1], "shared_with_me"), (row[2], "i_share")):
+            expected += [(row[0].strip(), n.strip(), direction) for n in (value or "").split(",") if n.strip()]
+    EXPECTED_SIDE[rel(path)] = {"sharing:organization,network,direction": expected}
     workbook.close()
 
 
@@ -1025,6 +1037,7 @@ def generate(target: Path = HERE) -> list[Path]:
     """Write every sample file under ``target`` (samples/ by default); returns their paths."""
     WRITTEN.clear()
     EXPECTED.clear()
+    EXPECTED_SIDE.clear()
     TARGET[0] = Path(target)
     try:
         for make in GENERATORS:

@@ -60,14 +60,16 @@ def _load_generator() -> ModuleType:
 
 
 @pytest.fixture(scope="module")
-def generated(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[Path], dict[str, list[dict[str, object]]]]:
+def generated(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[Path], dict, dict]:
     """The samples written afresh from the seed into a temp folder, with the canonical values of every
     audit row the generator wrote (its own record, independent of any reader)."""
     pytest.importorskip("fpdf", reason="fpdf2 (test extra) writes the PDF sample")
     target = tmp_path_factory.mktemp("generated")
     generator = _load_generator()
     written = generator.generate(target)
-    return target, written, {f"samples/{path}": rows for path, rows in generator.EXPECTED.items()}
+    expected = {f"samples/{path}": rows for path, rows in generator.EXPECTED.items()}
+    expected_side = {f"samples/{path}": tables for path, tables in generator.EXPECTED_SIDE.items()}
+    return target, written, expected, expected_side
 
 
 def _relative(path: str) -> str:
@@ -101,7 +103,7 @@ def test_samples_match_golden(outcomes: dict[str, dict[str, object]]) -> None:
     assert not differences, json.dumps(differences, indent=1, ensure_ascii=False)
 
 
-def test_golden_row_counts_are_the_generated_ones(generated: tuple[Path, list[Path], dict]) -> None:
+def test_golden_row_counts_are_the_generated_ones(generated: tuple[Path, list[Path], dict, dict]) -> None:
     """The golden file itself must hold the rows the generator wrote (so it cannot drift to a reader bug)."""
     golden = json.loads(GOLDEN.read_text(encoding="utf-8"))
     generated_rows = {path: len(rows) for path, rows in generated[2].items()}
@@ -113,7 +115,7 @@ def test_golden_row_counts_are_the_generated_ones(generated: tuple[Path, list[Pa
 
 
 def test_every_audit_row_is_read_and_accounted_for(outcomes: dict[str, dict[str, object]],
-                                                    generated: tuple[Path, list[Path], dict]) -> None:
+                                                    generated: tuple[Path, list[Path], dict, dict]) -> None:
     for path, rows in generated[2].items():
         if path in PENDING:
             continue
@@ -150,9 +152,9 @@ def _pdf_text(data: bytes) -> list[str]:
     return [document[i].get_textpage().get_text_range() for i in range(len(document))]
 
 
-def test_regenerating_from_the_seed_gives_the_committed_files(generated: tuple[Path, list[Path], dict],
+def test_regenerating_from_the_seed_gives_the_committed_files(generated: tuple[Path, list[Path], dict, dict],
                                                               tmp_path: Path) -> None:
-    first, written, _ = generated
+    first, written, _, _ = generated
     names = sorted(p.relative_to(first).as_posix() for p in written)
     committed = sorted(p.relative_to(SAMPLES).as_posix() for p in SAMPLES.rglob("*")
                        if p.is_file() and p.name not in ("generate.py", "README.md") and "__pycache__" not in p.parts)
@@ -189,7 +191,7 @@ def _canonical(field: str, value: object) -> object:
 
 
 def test_stored_values_are_the_generated_ones(samples_store: tuple[Path, IngestReport],
-                                              generated: tuple[Path, list[Path], dict]) -> None:
+                                              generated: tuple[Path, list[Path], dict, dict]) -> None:
     """Per audit file, the stored rows carry exactly the IDs, organisations, networks, time frames, reasons
     and search times the generator wrote (compared as multisets, so row order does not matter)."""
     store_dir, _ = samples_store
@@ -210,6 +212,25 @@ def test_stored_values_are_the_generated_ones(samples_store: tuple[Path, IngestR
     finally:
         engine.close()
     assert not problems, "\n".join(f"{path}: {facts}" for path, facts in problems.items())
+
+
+def test_side_tables_hold_the_generated_rows(samples_store: tuple[Path, IngestReport],
+                                             generated: tuple[Path, list[Path], dict, dict]) -> None:
+    """The event log's rows (blanked ones kept as redacted) and the sharing list's (organisation, network,
+    direction) rows are exactly the ones the generator wrote."""
+    store_dir, _ = samples_store
+    engine = Engine(Store.open(store_dir))
+    try:
+        for path, tables in generated[3].items():
+            if path in PENDING:
+                continue
+            quoted = str(ROOT / path).replace("'", "''")
+            for key, expected_rows in tables.items():
+                view, columns = key.split(":")
+                _, rows = engine.query(f"select {columns} from {view} where source_file = '{quoted}'")
+                assert Counter(map(tuple, rows)) == Counter(expected_rows), (path, view)
+    finally:
+        engine.close()
 
 
 def test_samples_stay_small() -> None:
