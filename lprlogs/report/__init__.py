@@ -1,0 +1,53 @@
+"""The reporter's report: ``build_report`` writes index.html, lprlogs-report.xlsx, csv/<flag>.csv and
+brief.md into an output folder marked so that lprlogs never ingests it back."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..engine import Engine
+from ..errors import LprlogsError
+from ..sources import OUTPUT_MARKER
+from .brief import write_brief
+from .data import ReportData, collect
+from .html import write_html
+from .spreadsheets import write_csvs, write_workbook
+
+
+@dataclass
+class ReportFiles:
+    folder: Path
+    html: Path
+    workbook: Path
+    brief: Path
+    csvs: list[Path]
+    data: ReportData
+
+
+def prepare_output(folder: Path) -> None:
+    """Create the output folder (or reuse one lprlogs wrote) and mark it as lprlogs output."""
+    if folder.exists() and not folder.is_dir():
+        raise LprlogsError("the output path exists and is not a folder", path=str(folder), hint="give a folder: -o report/")
+    if folder.is_dir() and any(folder.iterdir()) and not (folder / OUTPUT_MARKER).exists():
+        names = {p.name for p in folder.iterdir()}
+        if not names <= {"index.html", "lprlogs-report.xlsx", "brief.md", "csv"}:
+            raise LprlogsError("the output folder is not empty and was not written by lprlogs", path=str(folder),
+                               hint="give a new or empty folder, e.g. -o report/")
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / OUTPUT_MARKER).write_text("Written by lprlogs; never ingested as input.\n", encoding="utf-8")
+
+
+def build_report(engine: Engine, folder: Path, *, since: int | None = None) -> ReportFiles:
+    if since is not None:
+        known = {b["id"] for b in engine.store.batches}
+        if since not in known and since != 0:
+            raise LprlogsError(f"there is no batch {since} in this store",
+                               hint="`lprlogs batches` lists them; --since N counts what came after batch N")
+    prepare_output(folder)
+    data = collect(engine, since=since)
+    html = write_html(data, folder / "index.html")
+    workbook = write_workbook(engine, data, folder / "lprlogs-report.xlsx")
+    csvs = write_csvs(engine, data, folder / "csv")
+    brief = write_brief(data, folder / "brief.md")
+    return ReportFiles(folder=folder, html=html, workbook=workbook, brief=brief, csvs=csvs, data=data)

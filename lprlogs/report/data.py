@@ -1,0 +1,239 @@
+"""Everything the report shows, gathered once from the engine by the named SQL files in queries/reports/.
+
+The report first defines three temporary objects on the engine's connection, which the report SQL
+files read:
+
+- ``report_searches``: the ``searches`` view, or with ``--since N`` only the searches first seen in
+  a batch after N;
+- ``report_flags``: the ``flags`` view joined to ``report_searches``, materialised ONCE per report
+  (flags are the expensive part), with the columns the findings group by;
+- ``report_agencies``: the ``agencies`` view (name -> state, kind), or an empty table without it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..engine import Engine, SqlFile, sql_files
+from ..errors import LprlogsError
+from ..store import sql_literal
+
+# Flag names of the contract, in the order the report presents them, grouped by section.
+IMMIGRATION_FLAGS = ("immigration", "immigration_agency")
+CROSS_AGENCY_FLAGS = ("outside_agency", "federal_searcher", "out_of_state_searcher", "wide_lookup", "287g_searcher")
+SCHOOL_FLAGS = ("school_camera", "school_searcher")
+ACCOUNTABILITY_FLAGS = ("blank_reason", "vague_reason", "long_lookback", "moderated", "freeform_prompt")
+CONTRACT_FLAGS = IMMIGRATION_FLAGS + CROSS_AGENCY_FLAGS + SCHOOL_FLAGS + ACCOUNTABILITY_FLAGS
+
+FLAG_TITLES = {
+    "immigration": "Immigration purpose stated",
+    "immigration_agency": "Immigration agency named alongside another purpose",
+    "outside_agency": "Searches by outside agencies",
+    "federal_searcher": "Searches by federal agencies",
+    "out_of_state_searcher": "Searches by out-of-state agencies",
+    "wide_lookup": "Wide lookups (many networks at once)",
+    "287g_searcher": "Searches by 287(g) agencies",
+    "school_camera": "Searches of school-owned cameras",
+    "school_searcher": "Searches by schools or campuses",
+    "blank_reason": "Blank reasons",
+    "vague_reason": "Vague reasons",
+    "long_lookback": "Long lookbacks (beyond retention)",
+    "moderated": "Moderated searches",
+    "freeform_prompt": "Free-form text prompts",
+}
+
+
+@dataclass
+class Table:
+    """A query result: column names and rows."""
+
+    columns: list[str]
+    rows: list[tuple[Any, ...]]
+
+    def dicts(self) -> list[dict[str, Any]]:
+        return [dict(zip(self.columns, row, strict=True)) for row in self.rows]
+
+    def for_flag(self, flag: str) -> Table:
+        """The rows of one flag, without the flag column (for tables that hold every flag)."""
+        at = self.columns.index("flag")
+        return Table([c for c in self.columns if c != "flag"],
+                     [row[:at] + row[at + 1:] for row in self.rows if row[at] == flag])
+
+
+@dataclass
+class Finding:
+    """One flag: its counts, its organisations, and its first rows for the HTML table."""
+
+    flag: str
+    title: str
+    rows: int
+    searches: int
+    searcher_orgs: int
+    by_agency: Table
+    sample: Table  # at most html_rows_per_flag rows
+    top_reasons: Table  # the 10 most frequent reasons, as typed
+    header: str  # the flag SQL file's header comment (what it answers, params, limits)
+    terms: list[dict[str, str]] = field(default_factory=list)  # the term table(s), when the flag has one
+
+
+@dataclass
+class ReportData:
+    generated_at: dt.datetime
+    store: str
+    since: int | None
+    redacted: bool
+    params: dict[str, str]
+    param_docs: dict[str, str]
+    headline: dict[str, Any]
+    producers: Table
+    findings: dict[str, Finding]
+    immigration_by_agency: Table
+    immigration_by_state: Table
+    immigration_by_month: Table
+    school_cameras: Table
+    school_immigration: Table
+    data_quality: Table
+    quarantine_reasons: Table
+    redactions: Table
+    report_queries: list[SqlFile]
+    html_rows_per_flag: int
+    xlsx_rows_per_flag: int
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def flag_names(self) -> list[str]:
+        return list(self.findings)
+
+    def finding(self, name: str) -> Finding | None:
+        return self.findings.get(name)
+
+
+def _report_sql(name: str) -> SqlFile:
+    for sql_file in sql_files("reports"):
+        if sql_file.name == name:
+            return sql_file
+    raise LprlogsError(f"report query queries/reports/{name}.sql is missing", hint="reinstall lprlogs")
+
+
+def _fetch(engine: Engine, sql: str) -> tuple[list[str], list[tuple[Any, ...]]]:
+    relation = engine.relation(sql)
+    return list(relation.columns), relation.fetchall()
+
+
+def run_named(engine: Engine, name: str) -> Table:
+    return Table(*_fetch(engine, _report_sql(name).body))
+
+
+def flag_rows_sql(flag: str) -> str:
+    """Every row of one flag (flagged_rows.sql restricted to it), in search-time order."""
+    return (f"SELECT * EXCLUDE (flag) FROM ({_report_sql('flagged_rows').body}) WHERE flag = {sql_literal(flag)} "
+            "ORDER BY search_time NULLS LAST, search_key")
+
+
+def _int_param(engine: Engine, name: str, default: int, maximum: int | None = None) -> int:
+    raw = engine.params.get(name, str(default))
+    try:
+        value = int(str(raw))
+    except ValueError as exc:
+        raise LprlogsError(f"parameter {name} must be a whole number, got {raw!r}", hint=f"-p {name}={default}") from exc
+    if value < 0:
+        raise LprlogsError(f"parameter {name} must not be negative", hint=f"-p {name}={default}")
+    return min(value, maximum) if maximum is not None else value
+
+
+def prepare(engine: Engine, since: int | None) -> None:
+    """Define report_searches, report_agencies and the materialised report_flags on the connection."""
+    con = engine.con
+    if since is not None:
+        con.execute(
+            "CREATE OR REPLACE TEMP VIEW report_searches AS SELECT * FROM searches WHERE search_uid IN "
+            f"(SELECT search_uid FROM searches_first_seen WHERE first_batch_id > {int(since)})"
+        ).fetchall()
+    else:
+        con.execute("CREATE OR REPLACE TEMP VIEW report_searches AS SELECT * FROM searches").fetchall()
+    views = engine.views()
+    agency_columns = {c for c, _ in views.get("agencies", [])}
+    if {"name", "state"} <= agency_columns:
+        con.execute("CREATE OR REPLACE TEMP TABLE report_agencies AS "
+                    "SELECT name, any_value(state) AS state FROM agencies GROUP BY name").fetchall()
+    else:
+        con.execute("CREATE OR REPLACE TEMP TABLE report_agencies (name VARCHAR, state VARCHAR)").fetchall()
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE report_flags AS "
+        "SELECT f.search_key, f.flag, f.evidence, s.search_uid, s.producer, s.log_kind, s.searcher_org, "
+        "s.search_time FROM flags f JOIN report_searches s USING (search_key)"
+    ).fetchall()
+
+
+def flag_term_tables(sql_file: SqlFile) -> list[dict[str, str]]:
+    """Term tables a flag SQL file reads (CSV files named in it, beside it), as rows."""
+    import csv
+    import re
+
+    rows: list[dict[str, str]] = []
+    for name in sorted(set(re.findall(r"([\w.-]+\.csv)", sql_file.sql))):
+        path = sql_file.path.parent / name
+        if not path.is_file():
+            continue
+        with open(path, encoding="utf-8", newline="") as fh:
+            for row in csv.DictReader(fh):
+                rows.append({"table": name, **{k: (v or "") for k, v in row.items() if k is not None}})
+    return rows
+
+
+def collect(engine: Engine, *, since: int | None = None) -> ReportData:
+    """Run every report query once and return what the writers need."""
+    prepare(engine, since)
+    html_rows = _int_param(engine, "html_rows_per_flag", 50)
+    xlsx_rows = _int_param(engine, "xlsx_rows_per_flag", 100000, maximum=1_048_575)
+    headline = run_named(engine, "headline").dicts()[0]
+    counts = {r["flag"]: r for r in run_named(engine, "flag_counts").dicts()}
+    flag_files = {f.name: f for f in sql_files("flags")}
+    # flag names come from the flag files' output; the contract's order first, then any others
+    names = [n for n in CONTRACT_FLAGS if n in counts or n in flag_files]
+    names += sorted(n for n in counts if n not in names)
+    findings: dict[str, Finding] = {}
+    by_agency_all = run_named(engine, "flag_by_agency")
+    reasons_all = run_named(engine, "top_reasons")
+    sample_all = Table(*_fetch(engine, (
+        f"SELECT * EXCLUDE (n) FROM (SELECT *, row_number() OVER (PARTITION BY flag ORDER BY search_time NULLS LAST, "
+        f"search_key) AS n FROM ({_report_sql('flagged_rows').body})) WHERE n <= {html_rows} "
+        "ORDER BY flag, search_time NULLS LAST, search_key")))
+    for name in names:
+        count = counts.get(name, {"rows": 0, "searches": 0, "searcher_orgs": 0})
+        sql_file = flag_files.get(name) or next((f for f in flag_files.values() if f"'{name}'" in f.sql), None)
+        findings[name] = Finding(
+            flag=name, title=FLAG_TITLES.get(name, name.replace("_", " ").capitalize()),
+            rows=int(count["rows"]), searches=int(count["searches"]), searcher_orgs=int(count["searcher_orgs"]),
+            by_agency=by_agency_all.for_flag(name), sample=sample_all.for_flag(name),
+            top_reasons=reasons_all.for_flag(name),
+            header=sql_file.header if sql_file else "",
+            terms=flag_term_tables(sql_file) if sql_file else [],
+        )
+    notes: list[str] = []
+    if since is not None:
+        notes.append(f"Only searches first seen in an ingest batch after batch {since} are counted "
+                     f"(--since {since}); data-quality tables still describe the whole store.")
+    return ReportData(
+        generated_at=dt.datetime.now(dt.UTC).replace(microsecond=0),
+        store=str(engine.store.root), since=since, redacted=bool(engine.redact),
+        params={k: v for k, v in engine.params.items() if k != "queries_dir"},
+        param_docs=dict(engine.param_docs),
+        headline=headline,
+        producers=run_named(engine, "producers"),
+        findings=findings,
+        immigration_by_agency=run_named(engine, "immigration_by_agency"),
+        immigration_by_state=run_named(engine, "immigration_by_state"),
+        immigration_by_month=run_named(engine, "immigration_by_month"),
+        school_cameras=run_named(engine, "school_cameras"),
+        school_immigration=run_named(engine, "school_immigration"),
+        data_quality=run_named(engine, "data_quality"),
+        quarantine_reasons=run_named(engine, "quarantine_reasons"),
+        redactions=run_named(engine, "redactions"),
+        report_queries=sql_files("reports"),
+        html_rows_per_flag=html_rows,
+        xlsx_rows_per_flag=xlsx_rows,
+        notes=notes,
+    )

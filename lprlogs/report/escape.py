@@ -1,0 +1,111 @@
+"""All escaping of report output, in one place.
+
+- HTML: one Jinja environment with autoescape on, so every value a template prints is escaped.
+- Spreadsheets (XLSX, CSV, and any other writer): one rule, ``neutralize``, that prefixes ``'`` to a
+  text cell starting with ``=``, ``+``, ``@``, a tab, a carriage return, or ``-`` followed by a
+  letter, so a spreadsheet never reads it as a formula. The same rule is offered as a SQL expression
+  (``neutralize_sql``) for writers that stream rows through DuckDB; both are built from ONE pattern.
+- Markdown: ``md_text`` backslash-escapes punctuation Markdown would interpret; ``md_code`` prints
+  verbatim text (reasons) as an inline code span, where nothing is a link, HTML or emphasis.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+# The spreadsheet rule, written once. Used by `neutralize` (Python) and `neutralize_sql` (DuckDB).
+FORMULA_START = r"^([=+@\t\r]|-[A-Za-z])"
+_FORMULA_START = re.compile(FORMULA_START)
+NEUTRALIZE_PREFIX = "'"
+NEUTRALIZE_RULE = ("text cells that begin with =, +, @, a tab, a carriage return, or a minus sign "
+                   "followed by a letter are written with a leading apostrophe (') so that no spreadsheet "
+                   "runs them as a formula or turns them into a link")
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+
+
+def neutralize(value: Any) -> Any:
+    """A spreadsheet-safe cell: text that a spreadsheet would run as a formula gets a leading ``'``.
+    Non-text values (numbers, dates, None) are returned unchanged."""
+    if isinstance(value, str) and _FORMULA_START.match(value):
+        return NEUTRALIZE_PREFIX + value
+    return value
+
+
+def neutralize_sql(expression: str) -> str:
+    """The same rule as ``neutralize`` as a DuckDB expression over a VARCHAR ``expression``."""
+    pattern = FORMULA_START.replace("'", "''")
+    prefix = NEUTRALIZE_PREFIX.replace("'", "''")
+    return (f"CASE WHEN regexp_matches({expression}, '{pattern}') "
+            f"THEN '{prefix}' || {expression} ELSE {expression} END")
+
+
+@lru_cache(maxsize=1)
+def html_environment() -> jinja2.Environment:
+    """The only Jinja environment of the report: autoescape always on, undefined names are errors."""
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(TEMPLATES)),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["num"] = format_number
+    env.filters["when"] = format_time
+    env.filters["day"] = format_day
+    return env
+
+
+def format_time(value: Any) -> str:
+    """A timestamp as 'YYYY-MM-DD HH:MM:SS' in UTC (the store's times are UTC)."""
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(dt.UTC)
+        return value.strftime("%Y-%m-%d %H:%M:%S")
+    return str(value)
+
+
+def format_day(value: Any) -> str:
+    if value is None:
+        return "n/a"
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(dt.UTC)
+        return value.strftime("%Y-%m-%d")
+    return str(value)
+
+
+def format_number(value: Any) -> str:
+    if value is None:
+        return "0"
+    if isinstance(value, float):
+        return f"{value:,.1f}"
+    return f"{int(value):,}"
+
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~=&:])")
+
+
+def md_text(value: Any) -> str:
+    """Text from the data (agency names, file names) for Markdown: one line, punctuation escaped."""
+    text = " ".join(str("" if value is None else value).split())
+    return _MD_SPECIAL.sub(r"\\\1", text)
+
+
+def md_code(value: Any) -> str:
+    """Verbatim text (a reason as typed) as an inline code span: shown exactly, never interpreted."""
+    text = " ".join(str("" if value is None else value).split())
+    if not text:
+        return "(blank)"
+    longest = max((len(m) for m in re.findall(r"`+", text)), default=0)
+    fence = "`" * (longest + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"

@@ -1,0 +1,153 @@
+"""The Excel workbook and the CSV files: every text cell passes through escape.neutralize (or its SQL
+twin), numbers stay numbers and timestamps become dates."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import xlsxwriter
+
+from ..engine import Engine
+from .data import ReportData, _report_sql, flag_rows_sql
+from .escape import NEUTRALIZE_RULE, neutralize, neutralize_sql
+
+WORKBOOK_OPTIONS = {
+    "constant_memory": True,  # rows are streamed to disk, so big findings do not fill memory
+    "strings_to_formulas": False,
+    "strings_to_urls": False,
+    "strings_to_numbers": False,
+    "remove_timezone": True,  # times are UTC; Excel has no time zones
+}
+CHUNK = 20_000
+
+
+def _flag_relation(engine: Engine, flag: str):  # noqa: ANN202
+    return engine.relation(flag_rows_sql(flag))
+
+
+class _Sheet:
+    """One worksheet written row by row with typed cells."""
+
+    def __init__(self, book: xlsxwriter.Workbook, name: str, formats: dict[str, Any]):
+        self.sheet = book.add_worksheet(name[:31])
+        self.formats = formats
+        self.row = 0
+        self.columns: list[str] = []
+
+    def note(self, text: str) -> None:
+        self.sheet.write_string(self.row, 0, neutralize(text), self.formats["note"])
+        self.row += 1
+
+    def table(self, columns: list[str], rows: Any, widths: dict[str, int] | None = None) -> int:
+        """Write a header and rows (an iterable of tuples); returns the number of data rows."""
+        first = self.row
+        for c, name in enumerate(columns):
+            self.sheet.write_string(self.row, c, name, self.formats["header"])
+            self.sheet.set_column(c, c, (widths or {}).get(name, 14 if name not in ("reason", "source_file") else 40))
+        self.row += 1
+        count = 0
+        for values in rows:
+            for c, value in enumerate(values):
+                self._cell(self.row, c, value)
+            self.row += 1
+            count += 1
+        if columns:
+            self.sheet.autofilter(first, 0, max(first, self.row - 1), len(columns) - 1)
+        return count
+
+    def _cell(self, r: int, c: int, value: Any) -> None:
+        if value is None:
+            return
+        if isinstance(value, bool):
+            self.sheet.write_boolean(r, c, value)
+        elif isinstance(value, int | float):
+            self.sheet.write_number(r, c, value)
+        elif isinstance(value, dt.datetime):
+            if value.tzinfo is not None:
+                value = value.astimezone(dt.UTC).replace(tzinfo=None)
+            self.sheet.write_datetime(r, c, value, self.formats["time"])
+        elif isinstance(value, dt.date):
+            self.sheet.write_datetime(r, c, dt.datetime(value.year, value.month, value.day), self.formats["date"])
+        elif isinstance(value, list | tuple):
+            self.sheet.write_string(r, c, neutralize(", ".join(str(v) for v in value)))
+        else:
+            self.sheet.write_string(r, c, neutralize(str(value)))
+
+
+def write_workbook(engine: Engine, data: ReportData, path: Path) -> Path:
+    book = xlsxwriter.Workbook(str(path), WORKBOOK_OPTIONS)
+    formats = {
+        "header": book.add_format({"bold": True, "bg_color": "#EEEEEE", "border": 1}),
+        "note": book.add_format({"italic": True}),
+        "title": book.add_format({"bold": True, "font_size": 14}),
+        "time": book.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"}),
+        "date": book.add_format({"num_format": "yyyy-mm-dd"}),
+    }
+    summary = _Sheet(book, "Summary", formats)
+    summary.sheet.write_string(0, 0, "ALPR audit-log report", formats["title"])
+    summary.row = 1
+    if data.redacted:
+        summary.note("This report is redacted: personal data were removed or masked.")
+    for note in data.notes:
+        summary.note(note)
+    summary.note("Reasons are what officers typed: they state a purpose, they do not prove intent.")
+    summary.note(f"Spreadsheet safety: {NEUTRALIZE_RULE}.")
+    summary.note(f"Each finding sheet holds up to {data.xlsx_rows_per_flag:,} rows; csv/<flag>.csv holds every row.")
+    summary.row += 1
+    h = data.headline
+    summary.table(["measure", "value"], [
+        ("rows", h["rows"]), ("distinct searches", h["searches"]), ("exact duplicate rows", h["duplicate_rows"]),
+        ("searching organisations", h["searcher_orgs"]), ("producers", h["producers"]), ("files", h["files"]),
+        ("first search (UTC)", h["first_search"]), ("last search (UTC)", h["last_search"]),
+    ], widths={"measure": 28, "value": 20})
+    summary.row += 1
+    finding_rows = [(f.flag, f.title, f.searches, f.rows, f.searcher_orgs, min(f.rows, data.xlsx_rows_per_flag))
+                    for f in data.findings.values()]
+    # autofilter: one per sheet in Excel, so the findings table sits on its own sheet
+    findings = _Sheet(book, "Findings", formats)
+    findings.table(["flag", "finding", "searches", "rows", "organisations", "rows in this workbook"], finding_rows,
+                   widths={"finding": 45})
+    for name, table in (("Producers", data.producers), ("Immigration by agency", data.immigration_by_agency),
+                        ("Immigration by month", data.immigration_by_month),
+                        ("School cameras", data.school_cameras), ("School and immigration", data.school_immigration),
+                        ("Files", data.data_quality), ("Quarantine", data.quarantine_reasons)):
+        _Sheet(book, name, formats).table(table.columns, table.rows)
+    for finding in data.findings.values():
+        sheet = _Sheet(book, finding.flag, formats)
+        relation = _flag_relation(engine, finding.flag)
+        written = sheet.table(list(relation.columns), relation.limit(data.xlsx_rows_per_flag).iter_rows(CHUNK))
+        if written < finding.rows:
+            sheet.sheet.write_string(sheet.row + 1, 0, neutralize(
+                f"{written:,} of {finding.rows:,} rows shown; all are in csv/{finding.flag}.csv"), formats["note"])
+    book.close()
+    return path
+
+
+def write_csvs(engine: Engine, data: ReportData, folder: Path) -> list[Path]:
+    """One CSV per finding with every flagged row, plus the school-and-immigration rows."""
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name in data.findings:
+        written.append(_write_csv(engine, flag_rows_sql(name), None, folder / f"{name}.csv"))
+    written.append(_write_csv(engine, _report_sql("school_immigration").body, None,
+                              folder / "school_and_immigration.csv"))
+    return written
+
+
+def _write_csv(engine: Engine, sql: str, params: dict[str, str] | None, path: Path) -> Path:
+    relation = engine.relation(sql, params)
+    selects = []
+    for column, dtype in zip(relation.columns, relation.types, strict=True):
+        quoted = '"' + column.replace('"', '""') + '"'
+        kind = str(dtype).upper()
+        if "TIMESTAMP" in kind:
+            expr = f"strftime(timezone('UTC', {quoted}), '%Y-%m-%d %H:%M:%S')"
+        elif kind in ("VARCHAR", "JSON") or kind.endswith("[]"):
+            expr = neutralize_sql(f"CAST({quoted} AS VARCHAR)")
+        else:
+            expr = quoted
+        selects.append(f"{expr} AS {quoted}")
+    engine.relation(f"SELECT {', '.join(selects)} FROM ({sql})", params).to_csv(str(path), header=True)
+    return path

@@ -1,0 +1,16 @@
+-- title: Headline numbers
+-- answers: How many rows the release holds, how many distinct searches they are, how many exact
+--   duplicate rows were marked, how many searching organisations and producers appear, and the
+--   span of search times (UTC).
+-- parameters: none. Reads report_searches: the `searches` view, restricted to searches first seen
+--   after batch N when the report is run with --since N.
+SELECT
+    count(*) AS rows,
+    count(DISTINCT search_uid) AS searches,
+    count(duplicate_of) AS duplicate_rows,
+    count(DISTINCT searcher_org) AS searcher_orgs,
+    count(DISTINCT producer) AS producers,
+    count(DISTINCT source_file) AS files,
+    min(search_time) AS first_search,
+    max(search_time) AS last_search
+FROM report_searches

@@ -1,0 +1,278 @@
+"""`lprlogs report` and `lprlogs analyze`: the four outputs, read back as a reader would see them."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+import os
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+
+GOLDEN = Path(__file__).resolve().parent / "golden"
+CHROMIUM = Path("/usr/bin/chromium")
+HEADER = ["ID", "Name", "Org Name", "Total Networks Searched", "Total Devices Searched", "Time Frame",
+          "License Plate", "Reason", "Case #", "Filters", "Search Time", "Search Type", "Text Prompt", "Moderation"]
+SCRIPT_REASON = "ICE detainer <script>alert(1)</script>"
+FORMULA_REASON = '=HYPERLINK("http://x","y") ICE removal'
+
+
+def _flock_time(value: dt.datetime) -> str:
+    return value.strftime("%m/%d/%Y, %I:%M:%S %p UTC")
+
+
+def release_rows() -> list[list[str]]:
+    """A small fictional Network Audit: ordinary searches, immigration reasons (both tiers), hostile text,
+    a blank reason, a wide and a long lookback, an exact duplicate row."""
+    base = dt.datetime(2025, 3, 3, 9, 0, 0)
+    specs = [
+        # org, networks, reason, lookback days, day offset
+        ("Springfield XX PD", 1, "stolen vehicle", 2, 0),
+        ("Springfield XX PD", 1, "Burglary suspect", 1, 1),
+        ("Shelbyville YY SO", 1200, "ICE ERO assist", 5, 2),
+        ("Shelbyville YY SO", 1200, "immigration enforcement", 3, 33),
+        ("Ogdenville XX PD", 40, "HSI - narcotics case", 1, 3),
+        ("Ogdenville XX PD", 40, SCRIPT_REASON, 1, 4),
+        ("Capital City ZZ PD", 900, FORMULA_REASON, 45, 5),
+        ("Capital City ZZ PD", 900, "", 1, 36),
+        ("Springfield XX PD", 1, "investigation", 1, 37),
+    ]
+    rows = []
+    for i, (org, networks, reason, lookback, day) in enumerate(specs):
+        when = base + dt.timedelta(days=day, hours=i)
+        start, end = when - dt.timedelta(days=lookback), when
+        rows.append([
+            f"00000000-0000-4000-8000-{i:012d}", f"user{i}", org, str(networks), str(networks * 10),
+            f"{_flock_time(start)}\n{_flock_time(end)}", "ABC123", reason, f"25-{i:04d}", "", _flock_time(when),
+            "Search", "", "",
+        ])
+    rows.append(list(rows[0]))  # an exact duplicate row, as agencies' releases have
+    return rows
+
+
+def write_release(folder: Path, school_folder: Path | None = None) -> Path:
+    """Two Network Audits: a police department's, and a school district's (in ``school_folder`` when given,
+    to ingest it as a later batch) holding one search that is also in the police log (same ID: two rows, one
+    search) and one new search."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "3_1_2025-4_30_2025-Springfield XX PD-Network-Audit.csv"
+    rows = release_rows()
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh).writerows([HEADER, *rows])
+    school_folder = school_folder or folder
+    school_folder.mkdir(parents=True, exist_ok=True)
+    new_search = list(rows[2])
+    new_search[0], new_search[7] = "00000000-0000-4000-8000-999999999999", "assist ICE with removal"
+    school = school_folder / "3_1_2025-4_30_2025-Springfield Unified School District-Network-Audit.csv"
+    with open(school, "w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh).writerows([HEADER, rows[2], new_search])
+    return path
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """A store of two batches (police log, then the school district's), reported three ways: `analyze`
+    of the second batch (the full report), `report --since 1`, `report --redact`."""
+    from click.testing import CliRunner
+
+    from lprlogs.cli import cli
+
+    base = tmp_path_factory.mktemp("report")
+    store = base / "store"
+    write_release(base / "police", base / "school")
+
+    def run(*args: str) -> str:
+        result = CliRunner().invoke(cli, [*args, "--store", str(store)], catch_exceptions=False)
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    run("ingest", str(base / "police"), "-q")
+    output = run("analyze", str(base / "school"), "-o", str(base / "out"), "-q")
+    run("report", "-o", str(base / "since"), "--since", "1")
+    run("report", "-o", str(base / "redacted"), "--redact")
+    return {"out": base / "out", "since": base / "since", "redacted": base / "redacted", "store": store,
+            "output": output}
+
+
+def test_analyze_writes_all_four_outputs(built: dict[str, Path]) -> None:
+    out = built["out"]
+    for name in ("index.html", "lprlogs-report.xlsx", "brief.md", ".lprlogs-output"):
+        assert (out / name).is_file(), name
+    assert sorted(p.name for p in (out / "csv").glob("*.csv"))
+    assert "index.html" in built["output"]
+
+
+def test_html_is_self_contained_and_inert(built: dict[str, Path]) -> None:
+    html = (built["out"] / "index.html").read_text(encoding="utf-8")
+    assert not re.search(r"""(src|href)\s*=\s*["']?\s*(https?:)?//""", html, re.IGNORECASE)
+    assert "<script" not in html.lower()  # no JS at all, and the hostile reason is escaped
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "<link" not in html.lower() and "@import" not in html
+    assert re.search(r'id="n-rows">([^<]*)<', html).group(1).strip() == "12"
+
+
+def test_output_folder_is_never_ingested(built: dict[str, Path], tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from lprlogs.cli import cli
+
+    store = tmp_path / "store2"
+    result = CliRunner().invoke(cli, ["ingest", str(built["out"]), "--store", str(store), "-q"])
+    assert "rows stored" in result.output
+    assert " 0 rows stored" in result.output or "0 file(s) ingested" in result.output
+
+
+def test_report_refuses_foreign_nonempty_folder(built: dict[str, Path], tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from lprlogs.cli import cli
+
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    (folder / "notes.txt").write_text("my notes")
+    result = CliRunner().invoke(cli, ["report", "--store", str(built["store"]), "-o", str(folder)])
+    assert result.exit_code != 0 and "not empty" in result.output
+    assert "Traceback" not in result.output and (folder / "notes.txt").read_text() == "my notes"
+    missing = CliRunner().invoke(cli, ["report", "--store", str(tmp_path / "nostore"), "-o", str(tmp_path / "o")])
+    assert missing.exit_code != 0 and "no lprlogs store" in missing.output
+
+
+def _chromium(args: list[str], tmp_path: Path) -> subprocess.CompletedProcess[str]:
+    if not CHROMIUM.exists():
+        pytest.skip("/usr/bin/chromium is not installed (Debian package `chromium`; CI installs it)")
+    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+             "--disable-background-networking", "--disable-component-update", "--disable-sync",
+             "--disable-default-apps", "--disable-extensions", "--host-resolver-rules=MAP * ~NOTFOUND",
+             f"--user-data-dir={tmp_path / 'profile'}"]
+    return subprocess.run([str(CHROMIUM), *flags, *args], capture_output=True, text=True, timeout=90)
+
+
+def _page_requests(netlog: Path) -> list[str]:
+    """Network URLs the PAGE asked for (the browser's own update pings have no origin as initiator)."""
+    text = netlog.read_text(errors="replace")
+    try:
+        log = json.loads(text)
+    except json.JSONDecodeError:  # a log cut short when the browser exits
+        log = json.loads(text.rstrip().rstrip(",") + "]}")
+    start_job = log["constants"]["logEventTypes"]["URL_REQUEST_START_JOB"]
+    return [e["params"]["url"] for e in log["events"]
+            if e.get("type") == start_job and e.get("params", {}).get("initiator") != "not an origin"
+            and re.match(r"(https?|wss?|ftp)://", e["params"].get("url", ""))]
+
+
+def test_network_check_catches_a_page_request(tmp_path: Path) -> None:
+    page = tmp_path / "control.html"
+    page.write_text('<p>x</p><img src="http://example.invalid/pixel.png">', encoding="utf-8")
+    netlog = tmp_path / "netlog.json"
+    _chromium([f"--log-net-log={netlog}", "--dump-dom", page.as_uri()], tmp_path)
+    assert _page_requests(netlog) == ["http://example.invalid/pixel.png"]
+
+
+def test_html_in_chromium_shows_headline_without_network_or_errors(built: dict[str, Path], tmp_path: Path) -> None:
+    page = built["out"] / "index.html"
+    netlog = tmp_path / "netlog.json"
+    result = _chromium(["--enable-logging=stderr", "--v=0", f"--log-net-log={netlog}", "--dump-dom",
+                        page.as_uri()], tmp_path)
+    dom = result.stdout
+    assert re.search(r'id="n-rows">\s*12\s*<', dom), dom[:2000]
+    assert re.search(r'id="n-searches">\s*10\s*<', dom)
+    assert "2025-03-03" in dom and "Immigration-related searches" in dom
+    assert "Uncaught" not in result.stderr and "CONSOLE" not in result.stderr
+    assert netlog.is_file()
+    assert _page_requests(netlog) == []
+
+
+def test_html_readable_on_a_phone_and_printable(built: dict[str, Path], tmp_path: Path) -> None:
+    shot = tmp_path / "phone.png"
+    _chromium(["--window-size=390,2000", f"--screenshot={shot}", (built["out"] / "index.html").as_uri()], tmp_path)
+    assert shot.is_file() and shot.stat().st_size > 10_000
+    html = (built["out"] / "index.html").read_text(encoding="utf-8")
+    assert 'name="viewport"' in html and "@media print" in html
+
+
+def test_workbook_typed_filterable_and_inert(built: dict[str, Path]) -> None:
+    import openpyxl
+
+    book = openpyxl.load_workbook(built["out"] / "lprlogs-report.xlsx")
+    assert book.sheetnames[:2] == ["Summary", "Findings"]
+    assert "immigration" in book.sheetnames
+    seen_formula_text = False
+    for sheet in book.worksheets:
+        assert not sheet._hyperlinks, sheet.title
+        for row in sheet.iter_rows():
+            for cell in row:
+                assert cell.data_type != "f", (sheet.title, cell.coordinate, cell.value)
+                assert cell.hyperlink is None
+                if isinstance(cell.value, str):
+                    assert not re.match(r"[=+@\t\r]|-[A-Za-z]", cell.value), cell.value
+                    seen_formula_text |= cell.value == "'" + FORMULA_REASON
+    assert seen_formula_text
+    sheet = book["immigration"]
+    header = [c.value for c in sheet[1]]
+    assert sheet.auto_filter.ref
+    first = dict(zip(header, [c.value for c in sheet[2]], strict=False))
+    assert isinstance(first["search_time"], dt.datetime)
+    assert isinstance(first["networks_searched"], int | float)
+    assert isinstance(first["source_row"], int | float)
+    column = header.index("reason")
+    assert SCRIPT_REASON in [row[column].value for row in sheet.iter_rows(min_row=2)]
+
+
+def test_csv_every_row_formula_safe(built: dict[str, Path]) -> None:
+    rows = []
+    for path in (built["out"] / "csv").glob("*.csv"):
+        with open(path, encoding="utf-8", newline="") as fh:
+            rows += list(csv.DictReader(fh))
+    reasons = {r["reason"] for r in rows}
+    assert "'" + FORMULA_REASON in reasons and FORMULA_REASON not in reasons
+    assert SCRIPT_REASON in reasons  # a CSV cell is not markup: kept verbatim, it cannot run
+    assert all(r["source_file"].endswith("Network-Audit.csv") and r["source_row"] for r in rows)
+    for r in rows:
+        for value in r.values():
+            assert not re.match(r"[=+@\t\r]|-[A-Za-z]", value), value
+
+
+def test_brief_golden(built: dict[str, Path]) -> None:
+    brief = (built["out"] / "brief.md").read_text(encoding="utf-8")
+    golden = GOLDEN / "report_brief.md"
+    if os.environ.get("LPRLOGS_UPDATE_GOLDEN"):
+        golden.write_text(brief, encoding="utf-8")
+    assert brief == golden.read_text(encoding="utf-8")
+    # hostile reasons are code spans: no raw HTML, no link
+    assert "`ICE detainer <script>alert(1)</script>`" in brief
+    assert "<script>" not in brief.replace("`ICE detainer <script>alert(1)</script>`", "")
+
+
+def test_since_restricts_to_newer_batches_and_says_so(built: dict[str, Path], run_cli, store_dir: Path,
+                                                       tmp_path: Path) -> None:
+    html = (built["since"] / "index.html").read_text(encoding="utf-8")
+    assert re.search(r'id="n-searches">\s*1\s*<', html)  # only the school log's new search
+    assert re.search(r'id="n-rows">\s*1\s*<', html)
+    assert 'id="since"' in html and "after ingest batch 1" in html
+    assert "after batch 1" in (built["since"] / "brief.md").read_text(encoding="utf-8")
+    result = run_cli("report", "--store", str(built["store"]), "-o", str(tmp_path / "x"), "--since", "7")
+    assert result.exit_code != 0 and "no batch 7" in result.output
+
+
+def test_redact_banner(built: dict[str, Path]) -> None:
+    html = (built["redacted"] / "index.html").read_text(encoding="utf-8")
+    assert 'id="redacted"' in html and "This report is redacted" in html
+    assert "This report is redacted" in (built["redacted"] / "brief.md").read_text(encoding="utf-8").replace("**", "")
+
+
+def test_escape_rule_is_the_same_in_python_and_sql() -> None:
+    import duckdb
+
+    from lprlogs.report.escape import md_code, neutralize, neutralize_sql
+
+    samples = ["=1+1", "+1", "-A1", "-5", "- note", "@SUM(A1)", "\tx", "\rx", "plain", "", "'=x", " =x",
+               '=HYPERLINK("http://x","y")', "ICE detainer"]
+    con = duckdb.connect()
+    got = [con.execute(f"SELECT {neutralize_sql('$v')}", {"v": s}).fetchall()[0][0] for s in samples]
+    assert got == [neutralize(s) for s in samples]
+    assert [neutralize(s)[:2] for s in samples[:4]] == ["'=", "'+", "'-", "-5"]
+    assert neutralize(5) == 5 and neutralize(None) is None
+    assert md_code("a`b") == "``a`b``" and md_code("") == "(blank)"
