@@ -260,6 +260,26 @@ def test_state_right_on_real_names(realdata: Path) -> None:
     assert not invented
 
 
+def test_kinds_of_real_names(realdata: Path) -> None:
+    """Names whose only agency words are PD / Police Department are police (or a more specific
+    kind the name also says); names that say sheriff are sheriffs; nothing else is federal."""
+    names = sorted(set(real_names(realdata)))
+    specific = re.compile(r"UNIVERSITY|COLLEGE|CAMPUS|ISD|SCHOOL|TRIBAL|NATION|STATE|DA\b|CSU|UC |HARBOR|"
+                          r"PROBATION|CORRECTION|COUNTY|SHERIFF|FIRE|TASK FORCE|PARKS|AIRPORT")
+    police = [n for n in names if re.search(r"\b(PD|POLICE DEPARTMENT)\b", n.upper())
+              and not specific.search(n.upper())]
+    assert len(police) > 1500
+    wrong = [(n, classify(n).kind) for n in police if classify(n).kind != "police"]
+    assert not wrong, wrong[:20]
+    sheriffs = [n for n in names if re.search(r"\bSHERIFF", n.upper()) and "DISTRICT ATTORNEY" not in n.upper()]
+    assert sheriffs and all(classify(n).kind == "sheriff" for n in sheriffs), [
+        n for n in sheriffs if classify(n).kind != "sheriff"][:20]
+    federal = sorted(n for n in names if classify(n).federal)
+    assert federal == sorted(["ATF NATIONAL ACCOUNT", "DRUG ENFORCEMENT ADMINISTRATION (NATL)", "HSI MASTER",
+                              "SAN DIEGO SECTOR BORDER PATROL (CA)", "US POSTAL INSPECTION SERVICE",
+                              "[Federal] Loma Linda Healthcare System CA Veterans Affairs PD"])
+
+
 def test_state_of_287g_names_never_contradicts_ice(realdata: Path) -> None:
     import polars as pl
 
