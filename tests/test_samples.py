@@ -60,7 +60,7 @@ def _load_generator() -> ModuleType:
 
 
 @pytest.fixture(scope="module")
-def generated(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[Path], dict, dict]:
+def generated(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[Path], dict, dict, dict]:
     """The samples written afresh from the seed into a temp folder, with the canonical values of every
     audit row the generator wrote (its own record, independent of any reader)."""
     pytest.importorskip("fpdf", reason="fpdf2 (test extra) writes the PDF sample")
@@ -69,7 +69,8 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[Path
     written = generator.generate(target)
     expected = {f"samples/{path}": rows for path, rows in generator.EXPECTED.items()}
     expected_side = {f"samples/{path}": tables for path, tables in generator.EXPECTED_SIDE.items()}
-    return target, written, expected, expected_side
+    quarantined = {f"samples/{path}": count for path, count in generator.EXPECTED_QUARANTINE.items()}
+    return target, written, expected, expected_side, quarantined
 
 
 def _relative(path: str) -> str:
@@ -103,10 +104,10 @@ def test_samples_match_golden(outcomes: dict[str, dict[str, object]]) -> None:
     assert not differences, json.dumps(differences, indent=1, ensure_ascii=False)
 
 
-def test_golden_row_counts_are_the_generated_ones(generated: tuple[Path, list[Path], dict, dict]) -> None:
+def test_golden_row_counts_are_the_generated_ones(generated: tuple[Path, list[Path], dict, dict, dict]) -> None:
     """The golden file itself must hold the rows the generator wrote (so it cannot drift to a reader bug)."""
     golden = json.loads(GOLDEN.read_text(encoding="utf-8"))
-    generated_rows = {path: len(rows) for path, rows in generated[2].items()}
+    generated_rows = {path: len(rows) + generated[4].get(path, 0) for path, rows in generated[2].items()}
     wrong = {path: (golden[path]["rows_read"], rows) for path, rows in generated_rows.items()
              if path in golden and golden[path]["rows_read"] != rows}
     assert not wrong, f"rows_read in golden vs generated: {wrong}"
@@ -115,13 +116,15 @@ def test_golden_row_counts_are_the_generated_ones(generated: tuple[Path, list[Pa
 
 
 def test_every_audit_row_is_read_and_accounted_for(outcomes: dict[str, dict[str, object]],
-                                                    generated: tuple[Path, list[Path], dict, dict]) -> None:
+                                                    generated: tuple[Path, list[Path], dict, dict, dict]) -> None:
     for path, rows in generated[2].items():
         if path in PENDING:
             continue
         facts = outcomes[path]
+        quarantined = generated[4].get(path, 0)
         assert facts["status"] == "ingested", (path, facts)
-        assert facts["rows_read"] == len(rows), (path, facts)
+        assert facts["rows_read"] == len(rows) + quarantined, (path, facts)
+        assert facts["rows_quarantined"] == quarantined, (path, facts)
         assert facts["rows_stored"] + facts["rows_quarantined"] == facts["rows_read"], (path, facts)  # type: ignore[operator]
 
 
@@ -152,9 +155,9 @@ def _pdf_text(data: bytes) -> list[str]:
     return [document[i].get_textpage().get_text_range() for i in range(len(document))]
 
 
-def test_regenerating_from_the_seed_gives_the_committed_files(generated: tuple[Path, list[Path], dict, dict],
+def test_regenerating_from_the_seed_gives_the_committed_files(generated: tuple[Path, list[Path], dict, dict, dict],
                                                               tmp_path: Path) -> None:
-    first, written, _, _ = generated
+    first, written = generated[0], generated[1]
     names = sorted(p.relative_to(first).as_posix() for p in written)
     committed = sorted(p.relative_to(SAMPLES).as_posix() for p in SAMPLES.rglob("*")
                        if p.is_file() and p.name not in ("generate.py", "README.md") and "__pycache__" not in p.parts)
@@ -191,7 +194,7 @@ def _canonical(field: str, value: object) -> object:
 
 
 def test_stored_values_are_the_generated_ones(samples_store: tuple[Path, IngestReport],
-                                              generated: tuple[Path, list[Path], dict, dict]) -> None:
+                                              generated: tuple[Path, list[Path], dict, dict, dict]) -> None:
     """Per audit file, the stored rows carry exactly the IDs, organisations, networks, time frames, reasons
     and search times the generator wrote (compared as multisets, so row order does not matter)."""
     store_dir, _ = samples_store
@@ -215,7 +218,7 @@ def test_stored_values_are_the_generated_ones(samples_store: tuple[Path, IngestR
 
 
 def test_side_tables_hold_the_generated_rows(samples_store: tuple[Path, IngestReport],
-                                             generated: tuple[Path, list[Path], dict, dict]) -> None:
+                                             generated: tuple[Path, list[Path], dict, dict, dict]) -> None:
     """The event log's rows (blanked ones kept as redacted) and the sharing list's (organisation, network,
     direction) rows are exactly the ones the generator wrote."""
     store_dir, _ = samples_store
