@@ -38,19 +38,27 @@ no_purpose_words AS (
                   header = true, all_varchar = true) AS w
 ),
 
-field_texts AS (
-    SELECT search_key, 'reason' AS field, reason AS text FROM searches WHERE reason IS NOT NULL
-    UNION ALL
-    SELECT search_key, 'text_prompt', text_prompt FROM searches WHERE text_prompt IS NOT NULL
-    UNION ALL
-    SELECT search_key, 'offense_type', offense_type FROM searches WHERE offense_type IS NOT NULL
-    UNION ALL
-    SELECT search_key, 'case_number', case_number FROM searches WHERE case_number IS NOT NULL
+-- each distinct text is examined once, however many rows carry it
+field_values AS (
+    SELECT DISTINCT text
+    FROM (SELECT unnest([reason, offense_type, text_prompt, case_number]) AS text FROM searches)
+    WHERE text IS NOT NULL
 ),
 
--- each distinct text is examined once, however many rows carry it
+-- cheap first pass: a text can only match when it contains a piece of some term (the
+-- immigration_prefilter parameter, a case-insensitive pattern). If a term of the CSV would not pass
+-- that pattern (someone added one), the first pass is skipped: no term is ever lost to it.
+prefilter_covers_terms AS (
+    SELECT coalesce(bool_and(regexp_matches(term, CAST(getvariable('immigration_prefilter') AS VARCHAR))), true)
+        AS covers
+    FROM terms
+    WHERE tier <> 'other_meaning'
+),
+
 distinct_texts AS (
-    SELECT DISTINCT text FROM field_texts
+    SELECT v.text
+    FROM field_values AS v, prefilter_covers_terms AS p
+    WHERE NOT p.covers OR regexp_matches(v.text, CAST(getvariable('immigration_prefilter') AS VARCHAR))
 ),
 
 text_words AS (
@@ -62,8 +70,8 @@ text_words AS (
 ),
 
 word_positions AS (
-    SELECT tw.text, tw.words, p.position, tw.words[p.position] AS word
-    FROM text_words AS tw, range(1, len(tw.words) + 1) AS p(position)
+    SELECT text, unnest(words) AS word, unnest(range(1, len(words) + 1)) AS position
+    FROM text_words
 ),
 
 -- a term matches where its first word is, and the following words equal the rest of it
@@ -76,7 +84,8 @@ term_hits AS (
         wp.position + len(t.term_words) - 1 AS last_position
     FROM word_positions AS wp
     JOIN terms AS t ON wp.word = t.term_words[1]
-    WHERE wp.words[wp.position : wp.position + len(t.term_words) - 1] = t.term_words
+    JOIN text_words AS tw ON tw.text = wp.text
+    WHERE tw.words[wp.position : wp.position + len(t.term_words) - 1] = t.term_words
 ),
 
 -- drop term matches that overlap a phrase with another meaning (crystal ice, vehicle removal)
@@ -132,10 +141,20 @@ classified_texts AS (
     GROUP BY h.text, o.words
 ),
 
+-- back to the rows: the (few) rows holding a classified text in one of the four fields
 field_matches AS (
     SELECT f.search_key, f.field, f.text, c.tier, c.why
-    FROM field_texts AS f
-    JOIN classified_texts AS c USING (text)
+    FROM (
+        SELECT search_key,
+               unnest(['reason', 'offense_type', 'text_prompt', 'case_number']) AS field,
+               unnest([reason, offense_type, text_prompt, case_number]) AS text
+        FROM searches
+        WHERE reason IN (SELECT text FROM classified_texts)
+           OR offense_type IN (SELECT text FROM classified_texts)
+           OR text_prompt IN (SELECT text FROM classified_texts)
+           OR case_number IN (SELECT text FROM classified_texts)
+    ) AS f
+    JOIN classified_texts AS c ON c.text = f.text
 ),
 
 -- a stated immigration purpose in any field wins over the agency tier

@@ -10,6 +10,7 @@
 -- terms: immigration_terms.csv (tiers purpose and agency_only) and immigration_no_purpose_words.csv,
 --   matched word by word in _immigration_matches.sql.
 -- param: drop_terms = -  comma-separated terms of immigration_terms.csv to ignore (e.g. -p drop_terms=ice,migra)
+-- param: immigration_prefilter = (?i)(imm|imig|imag|inmig|deport|removal|i\W*c\W*e|dhs|247|287|alien|undoc|overst|entry|132[56]|migra|uscis|ero|cbp|usbp|border|hsi|homeland)  a fast first pass: fields containing none of these pieces are not examined (every term must contain one; if one does not, the first pass is skipped)
 -- limits: a reason states, it does not prove intent: officers are told to keep reasons vague, and
 --   some said an immigration tag was entered in error. Only listed terms and spellings are found.
 SELECT search_key, 'immigration' AS flag, evidence

@@ -22,8 +22,17 @@ vague_terms AS (
     WHERE t.term NOT IN (SELECT term FROM dropped_terms)
 ),
 
+-- no vague term holds a digit, so reasons with digits (case numbers, penal codes) are skipped early,
+-- unless someone adds a term with a digit to the CSV
+terms_have_digits AS (
+    SELECT coalesce(bool_or(regexp_matches(term, '[0-9]')), false) AS any_digit FROM vague_terms
+),
+
 distinct_reasons AS (
-    SELECT DISTINCT reason FROM searches WHERE reason IS NOT NULL AND trim(reason) <> ''
+    SELECT r.reason
+    FROM (SELECT DISTINCT reason FROM searches WHERE reason IS NOT NULL) AS r, terms_have_digits AS d
+    WHERE trim(r.reason) <> ''
+      AND (d.any_digit OR NOT regexp_matches(r.reason, '[0-9]') OR length(trim(r.reason)) = 1)
 ),
 
 folded_reasons AS (
