@@ -144,8 +144,9 @@ def test_synthetic_printout_round_trips_exactly(tmp_path: Path, store_dir: Path)
     pages, _ = bench.write_printed_audit(tmp_path / "in" / NAME, rows)
     assert pages >= 3
     document = pdfium.PdfDocument(str(tmp_path / "in" / NAME))
-    table, quarantined, read_pages = pdf_format.read_rows(document)
-    assert quarantined == [] and read_pages == pages
+    result = pdf_format.read_rows(document)
+    table = result.table
+    assert result.quarantined == [] and result.pages == pages and result.textless_pages == []
     assert table.drop(["source_row", "source_page"]).to_dicts() == rows
     report = ingest([str(tmp_path / "in")], store_dir)
     assert report.files[0].status == "ingested" and report.files[0].rows_stored == 30
@@ -165,8 +166,9 @@ def test_rows_running_over_a_page_break_start_on_their_first_page(tmp_path: Path
     path = tmp_path / NAME
     pages, spanning = bench.write_printed_audit(path, rows, split_rows=True)
     assert spanning, "the generator should have split at least one row over a page break"
-    table, quarantined, _ = pdf_format.read_rows(pdfium.PdfDocument(str(path)))
-    assert quarantined == []
+    result = pdf_format.read_rows(pdfium.PdfDocument(str(path)))
+    table = result.table
+    assert result.quarantined == []
     assert table.drop(["source_row", "source_page"]).to_dicts() == rows
     document = pdfium.PdfDocument(str(path))
     page_text = [document[i].get_textpage().get_text_range() for i in range(len(document))]
@@ -292,7 +294,51 @@ def test_other_printout_layouts_round_trip(tmp_path: Path, layout: dict) -> None
     path = tmp_path / NAME
     pages, _ = bench.write_printed_audit(path, rows, **layout)
     assert pages >= 3
-    table, quarantined, _ = pdf_format.read_rows(pdfium.PdfDocument(str(path)))
-    assert quarantined == []
+    result = pdf_format.read_rows(pdfium.PdfDocument(str(path)))
+    table = result.table
+    assert result.quarantined == []
     assert table.drop(["source_row", "source_page"]).to_dicts() == rows
     assert table["source_page"].to_list() == sorted(table["source_page"].to_list())
+
+
+def test_a_scanned_page_inside_a_text_pdf_is_named_and_its_cut_rows_kept(tmp_path: Path, store_dir: Path) -> None:
+    """Text pages are read; the page without text is listed as skipped with the OCR hint, and the lines
+    of a row it cut in two are quarantined, not glued onto another row."""
+    bench = _bench_module()
+    fpdf = pytest.importorskip("fpdf")
+    from PIL import Image
+
+    rows = bench.synthetic_rows(30, seed=2)
+    text_pdf = tmp_path / "text.pdf"
+    pages, spanning = bench.write_printed_audit(text_pdf, rows, split_rows=True)
+    assert pages >= 3 and spanning
+    image = tmp_path / "scan.png"
+    Image.new("L", (200, 150), color=200).save(image)
+    scan = fpdf.FPDF(orientation="L", unit="pt", format="letter")
+    scan.add_page()
+    scan.image(str(image), x=20, y=20, w=700)
+    scan.output(str(tmp_path / "scan.pdf"))
+    before = pdf_format.read_rows(pdfium.PdfDocument(str(text_pdf))).table
+    start = before.filter(before["source_row"] == spanning[0])["source_page"][0]  # page the split row starts on
+    document = pdfium.PdfDocument(str(text_pdf))
+    document.import_pages(pdfium.PdfDocument(str(tmp_path / "scan.pdf")), index=start)  # new page start + 1
+    (tmp_path / "in").mkdir()
+    document.save(str(tmp_path / "in" / NAME))
+
+    result = pdf_format.read_rows(pdfium.PdfDocument(str(tmp_path / "in" / NAME)))
+    assert result.textless_pages == [start + 1]
+    head, tail = result.quarantined  # the row split by the scanned page: its first lines, then its ID line
+    assert head["source_page"] == start and f"cut off by page {start + 1}, which has no text" in head["reason"]
+    assert tail["source_page"] == start + 2 and f"first row after page {start + 1}" in tail["reason"]
+    assert tail["source_row"] == head["source_row"] + 1
+    stored = result.table.drop(["source_row", "source_page"]).to_dicts()
+    assert all(row in rows for row in stored) and len(stored) == len(rows) - 1
+
+    report = ingest([str(tmp_path / "in")], store_dir)
+    outcome = report.files[0]
+    assert outcome.status == "ingested" and outcome.rows_quarantined >= 1
+    assert any(f"1 of {pages + 1} pages" in note and f"page {start + 1}" in note and "ocrmypdf" in note
+               for note in outcome.notes)
+    entry = Store.open(store_dir).sources[0]
+    skipped = {"part": f"page {start + 1}", "reason": f"no text (a scanned page?); {pdf_format.OCR_HINT}"}
+    assert skipped in entry["parts_skipped"]

@@ -357,15 +357,26 @@ class FlockPdf:
             raise SourceRejected(str(match.details["problem"]))
         document = _open(source.path)
         try:
-            table, quarantined, pages = read_rows(document)
+            result = read_rows(document)
         finally:
             document.close()
-        out.extra["pages"] = pages
-        if quarantined:
-            out.add_quarantine(pl.DataFrame(quarantined, schema={
+        out.extra["pages"] = result.pages
+        if result.textless_pages:
+            shown = _page_list(result.textless_pages)
+            for page in result.textless_pages:
+                out.skip_part(f"page {page}", f"no text (a scanned page?); {OCR_HINT}")
+            out.note(f"{len(result.textless_pages)} of {result.pages} pages have no text ({shown}): rows printed "
+                     f"there are missing and row numbers after them count only rows that could be read; {OCR_HINT}")
+        if result.quarantined:
+            out.add_quarantine(pl.DataFrame(result.quarantined, schema={
                 "source_row": pl.Int64, "source_page": pl.Int32, "raw": pl.Utf8, "reason": pl.Utf8}))
-            out.expect_rows(len(quarantined))
-        stage_cells(out, table, variant=match.variant)  # counts its own rows (expect_rows)
+            out.expect_rows(len(result.quarantined))
+        stage_cells(out, result.table, variant=match.variant)  # counts its own rows (expect_rows)
+
+
+def _page_list(pages: list[int]) -> str:
+    shown = ", ".join(str(p) for p in pages[:10])
+    return f"page{'s' if len(pages) > 1 else ''} {shown}{' ...' if len(pages) > 10 else ''}"
 
 
 def _scanned_message(document: Any) -> str:
@@ -395,9 +406,20 @@ def _join_cell(fragments: list[str], keeps_wrap_spaces: bool) -> str | None:
     return text or None
 
 
-def read_rows(document: Any) -> tuple[pl.DataFrame, list[dict[str, object]], int]:
-    """Every printed row as VARCHAR cells named by the printed headers, plus rows that could not be
-    placed (quarantine records), plus the page count. Raises SourceRejected for scans."""
+@dataclass
+class PdfRows:
+    """What a printout gave: the rows' cells, the text that could not be placed in a row (quarantine
+    records), the page count, and the pages with no text at all (scanned pages inside a text PDF)."""
+
+    table: pl.DataFrame
+    quarantined: list[dict[str, object]]
+    pages: int
+    textless_pages: list[int]
+
+
+def read_rows(document: Any) -> PdfRows:
+    """Every printed row as VARCHAR cells named by the printed headers, with ``source_row`` and
+    ``source_page``. Raises SourceRejected when page 1 has no text (a scan) or no audit header."""
     first_lines = _page_lines(document, 0, None)
     header = _find_header(first_lines)
     if header is None:
@@ -419,64 +441,95 @@ def read_rows(document: Any) -> tuple[pl.DataFrame, list[dict[str, object]], int
         return time_col is not None and time_col in cells and FULL_STAMP.match(cells[time_col]) is not None
 
     pages = len(document)
-    all_lines: list[tuple[int, Line]] = []
-    textless = 0
+    all_lines: list[tuple[int, dict[int, str] | None]] = []  # None marks a page with no text
+    textless: list[int] = []
     for index in range(pages):
         lines = _page_lines(document, index, columns)
         if not lines:
-            textless += 1
+            textless.append(index + 1)
+            all_lines.append((index + 1, None))
         for line in lines:
             if index == 0 and line.y <= header_y + LINE_TOLERANCE:
                 continue  # title and header lines
             text = line.text()
             if PAGE_FOOTER.match(text) or _norm(text) == header_norm:
                 continue
-            all_lines.append((index + 1, line))
-    if textless:
-        raise SourceRejected(f"PDF has no text on {textless} of {pages} pages (part of it is a scan); {OCR_HINT}")
+            all_lines.append((index + 1, line.cells()))
+    if len(textless) == pages:
+        raise SourceRejected(_scanned_message(document))
 
     # Rows are bottom-aligned when the first line under the header has no anchor cell (wrapped lines sit
-    # above the ID line), top-aligned otherwise (wrapped lines follow it).
-    bottom_aligned = bool(all_lines) and not is_anchor(all_lines[0][1].cells())
-    groups: list[list[tuple[int, dict[int, str]]]] = []
-    pending: list[tuple[int, dict[int, str]]] = []
-    for page, line in all_lines:
-        cells = line.cells()
+    # above the ID line), top-aligned otherwise (wrapped lines follow it). Lines that cannot belong to a
+    # row seen in full (cut off by a page without text, or at the end) are kept as fragments.
+    first_cells = next((cells for _, cells in all_lines if cells is not None), {})
+    bottom_aligned = not is_anchor(first_cells)
+    Group = list[tuple[int, dict[int, str]]]
+    items: list[tuple[Group, str | None]] = []  # (lines, None) for a row; (lines, reason) for a fragment
+    pending: Group = []
+    after_gap = False
+    gap_page = 0
+    for page, cells in all_lines:
+        if cells is None:
+            if pending:
+                items.append((pending, f"row cut off by page {page}, which has no text (a scanned page?)"))
+                pending = []
+            elif not bottom_aligned and items and items[-1][1] is None:  # its wrapped lines may go on there
+                items[-1] = (items[-1][0], f"last row before page {page}, which has no text: it may go on "
+                                           "there; check it against the printout")
+            after_gap, gap_page = True, page
+            continue
         if bottom_aligned:
             pending.append((page, cells))
             if is_anchor(cells):
-                groups.append(pending)
+                items.append((pending, None if not after_gap else
+                              f"first row after page {gap_page}, which has no text: it may begin there; "
+                              "check it against the printout"))
                 pending = []
-        elif is_anchor(cells) or not groups:
-            groups.append([(page, cells)])
+                after_gap = False
+        elif is_anchor(cells):
+            if pending:
+                items.append((pending, "lines before this row's ID line belong to no row seen in full"))
+            pending = []
+            items.append(([(page, cells)], None))
+            after_gap = False
+        elif after_gap or not items:
+            pending.append((page, cells))
         else:
-            groups[-1].append((page, cells))
+            items[-1][0].append((page, cells))
+    if pending:
+        items.append((pending, "text after the last printed row has no ID line (row cut off at the end)"))
 
     # Producers that keep the space a line was wrapped at tell soft wraps from line breaks in a cell.
-    keeps_wrap_spaces = any(
-        text.endswith(" ") for group in groups for _, cells in group[:-1] for text in cells.values())
-    records: dict[str, list[object]] = {h: [] for h in columns.headers}
-    rows, row_pages = [], []
-    for number, group in enumerate(groups, start=2):
+    keeps_wrap_spaces = any(text.endswith(" ") for group, reason in items if reason is None
+                            for _, cells in group[:-1] for text in cells.values())
+
+    def join(group: Group) -> dict[str, str | None]:
+        joined = {}
         for col, head in enumerate(columns.headers):
             cell = _join_cell([cells[col] for _, cells in group if col in cells], keeps_wrap_spaces)
             if cell is not None and norm_headers[col] == "time frame":
                 cell = TIME_FRAME_SPLIT.sub("\\1\n\\2", cell)  # Flock's cell: `<start> UTC` newline `<end> UTC`
+            joined[head] = cell
+        return joined
+
+    records: dict[str, list[object]] = {h: [] for h in columns.headers}
+    rows, row_pages = [], []
+    quarantined: list[dict[str, object]] = []
+    for number, (group, reason) in enumerate(items, start=2):
+        cells = join(group)
+        if reason is not None:
+            raw = json.dumps({k: v for k, v in cells.items() if v is not None}, ensure_ascii=False)
+            quarantined.append({"source_row": number, "source_page": group[0][0], "raw": raw, "reason": reason})
+            continue
+        for head, cell in cells.items():
             records[head].append(cell)
         rows.append(number)
         row_pages.append(group[0][0])
-    quarantined: list[dict[str, object]] = []
-    if pending:
-        leftover = {head: _join_cell([cells[col] for _, cells in pending if col in cells], keeps_wrap_spaces)
-                    for col, head in enumerate(columns.headers)}
-        raw = json.dumps({k: v for k, v in leftover.items() if v is not None}, ensure_ascii=False)
-        quarantined.append({"source_row": len(groups) + 2, "source_page": pending[0][0], "raw": raw,
-                            "reason": "text after the last printed row has no ID line (row cut off at the end)"})
     table = pl.DataFrame(
         {**{h: pl.Series(h, v, dtype=pl.Utf8) for h, v in records.items()},
          "source_row": pl.Series(rows, dtype=pl.Int64), "source_page": pl.Series(row_pages, dtype=pl.Int32)}
     )
-    return table, quarantined, pages
+    return PdfRows(table=table, quarantined=quarantined, pages=pages, textless_pages=textless)
 
 
 READERS = [FlockPdf()]
