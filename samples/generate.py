@@ -27,75 +27,214 @@ FIXED_CREATED = dt.datetime(2026, 4, 30, 12, 0, 0)  # document metadata date, so
 
 # --- columns of Flock's export variants (FORMATS.md section 1) -----------------------------------
 
-COLS14 = ["ID", "Name", "Org Name", "Total Networks Searched", "Total Devices Searched", "Time Frame",
-          "License Plate", "Reason", "Case #", "Filters", "Search Time", "Search Type", "Text Prompt",
-          "Moderation"]
+COLS14 = [
+    "ID",
+    "Name",
+    "Org Name",
+    "Total Networks Searched",
+    "Total Devices Searched",
+    "Time Frame",
+    "License Plate",
+    "Reason",
+    "Case #",
+    "Filters",
+    "Search Time",
+    "Search Type",
+    "Text Prompt",
+    "Moderation",
+]
 COLS13 = [c for c in COLS14 if c != "Total Devices Searched"]
 COLS11 = [c for c in COLS14 if c not in ("ID", "Text Prompt", "Moderation")]
-COLS10 = ["ID", "Name", "Org Name", "Total Networks Searched", "License Plate", "Reason", "Case #", "Filters",
-          "Search Time", "Search Type"]
+COLS10 = [
+    "ID",
+    "Name",
+    "Org Name",
+    "Total Networks Searched",
+    "License Plate",
+    "Reason",
+    "Case #",
+    "Filters",
+    "Search Time",
+    "Search Type",
+]
 
 # --- organisations ------------------------------------------------------------------------------
 # (name, role) where role steers the reasons: local, federal, immigration (a local agency known for
 # immigration work in these samples), school, campus, far (a distant agency doing national lookups).
 
 OUTSIDE_ORGS: list[tuple[str, str]] = [
-    ("Houston TX PD", "local"), ("Cobb County GA SO", "immigration"), ("Kansas City MO PD", "local"),
-    ("Indiana PA PD", "local"), ("Cypress Fairbanks ISD (TX) PD", "school"),
-    ("[Federal] Federal Bureau of Investigation (FBI)", "federal"), ("US Postal Inspection Service", "federal"),
-    ("Lake Travis ISD TX PD [Inactive]", "school"), ("Federal Way WA PD", "local"),
-    ("University City MO PD", "local"), ("College Place WA PD", "local"), ("Justice IL PD", "local"),
-    ("Nevada City CA PD", "local"), ("Texas City TX PD", "far"), ("Virginia Beach VA PD", "local"),
-    ("Washington County OR SO", "local"), ("Colbert County AL SO", "immigration"),
-    ("Marianna FL PD", "immigration"), ("Collier County FL SO", "immigration"), ("Harris County TX SO", "far"),
-    ("Tulsa OK PD", "local"), ("Portland ME PD", "local"), ("Honolulu HI PD", "far"), ("Dover DE PD", "local"),
-    ("Fort Wayne IN PD", "local"), ("Salem OR PD", "local"), ("Mesa AZ PD", "far"),
-    ("[Federal] Homeland Security Investigations (HSI)", "federal"), ("[Federal] US Border Patrol", "federal"),
-    ("Blue Ridge Parkway VA - National Park Service", "federal"), ("Cook County IL SO", "local"),
-    ("Naperville IL PD", "local"), ("Joliet IL PD", "local"), ("Illinois State Police", "local"),
-    ("DNU - Mountain View CA PD (Santa Clara County)", "local"), ("Brookhaven GA PD", "immigration"),
+    ("Houston TX PD", "local"),
+    ("Cobb County GA SO", "immigration"),
+    ("Kansas City MO PD", "local"),
+    ("Indiana PA PD", "local"),
+    ("Cypress Fairbanks ISD (TX) PD", "school"),
+    ("[Federal] Federal Bureau of Investigation (FBI)", "federal"),
+    ("US Postal Inspection Service", "federal"),
+    ("Lake Travis ISD TX PD [Inactive]", "school"),
+    ("Federal Way WA PD", "local"),
+    ("University City MO PD", "local"),
+    ("College Place WA PD", "local"),
+    ("Justice IL PD", "local"),
+    ("Nevada City CA PD", "local"),
+    ("Texas City TX PD", "far"),
+    ("Virginia Beach VA PD", "local"),
+    ("Washington County OR SO", "local"),
+    ("Colbert County AL SO", "immigration"),
+    ("Marianna FL PD", "immigration"),
+    ("Collier County FL SO", "immigration"),
+    ("Harris County TX SO", "far"),
+    ("Tulsa OK PD", "local"),
+    ("Portland ME PD", "local"),
+    ("Honolulu HI PD", "far"),
+    ("Dover DE PD", "local"),
+    ("Fort Wayne IN PD", "local"),
+    ("Salem OR PD", "local"),
+    ("Mesa AZ PD", "far"),
+    ("[Federal] Homeland Security Investigations (HSI)", "federal"),
+    ("[Federal] US Border Patrol", "federal"),
+    ("Blue Ridge Parkway VA - National Park Service", "federal"),
+    ("Cook County IL SO", "local"),
+    ("Naperville IL PD", "local"),
+    ("Joliet IL PD", "local"),
+    ("Illinois State Police", "local"),
+    ("DNU - Mountain View CA PD (Santa Clara County)", "local"),
+    ("Brookhaven GA PD", "immigration"),
 ]
 
-SURNAMES = ["Okafor", "Lindqvist", "Marchetti", "Abara", "Tanaka", "Quillen", "Ostrowski", "Varga",
-            "Nakamura", "Delacroix", "Mbeki", "Halvorsen", "Ferreira", "Castellan", "Brightwater",
-            "Ashdown", "Kowalczyk", "Renwick", "Solberg", "Tembo"]
+SURNAMES = [
+    "Okafor",
+    "Lindqvist",
+    "Marchetti",
+    "Abara",
+    "Tanaka",
+    "Quillen",
+    "Ostrowski",
+    "Varga",
+    "Nakamura",
+    "Delacroix",
+    "Mbeki",
+    "Halvorsen",
+    "Ferreira",
+    "Castellan",
+    "Brightwater",
+    "Ashdown",
+    "Kowalczyk",
+    "Renwick",
+    "Solberg",
+    "Tembo",
+]
 
 ORDINARY_REASONS = [
-    ("stolen vehicle", 30), ("bolo", 12), ("missing person", 8), ("robbery", 8), ("burglary suspect", 7),
-    ("hit and run", 7), ("felony warrant", 6), ("narcotics investigation", 6), ("domestic violence", 6),
-    ("assault suspect vehicle", 5), ("shots fired", 4), ("fraud", 4), ("carjacking", 4), ("Amber alert", 2),
-    ("welfare check", 3), ("stolen plate", 4), ("homicide", 2), ("catalytic converter theft", 3),
-    ("reckless driving", 2), ("wanted person", 4), ("retail theft", 4), ("kidnapping", 1),
-    ("Stolen Vehicle 25-10443", 3), ("arson", 1), ("mail theft", 2), ("smash and grab", 2),
+    ("stolen vehicle", 30),
+    ("bolo", 12),
+    ("missing person", 8),
+    ("robbery", 8),
+    ("burglary suspect", 7),
+    ("hit and run", 7),
+    ("felony warrant", 6),
+    ("narcotics investigation", 6),
+    ("domestic violence", 6),
+    ("assault suspect vehicle", 5),
+    ("shots fired", 4),
+    ("fraud", 4),
+    ("carjacking", 4),
+    ("Amber alert", 2),
+    ("welfare check", 3),
+    ("stolen plate", 4),
+    ("homicide", 2),
+    ("catalytic converter theft", 3),
+    ("reckless driving", 2),
+    ("wanted person", 4),
+    ("retail theft", 4),
+    ("kidnapping", 1),
+    ("Stolen Vehicle 25-10443", 3),
+    ("arson", 1),
+    ("mail theft", 2),
+    ("smash and grab", 2),
     # traps: must NOT be flagged as immigration-related
-    ("police assist", 4), ("notice of violation", 2), ("possession of ice", 2), ("case E287021", 2),
-    ("vehicle removal", 2), ("office burglary", 2), ("service of warrant", 2), ("device theft", 1),
-    ("ice sales investigation", 1), ("justice dept request", 1), ("crystal ice", 1),
-    ("Federal Way assist", 1), ("price gouging complaint", 1),
+    ("police assist", 4),
+    ("notice of violation", 2),
+    ("possession of ice", 2),
+    ("case E287021", 2),
+    ("vehicle removal", 2),
+    ("office burglary", 2),
+    ("service of warrant", 2),
+    ("device theft", 1),
+    ("ice sales investigation", 1),
+    ("justice dept request", 1),
+    ("crystal ice", 1),
+    ("Federal Way assist", 1),
+    ("price gouging complaint", 1),
 ]
 VAGUE_REASONS = [("Investigation", 6), ("inv", 5), ("d", 2), (".", 2), ("test", 2), ("x", 1), ("", 6)]
 IMMIGRATION_REASONS = [
-    ("ICE detainer", 3), ("immigration", 3), ("assist ICE", 3), ("ICE WARRANT", 2), ("Deportation Warrant", 1),
-    ("USBP Immigration Investigation", 1), ("ICE+ERO", 1), ("imigration check", 1), ("287(g) task force", 1),
-    ("removal order", 1), ("illegal reentry", 1), ("Customs & Border Patrol", 1), ("deportee", 1),
-    ("Drugs/immigration violations", 1), ("undocumented subject", 1),
+    ("ICE detainer", 3),
+    ("immigration", 3),
+    ("assist ICE", 3),
+    ("ICE WARRANT", 2),
+    ("Deportation Warrant", 1),
+    ("USBP Immigration Investigation", 1),
+    ("ICE+ERO", 1),
+    ("imigration check", 1),
+    ("287(g) task force", 1),
+    ("removal order", 1),
+    ("illegal reentry", 1),
+    ("Customs & Border Patrol", 1),
+    ("deportee", 1),
+    ("Drugs/immigration violations", 1),
+    ("undocumented subject", 1),
 ]
-AGENCY_REASONS = [("HSI-Drug Lead", 3), ("CBP narcotics seizure", 2), ("HSI narcs", 2), ("HSI Stolen", 1),
-                  ("DHS fraud task force", 1)]
+AGENCY_REASONS = [
+    ("HSI-Drug Lead", 3),
+    ("CBP narcotics seizure", 2),
+    ("HSI narcs", 2),
+    ("HSI Stolen", 1),
+    ("DHS fraud task force", 1),
+]
 DROPDOWN = [
-    ("Auto Theft / VCD Investigation - Auto Theft / VCD Investigation", 25), ("Other - Not Applicable", 15),
-    ("Missing Person - ", 5), ("Robbery - armed robbery", 5), ("Narcotics - ", 5), ("Burglary - commercial", 5),
-    ("Warrant Service - felony warrant", 6), ("Homicide - ", 2), ("Assault - ", 5), ("Fraud - ", 3),
+    ("Auto Theft / VCD Investigation - Auto Theft / VCD Investigation", 25),
+    ("Other - Not Applicable", 15),
+    ("Missing Person - ", 5),
+    ("Robbery - armed robbery", 5),
+    ("Narcotics - ", 5),
+    ("Burglary - commercial", 5),
+    ("Warrant Service - felony warrant", 6),
+    ("Homicide - ", 2),
+    ("Assault - ", 5),
+    ("Fraud - ", 3),
 ]
-DROPDOWN_IMMIGRATION = [("Immigration (civil/administrative) - ", 4), ("Immigration (criminal) - ", 2),
-                        ("Immigration (criminal) - alien smuggling", 1)]
-FILTERS = ["suvgmcblack", "Ford, F-150, white", "7ABC*", "sedan,silver", "toyotacamrygray", "pickup truck red",
-           "Honda, Civic", "white van no plate", "motorcycle"]
-TEXT_PROMPTS = ["white pickup truck with ladder rack", "red sedan with damaged rear bumper",
-                "black SUV with roof rack near the school", "silver minivan with temporary plate",
-                "blue hatchback with a bike rack"]
-SEARCH_TYPES = [("lookup", 60), ("search", 15), ("lookup - Mobile", 6), ("visual", 4), ("multiGeo", 3),
-                ("convoy", 2), ("search - Mobile", 3)]
+DROPDOWN_IMMIGRATION = [
+    ("Immigration (civil/administrative) - ", 4),
+    ("Immigration (criminal) - ", 2),
+    ("Immigration (criminal) - alien smuggling", 1),
+]
+FILTERS = [
+    "suvgmcblack",
+    "Ford, F-150, white",
+    "7ABC*",
+    "sedan,silver",
+    "toyotacamrygray",
+    "pickup truck red",
+    "Honda, Civic",
+    "white van no plate",
+    "motorcycle",
+]
+TEXT_PROMPTS = [
+    "white pickup truck with ladder rack",
+    "red sedan with damaged rear bumper",
+    "black SUV with roof rack near the school",
+    "silver minivan with temporary plate",
+    "blue hatchback with a bike rack",
+]
+SEARCH_TYPES = [
+    ("lookup", 60),
+    ("search", 15),
+    ("lookup - Mobile", 6),
+    ("visual", 4),
+    ("multiGeo", 3),
+    ("convoy", 2),
+    ("search - Mobile", 3),
+]
 REDACTION_MARKERS = ["***", "REDACTED", " REDACTED", "[REDACTED]", "###", "* * *", "7923.600 GC"]
 
 
@@ -189,8 +328,9 @@ def lookback(rng: random.Random) -> dt.timedelta:
 # --- rows ---------------------------------------------------------------------------------------
 
 
-def make_search(rng: random.Random, *, org: str, role: str, when: dt.datetime, era: str,
-                producer: str) -> dict[str, object]:
+def make_search(
+    rng: random.Random, *, org: str, role: str, when: dt.datetime, era: str, producer: str
+) -> dict[str, object]:
     """One search as canonical values; writers format it into a variant's cells."""
     search_type = weighted(rng, SEARCH_TYPES)
     prompt, moderation = "", "allow" if era == "pre" else ""
@@ -226,9 +366,18 @@ def make_search(rng: random.Random, *, org: str, role: str, when: dt.datetime, e
     }
 
 
-def make_searches(name: str, n: int, *, producer: str, start: dt.date, end: dt.date, era: str,
-                  own_share: float = 0.45, orgs: list[tuple[str, str]] | None = None,
-                  rng: random.Random | None = None) -> list[dict[str, object]]:
+def make_searches(
+    name: str,
+    n: int,
+    *,
+    producer: str,
+    start: dt.date,
+    end: dt.date,
+    era: str,
+    own_share: float = 0.45,
+    orgs: list[tuple[str, str]] | None = None,
+    rng: random.Random | None = None,
+) -> list[dict[str, object]]:
     """n searches of a producer's cameras (own users and outside organisations), newest first like Flock."""
     rng = rng or rng_for(name)
     pool = orgs if orgs is not None else OUTSIDE_ORGS
@@ -238,8 +387,11 @@ def make_searches(name: str, n: int, *, producer: str, start: dt.date, end: dt.d
             org, role = producer, "local"
         else:
             org, role = rng.choice(pool)
-        rows.append(make_search(rng, org=org, role=role, when=random_moment(rng, start, end), era=era,
-                                producer=producer))
+        rows.append(
+            make_search(
+                rng, org=org, role=role, when=random_moment(rng, start, end), era=era, producer=producer
+            )
+        )
     rows.sort(key=lambda r: r["when"], reverse=True)  # type: ignore[arg-type, return-value]
     return rows
 
@@ -251,26 +403,48 @@ def move_to(row: dict[str, object], when: dt.datetime) -> None:
         row[key] = row[key] + shift  # type: ignore[operator]
 
 
-def cells(row: dict[str, object], columns: list[str], *, padded: bool = True, frame_sep: str = "\n",
-          mask_outside: bool = False) -> list[str]:
+def cells(
+    row: dict[str, object],
+    columns: list[str],
+    *,
+    padded: bool = True,
+    frame_sep: str = "\n",
+    mask_outside: bool = False,
+) -> list[str]:
     """Format one search as the cells of the given Flock columns."""
     masked = mask_outside and not row["own"]
-    frame = f"{flock_time(row['start'], padded)}{frame_sep}{flock_time(row['end'], padded)}"  # type: ignore[arg-type]
+    start, end = row["start"], row["end"]
+    frame = f"{flock_time(start, padded)}{frame_sep}{flock_time(end, padded)}"  # type: ignore[arg-type]
     values = {
-        "ID": row["id"], "Name": "***" if masked else row["name"], "Org Name": row["org"],
-        "Total Networks Searched": str(row["networks"]), "Total Devices Searched": str(row["devices"]),
-        "Time Frame": frame, "License Plate": "***" if masked and row["plate"] else row["plate"],
-        "Reason": row["reason"], "Case #": row["case"],
+        "ID": row["id"],
+        "Name": "***" if masked else row["name"],
+        "Org Name": row["org"],
+        "Total Networks Searched": str(row["networks"]),
+        "Total Devices Searched": str(row["devices"]),
+        "Time Frame": frame,
+        "License Plate": "***" if masked and row["plate"] else row["plate"],
+        "Reason": row["reason"],
+        "Case #": row["case"],
         "Filters": "***" if masked and row["filters"] else row["filters"],
-        "Search Time": flock_time(row["when"], padded), "Search Type": row["type"],  # type: ignore[arg-type]
-        "Text Prompt": row["prompt"], "Moderation": row["moderation"], "Offense Type": row.get("offense", ""),
+        "Search Time": flock_time(row["when"], padded),
+        "Search Type": row["type"],  # type: ignore[arg-type]
+        "Text Prompt": row["prompt"],
+        "Moderation": row["moderation"],
+        "Offense Type": row.get("offense", ""),
         "Search Date": f"{row['when']:%Y-%m-%d}",
     }
     return [str(values[c]) for c in columns]
 
 
-def write_csv(path: Path, header: list[str] | None, rows: Iterable[list[str]], *, encoding: str = "utf-8",
-              newline: str = "\n", before: Iterable[list[str]] = ()) -> None:
+def write_csv(
+    path: Path,
+    header: list[str] | None,
+    rows: Iterable[list[str]],
+    *,
+    encoding: str = "utf-8",
+    newline: str = "\n",
+    before: Iterable[list[str]] = (),
+) -> None:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator=newline)
     for line in before:
@@ -332,8 +506,15 @@ def main_network_audit() -> None:
     """14 columns, ~800 rows: the city PD whose cameras many outside agencies searched."""
     name = f"9_1_2025-11_30_2025-{MAIN_PRODUCER}-Network-Audit.csv"
     rng = rng_for(name)
-    rows = make_searches(name, 790, producer=MAIN_PRODUCER, start=dt.date(2025, 9, 1), end=dt.date(2025, 11, 30),
-                         era="pre", rng=rng)
+    rows = make_searches(
+        name,
+        790,
+        producer=MAIN_PRODUCER,
+        start=dt.date(2025, 9, 1),
+        end=dt.date(2025, 11, 30),
+        era="pre",
+        rng=rng,
+    )
     for row in rng.sample(rows, 40):  # redacted officer names, every marker agencies use
         row["name"] = rng.choice(REDACTION_MARKERS)
     rows[10]["reason"] = "<script>alert(1)</script>"
@@ -352,8 +533,9 @@ def main_network_audit() -> None:
 def post_cutover_network_audit() -> None:
     """13 columns after the Dec 2025 cutover: other agencies' Name, License Plate, Filters are ***."""
     name = f"1_1_2026-1_31_2026-{MAIN_PRODUCER}-Network-Audit.csv"
-    rows = make_searches(name, 300, producer=MAIN_PRODUCER, start=dt.date(2026, 1, 1), end=dt.date(2026, 1, 31),
-                         era="post")
+    rows = make_searches(
+        name, 300, producer=MAIN_PRODUCER, start=dt.date(2026, 1, 1), end=dt.date(2026, 1, 31), era="post"
+    )
     write_csv(out(f"flock/{name}"), COLS13, [cells(r, COLS13, mask_outside=True) for r in rows])
     expect(f"flock/{name}", rows, COLS13)
 
@@ -362,8 +544,15 @@ def older_org_audit() -> None:
     """11 columns (older export, no ID, Text Prompt or Moderation), file name with a REDACTED - prefix."""
     producer = "Colbert County AL SO"
     name = f"REDACTED - 3_1_2025-3_31_2025-{producer}-Audit.csv"
-    rows = make_searches(name, 150, producer=producer, start=dt.date(2025, 3, 1), end=dt.date(2025, 3, 31),
-                         era="pre", own_share=1.0)
+    rows = make_searches(
+        name,
+        150,
+        producer=producer,
+        start=dt.date(2025, 3, 1),
+        end=dt.date(2025, 3, 31),
+        era="pre",
+        own_share=1.0,
+    )
     rng = rng_for(name + ":names")
     for row in rows:
         row["name"] = rng.choice(["REDACTED", "[REDACTED]", row["name"]])
@@ -375,14 +564,24 @@ def federal_user_export() -> None:
     """10 columns: federal users' searches touching the producer's cameras, names and plates masked."""
     name = f"3_1_2026-3_31_2026-{MAIN_PRODUCER}-Federal-Audit.csv"
     rng = rng_for(name)
-    federal = [("US Postal Inspection Service", 50), ("[Federal] Federal Bureau of Investigation (FBI)", 35),
-               ("Blue Ridge Parkway VA - National Park Service", 3),
-               ("[Federal] Homeland Security Investigations (HSI)", 8), ("[Federal] US Border Patrol", 4)]
+    federal = [
+        ("US Postal Inspection Service", 50),
+        ("[Federal] Federal Bureau of Investigation (FBI)", 35),
+        ("Blue Ridge Parkway VA - National Park Service", 3),
+        ("[Federal] Homeland Security Investigations (HSI)", 8),
+        ("[Federal] US Border Patrol", 4),
+    ]
     rows = []
     for _ in range(120):
         org = weighted(rng, federal)
-        row = make_search(rng, org=org, role="federal", when=random_moment(rng, dt.date(2026, 3, 1),
-                          dt.date(2026, 3, 31)), era="post", producer=MAIN_PRODUCER)
+        row = make_search(
+            rng,
+            org=org,
+            role="federal",
+            when=random_moment(rng, dt.date(2026, 3, 1), dt.date(2026, 3, 31)),
+            era="post",
+            producer=MAIN_PRODUCER,
+        )
         row.update(name="***", plate="***", type="lookup", filters="", networks=rng.randint(1076, 2690))
         if rng.random() < 0.7:
             row["reason"] = "Other - Not Applicable"
@@ -396,9 +595,24 @@ def trimmed_org_audit() -> None:
     """Agency-trimmed subset (columns deleted before release), ' - Redacted' suffix in the name."""
     producer = "Tulsa OK PD"
     name = f"10_1_2025-10_31_2025-{producer}-Audit - Redacted.csv"
-    columns = ["ID", "Org Name", "Total Networks Searched", "Time Frame", "Reason", "Search Time", "Search Type"]
-    rows = make_searches(name, 70, producer=producer, start=dt.date(2025, 10, 1), end=dt.date(2025, 10, 31),
-                         era="pre", own_share=1.0)
+    columns = [
+        "ID",
+        "Org Name",
+        "Total Networks Searched",
+        "Time Frame",
+        "Reason",
+        "Search Time",
+        "Search Type",
+    ]
+    rows = make_searches(
+        name,
+        70,
+        producer=producer,
+        start=dt.date(2025, 10, 1),
+        end=dt.date(2025, 10, 31),
+        era="pre",
+        own_share=1.0,
+    )
     write_csv(out(f"flock/{name}"), columns, [cells(r, columns) for r in rows])
     expect(f"flock/{name}", rows, columns)
 
@@ -407,10 +621,28 @@ def split_time_org_audit() -> None:
     """Split 'Search Date' (YYYY-MM-DD) and 'Search Time' (HH:MM:SS) columns; ' (1)' in the file name."""
     producer = "Mesa AZ PD"
     name = f"8_1_2025-8_31_2025-{producer}-Audit (1).csv"
-    columns = ["ID", "Name", "Org Name", "Total Networks Searched", "Time Frame", "License Plate", "Reason",
-               "Case #", "Search Date", "Search Time", "Search Type"]
-    rows = make_searches(name, 60, producer=producer, start=dt.date(2025, 8, 1), end=dt.date(2025, 8, 31),
-                         era="pre", own_share=1.0)
+    columns = [
+        "ID",
+        "Name",
+        "Org Name",
+        "Total Networks Searched",
+        "Time Frame",
+        "License Plate",
+        "Reason",
+        "Case #",
+        "Search Date",
+        "Search Time",
+        "Search Type",
+    ]
+    rows = make_searches(
+        name,
+        60,
+        producer=producer,
+        start=dt.date(2025, 8, 1),
+        end=dt.date(2025, 8, 31),
+        era="pre",
+        own_share=1.0,
+    )
     lines = []
     for row in rows:
         line = cells(row, columns)
@@ -426,10 +658,24 @@ def offense_type_org_audit() -> None:
     name = f"2_1_2026-2_28_2026-{producer}-Audit .csv"
     columns = COLS13[:7] + ["Offense Type"] + COLS13[7:]
     rng = rng_for(name + ":offense")
-    rows = make_searches(name, 60, producer=producer, start=dt.date(2026, 2, 1), end=dt.date(2026, 2, 28),
-                         era="post", own_share=1.0)
-    offenses = ["Motor Vehicle Theft/Stolen", "Larceny/Theft Offenses", "Assault/Battery Offenses",
-                "Drug/Narcotic Violations", "Missing Person", "Immigration Violation", ""]
+    rows = make_searches(
+        name,
+        60,
+        producer=producer,
+        start=dt.date(2026, 2, 1),
+        end=dt.date(2026, 2, 28),
+        era="post",
+        own_share=1.0,
+    )
+    offenses = [
+        "Motor Vehicle Theft/Stolen",
+        "Larceny/Theft Offenses",
+        "Assault/Battery Offenses",
+        "Drug/Narcotic Violations",
+        "Missing Person",
+        "Immigration Violation",
+        "",
+    ]
     for row in rows:
         row["offense"] = rng.choice(offenses)
     write_csv(out(f"flock/{name}"), columns, [cells(r, columns) for r in rows])
@@ -440,11 +686,31 @@ def messy_header_org_audit() -> None:
     """Header names with stray spaces and other case (' Name', 'ORG NAME', 'search time')."""
     producer = "Honolulu HI PD"
     name = f"7_1_2025-7_31_2025-{producer}-Audit.csv"
-    header = ["ID", " Name", "ORG NAME", "Total Networks Searched ", "total devices searched", " Time Frame",
-              "License plate", "Reason", "Case #", "Filters", "search time", "Search Type", "Text Prompt",
-              "Moderation "]
-    rows = make_searches(name, 50, producer=producer, start=dt.date(2025, 7, 1), end=dt.date(2025, 7, 31),
-                         era="pre", own_share=1.0)
+    header = [
+        "ID",
+        " Name",
+        "ORG NAME",
+        "Total Networks Searched ",
+        "total devices searched",
+        " Time Frame",
+        "License plate",
+        "Reason",
+        "Case #",
+        "Filters",
+        "search time",
+        "Search Type",
+        "Text Prompt",
+        "Moderation ",
+    ]
+    rows = make_searches(
+        name,
+        50,
+        producer=producer,
+        start=dt.date(2025, 7, 1),
+        end=dt.date(2025, 7, 31),
+        era="pre",
+        own_share=1.0,
+    )
     write_csv(out(f"flock/{name}"), header, [cells(r, COLS14) for r in rows])
     expect(f"flock/{name}", rows, COLS14)
 
@@ -453,10 +719,20 @@ def title_rows_org_audit() -> None:
     """Title rows above the header, as an agency's own export tool adds them."""
     producer = "Fort Wayne IN PD"
     name = f"5_1_2025-5_31_2025-{producer}-Audit.csv"
-    rows = make_searches(name, 50, producer=producer, start=dt.date(2025, 5, 1), end=dt.date(2025, 5, 31),
-                         era="pre", own_share=1.0)
-    before = [["Fort Wayne IN PD - Flock Safety Audit Report"] + [""] * 13,
-              ["Period: 5/1/2025 - 5/31/2025"] + [""] * 13, [""] * 14]
+    rows = make_searches(
+        name,
+        50,
+        producer=producer,
+        start=dt.date(2025, 5, 1),
+        end=dt.date(2025, 5, 31),
+        era="pre",
+        own_share=1.0,
+    )
+    before = [
+        ["Fort Wayne IN PD - Flock Safety Audit Report"] + [""] * 13,
+        ["Period: 5/1/2025 - 5/31/2025"] + [""] * 13,
+        [""] * 14,
+    ]
     write_csv(out(f"flock/{name}"), COLS14, [cells(r, COLS14) for r in rows], before=before)
     expect(f"flock/{name}", rows, COLS14)
 
@@ -465,8 +741,15 @@ def headerless_org_audit() -> None:
     """No header row at all: the known 14-column order."""
     producer = "Portland ME PD"
     name = f"6_1_2025-6_30_2025-{producer}-Audit.csv"
-    rows = make_searches(name, 50, producer=producer, start=dt.date(2025, 6, 1), end=dt.date(2025, 6, 30),
-                         era="pre", own_share=1.0)
+    rows = make_searches(
+        name,
+        50,
+        producer=producer,
+        start=dt.date(2025, 6, 1),
+        end=dt.date(2025, 6, 30),
+        era="pre",
+        own_share=1.0,
+    )
     write_csv(out(f"flock/{name}"), None, [cells(r, COLS14) for r in rows])
     expect(f"flock/{name}", rows, COLS14)
 
@@ -475,8 +758,9 @@ def repeated_header_network_audit() -> None:
     """A header repeated mid-file (pages of an export pasted together)."""
     producer = "Dover DE PD"
     name = f"10_1_2025-10_31_2025-{producer}-Network-Audit.csv"
-    rows = make_searches(name, 80, producer=producer, start=dt.date(2025, 10, 1), end=dt.date(2025, 10, 31),
-                         era="pre")
+    rows = make_searches(
+        name, 80, producer=producer, start=dt.date(2025, 10, 1), end=dt.date(2025, 10, 31), era="pre"
+    )
     lines = [cells(r, COLS14) for r in rows]
     lines.insert(40, list(COLS14))
     write_csv(out(f"flock/{name}"), COLS14, lines)
@@ -488,10 +772,26 @@ def stacked_org_audit() -> None:
     producer = "Kansas City MO PD"
     name = f"9_1_2025-10_31_2025-{producer}-Audit.csv"
     rng = rng_for(name)
-    october = make_searches(name, 40, producer=producer, start=dt.date(2025, 10, 1), end=dt.date(2025, 10, 31),
-                            era="pre", own_share=1.0, rng=rng)
-    september = make_searches(name, 40, producer=producer, start=dt.date(2025, 9, 1), end=dt.date(2025, 9, 30),
-                              era="pre", own_share=1.0, rng=rng)
+    october = make_searches(
+        name,
+        40,
+        producer=producer,
+        start=dt.date(2025, 10, 1),
+        end=dt.date(2025, 10, 31),
+        era="pre",
+        own_share=1.0,
+        rng=rng,
+    )
+    september = make_searches(
+        name,
+        40,
+        producer=producer,
+        start=dt.date(2025, 9, 1),
+        end=dt.date(2025, 9, 30),
+        era="pre",
+        own_share=1.0,
+        rng=rng,
+    )
     overlap = [r for r in september if r["when"].date() == dt.date(2025, 9, 30)]  # type: ignore[union-attr]
     if not overlap:
         move_to(september[0], dt.datetime(2025, 9, 30, 14, 5, 9, tzinfo=UTC))
@@ -507,8 +807,15 @@ def shifted_row_org_audit() -> None:
     """One row shifted one cell right (an empty cell before the ID), one row missing its last cell."""
     producer = "Virginia Beach VA PD"
     name = f"11_1_2025-11_30_2025-{producer}-Audit.csv"
-    rows = make_searches(name, 50, producer=producer, start=dt.date(2025, 11, 1), end=dt.date(2025, 11, 30),
-                         era="pre", own_share=1.0)
+    rows = make_searches(
+        name,
+        50,
+        producer=producer,
+        start=dt.date(2025, 11, 1),
+        end=dt.date(2025, 11, 30),
+        era="pre",
+        own_share=1.0,
+    )
     lines = [cells(r, COLS14) for r in rows]
     lines[20] = [""] + lines[20]  # shifted one cell right: unambiguous, repairable
     lines[35] = lines[35][:-1]  # missing the trailing Moderation cell
@@ -520,8 +827,15 @@ def to_time_frame_org_audit() -> None:
     """'<start> UTC to <end> UTC' time frames, and a 'to' period in the file name."""
     producer = "Texas City TX PD"
     name = f"4-1-2025 to 4-30-2025-{producer}-Audit.csv"
-    rows = make_searches(name, 50, producer=producer, start=dt.date(2025, 4, 1), end=dt.date(2025, 4, 30),
-                         era="pre", own_share=1.0)
+    rows = make_searches(
+        name,
+        50,
+        producer=producer,
+        start=dt.date(2025, 4, 1),
+        end=dt.date(2025, 4, 30),
+        era="pre",
+        own_share=1.0,
+    )
     write_csv(out(f"flock/{name}"), COLS14, [cells(r, COLS14, frame_sep=" to ") for r in rows])
     expect(f"flock/{name}", rows, COLS14)
 
@@ -530,8 +844,15 @@ def unpadded_org_audit() -> None:
     """Unpadded dates and hours: '9/9/2025, 1:02:03 PM UTC'."""
     producer = "Denver CO PD"
     name = f"9_1_2025-9_30_2025-{producer}-Audit.csv"
-    rows = make_searches(name, 50, producer=producer, start=dt.date(2025, 9, 1), end=dt.date(2025, 9, 30),
-                         era="pre", own_share=1.0)
+    rows = make_searches(
+        name,
+        50,
+        producer=producer,
+        start=dt.date(2025, 9, 1),
+        end=dt.date(2025, 9, 30),
+        era="pre",
+        own_share=1.0,
+    )
     write_csv(out(f"flock/{name}"), COLS14, [cells(r, COLS14, padded=False) for r in rows])
     expect(f"flock/{name}", rows, COLS14)
 
@@ -540,16 +861,26 @@ def dashes_devices_network_audit() -> None:
     """Total Devices Searched as '——' (two U+2014) on every row."""
     producer = "Atlanta GA PD"
     name = f"11_1_2025-11_30_2025-{producer}-Network-Audit.csv"
-    rows = make_searches(name, 60, producer=producer, start=dt.date(2025, 11, 1), end=dt.date(2025, 11, 30),
-                         era="pre")
+    rows = make_searches(
+        name, 60, producer=producer, start=dt.date(2025, 11, 1), end=dt.date(2025, 11, 30), era="pre"
+    )
     lines = [cells(r, COLS14) for r in rows]
     for line in lines:
         line[COLS14.index("Total Devices Searched")] = "\u2014\u2014"
     write_csv(out(f"flock/{name}"), COLS14, lines)
     expect(f"flock/{name}", rows, COLS14)
     # the export was cut off: the last row stops after five cells, with no newline (must be quarantined)
-    truncated = cells(make_search(rng_for(name + ":cut"), org="Houston TX PD", role="local", producer=producer,
-                                  when=dt.datetime(2025, 11, 1, 6, 0, 0, tzinfo=UTC), era="pre"), COLS14)[:5]
+    truncated = cells(
+        make_search(
+            rng_for(name + ":cut"),
+            org="Houston TX PD",
+            role="local",
+            producer=producer,
+            when=dt.datetime(2025, 11, 1, 6, 0, 0, tzinfo=UTC),
+            era="pre",
+        ),
+        COLS14,
+    )[:5]
     truncated[4] = "\u2014\u2014"
     with open(TARGET[0] / f"flock/{name}", "a", encoding="utf-8", newline="") as fh:
         fh.write(",".join(truncated))
@@ -558,17 +889,33 @@ def dashes_devices_network_audit() -> None:
 
 def encoded_org_audits() -> None:
     """The same shape in three encodings: UTF-8 with BOM, UTF-16 (LE with BOM), cp1252 (with é, ó)."""
-    specs = [("Phoenix AZ PD", "utf-8-sig", 7), ("Brookhaven GA PD", "utf-16", 8), ("El Paso TX PD", "cp1252", 9)]
+    specs = [
+        ("Phoenix AZ PD", "utf-8-sig", 7),
+        ("Brookhaven GA PD", "utf-16", 8),
+        ("El Paso TX PD", "cp1252", 9),
+    ]
     for producer, encoding, month in specs:
         name = f"{month}_1_2025-{month}_30_2025-{producer}-Audit.csv"
-        rows = make_searches(name, 40, producer=producer, start=dt.date(2025, month, 1),
-                             end=dt.date(2025, month, 28), era="pre", own_share=1.0)
+        rows = make_searches(
+            name,
+            40,
+            producer=producer,
+            start=dt.date(2025, month, 1),
+            end=dt.date(2025, month, 28),
+            era="pre",
+            own_share=1.0,
+        )
         if encoding == "cp1252":
             rows[3]["name"] = "A. Léger"
             rows[5]["reason"] = "apoyo inmigración"  # Spanish: tier 1 immigration
             rows[7]["reason"] = "vehículo robado - café"
-        write_csv(out(f"flock/encodings/{name}"), COLS14, [cells(r, COLS14) for r in rows], encoding=encoding,
-                  newline="\r\n" if encoding == "utf-16" else "\n")
+        write_csv(
+            out(f"flock/encodings/{name}"),
+            COLS14,
+            [cells(r, COLS14) for r in rows],
+            encoding=encoding,
+            newline="\r\n" if encoding == "utf-16" else "\n",
+        )
         expect(f"flock/encodings/{name}", rows, COLS14)
 
 
@@ -576,36 +923,87 @@ def batch_months() -> None:
     """Two adjacent monthly Organization Audits overlapping by one day, for `lprlogs diff --since`."""
     producer = "Cobb County GA SO"
     rng = rng_for("batches")
-    feb = make_searches("feb", 70, producer=producer, start=dt.date(2026, 2, 1), end=dt.date(2026, 2, 28),
-                        era="post", own_share=1.0, rng=rng)
-    mar = make_searches("mar", 70, producer=producer, start=dt.date(2026, 3, 1), end=dt.date(2026, 3, 31),
-                        era="post", own_share=1.0, rng=rng)
+    feb = make_searches(
+        "feb",
+        70,
+        producer=producer,
+        start=dt.date(2026, 2, 1),
+        end=dt.date(2026, 2, 28),
+        era="post",
+        own_share=1.0,
+        rng=rng,
+    )
+    mar = make_searches(
+        "mar",
+        70,
+        producer=producer,
+        start=dt.date(2026, 3, 1),
+        end=dt.date(2026, 3, 31),
+        era="post",
+        own_share=1.0,
+        rng=rng,
+    )
     last_day = [r for r in feb if r["when"].date() == dt.date(2026, 2, 28)]  # type: ignore[union-attr]
     if not last_day:
         move_to(feb[0], dt.datetime(2026, 2, 28, 16, 40, 2, tzinfo=UTC))
         last_day = [feb[0]]
     mar[2]["reason"] = "Immigration (civil/administrative) - "
     mar[9]["reason"] = "assist ICE"
-    write_csv(out(f"batches/month1/2_1_2026-2_28_2026-{producer}-Audit.csv"), COLS13,
-              [cells(r, COLS13) for r in feb])
+    write_csv(
+        out(f"batches/month1/2_1_2026-2_28_2026-{producer}-Audit.csv"),
+        COLS13,
+        [cells(r, COLS13) for r in feb],
+    )
     expect(f"batches/month1/2_1_2026-2_28_2026-{producer}-Audit.csv", feb, COLS13)
-    write_csv(out(f"batches/month2/2_28_2026-3_31_2026-{producer}-Audit.csv"), COLS13,
-              [cells(r, COLS13) for r in mar + last_day])
+    write_csv(
+        out(f"batches/month2/2_28_2026-3_31_2026-{producer}-Audit.csv"),
+        COLS13,
+        [cells(r, COLS13) for r in mar + last_day],
+    )
     expect(f"batches/month2/2_28_2026-3_31_2026-{producer}-Audit.csv", mar + last_day, COLS13)
+
+
+def spelled_differently_network_audit() -> None:
+    """The producer's name in the file name ('Mountain View Police Department') is spelled differently from
+    its own users' Org Name ('Mountain View CA PD (Santa Clara County)'): its own searches are not outside."""
+    producer = "Mountain View Police Department"
+    own_name = "Mountain View CA PD (Santa Clara County)"
+    name = f"12_1_2025-12_17_2025-{producer}-Network-Audit.csv"
+    rows = make_searches(
+        name,
+        40,
+        producer=own_name,
+        start=dt.date(2025, 12, 1),
+        end=dt.date(2025, 12, 17),
+        era="pre",
+        own_share=0.6,
+    )
+    write_csv(out(f"flock/{name}"), COLS14, [cells(r, COLS14) for r in rows])
+    expect(f"flock/{name}", rows, COLS14)
 
 
 def school_network_audits() -> None:
     """A school district's and a campus's cameras, searched by police (some for immigration)."""
     for producer, name, n, start, end in [
-        ("Maple Valley Unified School District CA",
-         "9_1_2025-12_15_2025-Maple Valley Unified School District CA-Network-Audit.csv", 200,
-         dt.date(2025, 9, 1), dt.date(2025, 12, 15)),
-        ("Coastal Bay Community College District CA PD",
-         "10_1_2025-11_30_2025-Coastal Bay Community College District CA PD-Network-Audit.csv", 80,
-         dt.date(2025, 10, 1), dt.date(2025, 11, 30)),
+        (
+            "Maple Valley Unified School District CA",
+            "9_1_2025-12_15_2025-Maple Valley Unified School District CA-Network-Audit.csv",
+            200,
+            dt.date(2025, 9, 1),
+            dt.date(2025, 12, 15),
+        ),
+        (
+            "Coastal Bay Community College District CA PD",
+            "10_1_2025-11_30_2025-Coastal Bay Community College District CA PD-Network-Audit.csv",
+            80,
+            dt.date(2025, 10, 1),
+            dt.date(2025, 11, 30),
+        ),
     ]:
         rng = rng_for(name)
-        rows = make_searches(name, n, producer=producer, start=start, end=end, era="pre", own_share=0.1, rng=rng)
+        rows = make_searches(
+            name, n, producer=producer, start=start, end=end, era="pre", own_share=0.1, rng=rng
+        )
         for row in rng.sample(rows, 6):
             row["reason"] = weighted(rng, IMMIGRATION_REASONS)
         write_csv(out(f"school/{name}"), COLS14, [cells(r, COLS14) for r in rows])
@@ -618,8 +1016,9 @@ def school_network_audits() -> None:
 def _workbook(path: Path):  # noqa: ANN202 - xlsxwriter has no type hints
     import xlsxwriter
 
-    workbook = xlsxwriter.Workbook(str(path), {"strings_to_numbers": False, "strings_to_formulas": False,
-                                               "strings_to_urls": False})
+    workbook = xlsxwriter.Workbook(
+        str(path), {"strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False}
+    )
     workbook.set_properties({"created": FIXED_CREATED, "author": "lprlogs samples"})
     return workbook
 
@@ -631,9 +1030,11 @@ def excel_network_audit() -> None:
     rng = rng_for(path.name)
     workbook = _workbook(path)
     summary = workbook.add_worksheet("Summary")
-    months = [("January 2025", dt.date(2025, 1, 1), dt.date(2025, 1, 31)),
-              ("February 2025", dt.date(2025, 2, 1), dt.date(2025, 2, 28)),
-              ("3_1_2025-3_31_2025-Greenfield C", dt.date(2025, 3, 1), dt.date(2025, 3, 31))]  # cut at 31
+    months = [
+        ("January 2025", dt.date(2025, 1, 1), dt.date(2025, 1, 31)),
+        ("February 2025", dt.date(2025, 2, 1), dt.date(2025, 2, 28)),
+        ("3_1_2025-3_31_2025-Greenfield C", dt.date(2025, 3, 1), dt.date(2025, 3, 31)),
+    ]  # cut at 31
     counts: dict[str, int] = {}
     for index, (sheet_name, start, end) in enumerate(months):
         sheet = workbook.add_worksheet(sheet_name)
@@ -673,20 +1074,32 @@ def vigilant_workbook() -> None:
     rng = rng_for(path.name)
     workbook = _workbook(path)
     request = workbook.add_worksheet("Request")
-    items = ["The names of agencies and organizations with which the Agency shares ALPR data",
-             "The names of agencies and organizations from which the Agency receives ALPR data",
-             "The names of agencies with which the Agency shares hot lists",
-             "The names of agencies from which the Agency receives hot lists",
-             "All agreements or memoranda of understanding concerning ALPR data"]
+    items = [
+        "The names of agencies and organizations with which the Agency shares ALPR data",
+        "The names of agencies and organizations from which the Agency receives ALPR data",
+        "The names of agencies with which the Agency shares hot lists",
+        "The names of agencies from which the Agency receives hot lists",
+        "All agreements or memoranda of understanding concerning ALPR data",
+    ]
     for r, text in enumerate(items):
         request.write_string(r, 0, f"A{r + 1}")
         request.write_string(r, 1, text)
     request.write_string(4, 2, "Per request, A5 unnecessary as information in items A1-A4")
-    vigilant_orgs = ["ALAMEDA COUNTY SHERIFFS OFFICE (CA)", "WESTBROOK POLICE DEPARTMENT (CA)", "ANAHEIM CA PD",
-                     "COBB COUNTY GA SO", "HOUSTON POLICE DEPARTMENT (TX)", "US BORDER PATROL - SAN DIEGO SECTOR (CA)",
-                     "HOMELAND SECURITY INVESTIGATIONS - LOS ANGELES (CA)", "ORANGE COUNTY DISTRICT ATTORNEY (CA)",
-                     "PHOENIX AZ PD", "SAN BERNARDINO COUNTY SHERIFF (CA)", "NEVADA CITY POLICE DEPARTMENT (CA)",
-                     "COLLIER COUNTY SHERIFFS OFFICE (FL)", "21ST DRUG TASK FORCE FRANKLIN (TN)"]
+    vigilant_orgs = [
+        "ALAMEDA COUNTY SHERIFFS OFFICE (CA)",
+        "WESTBROOK POLICE DEPARTMENT (CA)",
+        "ANAHEIM CA PD",
+        "COBB COUNTY GA SO",
+        "HOUSTON POLICE DEPARTMENT (TX)",
+        "US BORDER PATROL - SAN DIEGO SECTOR (CA)",
+        "HOMELAND SECURITY INVESTIGATIONS - LOS ANGELES (CA)",
+        "ORANGE COUNTY DISTRICT ATTORNEY (CA)",
+        "PHOENIX AZ PD",
+        "SAN BERNARDINO COUNTY SHERIFF (CA)",
+        "NEVADA CITY POLICE DEPARTMENT (CA)",
+        "COLLIER COUNTY SHERIFFS OFFICE (FL)",
+        "21ST DRUG TASK FORCE FRANKLIN (TN)",
+    ]
     for index, sheet_name in enumerate(["A1", "A2", "A3", "A4"]):
         sheet = workbook.add_worksheet(sheet_name)
         sheet.write_string(0, 0, "ORGANIZATION NAME")
@@ -704,11 +1117,23 @@ def vigilant_workbook() -> None:
     audit = workbook.add_worksheet("Audit")
     date_format = workbook.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"})
     audit.write_row(0, 0, ["Reason", "DateTime"])
-    reasons = [("21-16030", 10), ("stolen vehicle", 8), ("bolo", 5), ("INV", 4), ("ICE detainer", 1),
-               ("HSI-Drug Lead", 1), ("missing person", 3), ("robbery", 3), ("homicide", 1), ("", 2),
-               ("assist ICE", 1), ("police assist", 2)]
-    moments = sorted(dt.datetime(2024, 11, 1) + dt.timedelta(seconds=rng.randint(0, 100 * 86400))
-                     for _ in range(300))
+    reasons = [
+        ("21-16030", 10),
+        ("stolen vehicle", 8),
+        ("bolo", 5),
+        ("INV", 4),
+        ("ICE detainer", 1),
+        ("HSI-Drug Lead", 1),
+        ("missing person", 3),
+        ("robbery", 3),
+        ("homicide", 1),
+        ("", 2),
+        ("assist ICE", 1),
+        ("police assist", 2),
+    ]
+    moments = sorted(
+        dt.datetime(2024, 11, 1) + dt.timedelta(seconds=rng.randint(0, 100 * 86400)) for _ in range(300)
+    )
     expected = []
     for r, moment in enumerate(moments, start=1):
         if rng.random() < 0.05:
@@ -724,8 +1149,23 @@ def vigilant_workbook() -> None:
     expect(rel(path), expected, ["Reason"])
     other = workbook.add_worksheet("OtherAgencies")
     other.write_row(0, 0, ["Month", "2025", "2024"])
-    for r, month in enumerate(["January", "February", "March", "April", "May", "June", "July", "August",
-                               "September", "October", "November", "December"], start=1):
+    for r, month in enumerate(
+        [
+            "January",
+            "February",
+            "March",
+            "April",
+            "May",
+            "June",
+            "July",
+            "August",
+            "September",
+            "October",
+            "November",
+            "December",
+        ],
+        start=1,
+    ):
         other.write_string(r, 0, month)
         other.write_string(r, 1, str(rng.randint(3000, 9000)) if r <= 2 else "-")
         other.write_string(r, 2, "-" if r <= 1 else str(rng.randint(1000, 9000)))
@@ -743,7 +1183,9 @@ def event_log_workbook() -> None:
     sheet.write_row(0, 0, ["Timestamp", "User", "Event Type", "Entity Type", "Entity Details"])
     moment = dt.datetime(2026, 1, 20, 17, 5, 0)
     hotlists = ["DISTRICT TEAM", "488 SUSPECT VEHICLE", "STOLEN VEHICLES - REGION", "MISSING ADULT 26-0112"]
-    events: list[tuple[object, ...]] = []  # (event_type, entity_type, redacted) per sheet row under the header
+    events: list[
+        tuple[object, ...]
+    ] = []  # (event_type, entity_type, redacted) per sheet row under the header
     for r in range(1, 61):
         moment -= dt.timedelta(minutes=rng.randint(3, 900), milliseconds=rng.randint(0, 999))
         if rng.random() < 0.15:
@@ -754,18 +1196,24 @@ def event_log_workbook() -> None:
         if rng.random() < 0.2:
             entity = "customHotlist"
             members = ", ".join(f"{rng.choice(SURNAMES)}, {rng.choice('ABCDEFGHJKLM')}." for _ in range(2))
-            details = (f"Name: {rng.choice(hotlists)}\nOrganization Hotlist: {rng.choice(['Yes', 'No'])}\n"
-                       f"Audience Users: {members}\nAudience Roles: Patrol\n")
+            details = (
+                f"Name: {rng.choice(hotlists)}\nOrganization Hotlist: {rng.choice(['Yes', 'No'])}\n"
+                f"Audience Users: {members}\nAudience Roles: Patrol\n"
+            )
         else:
             entity = "Custom Hotlist Entry"
             expiry = moment + dt.timedelta(days=rng.choice([7, 30, 90]), milliseconds=rng.randint(0, 999))
             plate = make_plate(rng) if rng.random() < 0.8 else ""
-            details = (f"Hotlist Name: {rng.choice(hotlists)}\nLicense: {plate}\nState: california\n"
-                       f"Reason: {weighted(rng, ORDINARY_REASONS[:12] + [('ICE detainer', 1)])}\n"
-                       f"Case: {make_case(rng)}\nExpiry: {expiry:%Y-%m-%dT%H:%M:%S}.{expiry.microsecond // 1000:03d}Z\n"
-                       f"Consolidated: false\n")
+            details = (
+                f"Hotlist Name: {rng.choice(hotlists)}\nLicense: {plate}\nState: california\n"
+                f"Reason: {weighted(rng, ORDINARY_REASONS[:12] + [('ICE detainer', 1)])}\n"
+                f"Case: {make_case(rng)}\n"
+                f"Expiry: {expiry:%Y-%m-%dT%H:%M:%S}.{expiry.microsecond // 1000:03d}Z\n"
+                f"Consolidated: false\n"
+            )
             if event == "delete":
-                details = f"Hotlist Name: {rng.choice(hotlists)}\nDeleted Plates: License: {plate} State: california\n"
+                deleted = f"Deleted Plates: License: {plate} State: california\n"
+                details = f"Hotlist Name: {rng.choice(hotlists)}\n{deleted}"
         sheet.write_datetime(r, 0, moment, date_format)
         sheet.write_row(r, 1, [user, event, entity, details])
         events.append((event, entity, False))
@@ -801,7 +1249,9 @@ def sharing_workbook() -> None:
             if value is not None:
                 sheet.write_string(r, c, value)
         for value, direction in ((row[1], "shared_with_me"), (row[2], "i_share")):
-            expected += [(row[0].strip(), n.strip(), direction) for n in (value or "").split(",") if n.strip()]
+            expected += [
+                (row[0].strip(), n.strip(), direction) for n in (value or "").split(",") if n.strip()
+            ]
     EXPECTED_SIDE[rel(path)] = {"sharing:organization,network,direction": expected}
     workbook.close()
 
@@ -812,38 +1262,133 @@ def ice_287g_sample() -> None:
     workbook = _workbook(path)
     sheet = workbook.add_worksheet("Sheet1")
     date_format = workbook.add_format({"num_format": "m/d/yyyy"})
-    sheet.write_row(0, 0, ["STATE", "LAW ENFORCEMENT AGENCY", "TYPE", "COUNTY", "SUPPORT TYPE", "SIGNED", "MOA",
-                           "ADDENDUM"])
+    sheet.write_row(
+        0,
+        0,
+        ["STATE", "LAW ENFORCEMENT AGENCY", "TYPE", "COUNTY", "SUPPORT TYPE", "SIGNED", "MOA", "ADDENDUM"],
+    )
     rows = [
-        ("ALABAMA", "Colbert County Sheriff's Office", "County", "Colbert County", "Task Force Model", (2025, 7, 2)),
-        ("ALABAMA", "Colbert County Sheriff's Office", "County", "Colbert County", "Warrant Service Officer ",
-         (2025, 5, 8)),
-        ("ALABAMA", "Colbert County Sheriff's Office", "County", "Colbert County", "Jail Enforcement Model ",
-         (2025, 5, 8)),
-        ("FLORIDA", "Marianna Police Department", "Municipality", "Jackson County", "Task Force Model ",
-         (2025, 4, 1)),
-        ("FLORIDA", "Jackson County Sheriff's Office", "County", "Jackson County", "Warrant Service Officer",
-         (2025, 3, 14)),
-        ("FLORIDA", "Collier County Sheriff's Office", "County", "Collier County", "Jail Enforcement Model",
-         (2019, 6, 1)),
-        ("FLORIDA", "Collier County Sheriff's Office", "County", "Collier County", "Task Force Model ",
-         (2025, 2, 20)),
-        ("GEORGIA", "Cobb County Sheriff's Office", "County", "Cobb County", "Jail Enforcement Model ",
-         (2024, 10, 1)),
-        ("GEORGIA", "Brookhaven Police Department", "Municipality", "DeKalb County", "Task Force Model",
-         (2025, 6, 9)),
-        ("ARKANSAS", "Washington County Sheriff's Office", "County", "Washington County", "Warrant Service Officer ",
-         (2025, 1, 30)),  # NOT Washington County OR SO
-        ("TEXAS", "Harris County Constable Precinct 9", "County", "Harris County", "Warrant Service Officer",
-         (2025, 5, 21)),  # NOT Harris County TX SO
-        ("TEXAS", "Galveston County Sheriff's Office", "County", "Galveston County", "Jail Enforcement Model",
-         (2025, 4, 3)),  # NOT Texas City TX PD (a city in Galveston County)
+        (
+            "ALABAMA",
+            "Colbert County Sheriff's Office",
+            "County",
+            "Colbert County",
+            "Task Force Model",
+            (2025, 7, 2),
+        ),
+        (
+            "ALABAMA",
+            "Colbert County Sheriff's Office",
+            "County",
+            "Colbert County",
+            "Warrant Service Officer ",
+            (2025, 5, 8),
+        ),
+        (
+            "ALABAMA",
+            "Colbert County Sheriff's Office",
+            "County",
+            "Colbert County",
+            "Jail Enforcement Model ",
+            (2025, 5, 8),
+        ),
+        (
+            "FLORIDA",
+            "Marianna Police Department",
+            "Municipality",
+            "Jackson County",
+            "Task Force Model ",
+            (2025, 4, 1),
+        ),
+        (
+            "FLORIDA",
+            "Jackson County Sheriff's Office",
+            "County",
+            "Jackson County",
+            "Warrant Service Officer",
+            (2025, 3, 14),
+        ),
+        (
+            "FLORIDA",
+            "Collier County Sheriff's Office",
+            "County",
+            "Collier County",
+            "Jail Enforcement Model",
+            (2019, 6, 1),
+        ),
+        (
+            "FLORIDA",
+            "Collier County Sheriff's Office",
+            "County",
+            "Collier County",
+            "Task Force Model ",
+            (2025, 2, 20),
+        ),
+        (
+            "GEORGIA",
+            "Cobb County Sheriff's Office",
+            "County",
+            "Cobb County",
+            "Jail Enforcement Model ",
+            (2024, 10, 1),
+        ),
+        (
+            "GEORGIA",
+            "Brookhaven Police Department",
+            "Municipality",
+            "DeKalb County",
+            "Task Force Model",
+            (2025, 6, 9),
+        ),
+        (
+            "ARKANSAS",
+            "Washington County Sheriff's Office",
+            "County",
+            "Washington County",
+            "Warrant Service Officer ",
+            (2025, 1, 30),
+        ),  # NOT Washington County OR SO
+        (
+            "TEXAS",
+            "Harris County Constable Precinct 9",
+            "County",
+            "Harris County",
+            "Warrant Service Officer",
+            (2025, 5, 21),
+        ),  # NOT Harris County TX SO
+        (
+            "TEXAS",
+            "Galveston County Sheriff's Office",
+            "County",
+            "Galveston County",
+            "Jail Enforcement Model",
+            (2025, 4, 3),
+        ),  # NOT Texas City TX PD (a city in Galveston County)
         ("MISSOURI", "Missouri State Highway Patrol", "State", "", "Task Force Model ", (2025, 3, 3)),
-        ("OKLAHOMA", "Tulsa County Sheriff's Office", "County", "Tulsa County", "Jail Enforcement Model",
-         (2024, 7, 1)),  # NOT Tulsa OK PD
-        ("INDIANA", "Fort Wayne Police Department", "Municipality", "Allen County", "Task Force Model",
-         (2025, 6, 30)),
-        ("NEVADA", "Nye County Sheriff's Office", "County", "Nye County", "Warrant Service Officer ", (2025, 2, 11)),
+        (
+            "OKLAHOMA",
+            "Tulsa County Sheriff's Office",
+            "County",
+            "Tulsa County",
+            "Jail Enforcement Model",
+            (2024, 7, 1),
+        ),  # NOT Tulsa OK PD
+        (
+            "INDIANA",
+            "Fort Wayne Police Department",
+            "Municipality",
+            "Allen County",
+            "Task Force Model",
+            (2025, 6, 30),
+        ),
+        (
+            "NEVADA",
+            "Nye County Sheriff's Office",
+            "County",
+            "Nye County",
+            "Warrant Service Officer ",
+            (2025, 2, 11),
+        ),
     ]
     for r, (state, agency, kind, county, support, signed) in enumerate(rows, start=1):
         sheet.write_row(r, 0, [state, agency, kind, county, support])
@@ -861,8 +1406,14 @@ def portal_audits() -> None:
     lines = ['"id","userId","searchDate","networkCount","reason","caseNumber","offenseType"']
     expected: list[dict[str, object]] = []
     moment = dt.datetime(2026, 4, 21, 23, 0, 0, tzinfo=UTC)
-    offenses = ["Motor Vehicle Theft/Stolen", "Larceny/Theft Offenses", "Assault/Battery Offenses", "",
-                "Drug/Narcotic Violations", "Missing Person"]
+    offenses = [
+        "Motor Vehicle Theft/Stolen",
+        "Larceny/Theft Offenses",
+        "Assault/Battery Offenses",
+        "",
+        "Drug/Narcotic Violations",
+        "Missing Person",
+    ]
     for i in range(100):
         moment -= dt.timedelta(seconds=rng.randint(600, 30000), milliseconds=rng.randint(0, 999))
         reason = reason_for(rng, "local", "pre")
@@ -873,8 +1424,15 @@ def portal_audits() -> None:
         elif i == 41:
             reason = "HSI-Drug Lead"
         stamp = f"{moment:%Y-%m-%dT%H:%M:%S}.{moment.microsecond // 1000:03d}Z"
-        fields = [make_uuid(rng), "***", stamp, str(rng.choice([1, 3, 39, 376, 624, rng.randint(1, 900)])),
-                  reason, make_case(rng), rng.choice(offenses)]
+        fields = [
+            make_uuid(rng),
+            "***",
+            stamp,
+            str(rng.choice([1, 3, 39, 376, 624, rng.randint(1, 900)])),
+            reason,
+            make_case(rng),
+            rng.choice(offenses),
+        ]
         lines.append(",".join(f'"{v}"' for v in fields))
         expected.append({"id": fields[0], "when": moment, "networks": int(fields[3]), "reason": reason})
     path = out("portal/springfield-or-pd_2026-04-22_search_audit.csv")
@@ -886,16 +1444,34 @@ def portal_audits() -> None:
     lines = ['"id","userId","searchDate","cameraCount","reason"']
     expected = []
     moment = dt.datetime(2025, 6, 30, 23, 0, 0)
-    old_reasons = [("Person+Crime", 6), ("Vehicle+Crime", 6), ("stolen+vehicle", 5), ("missing+person", 3),
-                   ("bolo", 3), ("inv", 2), ("", 2), ("ICE+detainer", 1), ("possession+of+ice", 1),
-                   ("police+assist", 1), ("Immigration+", 1)]
+    old_reasons = [
+        ("Person+Crime", 6),
+        ("Vehicle+Crime", 6),
+        ("stolen+vehicle", 5),
+        ("missing+person", 3),
+        ("bolo", 3),
+        ("inv", 2),
+        ("", 2),
+        ("ICE+detainer", 1),
+        ("possession+of+ice", 1),
+        ("police+assist", 1),
+        ("Immigration+", 1),
+    ]
     for _ in range(100):
         moment -= dt.timedelta(seconds=rng.randint(600, 30000), milliseconds=rng.randint(0, 999))
         stamp = f"{moment:%Y-%m-%d %H:%M:%S}.{moment.microsecond // 1000:03d}"
-        fields = [make_uuid(rng), rng.choice(users), stamp, str(rng.randint(1, 45)), weighted(rng, old_reasons)]
+        fields = [
+            make_uuid(rng),
+            rng.choice(users),
+            stamp,
+            str(rng.randint(1, 45)),
+            weighted(rng, old_reasons),
+        ]
         lines.append(",".join(f'"{v}"' for v in fields))
         # zone-less times are stored as UTC; '+' stands for a space
-        expected.append({"id": fields[0], "when": moment.replace(tzinfo=UTC), "reason": fields[4].replace("+", " ")})
+        expected.append(
+            {"id": fields[0], "when": moment.replace(tzinfo=UTC), "reason": fields[4].replace("+", " ")}
+        )
     path = out("portal/lakeside-ca-pd_2025-07-01_search_audit.csv")
     path.write_bytes("\n".join(lines).encode())
     expect(rel(path), expected, ["ID", "Reason"])
@@ -912,8 +1488,16 @@ def pdf_printout() -> None:
     producer = "Pelican Bay County FL SO"
     name = f"11_1_2025-11_30_2025-{producer.replace(' ', '_')}-Audit.pdf"
     rng = rng_for(name)
-    rows = make_searches(name, 34, producer=producer, start=dt.date(2025, 11, 1), end=dt.date(2025, 11, 30),
-                         era="pre", own_share=1.0, rng=rng)
+    rows = make_searches(
+        name,
+        34,
+        producer=producer,
+        start=dt.date(2025, 11, 1),
+        end=dt.date(2025, 11, 30),
+        era="pre",
+        own_share=1.0,
+        rng=rng,
+    )
     rows[4]["reason"] = ""
     rows[9]["reason"] = "ICE detainer"
     rows[9]["start"] = rows[9]["when"] - dt.timedelta(days=60)  # type: ignore[operator]
@@ -925,9 +1509,17 @@ def pdf_printout() -> None:
     pdf.set_producer("lprlogs samples")
     pdf.set_auto_page_break(False)
     pdf.set_font("Helvetica", size=6)
-    columns = [("ID", 50, "L"), ("Org Name", 183, "L"), ("Total Networks Searched", 256, "R"),
-               ("Total Devices Searched", 336, "R"), ("Time Frame", 408, "L"), ("Reason", 448, "L"),
-               ("Search Time", 565, "L"), ("Search Type", 652, "L"), ("Moderation", 692, "L")]
+    columns = [
+        ("ID", 50, "L"),
+        ("Org Name", 183, "L"),
+        ("Total Networks Searched", 256, "R"),
+        ("Total Devices Searched", 336, "R"),
+        ("Time Frame", 408, "L"),
+        ("Reason", 448, "L"),
+        ("Search Time", 565, "L"),
+        ("Search Type", 652, "L"),
+        ("Moderation", 692, "L"),
+    ]
     right_edges = {"Total Networks Searched": 332, "Total Devices Searched": 406}
     line_height = 9.0
     top, bottom = 60.0, 560.0
@@ -941,10 +1533,16 @@ def pdf_printout() -> None:
             pdf.add_page()
             y = top - line_height
         last = y + line_height * len(frame_lines)
-        values = {"ID": row["id"], "Org Name": row["org"], "Total Networks Searched": str(row["networks"]),
-                  "Total Devices Searched": str(row["devices"]), "Reason": row["reason"],
-                  "Search Time": flock_time(row["when"]), "Search Type": row["type"],  # type: ignore[arg-type]
-                  "Moderation": row["moderation"]}
+        values = {
+            "ID": row["id"],
+            "Org Name": row["org"],
+            "Total Networks Searched": str(row["networks"]),
+            "Total Devices Searched": str(row["devices"]),
+            "Reason": row["reason"],
+            "Search Time": flock_time(row["when"]),
+            "Search Type": row["type"],  # type: ignore[arg-type]
+            "Moderation": row["moderation"],
+        }
         for title, x, align in columns[:4]:
             text = str(values[title])
             if align == "R":
@@ -972,21 +1570,30 @@ DOCX_CONTENT_TYPES = (
     '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
     '<Default Extension="xml" ContentType="application/xml"/>'
     '<Override PartName="/word/document.xml" '
-    'ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>')
+    'ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>'
+)
 DOCX_RELS = (
     '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
     '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
     '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
-    'officeDocument" Target="word/document.xml"/></Relationships>')
+    'officeDocument" Target="word/document.xml"/></Relationships>'
+)
 
 
 def _docx(paragraphs: list[str]) -> bytes:
-    body = "".join(f"<w:p><w:r><w:t xml:space=\"preserve\">{p}</w:t></w:r></w:p>" for p in paragraphs)
-    document = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-                '<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">'
-                f"<w:body>{body}</w:body></w:document>")
-    return _zip_bytes([("[Content_Types].xml", DOCX_CONTENT_TYPES), ("_rels/.rels", DOCX_RELS),
-                       ("word/document.xml", document)])
+    body = "".join(f'<w:p><w:r><w:t xml:space="preserve">{p}</w:t></w:r></w:p>' for p in paragraphs)
+    document = (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        '<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">'
+        f"<w:body>{body}</w:body></w:document>"
+    )
+    return _zip_bytes(
+        [
+            ("[Content_Types].xml", DOCX_CONTENT_TYPES),
+            ("_rels/.rels", DOCX_RELS),
+            ("word/document.xml", document),
+        ]
+    )
 
 
 def _zip_bytes(members: list[tuple[str, str | bytes]]) -> bytes:
@@ -1010,35 +1617,79 @@ def _csv_text(header: list[str], lines: list[list[str]]) -> str:
 def release_zip() -> None:
     """What a records portal delivers: a cover letter, a Word file and two audit CSVs in one zip."""
     producer = "Harbor City CA PD"
-    network = make_searches("zip-network", 50, producer=producer, start=dt.date(2026, 1, 1),
-                            end=dt.date(2026, 1, 31), era="post")
-    own = make_searches("zip-org", 40, producer=producer, start=dt.date(2026, 1, 1), end=dt.date(2026, 1, 31),
-                        era="post", own_share=1.0)
-    letter = ("HARBOR CITY POLICE DEPARTMENT\nRecords Unit\n\nApril 30, 2026\n\nRe: Public Records Act request "
-              "2026-001\n\nDear Requester,\n\nEnclosed are the Flock Safety audit logs responsive to your request "
-              "for January 2026.\nOfficer names of other agencies are masked by the vendor. Records exempt under "
-              "Government Code 7923.600 have been withheld.\n\nSincerely,\nRecords Unit\n")
+    network = make_searches(
+        "zip-network", 50, producer=producer, start=dt.date(2026, 1, 1), end=dt.date(2026, 1, 31), era="post"
+    )
+    own = make_searches(
+        "zip-org",
+        40,
+        producer=producer,
+        start=dt.date(2026, 1, 1),
+        end=dt.date(2026, 1, 31),
+        era="post",
+        own_share=1.0,
+    )
+    letter = (
+        "HARBOR CITY POLICE DEPARTMENT\nRecords Unit\n\nApril 30, 2026\n\nRe: Public Records Act request "
+        "2026-001\n\nDear Requester,\n\nEnclosed are the Flock Safety audit logs responsive to your request "
+        "for January 2026.\nOfficer names of other agencies are masked by the vendor. Records exempt under "
+        "Government Code 7923.600 have been withheld.\n\nSincerely,\nRecords Unit\n"
+    )
     members: list[tuple[str, str | bytes]] = [
         ("Release 2026-001/00 Cover letter.txt", letter),
-        ("Release 2026-001/01 Exemption log.docx", _docx(["Exemption log, request 2026-001",
-                                                          "Investigative records: GC 7923.600 (3 pages withheld)"])),
-        (f"Release 2026-001/1_1_2026-1_31_2026-{producer}-Network-Audit.csv",
-         _csv_text(COLS13, [cells(r, COLS13, mask_outside=True) for r in network])),
-        (f"Release 2026-001/1_1_2026-1_31_2026-{producer}-Audit.csv",
-         _csv_text(COLS13, [cells(r, COLS13) for r in own])),
+        (
+            "Release 2026-001/01 Exemption log.docx",
+            _docx(
+                ["Exemption log, request 2026-001", "Investigative records: GC 7923.600 (3 pages withheld)"]
+            ),
+        ),
+        (
+            f"Release 2026-001/1_1_2026-1_31_2026-{producer}-Network-Audit.csv",
+            _csv_text(COLS13, [cells(r, COLS13, mask_outside=True) for r in network]),
+        ),
+        (
+            f"Release 2026-001/1_1_2026-1_31_2026-{producer}-Audit.csv",
+            _csv_text(COLS13, [cells(r, COLS13) for r in own]),
+        ),
     ]
     out("release-2026-001.zip").write_bytes(_zip_bytes(members))
-    expect(f"release-2026-001.zip!/Release 2026-001/1_1_2026-1_31_2026-{producer}-Network-Audit.csv", network, COLS13)
+    expect(
+        f"release-2026-001.zip!/Release 2026-001/1_1_2026-1_31_2026-{producer}-Network-Audit.csv",
+        network,
+        COLS13,
+    )
     expect(f"release-2026-001.zip!/Release 2026-001/1_1_2026-1_31_2026-{producer}-Audit.csv", own, COLS13)
 
 
 GENERATORS: list[Callable[[], None]] = [
-    main_network_audit, post_cutover_network_audit, older_org_audit, federal_user_export, trimmed_org_audit,
-    split_time_org_audit, offense_type_org_audit, messy_header_org_audit, title_rows_org_audit,
-    headerless_org_audit, repeated_header_network_audit, stacked_org_audit, shifted_row_org_audit,
-    to_time_frame_org_audit, unpadded_org_audit, dashes_devices_network_audit, encoded_org_audits, batch_months,
-    school_network_audits, excel_network_audit, vigilant_workbook, event_log_workbook, sharing_workbook,
-    ice_287g_sample, portal_audits, pdf_printout, release_zip,
+    main_network_audit,
+    post_cutover_network_audit,
+    older_org_audit,
+    federal_user_export,
+    trimmed_org_audit,
+    split_time_org_audit,
+    offense_type_org_audit,
+    messy_header_org_audit,
+    title_rows_org_audit,
+    headerless_org_audit,
+    repeated_header_network_audit,
+    stacked_org_audit,
+    shifted_row_org_audit,
+    to_time_frame_org_audit,
+    unpadded_org_audit,
+    dashes_devices_network_audit,
+    spelled_differently_network_audit,
+    encoded_org_audits,
+    batch_months,
+    school_network_audits,
+    excel_network_audit,
+    vigilant_workbook,
+    event_log_workbook,
+    sharing_workbook,
+    ice_287g_sample,
+    portal_audits,
+    pdf_printout,
+    release_zip,
 ]
 
 
