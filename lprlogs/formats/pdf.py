@@ -6,8 +6,8 @@ What such a PDF looks like (the real sample is ``realdata/okaloosa-fl-so/``):
 - every row spans several text lines because ``Time Frame`` (and long reasons) wrap inside a narrow
   column; rows are bottom-aligned, so the wrapped lines come ABOVE the line holding the ID;
 - plain text extraction glues the next row's UUID onto the previous line, so we never read plain
-  text: we read pdfium's text segments with their positions and cut each at page 1's column
-  boundaries (the left edge of each header cell);
+  text: we read words with pdfium's character boxes and put each in the column of page 1's header
+  whose left edge precedes it (a word glued across a boundary is cut there);
 - agencies delete columns before printing, so the header decides which columns exist.
 
 The reader rebuilds every printed row as one VARCHAR cell per printed header (wrapped lines joined:
@@ -15,7 +15,8 @@ a line that ended in a space was a soft wrap, one that did not was a line break 
 with ``source_page`` = the page where the row starts and ``source_row`` = the row's place in the
 printed table + 1 (the header is row 1), and hands the table to ``flock.stage_cells`` so PDF rows are
 parsed exactly like CSV rows. Scanned (image-only), encrypted, truncated and corrupt PDFs are refused
-with one line saying why; text PDFs without an audit header (cover letters) are skipped with the reason.
+with one line saying why; text PDFs without an audit header (cover letters) are skipped with the reason;
+a page without text inside a text PDF is named, and the rows it may have cut are quarantined.
 """
 
 from __future__ import annotations
@@ -131,6 +132,8 @@ class Word:
     column: int = 0
     trailing_space: bool = False  # a real space follows before the end of the line
     gap_index: int = -1  # index of a following space that may be pdfium's own gap between columns
+    index: int = 0  # order of the word in the page's text
+    spaces_after: str = " "  # the spaces printed after it on the same line (kept between words of a cell)
 
 
 @dataclass
@@ -143,8 +146,13 @@ class Line:
         by_column: dict[int, list[Word]] = {}
         for word in sorted(self.words, key=lambda w: w.x0):
             by_column.setdefault(word.column, []).append(word)
-        return {column: " ".join(w.text for w in words) + (" " if words[-1].trailing_space else "")
-                for column, words in by_column.items()}
+        cells = {}
+        for column, words in by_column.items():
+            text = words[0].text
+            for before, word in zip(words, words[1:], strict=False):
+                text += (before.spaces_after if word.index == before.index + 1 else " ") + word.text
+            cells[column] = text + (" " if words[-1].trailing_space else "")
+        return cells
 
     def text(self) -> str:
         return " ".join(w.text for w in sorted(self.words, key=lambda w: w.x0))
@@ -214,11 +222,16 @@ def _page_words(text: str, box: Any, columns: Columns | None) -> list[Word]:
             y0, y1 = min(b_first[2], b_last[2]), max(b_first[3], b_last[3])
             word = Word(min(b_first[0], b_last[0]), max(b_first[1], b_last[1]), (y0 + y1) / 2, y0, y1,
                         text[p_start:p_end], column_of((b_first[0] + b_first[1]) / 2))
+            word.index = len(words)
             if p_end < count and text[p_end] == " ":
-                if p_end + 1 >= count or text[p_end + 1] in "\r\n":
+                after = p_end
+                while after < count and text[after] == " ":
+                    after += 1
+                if after >= count or text[after] in "\r\n":
                     word.trailing_space = True  # 'word \r\n': the line was wrapped at this space
                 else:
                     word.gap_index = p_end
+                    word.spaces_after = text[p_end:after]
             words.append(word)
     return words
 
