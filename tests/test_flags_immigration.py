@@ -172,3 +172,28 @@ def test_drop_terms_parameter_removes_a_misfiring_term(tmp_path: Path) -> None:
     dropped = flags_of(store_dir, {"drop_terms": "ice,hsi"})
     assert keys[0] not in dropped and keys[2] not in dropped
     assert IMM in dropped[keys[1]]  # "ice detainer" is its own term
+
+
+def test_every_term_passes_the_prefilter() -> None:
+    """The fast first pass (immigration_prefilter) must let every term through, or terms are lost."""
+    import csv
+    import re
+
+    from lprlogs.engine import SqlFile, queries_dir
+
+    flags_dir = queries_dir() / "flags"
+    prefilter = SqlFile.load(flags_dir / "immigration.sql").params["immigration_prefilter"]
+    pattern = re.compile(prefilter.removeprefix("(?i)"), re.IGNORECASE)
+    with open(flags_dir / "immigration_terms.csv", encoding="utf-8") as fh:
+        terms = [row for row in csv.DictReader(fh)]
+    assert len(terms) > 50 and all(row["why"].strip() for row in terms)
+    missed = [row["term"] for row in terms if row["tier"] != "other_meaning" and not pattern.search(row["term"])]
+    assert missed == []
+
+
+def test_a_term_the_prefilter_misses_still_matches(tmp_path: Path) -> None:
+    """With a prefilter that lets nothing through, the SQL notices and examines every text."""
+    store_dir = tmp_path / "store"
+    keys = write_searches(store_dir, [{"reason": "ICE detainer"}, {"reason": "police"}])
+    flags = flags_of(store_dir, {"immigration_prefilter": "zzzz"})
+    assert IMM in flags[keys[0]] and keys[1] not in flags
