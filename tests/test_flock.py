@@ -189,3 +189,57 @@ def test_idempotent_and_cli(tmp_path, run_cli):
     assert again.exit_code == 0 and "already" in again.output
     result = run_cli("query", "select count(*) as n from searches", "--format", "csv")
     assert result.output.strip().splitlines()[-1] == "3"
+
+
+@pytest.mark.parametrize(("cell", "is_marker"), [
+    ("***", True), (" REDACTED", True), ("[REDACTED]", True), ("###", True), ("* * *", True), ("XXX", True),
+    ("7923.600 GC", True), ("Gov. Code 7923.600", True), ("6254(f)", True), ("(b)(6)", True),
+    ("Section 6254(k)", True), ("REDACTED per GC 7923.600", True),
+    ("5237", False), ("7923.600", False), ("*BC12*", False), ("ICE", False), ("Code 4 assist", False),
+    ("stolen vehicle 2024", False), ("suvgmcblack", False),
+])
+def test_redaction_markers(cell, is_marker):
+    from lprlogs.formats.flock import _marker_sql
+
+    con = duckdb.connect()
+    assert con.execute(f"SELECT {_marker_sql('x')} FROM (SELECT ? AS x)", [cell]).fetchall()[0][0] is is_marker
+
+
+def test_stage_cells_for_other_readers(tmp_path):
+    """The PDF reader hands cells with page numbers; headers as printed, odd case and spaces."""
+    import polars as pl
+
+    from lprlogs.formats import Match
+    from lprlogs.formats.flock import stage_cells
+    from lprlogs.sources import Source
+    from lprlogs.store import Store
+
+    store = Store.open(tmp_path / "store", create=True)
+    con = duckdb.connect()
+    con.execute("SET TimeZone='UTC'")
+    source = Source(path=tmp_path / "x.pdf", display_path="x.pdf", sha256="ab" * 32)
+    batch = store.begin_batch(["x.pdf"])
+    out = store.writer(con, source, Match("pdf", "flock-trimmed-4"), batch["id"])
+    cells = pl.DataFrame({
+        " id": ["0b6f1c2e-1111-4a2b-9c3d-000000000001", "0b6f1c2e-1111-4a2b-9c3d-000000000002"],
+        "ORG NAME ": ["Houston TX PD", "Cobb County GA SO"],
+        "Time Frame": ["11/01/2025, 05:00:00 AM UTC 11/14/2025, 09:53:36 AM UTC", ""],
+        "Search Time": ["11/14/2025, 09:53:36 AM UTC", "11/14/2025"],
+        "source_row": [2, 3], "source_page": [1, 2],
+    })
+    result = stage_cells(out, cells, variant="flock-trimmed-4")
+    assert (result.rows_stored, result.rows_quarantined) == (1, 1)
+    entry = out.commit()
+    assert entry["rows_read"] == 2 and not any("mismatch" in n for n in entry["notes"])
+    row = con.execute(f"SELECT searcher_org, time_frame_start, time_frame_end, source_page FROM "
+                      f"read_parquet('{tmp_path}/store/searches/*.parquet')").fetchall()[0]
+    assert row == ("Houston TX PD", dt.datetime(2025, 11, 1, 5, 0, tzinfo=UTC),
+                   dt.datetime(2025, 11, 14, 9, 53, 36, tzinfo=UTC), 1)
+    quarantined = con.execute(f"SELECT source_row, source_page, reason FROM "
+                              f"read_parquet('{tmp_path}/store/quarantine/*.parquet')").fetchall()
+    assert quarantined == [(3, 2, "Search Time cannot be read as a time: 11/14/2025")]
+
+
+def test_title_rows_count_in_row_numbers(tmp_path):
+    con, _ = _ingest(tmp_path, "trimmed-title.csv")
+    assert con.execute("SELECT source_row, networks_searched, moderation FROM s").fetchall() == [(4, 1, "allow")]
