@@ -25,11 +25,15 @@ share one.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import re
 import secrets
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+import duckdb
 
 from .errors import LprlogsError
 from .store import Store, sql_literal
@@ -191,6 +195,45 @@ def apply(engine: Engine) -> list[str]:
             continue
         con.execute(f'DROP VIEW IF EXISTS "{UNREDACTED_PREFIX}{view}"').fetchall()
         con.execute(f'ALTER VIEW "{view}" RENAME TO "{UNREDACTED_PREFIX}{view}"').fetchall()
-        con.execute(f'CREATE VIEW "{view}" AS {select}').fetchall()
+        cached = _cached_copy(engine, view, select) if view == "searches" else None
+        con.execute(f'CREATE VIEW "{view}" AS {cached or select}').fetchall()
         redacted.append(view)
     return redacted
+
+
+def _cached_copy(engine: Engine, view: str, select: str) -> str | None:
+    """The redacted ``searches`` written once per store state to ``derived/redacted/searches.parquet``, so that
+    the many queries of a report read it at plain speed instead of hashing and masking every row each time.
+    The copy is keyed by the store generation, the derived tables' stamp and a hash of the redaction SQL
+    (which covers the key and the rules). None (use the live view) when the derived tables are stale or
+    the store cannot be written."""
+    store = engine.store
+    derived_stamp = store.root / "derived" / "stamp.json"
+    generation = store.manifest.get("generation", 0)
+    try:
+        derived_state = json.loads(derived_stamp.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError):
+        return None
+    if derived_state.get("generation") != generation:
+        return None  # duplicates are about to be rebuilt: search_uid would be stale
+    folder = store.root / "derived" / "redacted"
+    target = folder / f"{view}.parquet"
+    stamp_path = folder / f"{view}.stamp.json"
+    state = {"generation": generation, "derived": derived_state,
+             "sql": hashlib.sha256(select.encode("utf-8")).hexdigest()}
+    tmp = folder / f".{view}.{secrets.token_hex(8)}.tmp"
+    tmp_stamp = folder / f".{view}.stamp.{secrets.token_hex(8)}.tmp"
+    try:
+        current = json.loads(stamp_path.read_text(encoding="utf-8")) if stamp_path.exists() else None
+        if not (target.exists() and current == state):
+            folder.mkdir(parents=True, exist_ok=True)
+            engine.con.execute(f"COPY ({select}) TO {sql_literal(str(tmp))} (FORMAT parquet, COMPRESSION zstd)"
+                               ).fetchall()
+            os.replace(tmp, target)
+            tmp_stamp.write_text(json.dumps(state), encoding="utf-8")
+            os.replace(tmp_stamp, stamp_path)
+    except (OSError, ValueError, duckdb.Error):
+        tmp.unlink(missing_ok=True)
+        tmp_stamp.unlink(missing_ok=True)
+        return None
+    return f"SELECT * FROM read_parquet({sql_literal(str(target))})"

@@ -241,3 +241,25 @@ def test_redacted_report_and_export_files_carry_no_plate_or_name(run_cli, ingest
     plain = tmp_path / "plain"
     run_cli("report", "-o", str(plain))
     assert any("7ABC123" in _file_text(p) for p in plain.rglob("*") if p.is_file())  # the check can fail
+
+
+def test_redacted_copy_is_reused_and_renewed_after_ingest(run_cli, ingested: Path, tmp_path: Path) -> None:
+    engine = Engine(Store.open(ingested), redact=True)
+    copy = ingested / "derived" / "redacted" / "searches.parquet"
+    assert copy.exists() and "read_parquet" in engine.con.execute(
+        "SELECT sql FROM duckdb_views() WHERE view_name = 'searches'").fetchall()[0][0]
+    cells = duckdb.sql(f"SELECT * FROM read_parquet('{copy}')").fetchall()
+    assert not any(p in repr(cells) for p in PLATES + NAMES)  # the copy itself is redacted
+    written = copy.stat().st_mtime_ns
+    Engine(Store.open(ingested), redact=True)
+    assert copy.stat().st_mtime_ns == written  # same store state: reused
+    more = tmp_path / "12_1_2025-12_31_2025-Mountain View CA PD-Network-Audit.csv"
+    with open(more, "w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(HEADER)
+        writer.writerow(["f0000000-0000-4000-8000-000000000009", "N. New", "Mountain View CA PD", "5", "50",
+                         f"{stamp(T0)}\n{stamp(T0)}", "9NEW999", "ICE", "", "", stamp(T0), "lookup", "", ""])
+    run_cli("ingest", str(more), "-q")
+    rows = Engine(Store.open(ingested), redact=True).con.execute(
+        "SELECT searcher_user, license_plate FROM searches WHERE search_id LIKE '%9'").fetchall()
+    assert len(rows) == 1 and rows[0][0].startswith("PERSON-") and rows[0][1].startswith("PLATE-")
