@@ -84,11 +84,13 @@ def _wrap(pdf: object, text: str, width: float, keep_space: bool = True) -> list
 
 def write_printed_audit(path: Path, rows: list[dict[str, str | None]], *, split_rows: bool = False,
                         header_every_page: bool = False, footer: bool = False,
-                        align: str = "bottom", wrap_spaces: bool = True) -> tuple[int, list[int]]:
+                        align: str = "bottom", wrap_spaces: bool = True,
+                        title: str | None = None) -> tuple[int, list[int]]:
     """Write ``rows`` as a printed audit PDF; returns the page count and the printed row numbers
     (header = 1) whose lines run over a page break. Rows are bottom-aligned (or ``align="top"``); a row
     that does not fit moves to the next page, unless ``split_rows`` (then its lines run over the break).
-    ``header_every_page`` repeats the header on each page; ``footer`` prints `Page N` under the table."""
+    ``header_every_page`` repeats the header on each page; ``footer`` prints `Page N` under the table;
+    ``title`` is printed above the header on page 1."""
     from fpdf import FPDF
 
     pdf = FPDF(orientation="L", unit="pt", format="letter")
@@ -100,6 +102,8 @@ def write_printed_audit(path: Path, rows: list[dict[str, str | None]], *, split_
         pdf.add_page()
         if footer:
             pdf.text(380, 590, f"Page {pdf.page}")
+        if pdf.page == 1 and title:
+            pdf.text(COLUMN_X[0], TOP - 3 * LINE_HEIGHT, title)
         if pdf.page == 1 or header_every_page:
             for x, text in zip(COLUMN_X, HEADERS, strict=True):
                 pdf.text(x, TOP, text)

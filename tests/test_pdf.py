@@ -284,6 +284,7 @@ def test_text_after_the_last_row_is_quarantined_not_lost(tmp_path: Path, store_d
     {"align": "top"},
     {"align": "top", "split_rows": True, "footer": True},
     {"wrap_spaces": False},
+    {"title": "Organization Audit 11/1/2025 - 11/30/2025 Search Time in UTC"},
 ])
 def test_other_printout_layouts_round_trip(tmp_path: Path, layout: dict) -> None:
     """Headers repeated on every page and `Page N` footers are not rows; top-aligned rows (wrapped
@@ -342,3 +343,30 @@ def test_a_scanned_page_inside_a_text_pdf_is_named_and_its_cut_rows_kept(tmp_pat
     entry = Store.open(store_dir).sources[0]
     skipped = {"part": f"page {start + 1}", "reason": f"no text (a scanned page?); {pdf_format.OCR_HINT}"}
     assert skipped in entry["parts_skipped"]
+
+
+def test_pages_without_any_id_line_are_not_glued_into_one_row(tmp_path: Path) -> None:
+    """A sheet printed with its columns split over pages gives pages of text with no ID line: their
+    lines must not become one giant row; they are quarantined with the likely cause."""
+    bench = _bench_module()
+    fpdf = pytest.importorskip("fpdf")
+    rows = bench.synthetic_rows(12, seed=4)
+    path = tmp_path / NAME
+    bench.write_printed_audit(path, rows)
+    extra = fpdf.FPDF(orientation="L", unit="pt", format="letter")
+    extra.set_font("Helvetica", size=bench.FONT_SIZE)
+    for page in range(2):  # two pages holding only right-hand columns (no ID, no search time)
+        extra.add_page()
+        for line in range(30):
+            extra.text(bench.COLUMN_X[5], bench.TOP + line * bench.LINE_HEIGHT, f"case {page}-{line}")
+    extra.output(str(tmp_path / "extra.pdf"))
+    document = pdfium.PdfDocument(str(path))
+    document.import_pages(pdfium.PdfDocument(str(tmp_path / "extra.pdf")), index=1)  # pages 2 and 3
+    document.save(str(tmp_path / "spread.pdf"))
+    result = pdf_format.read_rows(pdfium.PdfDocument(str(tmp_path / "spread.pdf")))
+    (bad,) = result.quarantined  # pages 2-3 and the first row of page 4 (whose ID line ends the group)
+    assert bad["source_page"] == 2 and "over 3 pages" in bad["reason"] and "columns split" in bad["reason"]
+    stored = result.table.drop(["source_row", "source_page"]).to_dicts()
+    assert len(stored) == len(rows) - 1 and all(row in rows for row in stored)
+    missing = [row for row in rows if row not in stored][0]
+    assert missing["ID"] in bad["raw"]

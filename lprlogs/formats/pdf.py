@@ -530,6 +530,10 @@ def read_rows(document: Any) -> PdfRows:
     quarantined: list[dict[str, object]] = []
     for number, (group, reason) in enumerate(items, start=2):
         cells = join(group)
+        spread = len({page for page, _ in group})
+        if reason is None and spread > 2:  # no row is taller than a page: lines were grouped wrongly
+            reason = (f"lines over {spread} pages without an ID line between them: not one row (was the sheet "
+                      "printed with its columns split over several pages?)")
         if reason is not None:
             raw = json.dumps({k: v for k, v in cells.items() if v is not None}, ensure_ascii=False)
             quarantined.append({"source_row": number, "source_page": group[0][0], "raw": raw, "reason": reason})
