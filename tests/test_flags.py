@@ -249,3 +249,37 @@ def test_no_portal_reason_is_immigration_related(store_dir: Path, realdata: Path
         assert vague[0][0] > 0
     finally:
         engine.close()
+
+
+def test_okaloosa_pdf_long_lookback_and_blank_reason_match_a_count_from_the_pages(
+        store_dir: Path, realdata: Path, run_cli: Any) -> None:
+    """Count the 30 printed pages independently of the PDF reader (page text, one regular expression per
+    printed row: ID, org, networks, devices, time-frame start and end, reason, search time) and compare."""
+    import re
+
+    import pypdfium2
+
+    pdf_path = next((realdata / "okaloosa-fl-so").glob("*.pdf"))
+    document = pypdfium2.PdfDocument(pdf_path)
+    text = re.sub(r"\s+", " ", " ".join(document[i].get_textpage().get_text_range() for i in range(len(document))))
+    document.close()
+    stamp = r"(\d\d/\d\d/\d{4}, \d\d:\d\d:\d\d [AP]M) UTC"
+    printed_row = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12} ?.*? \d+ \d+ "
+                             + stamp + " " + stamp + " ?(.*?) ?" + stamp)
+
+    def when(value: str) -> dt.datetime:
+        return dt.datetime.strptime(value, "%m/%d/%Y, %I:%M:%S %p")
+
+    printed = printed_row.findall(text)
+    by_hand_long = sum((when(searched) - when(start)).total_seconds() > 30 * 86400
+                       for start, _, _, searched in printed)
+    by_hand_blank = sum(reason.strip() == "" for _, _, reason, _ in printed)
+    assert len(printed) == 269 and by_hand_long == 11 and by_hand_blank == 0
+
+    result = run_cli("ingest", "-q", str(pdf_path))
+    assert result.exit_code == 0, result.output
+    counts = run_cli("flags", "--format", "csv")
+    rows = {line.split(",")[0]: int(line.split(",")[1]) for line in counts.output.strip().splitlines()[1:]}
+    assert rows["long_lookback"] == by_hand_long
+    assert rows["blank_reason"] == by_hand_blank
+    assert rows["immigration"] == 0 and rows["immigration_agency"] == 0
