@@ -243,3 +243,23 @@ def test_stage_cells_for_other_readers(tmp_path):
 def test_title_rows_count_in_row_numbers(tmp_path):
     con, _ = _ingest(tmp_path, "trimmed-title.csv")
     assert con.execute("SELECT source_row, networks_searched, moderation FROM s").fetchall() == [(4, 1, "allow")]
+
+
+def test_truncated_file_keeps_what_it_has(tmp_path):
+    con, report = _ingest(tmp_path, "truncated.csv")
+    assert (report.files[0].rows_stored, report.files[0].rows_quarantined) == (1, 1)
+    assert con.execute("SELECT source_row FROM q").fetchall() == [(3,)]
+
+
+def test_tolerant_python_fallback_matches_duckdb(tmp_path, monkeypatch):
+    """When DuckDB refuses a CSV, Python's csv module reads it with the same alignment and numbering."""
+    from lprlogs.formats import flock
+
+    def refuse(self, path, layout, out):
+        raise duckdb.InvalidInputException("CSV Error on Line: 2")
+
+    monkeypatch.setattr(flock.FlockCsv, "_read_duckdb", refuse)
+    con, report = _ingest(tmp_path, "repeat-stacked-shifted.csv")
+    assert (report.files[0].rows_stored, report.files[0].rows_quarantined) == (4, 1)
+    assert [r[0] for r in con.execute("SELECT source_row FROM s ORDER BY 1").fetchall()] == [2, 4, 5, 6]
+    assert any("tolerant Python reader" in n for n in report.files[0].notes)
