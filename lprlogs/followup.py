@@ -159,6 +159,7 @@ def template_environment() -> jinja2.Environment:
     )
     env.filters["md"] = md_text
     env.filters["code"] = md_code
+    env.filters["code_cell"] = lambda value: md_code(value).replace("|", "\\|")  # a pipe would split a table cell
     env.filters["line"] = _line
     return env
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import re
 from pathlib import Path
 
 import pytest
@@ -84,8 +85,10 @@ def release(tmp_path: Path) -> Path:
         flock_row("a0000000-0000-4000-8000-000000000006", "L. Varga", "Los Altos CA PD", T0 + dt.timedelta(days=5),
                   "4TUV444", "burglary"),
     ]
-    write_flock(folder / "11_1_2025-11_30_2025-Mountain View CA PD-Network-Audit.csv", rows)
     # an over-redacted organisation audit: every name and case number masked
+    rows.append(flock_row("a0000000-0000-4000-8000-000000000007", "P. Marlow", "Houston TX PD",
+                          T0 + dt.timedelta(days=6), "3XYZ333", '=HYPERLINK("http://x","ICE detainer") | deport'))
+    write_flock(folder / "11_1_2025-11_30_2025-Mountain View CA PD-Network-Audit.csv", rows)
     masked = [flock_row(f"b0000000-0000-4000-8000-00000000001{i}", "***", "Tulsa OK PD",
                         T0 + dt.timedelta(hours=i), "***", "theft", case="***") for i in range(10)]
     masked.append(flock_row("b0000000-0000-4000-8000-000000000020", "A. Kemp", "Tulsa OK PD", T0, "1AAA111",
@@ -146,15 +149,19 @@ def test_followup_writes_one_letter_per_agency_with_findings(run_cli, store_dir:
     with open(out / "tracking.csv", newline="") as fh:
         tracking = list(csv.DictReader(fh))
     assert {r["agency"]: int(r["searches_cited"]) for r in tracking} == {
-        "Houston TX PD": 2, "[Federal] Homeland Security Investigations (HSI)": 1, "Cobb County GA SO": 1}
+        "Houston TX PD": 3, "[Federal] Homeland Security Investigations (HSI)": 1, "Cobb County GA SO": 1}
     assert all(r["status"] == "" and r["due_date"] == "" and r["drafted"] for r in tracking)
     assert {r["state"] for r in tracking} >= {"TX", "GA"}
     with open(out / "houston-tx-pd-searches.csv", newline="") as fh:
         attached = list(csv.DictReader(fh))
-    assert len(attached) == 2
-    # formula-looking text is neutralised in CSV cells
-    assert any(r["reason"].startswith("Immigration") for r in attached)
-    assert all(not r["reason"].startswith("=") for r in attached)
+    assert len(attached) == 3
+    # formula-looking text is neutralised in CSV cells, the rest is kept verbatim
+    reasons = {r["search_id"]: r["reason"] for r in attached}
+    assert reasons["a0000000-0000-4000-8000-000000000007"] == "'=HYPERLINK(\"http://x\",\"ICE detainer\") | deport"
+    assert reasons["a0000000-0000-4000-8000-000000000002"] == "ICE detainer"
+    # a pipe inside a reason does not split the Markdown table row
+    line = next(x for x in houston.splitlines() if "000000000007" in x)
+    assert len(re.findall(r"(?<!\\)\|", line)) == 8 and "\\| deport" in line  # 7 cells: 8 unescaped pipes
 
 
 def test_over_redacted_producer_gets_an_appeal_citing_the_share(run_cli, release: Path, tmp_path: Path) -> None:
