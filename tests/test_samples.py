@@ -17,12 +17,14 @@ import re
 import sys
 import zipfile
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 
 import pytest
 
 from lprlogs.engine import Engine
+from lprlogs.errors import LprlogsError
 from lprlogs.ingest import IngestReport, ingest
 from lprlogs.store import Store
 
@@ -98,9 +100,24 @@ def _relative(path: str) -> str:
 
 @pytest.fixture(scope="module")
 def samples_store(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, IngestReport]:
+    """samples/ ingested once, then the sample 287(g) list loaded (when that command exists)."""
+    from click.testing import CliRunner
+
+    from lprlogs.cli import cli
+
     store_dir = tmp_path_factory.mktemp("samples") / "store"
     report = ingest([str(SAMPLES)], store_dir)
+    list_287g = SAMPLES / "reference" / "ice-287g-participating-sample.xlsx"
+    CliRunner().invoke(cli, ["agencies", "load-287g", str(list_287g), "--store", str(store_dir)])
     return store_dir, report
+
+
+@pytest.fixture(scope="module")
+def engine(samples_store: tuple[Path, IngestReport]) -> Iterator[Engine]:
+    """One DuckDB engine over the samples store, shared by the tests that query it."""
+    opened = Engine(Store.open(samples_store[0]))
+    yield opened
+    opened.close()
 
 
 @pytest.fixture(scope="module")
@@ -238,53 +255,41 @@ def _canonical(field: str, value: object) -> object:
 
 
 def test_stored_values_are_the_generated_ones(
-    samples_store: tuple[Path, IngestReport], generated: tuple[Path, list[Path], dict, dict, dict]
+    engine: Engine, generated: tuple[Path, list[Path], dict, dict, dict]
 ) -> None:
     """Per audit file, the stored rows carry exactly the IDs, organisations, networks, time frames, reasons
     and search times the generator wrote (compared as multisets, so row order does not matter)."""
-    store_dir, _ = samples_store
-    engine = Engine(Store.open(store_dir))
     problems: dict[str, object] = {}
-    try:
-        for path, expected_rows in generated[2].items():
-            if path in PENDING or not expected_rows:
-                continue
-            fields = [f for f in COMPARED if f in {"search_time", *expected_rows[0]}]
-            quoted = str(ROOT / path).replace("'", "''")
-            _, rows = engine.query(f"select {', '.join(fields)} from searches where source_file = '{quoted}'")
-            stored = Counter(
-                tuple(_canonical(f, v) for f, v in zip(fields, row, strict=True)) for row in rows
-            )
-            wanted = Counter(tuple(_canonical(f, record.get(f)) for f in fields) for record in expected_rows)
-            if stored != wanted:
-                problems[path] = {
-                    "fields": fields,
-                    "missing": list((wanted - stored).elements())[:3],
-                    "unexpected": list((stored - wanted).elements())[:3],
-                }
-    finally:
-        engine.close()
+    for path, expected_rows in generated[2].items():
+        if path in PENDING or not expected_rows:
+            continue
+        fields = [f for f in COMPARED if f in {"search_time", *expected_rows[0]}]
+        quoted = str(ROOT / path).replace("'", "''")
+        _, rows = engine.query(f"select {', '.join(fields)} from searches where source_file = '{quoted}'")
+        stored = Counter(tuple(_canonical(f, v) for f, v in zip(fields, row, strict=True)) for row in rows)
+        wanted = Counter(tuple(_canonical(f, record.get(f)) for f in fields) for record in expected_rows)
+        if stored != wanted:
+            problems[path] = {
+                "fields": fields,
+                "missing": list((wanted - stored).elements())[:3],
+                "unexpected": list((stored - wanted).elements())[:3],
+            }
     assert not problems, "\n".join(f"{path}: {facts}" for path, facts in problems.items())
 
 
 def test_side_tables_hold_the_generated_rows(
-    samples_store: tuple[Path, IngestReport], generated: tuple[Path, list[Path], dict, dict, dict]
+    engine: Engine, generated: tuple[Path, list[Path], dict, dict, dict]
 ) -> None:
     """The event log's rows (blanked ones kept as redacted) and the sharing list's (organisation, network,
     direction) rows are exactly the ones the generator wrote."""
-    store_dir, _ = samples_store
-    engine = Engine(Store.open(store_dir))
-    try:
-        for path, tables in generated[3].items():
-            if path in PENDING:
-                continue
-            quoted = str(ROOT / path).replace("'", "''")
-            for key, expected_rows in tables.items():
-                view, columns = key.split(":")
-                _, rows = engine.query(f"select {columns} from {view} where source_file = '{quoted}'")
-                assert Counter(map(tuple, rows)) == Counter(expected_rows), (path, view)
-    finally:
-        engine.close()
+    for path, tables in generated[3].items():
+        if path in PENDING:
+            continue
+        quoted = str(ROOT / path).replace("'", "''")
+        for key, expected_rows in tables.items():
+            view, columns = key.split(":")
+            _, rows = engine.query(f"select {columns} from {view} where source_file = '{quoted}'")
+            assert Counter(map(tuple, rows)) == Counter(expected_rows), (path, view)
 
 
 def test_samples_stay_small() -> None:
@@ -298,54 +303,34 @@ MARKERS = {"***", "REDACTED", "[REDACTED]", "###", "* * *", "7923.600 GC"}
 UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 
 
-def test_no_real_person_names(samples_store: tuple[Path, IngestReport]) -> None:
+def test_no_real_person_names(engine: Engine) -> None:
     """Officers are made-up initials plus an invented surname; anything else is a mask or a user ID."""
-    store_dir, _ = samples_store
-    engine = Engine(Store.open(store_dir))
-    try:
-        _, rows = engine.query(
-            "select distinct raw ->> '$.Name' from searches where raw ->> '$.Name' is not null"
-        )
-    finally:
-        engine.close()
+    _, rows = engine.query(
+        "select distinct raw ->> '$.Name' from searches where raw ->> '$.Name' is not null"
+    )
     names = {row[0].strip() for row in rows if row[0] and row[0].strip()}
     odd = sorted(n for n in names if not OFFICER.match(n) and n not in MARKERS and not UUID.match(n))
     assert not odd, odd
 
 
-def test_samples_demonstrate_every_finding(samples_store: tuple[Path, IngestReport]) -> None:
+def test_samples_demonstrate_every_finding(engine: Engine) -> None:
     """Each contract flag whose SQL file exists fires on the samples; 287g_searcher once the sample
     287(g) list is loaded, on exactly the searchers that list names (and none of its false friends)."""
-    store_dir, _ = samples_store
     flags_dir = ROOT / "queries" / "flags"
     built = [flag for flag in CONTRACT_FLAGS if (flags_dir / f"{flag}.sql").exists()]
     if not built:
         pytest.skip("no flag SQL files yet (flags issue)")
-    from click.testing import CliRunner
-
-    from lprlogs.cli import cli
-
-    loaded = CliRunner().invoke(
-        cli,
-        [
-            "agencies",
-            "load-287g",
-            str(SAMPLES / "reference" / "ice-287g-participating-sample.xlsx"),
-            "--store",
-            str(store_dir),
-        ],
+    _, rows = engine.query("select flag, count(*) from flags group by flag")
+    _, listed = engine.query(
+        "select distinct s.searcher_org from flags f join searches s using (search_key) "
+        "where f.flag = '287g_searcher' order by 1"
     )
-    engine = Engine(Store.open(store_dir))
-    try:
-        _, rows = engine.query("select flag, count(*) from flags group by flag")
-        _, listed = engine.query(
-            "select distinct s.searcher_org from flags f join searches s using (search_key) "
-            "where f.flag = '287g_searcher' order by 1"
-        )
-    finally:
-        engine.close()
     counts = dict(rows)
-    expected = [flag for flag in built if flag != "287g_searcher" or loaded.exit_code == 0]
+    try:
+        loaded = engine.query("select count(*) from agreements")[1][0][0]
+    except LprlogsError:  # no agreements view: the agencies part is not built
+        loaded = 0
+    expected = [flag for flag in built if flag != "287g_searcher" or loaded]
     missing = [flag for flag in expected if not counts.get(flag)]
     assert not missing, f"flags with no row on the samples: {missing} (counts: {counts})"
     if "287g_searcher" in expected:
@@ -359,8 +344,7 @@ def test_samples_demonstrate_every_finding(samples_store: tuple[Path, IngestRepo
         ]
 
 
-def test_immigration_traps_do_not_flag(samples_store: tuple[Path, IngestReport]) -> None:
-    store_dir, _ = samples_store
+def test_immigration_traps_do_not_flag(engine: Engine) -> None:
     if not (ROOT / "queries" / "flags" / "immigration.sql").exists():
         pytest.skip("immigration flag not built yet")
     traps = (
@@ -378,37 +362,28 @@ def test_immigration_traps_do_not_flag(samples_store: tuple[Path, IngestReport])
         "justice dept request",
         "price gouging complaint",
     )
-    engine = Engine(Store.open(store_dir))
-    try:
-        _, rows = engine.query(
-            "select s.reason, f.flag, count(*) from searches s join flags f using (search_key) "
-            "where f.flag in ('immigration', 'immigration_agency') and s.reason in "
-            f"({', '.join(repr(t) for t in traps)}) group by all"
-        )
-        _, hits = engine.query(
-            "select count(*) from searches s join flags f using (search_key) where f.flag = 'immigration' "
-            "and s.reason in ('ICE detainer', 'assist ICE', 'Immigration (civil/administrative) -', "
-            "'Immigration (civil/administrative) - ', 'apoyo inmigración')"
-        )
-    finally:
-        engine.close()
+    _, rows = engine.query(
+        "select s.reason, f.flag, count(*) from searches s join flags f using (search_key) "
+        "where f.flag in ('immigration', 'immigration_agency') and s.reason in "
+        f"({', '.join(repr(t) for t in traps)}) group by all"
+    )
+    _, hits = engine.query(
+        "select count(*) from searches s join flags f using (search_key) where f.flag = 'immigration' "
+        "and s.reason in ('ICE detainer', 'assist ICE', 'Immigration (civil/administrative) -', "
+        "'Immigration (civil/administrative) - ', 'apoyo inmigración')"
+    )
     assert not rows, f"traps flagged as immigration-related: {rows}"
     assert hits[0][0] > 0
 
 
-def test_own_searches_spelled_differently_are_not_outside(samples_store: tuple[Path, IngestReport]) -> None:
+def test_own_searches_spelled_differently_are_not_outside(engine: Engine) -> None:
     """'Mountain View Police Department' (file name) and 'Mountain View CA PD (Santa Clara County)' (its users'
     Org Name) are one agency: its own searches are not outside-agency searches; the others' are."""
-    store_dir, _ = samples_store
     if not (ROOT / "queries" / "flags" / "outside_agency.sql").exists():
         pytest.skip("outside_agency flag not built yet")
-    engine = Engine(Store.open(store_dir))
-    try:
-        _, rows = engine.query(
-            "select s.searcher_org = 'Mountain View CA PD (Santa Clara County)' as own, count(f.flag) "
-            "from searches s left join flags f on f.search_key = s.search_key and f.flag = 'outside_agency' "
-            "where s.source_file like '%Mountain View Police Department-Network-Audit.csv' group by all order by 1"
-        )
-    finally:
-        engine.close()
+    _, rows = engine.query(
+        "select s.searcher_org = 'Mountain View CA PD (Santa Clara County)' as own, count(f.flag) "
+        "from searches s left join flags f on f.search_key = s.search_key and f.flag = 'outside_agency' "
+        "where s.source_file like '%Mountain View Police Department-Network-Audit.csv' group by all order by 1"
+    )
     assert rows == [(False, rows[0][1]), (True, 0)] and rows[0][1] > 0, rows
