@@ -85,12 +85,13 @@ def _wrap(pdf: object, text: str, width: float, keep_space: bool = True) -> list
 def write_printed_audit(path: Path, rows: list[dict[str, str | None]], *, split_rows: bool = False,
                         header_every_page: bool = False, footer: bool = False,
                         align: str = "bottom", wrap_spaces: bool = True,
-                        title: str | None = None) -> tuple[int, list[int]]:
+                        title: str | None = None, wrap_header: bool = False) -> tuple[int, list[int]]:
     """Write ``rows`` as a printed audit PDF; returns the page count and the printed row numbers
     (header = 1) whose lines run over a page break. Rows are bottom-aligned (or ``align="top"``); a row
     that does not fit moves to the next page, unless ``split_rows`` (then its lines run over the break).
     ``header_every_page`` repeats the header on each page; ``footer`` prints `Page N` under the table;
-    ``title`` is printed above the header on page 1."""
+    ``title`` is printed above the header on page 1; ``wrap_header`` wraps header cells wider than
+    half their column over several lines."""
     from fpdf import FPDF
 
     pdf = FPDF(orientation="L", unit="pt", format="letter")
@@ -105,9 +106,13 @@ def write_printed_audit(path: Path, rows: list[dict[str, str | None]], *, split_
         if pdf.page == 1 and title:
             pdf.text(COLUMN_X[0], TOP - 3 * LINE_HEIGHT, title)
         if pdf.page == 1 or header_every_page:
-            for x, text in zip(COLUMN_X, HEADERS, strict=True):
-                pdf.text(x, TOP, text)
-            return TOP + LINE_HEIGHT
+            cells = [_wrap(pdf, text, (COLUMN_RIGHT[col] - COLUMN_X[col]) / 2) if wrap_header else [text]
+                     for col, text in enumerate(HEADERS)]
+            height = max(len(c) for c in cells)
+            for col, lines in enumerate(cells):  # bottom-aligned, like the rows
+                for k, text in enumerate(lines):
+                    pdf.text(COLUMN_X[col], TOP + (height - len(lines) + k) * LINE_HEIGHT, text)
+            return TOP + height * LINE_HEIGHT
         return TOP
 
     y = new_page()

@@ -285,6 +285,7 @@ def test_text_after_the_last_row_is_quarantined_not_lost(tmp_path: Path, store_d
     {"align": "top", "split_rows": True, "footer": True},
     {"wrap_spaces": False},
     {"title": "Organization Audit 11/1/2025 - 11/30/2025 Search Time in UTC"},
+    {"wrap_header": True, "header_every_page": True},
 ])
 def test_other_printout_layouts_round_trip(tmp_path: Path, layout: dict) -> None:
     """Headers repeated on every page and `Page N` footers are not rows; top-aligned rows (wrapped

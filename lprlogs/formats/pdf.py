@@ -278,8 +278,8 @@ def _find_header(lines: list[Line]) -> int | None:
     return None
 
 
-def _header_columns(line: Line) -> Columns:
-    """Header cells of the header line and where each begins (known Flock headers matched greedily;
+def _line_columns(line: Line) -> Columns:
+    """Header cells of one header line and where each begins (known Flock headers matched greedily;
     unknown header text grouped by closeness)."""
     words = sorted(line.words, key=lambda w: w.x0)
     height = max(w.y1 for w in words) - min(w.y0 for w in words)
@@ -300,12 +300,60 @@ def _header_columns(line: Line) -> Columns:
         headers.append(" ".join(w.text for w in words[i:i + best]))
         starts.append(words[i].x0 - COLUMN_SLACK)
         i += best
+    return Columns(headers=headers, starts=starts)
+
+
+def _distinct(columns: Columns) -> Columns:
+    """A header printed twice keeps both columns, told apart: `Reason`, `Reason (2)`."""
     seen: dict[str, int] = {}
-    for k, head in enumerate(headers):  # a header printed twice keeps both columns, told apart
+    headers = list(columns.headers)
+    for k, head in enumerate(headers):
         seen[head] = seen.get(head, 0) + 1
         if seen[head] > 1:
             headers[k] = f"{head} ({seen[head]})"
-    return Columns(headers=headers, starts=starts)
+    return Columns(headers=headers, starts=columns.starts)
+
+
+def _header_columns(lines: list[Line], index: int) -> Columns:
+    """The printed columns. A header cell wrapped over several lines (bottom-aligned, like the rows)
+    has its first words on the lines just above the header line: they join the cell below them."""
+    columns = _line_columns(lines[index])
+    known = sum(_norm(h) in KNOWN_HEADERS for h in columns.headers)
+    if known == len(columns.headers):
+        return _distinct(columns)
+    line = lines[index]
+    height = max(w.y1 - w.y0 for w in line.words)
+    above: list[Line] = []
+    k, y = index - 1, line.y
+    while k >= 0 and y - lines[k].y <= 2.2 * height:
+        above.insert(0, lines[k])
+        y = lines[k].y
+        k -= 1
+    if not above:
+        return _distinct(columns)
+    parts: list[list[str]] = [[] for _ in columns.headers]
+    for upper in above:
+        for word in sorted(upper.words, key=lambda w: w.x0):
+            parts[columns.index(word.x0)].append(word.text)
+    headers = [" ".join([*part, head]) for part, head in zip(parts, columns.headers, strict=True)]
+    if sum(_norm(h) in KNOWN_HEADERS for h in headers) <= known:
+        return _distinct(columns)
+    return _distinct(Columns(headers=headers, starts=columns.starts))
+
+
+def _repeated_header_lines(lines: list[Line], columns: Columns) -> int:
+    """How many lines at the top of a page are the header printed again (each cell a piece of its
+    column's header text, together covering at least half the columns), else 0."""
+    wanted = max(3, (len(columns.headers) + 1) // 2)
+    covered: set[int] = set()
+    count = 0
+    for line in lines[:8]:
+        cells = line.cells()
+        if not all(_norm(text) and _norm(text) in _norm(columns.headers[col]) for col, text in cells.items()):
+            break
+        covered.update(cells)
+        count += 1
+    return count if len(covered) >= wanted else 0
 
 
 def _variant(headers: list[str]) -> str:
@@ -359,7 +407,7 @@ class FlockPdf:
                     "skip": True,
                     "reason": f"PDF text has no Flock audit header (first words: {' '.join(words)})",
                 })
-            columns = _header_columns(lines[header])
+            columns = _header_columns(lines, header)
         finally:
             document.close()
         return Match(format=self.name, variant=_variant(columns.headers), confidence=0.95,
@@ -439,7 +487,7 @@ def read_rows(document: Any) -> PdfRows:
         if not first_lines:
             raise SourceRejected(_scanned_message(document))
         raise SourceRejected("PDF text has no Flock audit header on page 1")
-    columns = _header_columns(first_lines[header])
+    columns = _header_columns(first_lines, header)
     header_y = first_lines[header].y
     header_norm = _norm(" ".join(columns.headers))
     norm_headers = [_norm(h) for h in columns.headers]
@@ -461,9 +509,12 @@ def read_rows(document: Any) -> PdfRows:
         if not lines:
             textless.append(index + 1)
             all_lines.append((index + 1, None))
-        for line in lines:
+        repeated = _repeated_header_lines(lines, columns) if index > 0 else 0
+        for number, line in enumerate(lines):
             if index == 0 and line.y <= header_y + LINE_TOLERANCE:
                 continue  # title and header lines
+            if number < repeated:
+                continue  # the header printed again at the top of this page
             text = line.text()
             if PAGE_FOOTER.match(text) or _norm(text) == header_norm:
                 continue
