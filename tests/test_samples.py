@@ -328,6 +328,7 @@ def test_samples_demonstrate_every_finding(engine: Engine) -> None:
     counts = dict(rows)
     try:
         loaded = engine.query("select count(*) from agreements")[1][0][0]
+        assert loaded == 16, "the sample 287(g) list has 16 agreements; the fixture's load-287g failed?"
     except LprlogsError:  # no agreements view: the agencies part is not built
         loaded = 0
     expected = [flag for flag in built if flag != "287g_searcher" or loaded]
