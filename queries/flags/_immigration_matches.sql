@@ -141,18 +141,21 @@ classified_texts AS (
     GROUP BY h.text, o.words
 ),
 
--- back to the rows: the (few) rows holding a classified text in one of the four fields
+-- back to the rows: one hash semi-join per field against the (few) classified texts
 field_matches AS (
     SELECT f.search_key, f.field, f.text, c.tier, c.why
     FROM (
-        SELECT search_key,
-               unnest(['reason', 'offense_type', 'text_prompt', 'case_number']) AS field,
-               unnest([reason, offense_type, text_prompt, case_number]) AS text
-        FROM searches
-        WHERE reason IN (SELECT text FROM classified_texts)
-           OR offense_type IN (SELECT text FROM classified_texts)
-           OR text_prompt IN (SELECT text FROM classified_texts)
-           OR case_number IN (SELECT text FROM classified_texts)
+        SELECT search_key, 'reason' AS field, reason AS text
+        FROM searches SEMI JOIN classified_texts AS c ON c.text = searches.reason
+        UNION ALL
+        SELECT search_key, 'offense_type', offense_type
+        FROM searches SEMI JOIN classified_texts AS c ON c.text = searches.offense_type
+        UNION ALL
+        SELECT search_key, 'text_prompt', text_prompt
+        FROM searches SEMI JOIN classified_texts AS c ON c.text = searches.text_prompt
+        UNION ALL
+        SELECT search_key, 'case_number', case_number
+        FROM searches SEMI JOIN classified_texts AS c ON c.text = searches.case_number
     ) AS f
     JOIN classified_texts AS c ON c.text = f.text
 ),
