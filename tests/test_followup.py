@@ -67,10 +67,15 @@ def flags_view(monkeypatch: pytest.MonkeyPatch) -> None:
 T0 = dt.datetime(2025, 11, 3, 15, 4, 5, tzinfo=dt.UTC)
 
 
-@pytest.fixture
-def release(tmp_path: Path) -> Path:
-    folder = tmp_path / "release"
-    folder.mkdir()
+@pytest.fixture(scope="module")
+def release_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The release below, ingested once for the tests of this module (they only read the store)."""
+    from click.testing import CliRunner
+
+    from lprlogs.cli import cli
+
+    folder = tmp_path_factory.mktemp("release")
+    store = folder.parent / f"{folder.name}-store"
     rows = [
         flock_row("a0000000-0000-4000-8000-000000000001", "J. Quill", "Mountain View CA PD", T0, "8XYZ001", "stolen vehicle"),
         flock_row("a0000000-0000-4000-8000-000000000002", "P. Marlow", "Houston TX PD", T0 + dt.timedelta(days=1),
@@ -94,7 +99,8 @@ def release(tmp_path: Path) -> Path:
     masked.append(flock_row("b0000000-0000-4000-8000-000000000020", "A. Kemp", "Tulsa OK PD", T0, "1AAA111",
                             "theft", case="25-1"))
     write_flock(folder / "10_1_2025-10_31_2025-Tulsa OK PD-Audit.csv", masked)
-    return folder
+    assert CliRunner().invoke(cli, ["ingest", str(folder), "-q", "--store", str(store)]).exit_code == 0
+    return store
 
 
 def test_law_table_covers_every_state_dc_and_federal() -> None:
@@ -116,11 +122,9 @@ def test_slugs_are_unique_and_safe() -> None:
     assert slugify("ETC", taken) == "etc-2"
 
 
-def test_followup_writes_one_letter_per_agency_with_findings(run_cli, store_dir: Path, release: Path,
-                                                             tmp_path: Path) -> None:
-    assert run_cli("ingest", str(release), "-q").exit_code == 0
+def test_followup_writes_one_letter_per_agency_with_findings(run_cli, release_store: Path, tmp_path: Path) -> None:
     out = tmp_path / "letters"
-    result = run_cli("followup", "-o", str(out), "--format", "csv")
+    result = run_cli("followup", "-o", str(out), "--format", "csv", "--store", str(release_store))
     assert result.exit_code == 0, result.output
     letters = sorted(p.name for p in out.glob("*.md") if not p.name.startswith("appeal-"))
     assert letters == ["cobb-county-ga-so.md", "federal-homeland-security-investigations-hsi.md", "houston-tx-pd.md"]
@@ -164,10 +168,10 @@ def test_followup_writes_one_letter_per_agency_with_findings(run_cli, store_dir:
     assert len(re.findall(r"(?<!\\)\|", line)) == 8 and "\\| deport" in line  # 7 cells: 8 unescaped pipes
 
 
-def test_over_redacted_producer_gets_an_appeal_citing_the_share(run_cli, release: Path, tmp_path: Path) -> None:
-    run_cli("ingest", str(release), "-q")
+def test_over_redacted_producer_gets_an_appeal_citing_the_share(run_cli, release_store: Path,
+                                                                tmp_path: Path) -> None:
     out = tmp_path / "letters"
-    assert run_cli("followup", "-o", str(out)).exit_code == 0
+    assert run_cli("followup", "-o", str(out), "--store", str(release_store)).exit_code == 0
     appeals = sorted(p.name for p in out.glob("appeal-*.md"))
     assert appeals == ["appeal-tulsa-ok-pd.md"]
     text = (out / "appeal-tulsa-ok-pd.md").read_text()
@@ -177,19 +181,19 @@ def test_over_redacted_producer_gets_an_appeal_citing_the_share(run_cli, release
     assert "Officer / user names" in text and "Case numbers" in text
 
 
-def test_flag_and_agency_options_limit_the_letters(run_cli, release: Path, tmp_path: Path) -> None:
-    run_cli("ingest", str(release), "-q")
+def test_flag_and_agency_options_limit_the_letters(run_cli, release_store: Path, tmp_path: Path) -> None:
+    store = ("--store", str(release_store))
     out = tmp_path / "only-federal"
-    result = run_cli("followup", "-o", str(out), "--flag", "federal_searcher")
+    result = run_cli("followup", "-o", str(out), "--flag", "federal_searcher", *store)
     assert result.exit_code == 0
     assert [p.name for p in out.glob("*.md") if not p.name.startswith("appeal")] == [
         "federal-homeland-security-investigations-hsi.md"]
     out2 = tmp_path / "only-cobb"
-    result = run_cli("followup", "-o", str(out2), "--agency", "cobb county ga so", "--agency", "Nowhere PD")
+    result = run_cli("followup", "-o", str(out2), "--agency", "cobb county ga so", "--agency", "Nowhere PD", *store)
     assert result.exit_code == 0
     assert [p.name for p in out2.glob("*.md")] == ["cobb-county-ga-so.md"]
     assert "Nowhere PD" in result.output  # told that this name had no findings
-    bad = run_cli("followup", "-o", str(out2), "--flag", "no_such_flag")
+    bad = run_cli("followup", "-o", str(out2), "--flag", "no_such_flag", *store)
     assert bad.exit_code == 1 and "unknown flag" in bad.output
 
 
@@ -209,10 +213,9 @@ def test_long_lists_are_capped_in_the_letter_and_complete_in_the_attachment(stor
         assert len(list(csv.DictReader(fh))) == 40
 
 
-def test_redacted_letters_carry_no_plate_or_name(run_cli, release: Path, tmp_path: Path) -> None:
-    run_cli("ingest", str(release), "-q")
+def test_redacted_letters_carry_no_plate_or_name(run_cli, release_store: Path, tmp_path: Path) -> None:
     out = tmp_path / "letters"
-    assert run_cli("followup", "-o", str(out), "--redact").exit_code == 0
+    assert run_cli("followup", "-o", str(out), "--redact", "--store", str(release_store)).exit_code == 0
     text = "".join(p.read_text() for p in out.iterdir())
     for secret in ("7ABC123", "ABC1234", "5KLM777", "P. Marlow", "T. Ibsen", "R. Okafor"):
         assert secret not in text
