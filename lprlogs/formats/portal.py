@@ -113,8 +113,8 @@ class PortalAudit:
         frame = pl.DataFrame(schema={h: pl.String for h in headers})
         if good.height:
             frame = pl.read_csv(
-                io.StringIO("\n".join(good["line"].to_list())), has_header=False, new_columns=headers,
-                infer_schema=False, quote_char='"',
+                io.BytesIO(good["line"].str.join("\n").item().encode("utf-8")), has_header=False,
+                new_columns=headers, infer_schema=False, quote_char='"',
             )
             if frame.height != good.height:
                 raise SourceRejected(f"portal CSV parsed into {frame.height:,} rows from {good.height:,} lines; "
@@ -204,9 +204,11 @@ class PortalAudit:
         def is_marker(column: str) -> pl.Expr:
             return pl.col(column).str.strip_chars().str.to_uppercase().is_in(markers)
 
+        masked = [f for f in fields if staged.select(is_marker(f).any()).item()]  # most columns hold none
         staged = staged.with_columns(
             pl.concat_list([pl.when(is_marker(f)).then(pl.lit(f)).otherwise(pl.lit(None, pl.String))
-                            for f in fields]).list.drop_nulls().alias("redacted")
+                            for f in masked]).list.drop_nulls().alias("redacted")
+            if masked else pl.lit([], pl.List(pl.String)).alias("redacted")
         )
         staged = staged.with_columns([
             pl.when(is_marker(f) | (pl.col(f).str.strip_chars() == "")).then(None).otherwise(pl.col(f)).alias(f)
