@@ -201,7 +201,15 @@ def _box_reader(textpage: Any, space: PageSpace) -> Any:
 def _page_words(text: str, box: Any, columns: Columns | None) -> list[Word]:
     """Every word on the page with its display box, cut at column boundaries when it crosses one."""
     count = len(text)
-    column_of = columns.index if columns is not None else (lambda x: 0)
+    if columns is not None:
+        starts, find = columns.starts, bisect.bisect_right
+
+        def column_of(x: float) -> int:  # Columns.index, inlined: this runs for every word
+            found = find(starts, x) - 1
+            return found if found > 0 else 0
+    else:
+        def column_of(x: float) -> int:
+            return 0
     words: list[Word] = []
     for match in WORD.finditer(text):
         start, end = match.span()
@@ -510,14 +518,16 @@ def read_rows(document: Any) -> PdfRows:
             textless.append(index + 1)
             all_lines.append((index + 1, None))
         repeated = _repeated_header_lines(lines, columns) if index > 0 else 0
+        last = len(lines) - 1
         for number, line in enumerate(lines):
             if index == 0 and line.y <= header_y + LINE_TOLERANCE:
                 continue  # title and header lines
             if number < repeated:
                 continue  # the header printed again at the top of this page
-            text = line.text()
-            if PAGE_FOOTER.match(text) or _norm(text) == header_norm:
-                continue
+            if number <= 1 or number >= last - 1:  # page headers and footers sit at the edges of a page
+                text = line.text()
+                if PAGE_FOOTER.match(text) or _norm(text) == header_norm:
+                    continue
             all_lines.append((index + 1, line.cells()))
     if len(textless) == pages:
         raise SourceRejected(_scanned_message(document))
