@@ -64,10 +64,10 @@ def resolve_store(store_dir: Path | None) -> Path:
     return store_dir if store_dir is not None else default_store_dir()
 
 
-def open_engine(store_dir: Path | None, params: dict[str, str] | None = None):  # noqa: ANN201
+def open_engine(store_dir: Path | None, params: dict[str, str] | None = None, redact: bool = False):  # noqa: ANN201
     from .engine import Engine
 
-    return Engine(Store.open(resolve_store(store_dir)), params or {})
+    return Engine(Store.open(resolve_store(store_dir)), params or {}, redact=redact)
 
 
 @click.group(context_settings=CONTEXT_SETTINGS)
@@ -170,8 +170,10 @@ def ingest(paths: tuple[str, ...], store_dir: Path | None, producer: str | None,
 @params_option
 @output_options
 @click.option("--limit", type=int, default=None, help="Print at most this many rows.")
+@click.option("--redact", is_flag=True, help="Pseudonymise plates and officer names, mask personal data in text.")
 @user_errors
-def query(sql: str, store_dir: Path | None, params: tuple[str, ...], fmt: str, limit: int | None) -> None:
+def query(sql: str, store_dir: Path | None, params: tuple[str, ...], fmt: str, limit: int | None,
+          redact: bool) -> None:
     """Run read-only SQL over the store's views.
 
     Views: searches, flags, sources, quarantine, batches, agencies, events, sharing and more; a
@@ -183,7 +185,7 @@ def query(sql: str, store_dir: Path | None, params: tuple[str, ...], fmt: str, l
     if sql == "-":
         sql = sys.stdin.read()
     values = parse_params(params)
-    engine = open_engine(store_dir, values)
+    engine = open_engine(store_dir, values, redact=redact)
     relation = engine.relation(sql, values)
     rows = relation.fetchmany(limit) if limit is not None else relation.fetchall()
     emit(relation.columns, rows, fmt)
@@ -215,6 +217,270 @@ def batches(store_dir: Path | None, fmt: str) -> None:
     engine = open_engine(store_dir)
     cols, rows = engine.query("SELECT * FROM batches ORDER BY batch_id")
     emit(cols, rows, fmt)
+
+
+# --- follow-up: records requests, batches diff ------------------------------------------------------
+
+@cli.command()
+@click.option("-o", "--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Folder for the letters, their search lists, tracking.csv and appeal drafts.")
+@click.option("--flag", "flag_names", multiple=True, metavar="NAME",
+              help="Flags that call for a letter (repeatable; replaces the default set: immigration, "
+                   "federal_searcher, out_of_state_searcher, 287g_searcher).")
+@click.option("--agency", "agency_names", multiple=True, metavar="NAME",
+              help="Only these searching agencies (Org Name as in the log; repeatable).")
+@store_option
+@params_option
+@click.option("--redact", is_flag=True, help="Pseudonymise plates and officer names, mask personal data in text.")
+@output_options
+@user_errors
+def followup(out_dir: Path, flag_names: tuple[str, ...], agency_names: tuple[str, ...], store_dir: Path | None,
+             params: tuple[str, ...], redact: bool, fmt: str) -> None:
+    """Draft one records request per searching agency with findings, plus tracking.csv.
+
+    Each letter (.md and .txt) names the agency's state public-records law (or federal FOIA) and lists
+    its flagged searches with where each was found; all of them are also in <agency>-searches.csv.
+    Over-redacted releases get an appeal draft. Letters are drafts: a reporter checks each one.
+    """
+    from .followup import write_followup
+
+    engine = open_engine(store_dir, parse_params(params), redact=redact)
+    result = write_followup(engine, out_dir, flags=flag_names, agencies=agency_names)
+    for name in result.unmatched_agencies:
+        click.echo(f"note: no flagged searches by {name!r} (check the spelling against `lprlogs query "
+                   f"\"select distinct searcher_org from searches\"`)", err=True)
+    if result.skipped_rows_without_agency:
+        click.echo(f"note: {result.skipped_rows_without_agency:,} flagged row(s) name no searching agency "
+                   "and got no letter", err=True)
+    columns, rows = result.summary_rows()
+    emit(columns, rows, fmt)
+    click.echo(f"{len(result.letters)} letter(s), {len(result.appeals)} appeal draft(s), tracking sheet "
+               f"{result.tracking} (drafts: check every one before sending)", err=True)
+
+
+@cli.command()
+@click.option("--since", "since", required=True, type=int, metavar="BATCH",
+              help="Batch id (see `lprlogs batches`): show what later batches added.")
+@click.option("--flag", "flag_names", multiple=True, metavar="NAME",
+              help="Count only searches with these flags (repeatable; default: any flag).")
+@store_option
+@params_option
+@click.option("--redact", is_flag=True, help="Pseudonymise plates and officer names, mask personal data in text.")
+@output_options
+@user_errors
+def diff(since: int, flag_names: tuple[str, ...], store_dir: Path | None, params: tuple[str, ...], redact: bool,
+         fmt: str) -> None:
+    """What the batches after BATCH added: new files, new agencies, new flagged searches (by search).
+
+    Exit status for scripts: 0 nothing new, 3 new flagged searches, 4 new files or agencies but no
+    new flagged searches, 1 error (e.g. unknown batch id), 2 usage error. --json prints one object.
+    """
+    from .diff import diff_since
+
+    engine = open_engine(store_dir, parse_params(params), redact=redact)
+    result = diff_since(engine, since, flag_names)
+    if fmt == "json":
+        from .output import jsonable
+
+        payload = {"since": result.since, "latest_batch": result.latest_batch, "counts": result.counts(),
+                   "exit_code": result.exit_code}
+        for name, (cols, rows) in result.sections.items():
+            payload[name] = [dict(zip(cols, map(jsonable, row), strict=True)) for row in rows]
+        click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
+    elif fmt in ("csv", "ndjson"):
+        emit(*result.long_form(), fmt)
+    else:
+        counts = result.counts()
+        click.echo(f"since batch {since} (latest {result.latest_batch}): {counts['new_sources']} new file(s), "
+                   f"{counts['new_agencies']} new agency name(s), {counts['new_flagged_searches']} new flagged "
+                   "search(es)")
+        for name, (cols, rows) in result.sections.items():
+            if rows:  # on screen, leave out the long hashes (--json and --csv keep them)
+                keep = [i for i, c in enumerate(cols) if c not in ("sha256", "search_uid")]
+                click.echo(f"\n{name.replace('_', ' ')}:")
+                emit([cols[i] for i in keep], [tuple(r[i] for i in keep) for r in rows], fmt)
+    sys.exit(result.exit_code)
+
+
+# --- report / analyze / export -------------------------------------------------------------------
+
+def report_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    options = [
+        click.option("-o", "--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
+                     help="Folder for index.html, lprlogs-report.xlsx, csv/ and brief.md."),
+        params_option,
+        click.option("--since", "since", type=int, default=None, metavar="BATCH",
+                     help="Count only searches first seen after this ingest batch (see `lprlogs batches`)."),
+        click.option("--redact", is_flag=True, help="Pseudonymise plates and officer names, mask personal data."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def run_report(store_dir: Path | None, out_dir: Path, params: tuple[str, ...], since: int | None,
+               redact: bool) -> None:
+    from .report import build_report
+
+    engine = open_engine(store_dir, parse_params(params), redact=redact)
+    files = build_report(engine, out_dir, since=since)
+    headline = files.data.headline
+    click.echo(f"report: {headline['rows']:,} rows, {headline['searches']:,} distinct searches, "
+               f"{len(files.data.findings)} findings -> {files.html}, {files.workbook.name}, "
+               f"{files.brief.name}, csv/ ({len(files.csvs)} files)")
+
+
+@cli.command()
+@store_option
+@report_options
+@user_errors
+def report(store_dir: Path | None, out_dir: Path, params: tuple[str, ...], since: int | None, redact: bool) -> None:
+    """Write the reporter's report: index.html (offline), lprlogs-report.xlsx, csv/<flag>.csv, brief.md.
+
+    Every flagged row is cited to its file, sheet and row (or PDF page). Example:
+    lprlogs report -o report/ -p retention_days=90
+    """
+    run_report(store_dir, out_dir, params, since, redact)
+
+
+@cli.command()
+@ingest_options
+@report_options
+@user_errors
+def analyze(paths: tuple[str, ...], store_dir: Path | None, producer: str | None, log_kind: str | None,
+            encoding: str | None, tz: str | None, force: bool, quiet: bool, debug: bool, out_dir: Path,
+            params: tuple[str, ...], since: int | None, redact: bool) -> None:
+    """Ingest PATH... into the store, then write the report into -o DIR (the one-command main job).
+
+    Example: lprlogs analyze release/ -o report/   then open report/index.html
+    """
+    result = run_ingest(paths, store_dir, producer, log_kind, encoding, tz, force, quiet, debug, False,
+                        exclude=(out_dir,))
+    if not result.anything_usable:
+        raise click.ClickException("nothing could be read from the given paths (see the reasons above)")
+    run_report(store_dir, out_dir, params, since, redact)
+
+
+@cli.command()
+@click.option("--sqlite", "sqlite_file", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="SQLite file to write (replaced if it exists).")
+@store_option
+@params_option
+@click.option("--redact", is_flag=True, help="Pseudonymise plates and officer names, mask personal data.")
+@user_errors
+def export(sqlite_file: Path, store_dir: Path | None, params: tuple[str, ...], redact: bool) -> None:
+    """Write every view (searches, flags, sources, quarantine, agencies...) as tables of a SQLite file,
+    to open in Datasette, DB Browser or a spreadsheet tool."""
+    from .export import export_sqlite
+
+    engine = open_engine(store_dir, parse_params(params), redact=redact)
+    counts = export_sqlite(engine, sqlite_file)
+    for name, rows in counts.items():
+        click.echo(f"{name}: {rows:,} rows")
+    click.echo(f"{len(counts)} tables -> {sqlite_file}")
+
+
+@cli.command("flags")
+@store_option
+@params_option
+@output_options
+@click.option("--terms", is_flag=True,
+              help="List every term instead: which flag it drives, how many rows it matched, and why it is listed.")
+@user_errors
+def flags_command(store_dir: Path | None, params: tuple[str, ...], fmt: str, terms: bool) -> None:
+    """Count each flag: rows, distinct searches, distinct searching agencies.
+
+    With --terms, count each term of the term tables, so you can see which term drives a number
+    and drop one that misfires, e.g. -p drop_terms=ice or -p drop_vague_terms=test. Parameters
+    (e.g. -p retention_days=90 -p wide_lookup_networks=500) reach every flag.
+    """
+    from .flags import check_params, flag_counts, parameter_line, term_counts
+
+    values = parse_params(params)
+    engine = open_engine(store_dir, values)
+    check_params(engine, values)
+    columns, rows = term_counts(engine) if terms else flag_counts(engine)
+    emit(columns, rows, fmt)
+    if fmt == "table" and parameter_line(engine):
+        click.echo(parameter_line(engine))
+
+
+# --- agencies ------------------------------------------------------------------------------------
+
+@cli.group()
+def agencies() -> None:
+    """Organisation names: classify them, list those in the store, load a registry of corrections
+    and ICE's 287(g) lists."""
+
+
+@agencies.command("classify")
+@click.argument("names", nargs=-1)
+@click.option("--file", "names_file", default=None, metavar="FILE",
+              help="Read names from FILE (one per line, or a CSV with a name column); - reads standard input.")
+@click.option("--registry", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="A registry CSV (name_or_pattern, state, kind, same_as) overriding the rules.")
+@store_option
+@output_options
+@user_errors
+def agencies_classify(names: tuple[str, ...], names_file: str | None, registry: Path | None,
+                      store_dir: Path | None, fmt: str) -> None:
+    """Classify organisation names: normalised name, state, kind, federal, school, inactive.
+
+    Names come from the arguments, --file, or standard input (`-`). Without --registry, the
+    registry saved in the store (load-registry) is used when there is one.
+
+    Example: lprlogs agencies classify "Cypress Fairbanks ISD (TX) PD" "Federal Way WA PD"
+    """
+    from .agencies import classify_command
+
+    columns, rows = classify_command(list(names), names_file, registry, resolve_store(store_dir),
+                                     click.get_text_stream("stdin"))
+    emit(columns, rows, fmt)
+
+
+@agencies.command("list")
+@store_option
+@output_options
+@user_errors
+def agencies_list(store_dir: Path | None, fmt: str) -> None:
+    """Every organisation seen in the store, as producer or searcher, with row counts in each role."""
+    from .agencies import list_agencies
+
+    columns, rows = list_agencies(open_engine(store_dir))
+    emit(columns, rows, fmt)
+
+
+@agencies.command("load-287g")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--status", type=click.Choice(["participating", "pending"]), default=None,
+              help="Which list this is (default: from the file name, else from its columns).")
+@click.option("--replace", "replace_older", is_flag=True,
+              help="Drop lists loaded before with the same status (keep only this one).")
+@store_option
+@output_options
+@user_errors
+def agencies_load_287g(file: Path, status: str | None, replace_older: bool, store_dir: Path | None,
+                       fmt: str) -> None:
+    """Load ICE's 287(g) participating or pending list (.xlsx as ICE publishes it) into the store
+    and match each agreement to the organisation names in the logs (view: agreements)."""
+    from .ice287g import load_command
+
+    columns, rows = load_command(resolve_store(store_dir), file, status, replace_older)
+    emit(columns, rows, fmt)
+
+
+@agencies.command("load-registry")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@store_option
+@output_options
+@user_errors
+def agencies_load_registry(file: Path, store_dir: Path | None, fmt: str) -> None:
+    """Save a registry CSV (name_or_pattern, state, kind, same_as) in the store: it overrides the
+    rules for every later command and report."""
+    from .agencies import load_registry_command
+
+    columns, rows = load_registry_command(resolve_store(store_dir), file)
+    emit(columns, rows, fmt)
 
 
 def main() -> None:  # pragma: no cover
