@@ -51,7 +51,9 @@ def rss_of(cmd: list[str]) -> tuple[float, int]:
     """Seconds and peak RSS (KiB) of a child process."""
     code = ("import resource, subprocess, sys, time; t = time.perf_counter(); subprocess.run(sys.argv[1:], check=True); "
             "print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
-    done = subprocess.run([sys.executable, "-c", code, *cmd], check=True, capture_output=True, text=True)
+    done = subprocess.run([sys.executable, "-c", code, *cmd], capture_output=True, text=True)
+    if done.returncode != 0:
+        raise SystemExit(f"benchmark step failed: {' '.join(cmd)[:200]}\n{done.stderr[-3000:]}")
     seconds, kib = done.stdout.split()[-2:]
     return float(seconds), int(kib)
 
@@ -93,6 +95,7 @@ from pathlib import Path
 from lprlogs.ingest import ingest
 report = ingest([{file!r}], Path({target!r}))
 assert report.files[0].rows_stored == {rows}, report.as_dict()
+print("reader", report.files[0].seconds, file=sys.stderr)
 """
 
 
