@@ -120,7 +120,8 @@ def render_brief(data: ReportData) -> str:
         "- Searches are counted once each (by the export's ID, or once for exact duplicate rows); "
         "rows count every line of every log, so one search seen by several agencies is several rows.",
         f"- {_plural(h['duplicate_rows'], 'exact duplicate row')} marked; {_plural(quarantined, 'row')} could not "
-        "be read and were quarantined with their reason (see the report's data-quality section).",
+        f"be read and {'was' if quarantined == 1 else 'were'} quarantined with the reason (see the report's "
+        "data-quality section).",
         "- Every number is traceable: `index.html` (flagged rows with file and row), `lprlogs-report.xlsx`, "
         "and `csv/<flag>.csv` (every flagged row).",
         "",

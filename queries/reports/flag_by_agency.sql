@@ -7,7 +7,7 @@ SELECT
     coalesce(f.searcher_org, '(no organisation given)') AS searcher_org,
     any_value(a.state) AS state,
     count(*) AS rows,
-    count(DISTINCT f.search_uid) AS searches,
+    count(DISTINCT f.search_hash) AS searches,
     min(f.search_time) AS first_search,
     max(f.search_time) AS last_search
 FROM report_flags f

@@ -6,9 +6,9 @@
 SELECT
     coalesce(f.searcher_org, '(no organisation given)') AS searcher_org,
     any_value(a.state) AS state,
-    count(DISTINCT f.search_uid) FILTER (WHERE f.flag = 'immigration') AS immigration_searches,
+    count(DISTINCT f.search_hash) FILTER (WHERE f.flag = 'immigration') AS immigration_searches,
     count(*) FILTER (WHERE f.flag = 'immigration') AS immigration_rows,
-    count(DISTINCT f.search_uid) FILTER (WHERE f.flag = 'immigration_agency') AS immigration_agency_searches,
+    count(DISTINCT f.search_hash) FILTER (WHERE f.flag = 'immigration_agency') AS immigration_agency_searches,
     count(*) FILTER (WHERE f.flag = 'immigration_agency') AS immigration_agency_rows
 FROM report_flags f
 LEFT JOIN report_agencies a ON a.name = f.searcher_org

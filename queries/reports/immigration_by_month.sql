@@ -4,8 +4,8 @@
 -- parameters: none (reads report_flags).
 SELECT
     strftime(date_trunc('month', f.search_time), '%Y-%m') AS month,
-    count(DISTINCT f.search_uid) FILTER (WHERE f.flag = 'immigration') AS immigration_searches,
-    count(DISTINCT f.search_uid) FILTER (WHERE f.flag = 'immigration_agency') AS immigration_agency_searches
+    count(DISTINCT f.search_hash) FILTER (WHERE f.flag = 'immigration') AS immigration_searches,
+    count(DISTINCT f.search_hash) FILTER (WHERE f.flag = 'immigration_agency') AS immigration_agency_searches
 FROM report_flags f
 WHERE f.flag IN ('immigration', 'immigration_agency') AND f.search_time IS NOT NULL
 GROUP BY 1

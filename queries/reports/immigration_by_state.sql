@@ -5,8 +5,8 @@
 -- parameters: none (reads report_flags, report_agencies).
 SELECT
     coalesce(a.state, '(unknown)') AS state,
-    count(DISTINCT f.search_uid) FILTER (WHERE f.flag = 'immigration') AS immigration_searches,
-    count(DISTINCT f.search_uid) FILTER (WHERE f.flag = 'immigration_agency') AS immigration_agency_searches
+    count(DISTINCT f.search_hash) FILTER (WHERE f.flag = 'immigration') AS immigration_searches,
+    count(DISTINCT f.search_hash) FILTER (WHERE f.flag = 'immigration_agency') AS immigration_agency_searches
 FROM report_flags f
 LEFT JOIN report_agencies a ON a.name = f.searcher_org
 WHERE f.flag IN ('immigration', 'immigration_agency')

@@ -7,7 +7,7 @@ SELECT
     coalesce(f.producer, '(unknown producer)') AS school_producer,
     coalesce(f.searcher_org, '(no organisation given)') AS searcher_org,
     count(*) AS rows,
-    count(DISTINCT f.search_uid) AS searches
+    count(DISTINCT f.search_hash) AS searches
 FROM report_flags f
 WHERE f.flag = 'school_camera'
 GROUP BY ALL

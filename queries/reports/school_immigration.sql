@@ -2,7 +2,7 @@
 -- answers: Which rows are both school-related (flag `school_camera` or `school_searcher`) and
 --   immigration-related (flag `immigration` or `immigration_agency`), with the reason as typed and
 --   where each row is in the release.
--- parameters: none (reads report_flags, report_searches).
+-- parameters: none (reads report_flags).
 WITH school AS (
     SELECT search_key, string_agg(DISTINCT flag, ', ' ORDER BY flag) AS school_flags
     FROM report_flags WHERE flag IN ('school_camera', 'school_searcher') GROUP BY 1
@@ -11,9 +11,10 @@ WITH school AS (
     FROM report_flags WHERE flag IN ('immigration', 'immigration_agency') GROUP BY 1
 )
 SELECT
-    s.search_time, s.producer, s.searcher_org, school.school_flags, immigration.immigration_flags,
-    s.reason, s.source_file, s.source_sheet, s.source_row, s.source_page, s.search_key
+    r.search_time, r.producer, r.searcher_org, school.school_flags, immigration.immigration_flags,
+    r.reason, r.source_file, r.source_sheet, r.source_row, r.source_page, r.search_key
 FROM school
 JOIN immigration USING (search_key)
-JOIN report_searches s USING (search_key)
-ORDER BY s.search_time, s.search_key
+JOIN (SELECT DISTINCT ON (search_key) * FROM report_flags WHERE flag IN ('school_camera', 'school_searcher')) r
+    USING (search_key)
+ORDER BY r.search_time, r.search_key
