@@ -371,3 +371,27 @@ def test_pages_without_any_id_line_are_not_glued_into_one_row(tmp_path: Path) ->
     assert len(stored) == len(rows) - 1 and all(row in rows for row in stored)
     missing = [row for row in rows if row not in stored][0]
     assert missing["ID"] in bad["raw"]
+
+
+def test_a_cover_page_before_the_audit_is_skipped_as_a_part(tmp_path: Path, store_dir: Path) -> None:
+    bench = _bench_module()
+    fpdf = pytest.importorskip("fpdf")
+    rows = bench.synthetic_rows(15, seed=9)
+    path = tmp_path / "audit.pdf"
+    pages, _ = bench.write_printed_audit(path, rows)
+    cover = fpdf.FPDF(orientation="L", unit="pt", format="letter")
+    cover.add_page()
+    cover.set_font("Helvetica", size=12)
+    cover.text(72, 72, "Responsive records: ALPR audit, search time and reason, 11/1/2025 - 11/30/2025")
+    cover.output(str(tmp_path / "cover.pdf"))
+    document = pdfium.PdfDocument(str(path))
+    document.import_pages(pdfium.PdfDocument(str(tmp_path / "cover.pdf")), index=0)
+    (tmp_path / "in").mkdir()
+    document.save(str(tmp_path / "in" / NAME))
+    report = ingest([str(tmp_path / "in")], store_dir)
+    assert (report.files[0].status, report.files[0].rows_stored) == ("ingested", 15)
+    stored = _rows(store_dir)
+    assert [json.loads(r["raw"]) for r in stored] == rows
+    assert stored[0]["source_page"] == 2 and stored[-1]["source_page"] == pages + 1
+    entry = Store.open(store_dir).sources[0]
+    assert entry["parts_skipped"] == [{"part": "page 1", "reason": "printed before the audit header (a cover page?): not rows"}]

@@ -62,6 +62,7 @@ FULL_STAMP = re.compile(r"^\s*\d{1,4}[/-]\d{1,2}[/-]\d{1,4},?\s+\d{1,2}:\d{2}(:\
 COLUMN_SLACK = 2.0  # points: printed cell text starts up to ~1.2 pt left of its header text
 LINE_TOLERANCE = 2.5  # points: text segments whose vertical centres are this close share a line
 SNIFF_WORDS = 12
+HEADER_PAGES = 3  # the audit header is looked for on this many first pages (a cover page may come first)
 OCR_HINT = "run OCR first, e.g. `ocrmypdf in.pdf out.pdf`, then ingest out.pdf"
 
 
@@ -286,6 +287,16 @@ def _find_header(lines: list[Line]) -> int | None:
     return None
 
 
+def _locate_header(document: Any) -> tuple[int, list[Line], int] | None:
+    """(page index, that page's lines, header line index) of the audit header on the first pages."""
+    for index in range(min(HEADER_PAGES, len(document))):
+        lines = _page_lines(document, index, None)
+        header = _find_header(lines)
+        if header is not None:
+            return index, lines, header
+    return None
+
+
 def _line_columns(line: Line) -> Columns:
     """Header cells of one header line and where each begins (known Flock headers matched greedily;
     unknown header text grouped by closeness)."""
@@ -405,16 +416,18 @@ class FlockPdf:
         except SourceRejected as exc:
             return Match(format=self.name, variant="pdf", confidence=0.9, details={"problem": exc.message})
         try:
-            lines = _page_lines(document, 0, None)
-            header = _find_header(lines)
-            if header is None:
-                if not lines:  # no text on page 1: a scan, probably; read() counts the pages and says so
+            found = _locate_header(document)
+            if found is None:
+                text_lines = next((lines for lines in (_page_lines(document, i, None)
+                                                       for i in range(min(HEADER_PAGES, len(document)))) if lines), [])
+                if not text_lines:  # no text where the header should be: a scan; read() counts the pages
                     return Match(format=self.name, variant="pdf scanned", confidence=0.9, details={"scanned": True})
-                words = " ".join(line.text() for line in lines).split()[:SNIFF_WORDS]
+                words = " ".join(line.text() for line in text_lines).split()[:SNIFF_WORDS]
                 return Match(format=self.name, variant="pdf", confidence=0.5, details={
                     "skip": True,
                     "reason": f"PDF text has no Flock audit header (first words: {' '.join(words)})",
                 })
+            _page, lines, header = found
             columns = _header_columns(lines, header)
         finally:
             document.close()
@@ -430,6 +443,8 @@ class FlockPdf:
         finally:
             document.close()
         out.extra["pages"] = result.pages
+        for page in result.pages_before_header:
+            out.skip_part(f"page {page}", "printed before the audit header (a cover page?): not rows")
         if result.textless_pages:
             shown = _page_list(result.textless_pages)
             for page in result.textless_pages:
@@ -484,17 +499,18 @@ class PdfRows:
     quarantined: list[dict[str, object]]
     pages: int
     textless_pages: list[int]
+    pages_before_header: list[int] = field(default_factory=list)  # a cover page printed first
 
 
 def read_rows(document: Any) -> PdfRows:
     """Every printed row as VARCHAR cells named by the printed headers, with ``source_row`` and
-    ``source_page``. Raises SourceRejected when page 1 has no text (a scan) or no audit header."""
-    first_lines = _page_lines(document, 0, None)
-    header = _find_header(first_lines)
-    if header is None:
-        if not first_lines:
+    ``source_page``. Raises SourceRejected when the first pages have no text (a scan) or no audit header."""
+    found = _locate_header(document)
+    if found is None:
+        if not any(_page_lines(document, i, None) for i in range(min(HEADER_PAGES, len(document)))):
             raise SourceRejected(_scanned_message(document))
-        raise SourceRejected("PDF text has no Flock audit header on page 1")
+        raise SourceRejected(f"PDF text has no Flock audit header on its first {HEADER_PAGES} pages")
+    header_page, first_lines, header = found
     columns = _header_columns(first_lines, header)
     header_y = first_lines[header].y
     header_norm = _norm(" ".join(columns.headers))
@@ -512,15 +528,15 @@ def read_rows(document: Any) -> PdfRows:
     pages = len(document)
     all_lines: list[tuple[int, dict[int, str] | None]] = []  # None marks a page with no text
     textless: list[int] = []
-    for index in range(pages):
+    for index in range(header_page, pages):
         lines = _page_lines(document, index, columns)
         if not lines:
             textless.append(index + 1)
             all_lines.append((index + 1, None))
-        repeated = _repeated_header_lines(lines, columns) if index > 0 else 0
+        repeated = _repeated_header_lines(lines, columns) if index > header_page else 0
         last = len(lines) - 1
         for number, line in enumerate(lines):
-            if index == 0 and line.y <= header_y + LINE_TOLERANCE:
+            if index == header_page and line.y <= header_y + LINE_TOLERANCE:
                 continue  # title and header lines
             if number < repeated:
                 continue  # the header printed again at the top of this page
@@ -529,7 +545,7 @@ def read_rows(document: Any) -> PdfRows:
                 if PAGE_FOOTER.match(text) or _norm(text) == header_norm:
                     continue
             all_lines.append((index + 1, line.cells()))
-    if len(textless) == pages:
+    if len(textless) == pages - header_page:
         raise SourceRejected(_scanned_message(document))
 
     # Rows are bottom-aligned when the first line under the header has no anchor cell (wrapped lines sit
@@ -607,7 +623,8 @@ def read_rows(document: Any) -> PdfRows:
         {**{h: pl.Series(h, v, dtype=pl.Utf8) for h, v in records.items()},
          "source_row": pl.Series(rows, dtype=pl.Int64), "source_page": pl.Series(row_pages, dtype=pl.Int32)}
     )
-    return PdfRows(table=table, quarantined=quarantined, pages=pages, textless_pages=textless)
+    return PdfRows(table=table, quarantined=quarantined, pages=pages, textless_pages=textless,
+                   pages_before_header=list(range(1, header_page + 1)))
 
 
 READERS = [FlockPdf()]
