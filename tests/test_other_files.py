@@ -46,6 +46,10 @@ WRITERS = {
     "page.html": (lambda p: p.write_text("<!DOCTYPE html><html><body>portal</body></html>"), "web page (HTML)"),
     "cover.txt": (lambda p: p.write_text("Dear requester\n\nPlease find the records you asked for under the "
                                          "California Public Records Act.\n\nSincerely\nThe Clerk\n"), "letter"),
+    "00 Cover letter.txt": (lambda p: p.write_text(
+        "SAMPLE CITY POLICE DEPARTMENT\nRecords Unit\n\nApril 30, 2026\n\nRe: Public Records Act request 1\n\n"
+        "Dear Requester,\n\nEnclosed are the audit logs, as requested, for January, February, March.\n\n"
+        "Sincerely,\nRecords Unit\n"), "a letter (e.g. a records-request cover letter)"),
     "blob.bin": (lambda p: p.write_bytes(b"\x01\x02\x00\x03" * 20), "binary file of a type lprlogs does not know"),
     "participatingAgencies.xlsx": (ice_list, "lprlogs agencies load-287g"),
 }

@@ -124,6 +124,7 @@ def test_side_sheets(tmp_path: Path, store_dir: Path) -> None:
 def test_producer_from_file_name() -> None:
     assert producer_from_file_name("alpr-audits-irvine-police-department-181267_doc5.xlsx") == \
         "Irvine Police Department"
+    assert producer_from_file_name("alpr-audits-westbrook-ca-pd-vigilant.xlsx") == "Westbrook CA PD"
     assert producer_from_file_name("audit.xlsx") is None
 
 

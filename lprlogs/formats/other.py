@@ -26,6 +26,7 @@ ICE_287G_HEADERS = ("state", "law enforcement agency")
 NAMED_DOCUMENT = 0.08  # a document type recognised for sure (Word, RTF, e-mail, image, web page)
 ICE_LIST = 0.6  # a positive identification of a list another command loads
 PLAIN_TEXT = 0.04  # prose: the Flock reader's table description wins when the text looks tabular
+LETTER = 0.06  # prose that reads as a letter and not as a table: named here rather than as "not an audit"
 UNKNOWN = 0.01
 
 _IMAGE_MAGIC = (
@@ -142,7 +143,11 @@ class OtherFiles:
         if source.path.suffix.lower() in (".md", ".markdown") or (lines and lines[0].startswith("# ")):
             kind = "a Markdown note"
         elif re.search(r"\b(dear|sincerely|public records|records request|cpra|foia)\b", text, re.I):
+            tabular = sum(1 for line in lines if line.count(",") >= 2)
             kind = "a letter (e.g. a records-request cover letter)"
+            confidence = LETTER if tabular * 4 < len(lines) else PLAIN_TEXT
+            return _skip("letter", f"{kind}: {len(lines):,} lines, {words:,} words of prose, no audit table found; "
+                         f"{_SKIP_HINT}", confidence)
         else:
             kind = "plain text (a note or letter)"
         return _skip("text", f"{kind}: {len(lines):,} lines, {words:,} words of prose, no audit table found; "

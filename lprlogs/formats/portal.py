@@ -214,12 +214,12 @@ class PortalAudit:
             pl.when(is_marker(f) | (pl.col(f).str.strip_chars() == "")).then(None).otherwise(pl.col(f)).alias(f)
             for f in fields
         ])
-        variant = match.variant
+        assumptions: list[str] = []
         uses_plus = self._uses_plus(staged)
         if uses_plus:
             staged = staged.with_columns([pl.col(f).str.replace_all("+", " ", literal=True).str.strip_chars()
                                           for f in PLUS_DECODED_FIELDS if f in staged.columns])
-            variant += ", '+' decoded as spaces"
+            assumptions.append("'+' decoded as spaces")
         times = pl.col("search_time")
         text = times.str.strip_chars().str.replace(r"Z$", "+00:00").str.replace("T", " ", literal=True)
         with_zone = text.str.to_datetime("%Y-%m-%d %H:%M:%S%.f%:z", strict=False, time_unit="us", time_zone="UTC")
@@ -230,7 +230,7 @@ class PortalAudit:
         )
         zone_less_count = int(staged["zone_less"].sum())
         if zone_less_count:
-            variant += " (zone-less times read as UTC)"
+            assumptions.insert(0, "zone-less times read as UTC")
             out.note(f"{zone_less_count:,} searchDate values carry no time zone (older portal form); they were "
                      "stored as UTC, as the portal is believed to write them. If this agency's portal wrote local "
                      "times, shift them before comparing with other logs.")
@@ -248,7 +248,7 @@ class PortalAudit:
                 staged = staged.with_columns(as_int.alias(column))
         if out.producer:
             staged = staged.with_columns(pl.lit(out.producer).alias("searcher_org"))
-        out.variant = variant
+        out.variant = match.variant + (f" ({'; '.join(assumptions)})" if assumptions else "")
         named_kind = name_facts(source.name)["log_kind"]
         if out.log_kind is None or out.log_kind == named_kind:
             out.log_kind = "portal_audit"  # the content decides, unless the user chose --log-type

@@ -25,6 +25,7 @@ import polars as pl
 
 from ..errors import LprlogsError
 from ..sources import Source
+from ..sources import _org_from_slug as org_from_slug
 from ..store import SourceWriter
 from . import Match
 
@@ -39,7 +40,7 @@ SIDE_TABLES: dict[str, dict[str, str]] = {
 HEAD_ROWS = 6  # rows looked at for a header: exports put title rows above it
 _XLSX_MAGIC = b"PK\x03\x04"
 _XLS_MAGIC = b"\xd0\xcf\x11\xe0"
-_AGENCY_FILE_NAME = re.compile(r"^alpr-audits-(?P<slug>[a-z][a-z0-9-]*?)-\d+(?:_doc\d+)?$")
+_AGENCY_FILE_NAME = re.compile(r"^alpr-audits-(?P<slug>[a-z][a-z0-9-]*?)(?:-vigilant)?(?:-\d+)?(?:_doc\d+)?$")
 
 
 # --- workbook helpers (shared with events.py and sharing.py) ----------------------------------------
@@ -207,7 +208,7 @@ def producer_from_file_name(name: str) -> str | None:
     match = _AGENCY_FILE_NAME.match(stem)
     if not match:
         return None
-    return " ".join(w.upper() if w in ("pd", "so", "sd") else w.capitalize() for w in match.group("slug").split("-"))
+    return org_from_slug(match.group("slug"))
 
 
 # --- the Vigilant reader -------------------------------------------------------------------------------
