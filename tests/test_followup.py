@@ -132,7 +132,7 @@ def test_followup_writes_one_letter_per_agency_with_findings(run_cli, release_st
 
     houston = (out / "houston-tx-pd.md").read_text()
     assert "Texas Public Information Act" in houston and "Tex. Gov't Code ch. 552" in houston
-    assert "a0000000\\-0000\\-4000\\-8000\\-000000000002" in houston  # search IDs cited (Markdown-escaped)
+    assert "`a0000000-0000-4000-8000-000000000002`" in houston  # search IDs cited verbatim
     assert "`ICE detainer`" in houston  # reason verbatim, as a code span
     assert "11\\_1\\_2025\\-11\\_30\\_2025\\-Mountain View CA PD\\-Network\\-Audit\\.csv, row 3" in houston
     assert "1200" in houston and "2025-11-04 15:04" in houston
@@ -208,7 +208,7 @@ def test_long_lists_are_capped_in_the_letter_and_complete_in_the_attachment(stor
     assert [x.searches for x in result.letters] == [40]
     text = result.letters[0].letter_md.read_text()
     assert "first 10 of 40 searches" in text and "2026-01-02" in text
-    assert text.count("| c0000000") == 10
+    assert text.count("| `c0000000") == 10
     with open(result.letters[0].attachment, newline="") as fh:
         assert len(list(csv.DictReader(fh))) == 40
 
