@@ -10,6 +10,7 @@ import datetime as dt
 import decimal
 import io
 import json
+import uuid
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -37,6 +38,8 @@ def jsonable(value: Any) -> Any:
         return value.isoformat()
     if isinstance(value, dt.date | dt.time):
         return value.isoformat()
+    if isinstance(value, dt.timedelta):
+        return _interval_text(value)
     if isinstance(value, decimal.Decimal):
         return int(value) if value == value.to_integral_value() else float(value)
     if isinstance(value, list | tuple):
@@ -45,7 +48,23 @@ def jsonable(value: Any) -> Any:
         return {str(k): jsonable(v) for k, v in value.items()}
     if isinstance(value, bytes):
         return value.hex()
+    if isinstance(value, uuid.UUID):
+        return str(value)
     return value
+
+
+def _interval_text(value: dt.timedelta) -> str:
+    """'45 days 03:12:09' (exact, readable, sortable within sign), as DuckDB prints intervals."""
+    sign = "-" if value < dt.timedelta(0) else ""
+    value = abs(value)
+    hours, rest = divmod(value.seconds, 3600)
+    minutes, seconds = divmod(rest, 60)
+    text = f"{hours:02d}:{minutes:02d}:{seconds:02d}"
+    if value.microseconds:
+        text += f".{value.microseconds:06d}"
+    if value.days:
+        text = f"{value.days} day{'s' if value.days != 1 else ''} {text}"
+    return sign + text
 
 
 def cell_text(value: Any) -> str:

@@ -118,3 +118,15 @@ def test_sources_and_batches_listings(run_cli, tmp_path: Path) -> None:
     assert reasons["empty.csv"] == "empty file (0 bytes)"
     batches = json.loads(run_cli("batches", "--json").output)
     assert batches[0]["batch_id"] == 1 and batches[0]["files_ingested"] == 1
+
+
+def test_every_duckdb_type_prints_in_every_format(run_cli, tmp_path: Path) -> None:
+    write_flock_csv(tmp_path / "in", NAME, [flock_row()])
+    run_cli("ingest", str(tmp_path / "in"), "-q")
+    sql = ("select search_time - time_frame_start as reach, uuid() is not null as ok, 1.5::decimal(4,2) as d, "
+           "date '2025-01-02' as day, [1, 2] as l, {'a': 1} as s, gen_random_uuid() as u from searches")
+    for fmt in ("table", "csv", "json", "ndjson", "markdown"):
+        result = run_cli("query", sql, "--format", fmt)
+        assert result.exit_code == 0, (fmt, result.output)
+    row = json.loads(run_cli("query", sql, "--json").output)[0]
+    assert row["reach"] == "13 days 09:53:36" and row["d"] == 1.5 and row["day"] == "2025-01-02"
