@@ -90,6 +90,8 @@ def test_diff_since_first_batch_gives_exactly_the_second_months_new_flagged_sear
     assert [s["path"].endswith("12_31_2025-Cobb County GA SO-Audit.csv") for s in payload["new_sources"]] == [True]
     assert [a["name"] for a in payload["new_agencies"]] == ["Marietta GA PD"]
     assert payload["counts"] == {"new_sources": 1, "new_agencies": 1, "new_flagged_searches": 2}
+    only = run_cli("diff", "--since", "1", "--json", "--flag", "wide_lookup")  # none of these is wide
+    assert only.exit_code == 4 and json.loads(only.output)["new_flagged_searches"] == []
 
 
 def test_overlapping_rows_without_ids_are_not_new(run_cli, tmp_path: Path) -> None:
