@@ -257,9 +257,9 @@ def stage_cells(out: SourceWriter, cells: Any, *, variant: str | None = None,
         level1.append(f"{_marker_sql(time_cell)} AS _m_search_time")  # type: ignore[arg-type]
     if "time_frame" in column_of:
         cell = column_of["time_frame"]
-        for end, part in (("start", 1), ("end", 2)):
-            fast = f"try_strptime(trim(split_part({cell}, chr(10), {part})), {sql_literal(FAST_TIME_FORMAT)})"
-            slow = _slow_time_sql(f"regexp_extract_all({cell}, {sql_literal(STAMP_RE)})[{part}]")
+        for end, position in (("start", 1), ("end", 2)):
+            fast = f"try_strptime(trim(split_part({cell}, chr(10), {position})), {sql_literal(FAST_TIME_FORMAT)})"
+            slow = _slow_time_sql(f"regexp_extract_all({cell}, {sql_literal(STAMP_RE)})[{position}]")
             level1.append(f"timezone('UTC', coalesce({fast}, {slow})) AS _tf_{end}")
 
     # level 2: canonical columns, redacted, raw, and the problem of the row (NULL = store it)
