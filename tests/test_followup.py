@@ -255,3 +255,22 @@ def test_samples_one_letter_per_agency_with_findings_naming_its_law(run_cli, sto
             attached = list(csv.DictReader(fh))
         assert {r["search_uid"] for r in attached} == set(uids)
         assert all(r["found_in"].endswith(tuple(f", row {n}" for n in range(2, 2000))) for r in attached)
+
+
+def test_law_marked_for_review_is_flagged_in_the_letter_and_unknown_state_gets_a_placeholder() -> None:
+    from lprlogs.followup import render
+
+    context = {"drafted": "2026-01-02", "agency": {"name": "Honolulu HI PD", "state": "HI", "kind": "police",
+                                                   "federal": False},
+               "custodian": "Custodian of Records", "period_start": "2025-07-01", "period_end": "2025-07-31",
+               "total": 1, "attachment": "honolulu-hi-pd-searches.csv", "redacted": False,
+               "producers": ["Honolulu HI PD"], "flag_counts": ["immigration (1)"],
+               "shown": [{"search_id": "x", "date": "2025-07-02 10:00", "reason": "ICE", "networks": 3,
+                          "flags": "immigration", "locations": "f.csv, row 2"}]}
+    for template in ("letter.md.j2", "letter.txt.j2"):
+        hawaii = render(template, law=law_for("HI", False), **context)
+        assert "Haw. Rev. Stat. ch. 92F" in hawaii and "check before sending:" in hawaii.lower()
+        nowhere = render(template, law=law_for(None, False), **context)
+        assert "[citation: state not known, fill in]" in nowhere
+        california = render(template, law=law_for("CA", False), **context)
+        assert "check before sending:" not in california.lower() and "10 days" in california
