@@ -3,6 +3,7 @@ brief.md into an output folder marked so that lprlogs never ingests it back."""
 
 from __future__ import annotations
 
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -10,7 +11,7 @@ from ..engine import Engine
 from ..errors import LprlogsError
 from ..sources import OUTPUT_MARKER
 from .brief import write_brief
-from .data import ReportData, collect
+from .data import ReportData, collect, prepare
 from .html import write_html
 from .spreadsheets import write_csvs, write_workbook
 
@@ -45,9 +46,14 @@ def build_report(engine: Engine, folder: Path, *, since: int | None = None) -> R
             raise LprlogsError(f"there is no batch {since} in this store",
                                hint="`lprlogs batches` lists them; --since N counts what came after batch N")
     prepare_output(folder)
-    data = collect(engine, since=since)
-    html = write_html(data, folder / "index.html")
-    workbook = write_workbook(engine, data, folder / "lprlogs-report.xlsx")
-    csvs = write_csvs(engine, data, folder / "csv")
-    brief = write_brief(data, folder / "brief.md")
+    scratch = prepare(engine, since)
+    try:
+        data = collect(engine, since=since)
+        html = write_html(data, folder / "index.html")
+        workbook = write_workbook(engine, data, folder / "lprlogs-report.xlsx")
+        csvs = write_csvs(engine, data, folder / "csv")
+        brief = write_brief(data, folder / "brief.md")
+    finally:
+        engine.con.execute("DROP VIEW IF EXISTS report_flags").fetchall()
+        shutil.rmtree(scratch, ignore_errors=True)
     return ReportFiles(folder=folder, html=html, workbook=workbook, brief=brief, csvs=csvs, data=data)

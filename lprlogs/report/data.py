@@ -15,7 +15,9 @@ files read:
 from __future__ import annotations
 
 import datetime as dt
+import tempfile
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from ..engine import Engine, SqlFile, sql_files
@@ -151,8 +153,9 @@ def _int_param(engine: Engine, name: str, default: int, maximum: int | None = No
     return min(value, maximum) if maximum is not None else value
 
 
-def prepare(engine: Engine, since: int | None) -> None:
-    """Define report_searches, report_agencies and the materialised report_flags on the connection."""
+def prepare(engine: Engine, since: int | None) -> Path:
+    """Define report_searches, report_agencies and the materialised report_flags on the connection.
+    Returns the temporary folder holding report_flags; the caller removes it when the report is written."""
     con = engine.con
     if since is not None:
         con.execute(
@@ -168,12 +171,20 @@ def prepare(engine: Engine, since: int | None) -> None:
                     "SELECT name, any_value(state) AS state FROM agencies GROUP BY name").fetchall()
     else:
         con.execute("CREATE OR REPLACE TEMP TABLE report_agencies (name VARCHAR, state VARCHAR)").fetchall()
+    # Written once to a compressed Parquet file in a private temporary folder, not held in memory:
+    # a 10M-row store has tens of millions of flagged rows.
+    scratch = Path(tempfile.mkdtemp(prefix="lprlogs-report-"))
+    target = scratch / "report_flags.parquet"
+    columns = ", ".join("s." + c for c in FLAGGED_ROW_COLUMNS)
     con.execute(
-        "CREATE OR REPLACE TEMP TABLE report_flags AS "
         # search_hash: a 64-bit hash of search_uid, so that counting distinct searches is fast
-        f"SELECT f.flag, f.evidence, hash(s.search_uid) AS search_hash, {', '.join('s.' + c for c in FLAGGED_ROW_COLUMNS)} "
-        "FROM flags f JOIN report_searches s USING (search_key)"
+        f"COPY (SELECT f.flag, f.evidence, hash(s.search_uid) AS search_hash, {columns} "
+        "FROM flags f JOIN report_searches s USING (search_key)) "
+        f"TO {sql_literal(str(target))} (FORMAT parquet, COMPRESSION zstd)"
     ).fetchall()
+    con.execute(f"CREATE OR REPLACE TEMP VIEW report_flags AS SELECT * FROM read_parquet({sql_literal(str(target))})"
+                ).fetchall()
+    return scratch
 
 
 def flag_term_tables(sql_file: SqlFile) -> list[dict[str, str]]:
@@ -193,8 +204,7 @@ def flag_term_tables(sql_file: SqlFile) -> list[dict[str, str]]:
 
 
 def collect(engine: Engine, *, since: int | None = None) -> ReportData:
-    """Run every report query once and return what the writers need."""
-    prepare(engine, since)
+    """Run every report query once and return what the writers need (call ``prepare`` first)."""
     html_rows = _int_param(engine, "html_rows_per_flag", 50)
     xlsx_rows = _int_param(engine, "xlsx_rows_per_flag", 5000, maximum=1_048_575)
     headline = run_named(engine, "headline").dicts()[0]
