@@ -266,6 +266,34 @@ def _write_csv(path: Path, columns: tuple[str, ...], rows: list[list[Any]]) -> N
                           for row in rows])
 
 
+NEWSROOM_COLUMNS = ("sent", "status", "due_date", "notes")
+
+
+def _merge_tracking(path: Path, rows: list[list[Any]]) -> list[list[Any]]:
+    """Keep what the newsroom typed into an existing tracking.csv: its sent/status/due-date/notes cells carry
+    over to the new row of the same agency, and rows of agencies not drafted this time are kept as they were."""
+    if not path.exists():
+        return rows
+    try:
+        with open(path, newline="", encoding="utf-8") as fh:
+            old_rows = list(csv.DictReader(fh))
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise LprlogsError(f"existing tracking sheet is unreadable ({exc})", path=str(path),
+                           hint="move it away or write the letters to another folder") from exc
+    old = {r.get("agency", ""): r for r in old_rows}
+    agency_at = TRACKING_COLUMNS.index("agency")
+    merged = []
+    for row in rows:
+        previous = old.get(row[agency_at])
+        if previous:
+            for column in NEWSROOM_COLUMNS:
+                row[TRACKING_COLUMNS.index(column)] = previous.get(column) or ""
+        merged.append(row)
+    drafted_now = {row[agency_at] for row in rows}
+    merged += [[r.get(c) or "" for c in TRACKING_COLUMNS] for r in old_rows if r.get("agency") not in drafted_now]
+    return merged
+
+
 def write_followup(engine: Engine, out_dir: Path, *, flags: tuple[str, ...] = (), agencies: tuple[str, ...] = (),
                    drafted: dt.date | None = None, cap: int = LETTER_CAP,
                    appeal_threshold: float = APPEAL_THRESHOLD) -> FollowupResult:
@@ -329,7 +357,7 @@ def write_followup(engine: Engine, out_dir: Path, *, flags: tuple[str, ...] = ()
                               attachment.name, drafted.isoformat(), "", "", "", ""])
 
     result.tracking = out_dir / "tracking.csv"
-    _write_csv(result.tracking, TRACKING_COLUMNS, tracking_rows)
+    _write_csv(result.tracking, TRACKING_COLUMNS, _merge_tracking(result.tracking, tracking_rows))
 
     wanted = {a.lower().strip() for a in agencies}
     producers = [p for p in over_redacted_producers(engine, appeal_threshold)

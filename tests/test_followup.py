@@ -274,3 +274,28 @@ def test_law_marked_for_review_is_flagged_in_the_letter_and_unknown_state_gets_a
         assert "[citation: state not known, fill in]" in nowhere
         california = render(template, law=law_for("CA", False), **context)
         assert "check before sending:" not in california.lower() and "10 days" in california
+
+
+def test_rerun_keeps_what_the_newsroom_typed_into_tracking(run_cli, release_store: Path, tmp_path: Path) -> None:
+    out = tmp_path / "letters"
+    store = ("--store", str(release_store))
+    run_cli("followup", "-o", str(out), *store)
+    path = out / "tracking.csv"
+    with open(path, newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    for row in rows:
+        if row["agency"] == "Houston TX PD":
+            row.update(sent="2026-01-05", status="acknowledged", due_date="2026-01-19", notes="=call back")
+    rows.append({**rows[0], "agency": "Old Town KS PD", "status": "records received"})
+    with open(path, "w", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    run_cli("followup", "-o", str(out), *store)
+    with open(path, newline="") as fh:
+        again = {r["agency"]: r for r in csv.DictReader(fh)}
+    houston = again["Houston TX PD"]
+    assert (houston["sent"], houston["status"], houston["due_date"]) == ("2026-01-05", "acknowledged", "2026-01-19")
+    assert houston["notes"] == "'=call back"  # still formula-safe
+    assert again["Old Town KS PD"]["status"] == "records received"  # not drafted this time: kept
+    assert again["Cobb County GA SO"]["status"] == ""
