@@ -248,7 +248,7 @@ def test_title_rows_count_in_row_numbers(tmp_path):
 def test_truncated_file_keeps_what_it_has(tmp_path):
     con, report = _ingest(tmp_path, "truncated.csv")
     assert (report.files[0].rows_stored, report.files[0].rows_quarantined) == (1, 1)
-    assert con.execute("SELECT source_row FROM q").fetchall() == [(3,)]
+    assert con.execute("SELECT source_row, reason LIKE 'row ends after 6 of 14 cells%' FROM q").fetchall() == [(3, True)]
 
 
 def test_tolerant_python_fallback_matches_duckdb(tmp_path, monkeypatch):

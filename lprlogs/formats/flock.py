@@ -516,7 +516,8 @@ def align_sql(wide: str, layout: Layout, width: int, *, empty_is_null: bool) -> 
 
     modes = [f"WHEN _n <= {n} THEN 'as_is'"]
     if st is not None:
-        modes = [f"WHEN _n <= {n} AND ({is_time(st)} OR NOT {is_time(st - 1) if st > 0 else 'FALSE'}) THEN 'as_is'"]
+        modes = [f"WHEN _n > 0 AND _n <= {st} THEN 'short'",
+                 f"WHEN _n <= {n} AND ({is_time(st)} OR NOT {is_time(st - 1) if st > 0 else 'FALSE'}) THEN 'as_is'"]
         for base, order in orders.items():
             uuid_first = f"coalesce(regexp_full_match(trim(c0), {sql_literal(UUID_RE)}), FALSE)"
             modes.append(f"WHEN _n = {len(order)} AND {is_time(order.index('Search Time'))} AND "
@@ -546,7 +547,8 @@ def align_sql(wide: str, layout: Layout, width: int, *, empty_is_null: bool) -> 
         columns.append(f"CASE _mode WHEN 'drop_first' THEN {cell(j + 1)} WHEN 'merge_reason' THEN {by_reason} "
                        f"WHEN 'as_is' THEN {cell(j)} WHEN 'drop_last' THEN {cell(j)}{by_order} END "
                        f"AS {quote_ident(header)}")
-    problem = (f"CASE _mode WHEN 'missing' THEN 'a cell is missing before Search Time (' || _n || ' cells, header has "
+    problem = (f"CASE _mode WHEN 'short' THEN 'row ends after ' || _n || ' of {n} cells, before Search Time "
+               f"(the file may be cut short)' WHEN 'missing' THEN 'a cell is missing before Search Time (' || _n || ' cells, header has "
                f"{n}); cannot tell which' WHEN 'bad' THEN 'row has ' || _n || ' cells where the header has {n}; "
                "cannot tell which cell is extra' END")
     repair = ("CASE WHEN _mode LIKE 'order:%' THEN 'row laid out as ' || _mode[7:] || ' under this header (a second "
