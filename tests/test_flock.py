@@ -48,6 +48,7 @@ CASES = [
     ("repeat-stacked-shifted.csv", 4, 1, "flock-14", "utf-8", None),
     ("stacked-14-then-11.csv", 2, 0, "flock-14", "utf-8", None),
     ("utf16-be.csv", 1, 0, "flock-14", "utf-16-be (BOM)", None),
+    ("utf16le-nobom.csv", 1, 0, "flock-14", "utf-16-le", None),
     ("cp1252.csv", 1, 0, "flock-14", "cp1252", None),
     ("utf16.csv", 1, 0, "flock-14", "utf-16-le (BOM)", None),
     ("utf8-bom.csv", 1, 0, "flock-14", "utf-8", None),
@@ -114,7 +115,7 @@ def test_stacked_exports_without_second_header(tmp_path):
 
 
 def test_encodings_decode_text(tmp_path):
-    con, _ = _ingest(tmp_path, "cp1252.csv", "utf16.csv", "utf8-bom.csv")
+    con, _ = _ingest(tmp_path, "cp1252.csv", "utf16.csv", "utf8-bom.csv", "utf16-be.csv", "utf16le-nobom.csv")
     values = con.execute("SELECT DISTINCT searcher_user, reason, devices_searched FROM s").fetchall()
     assert values == [("Señor Oficial", "café ““test””", None)]
 
