@@ -86,7 +86,9 @@ with open({file!r}, newline='', encoding='utf-8') as fh:
         if len(cols['raw']) >= 200000:
             t = pa.table(cols); writer = writer or pq.ParquetWriter({target!r}, t.schema); writer.write_table(t)
             cols = {{k: [] for k in cols}}
-t = pa.table(cols); writer = writer or pq.ParquetWriter({target!r}, t.schema); writer.write_table(t); writer.close()
+if cols['raw'] or writer is None:
+    t = pa.table(cols); writer = writer or pq.ParquetWriter({target!r}, t.schema); writer.write_table(t)
+writer.close()
 """
 
 LPRLOGS = """
