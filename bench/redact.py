@@ -50,7 +50,7 @@ def main() -> None:
             f"'{{\"Name\": \"x\"}}' AS raw FROM range({args.rows}) t(i)) TO '{path}' (FORMAT parquet)").fetchall()
         con.execute(f"CREATE VIEW plain AS SELECT * FROM read_parquet('{path}')")
         columns = [(c, t) for c, t, *_ in con.execute("DESCRIBE plain").fetchall()]
-        select, _ = redacted_select("plain", columns, "searches", "ab" * 32)
+        select, _ = redacted_select("plain", columns, "ab" * 32)
         con.execute(f"CREATE VIEW redacted AS {select}")
         copy = Path(tmp) / "redacted.parquet"
         start = time.perf_counter()

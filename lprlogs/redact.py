@@ -1,8 +1,9 @@
 """Publishable outputs: officer names and plates replaced by stable pseudonyms, personal data in text masked.
 
 ``apply(engine)`` replaces, on the engine's DuckDB connection, every view that carries people or plates
-with a redacted version of itself (the original is renamed ``_unredacted_<view>``; nothing on disk
-changes). It runs before the ``flags`` view is created, so flags compute on the redacted views: the
+with a redacted version of itself (the original is renamed ``_unredacted_<view>``; the stored data is not
+changed; the redacted ``searches`` is written once per store state to ``derived/redacted/`` so that a
+report's many queries do not hash and mask every row again). It runs before the ``flags`` view is created, so flags compute on the redacted views: the
 terms flags look for (immigration words, agency names) are never masked, only plates, phone numbers and
 dates of birth are.
 
@@ -55,10 +56,6 @@ _TEXT_COLUMN = re.compile(r"(reason|prompt|filter|case|offense|detail|comment|no
                           r"hotlist|text)", re.IGNORECASE)
 # Views whose columns are about files, agencies or counts, never people: left alone.
 _NOT_PERSONAL = {"sources", "batches", "flags", "searches_first_seen", "agencies", "agreements"}
-
-
-def secret_path(store: Store) -> Path:
-    return store.root / SECRET_FILE
 
 
 def load_secret(store: Store) -> str:
@@ -139,7 +136,7 @@ def mask_text_sql(expression: str) -> str:
     return f"CASE WHEN regexp_matches({x}, '[0-9]') THEN replace(replace({plates}, chr(1), ''), chr(2), '') ELSE {x} END"
 
 
-def column_rule(view: str, column: str, dtype: str) -> str | None:
+def column_rule(column: str, dtype: str) -> str | None:
     """How a column of a view is redacted: 'plate', 'person', 'raw', 'text' or None (kept)."""
     if dtype.upper() == "JSON" or (_RAW_COLUMN.search(column) and not dtype.upper().endswith("[]")):
         return "raw"  # structured copies of the original cells (event details): names and plates inside
@@ -156,12 +153,12 @@ def column_rule(view: str, column: str, dtype: str) -> str | None:
     return None
 
 
-def redacted_select(source: str, columns: list[tuple[str, str]], view: str, secret: str) -> tuple[str, int]:
+def redacted_select(source: str, columns: list[tuple[str, str]], secret: str) -> tuple[str, int]:
     """SELECT over ``source`` with each column redacted by its rule; returns (sql, number of columns changed)."""
     parts, changed = [], 0
     for column, dtype in columns:
         quoted = '"' + column.replace('"', '""') + '"'
-        rule = column_rule(view, column, dtype)
+        rule = column_rule(column, dtype)
         if rule == "plate":
             expression = pseudonym_sql(quoted, "plate", secret)
         elif rule == "person":
@@ -186,7 +183,7 @@ def apply(engine: Engine) -> list[str]:
     for view, columns in engine.views().items():
         if view in _NOT_PERSONAL or view.startswith("flag_"):
             continue
-        select, changed = redacted_select(f'"{UNREDACTED_PREFIX}{view}"', columns, view, secret)
+        select, changed = redacted_select(f'"{UNREDACTED_PREFIX}{view}"', columns, secret)
         if not changed:
             continue
         is_view = con.execute("SELECT count(*) FROM duckdb_views() WHERE view_name = ? AND NOT internal",
