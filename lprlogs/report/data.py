@@ -157,6 +157,7 @@ def prepare(engine: Engine, since: int | None) -> Path:
     """Define report_searches, report_agencies and the materialised report_flags on the connection.
     Returns the temporary folder holding report_flags; the caller removes it when the report is written."""
     con = engine.con
+    con.execute("SET enable_progress_bar = false").fetchall()  # DuckDB's own bars would print per query
     if since is not None:
         con.execute(
             "CREATE OR REPLACE TEMP VIEW report_searches AS SELECT * FROM searches WHERE search_uid IN "
