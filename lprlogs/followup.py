@@ -188,6 +188,27 @@ def _agency_info(engine: Engine, names: list[str]) -> dict[str, tuple[str | None
     return info
 
 
+def agreements_287g(engine: Engine, names: list[str]) -> dict[str, list[dict[str, Any]]]:
+    """name -> the 287(g) agreements ICE lists for that agency (from a loaded list), matched through the
+    agencies view's agency_key; empty when no list is loaded."""
+    views = engine.views()
+    agreement_columns = {c for c, _ in views.get("agreements", [])}
+    agency_columns = {c for c, _ in views.get("agencies", [])}
+    needed = {"agency_key", "status", "support_type", "signed", "agency"}
+    if not names or not needed <= agreement_columns or not {"name", "agency_key"} <= agency_columns:
+        return {}
+    listing = ", ".join(sql_literal(n) for n in names)
+    rows = engine.con.execute(
+        "SELECT DISTINCT a.name, g.agency, g.status, g.support_type, CAST(g.signed AS VARCHAR) "
+        "FROM agencies a JOIN agreements g ON g.agency_key = a.agency_key "
+        f"WHERE a.name IN ({listing}) AND a.agency_key IS NOT NULL ORDER BY 1, 5 NULLS LAST, 4").fetchall()
+    found: dict[str, list[dict[str, Any]]] = {}
+    for name, listed_as, status, support_type, signed in rows:
+        found.setdefault(name, []).append({"listed_as": listed_as, "status": status,
+                                           "support_type": (support_type or "").strip(), "signed": signed or ""})
+    return found
+
+
 def flagged_searches(engine: Engine, flags: tuple[str, ...], agencies: tuple[str, ...] = ()) -> list[dict[str, Any]]:
     """One row per (searching agency, search): the search's first-seen values, its flags, every place found.
     Organisation audits without an Org Name column count as searches by their producer."""
@@ -318,6 +339,7 @@ def write_followup(engine: Engine, out_dir: Path, *, flags: tuple[str, ...] = ()
 
     taken: set[str] = set()
     info = _agency_info(engine, list(by_agency))
+    agreements = agreements_287g(engine, list(by_agency))
     tracking_rows: list[list[Any]] = []
     for agency, cited in by_agency.items():
         state, federal, kind = info[agency]
@@ -340,6 +362,7 @@ def write_followup(engine: Engine, out_dir: Path, *, flags: tuple[str, ...] = ()
             "total": len(cited), "attachment": attachment.name, "redacted": engine.redact,
             "producers": sorted({p for s in cited for p in (s["producers"] or "").split("; ") if p}),
             "flag_counts": [f"{name} ({count})" for name, count in sorted(flag_totals.items())],
+            "agreements": agreements.get(agency, []),
             "shown": [{"search_id": s["search_id"] or "(no ID)", "date": _fmt_time(s["search_time"]) or "(no time)",
                        "reason": s["reason"] or "", "networks": s["networks_searched"] if s["networks_searched"]
                        is not None else "?", "flags": s["flags"], "locations": s["found_in"]} for s in cited[:cap]],

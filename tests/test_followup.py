@@ -299,3 +299,19 @@ def test_rerun_keeps_what_the_newsroom_typed_into_tracking(run_cli, release_stor
     assert houston["notes"] == "'=call back"  # still formula-safe
     assert again["Old Town KS PD"]["status"] == "records received"  # not drafted this time: kept
     assert again["Cobb County GA SO"]["status"] == ""
+
+
+def test_letters_name_the_agencys_287g_agreement_from_a_loaded_list(run_cli, tmp_path: Path) -> None:
+    ice_list = Path(__file__).resolve().parent.parent / "samples" / "reference" / "ice-287g-participating-sample.xlsx"
+    if not ice_list.exists():
+        pytest.skip("sample 287(g) list not generated")
+    src = write_flock(tmp_path / "11_1_2025-11_30_2025-Mountain View CA PD-Network-Audit.csv", [
+        flock_row("e0000000-0000-4000-8000-000000000001", "Q. Ames", "Marianna FL PD", T0, "1ABC111", "ICE hold")])
+    run_cli("ingest", str(src), "-q")
+    assert run_cli("agencies", "load-287g", str(ice_list)).exit_code == 0
+    out = tmp_path / "letters"
+    assert run_cli("followup", "-o", str(out)).exit_code == 0
+    for suffix in (".md", ".txt"):
+        text = (out / f"marianna-fl-pd{suffix}").read_text()
+        assert "287(g) list names Marianna Police Department" in text and "Task Force Model" in text
+        assert "Florida Public Records Act" in text
