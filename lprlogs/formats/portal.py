@@ -215,11 +215,12 @@ class PortalAudit:
             for f in fields
         ])
         assumptions: list[str] = []
+        variant_plus = ""
         uses_plus = self._uses_plus(staged)
         if uses_plus:
             staged = staged.with_columns([pl.col(f).str.replace_all("+", " ", literal=True).str.strip_chars()
                                           for f in PLUS_DECODED_FIELDS if f in staged.columns])
-            assumptions.append("'+' decoded as spaces")
+            variant_plus = ", '+' decoded as spaces"
         times = pl.col("search_time")
         text = times.str.strip_chars().str.replace(r"Z$", "+00:00").str.replace("T", " ", literal=True)
         with_zone = text.str.to_datetime("%Y-%m-%d %H:%M:%S%.f%:z", strict=False, time_unit="us", time_zone="UTC")
@@ -248,7 +249,7 @@ class PortalAudit:
                 staged = staged.with_columns(as_int.alias(column))
         if out.producer:
             staged = staged.with_columns(pl.lit(out.producer).alias("searcher_org"))
-        out.variant = match.variant + (f" ({'; '.join(assumptions)})" if assumptions else "")
+        out.variant = match.variant + variant_plus + (f" ({'; '.join(assumptions)})" if assumptions else "")
         named_kind = name_facts(source.name)["log_kind"]
         if out.log_kind is None or out.log_kind == named_kind:
             out.log_kind = "portal_audit"  # the content decides, unless the user chose --log-type
