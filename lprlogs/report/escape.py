@@ -22,6 +22,7 @@ import jinja2
 # The spreadsheet rule, written once. Used by `neutralize` (Python) and `neutralize_sql` (DuckDB).
 FORMULA_START = r"^([=+@\t\r]|-[A-Za-z])"
 _FORMULA_START = re.compile(FORMULA_START)
+FORMULA_FIRST_CHARACTERS = "=+@\t\r-"  # every first character FORMULA_START can match
 NEUTRALIZE_PREFIX = "'"
 NEUTRALIZE_RULE = ("text cells that begin with =, +, @, a tab, a carriage return, or a minus sign "
                    "followed by a letter are written with a leading apostrophe (') so that no spreadsheet "
@@ -42,7 +43,9 @@ def neutralize_sql(expression: str) -> str:
     """The same rule as ``neutralize`` as a DuckDB expression over a VARCHAR ``expression``."""
     pattern = FORMULA_START.replace("'", "''")
     prefix = NEUTRALIZE_PREFIX.replace("'", "''")
-    return (f"CASE WHEN regexp_matches({expression}, '{pattern}') "
+    # a cheap first-character test first; the pattern decides
+    first = ", ".join(f"'{c}'" if c.isprintable() else f"chr({ord(c)})" for c in FORMULA_FIRST_CHARACTERS)
+    return (f"CASE WHEN left({expression}, 1) IN ({first}) AND regexp_matches({expression}, '{pattern}') "
             f"THEN '{prefix}' || {expression} ELSE {expression} END")
 
 
