@@ -264,3 +264,10 @@ def test_tolerant_python_fallback_matches_duckdb(tmp_path, monkeypatch):
     assert (report.files[0].rows_stored, report.files[0].rows_quarantined) == (4, 1)
     assert [r[0] for r in con.execute("SELECT source_row FROM s ORDER BY 1").fetchall()] == [2, 4, 5, 6]
     assert any("tolerant Python reader" in n for n in report.files[0].notes)
+
+
+def test_empty_and_repeated_header_cells(tmp_path):
+    con, report = _ingest(tmp_path, "odd-headers.csv")
+    row = con.execute("SELECT reason, raw FROM s").fetchall()[0]
+    assert row[0] == "r1" and json.loads(row[1])["Reason (2)"] == "r2" and json.loads(row[1])["column 4"] == "x"
+    assert any("kept in raw only: Reason (2), column 4" in n for n in report.files[0].notes)
