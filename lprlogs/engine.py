@@ -99,17 +99,26 @@ class Engine:
     """One DuckDB connection with every view of the store defined on it."""
 
     def __init__(self, store: Store, params: dict[str, str] | None = None, *, threads: int | None = None,
-                 redact: bool = False):
+                 redact: bool = False, views: bool = True):
         self.store = store
         self.redact = redact
         self.con = duckdb.connect(config={"threads": threads or os.cpu_count() or 2})
         self.con.execute("SET TimeZone = 'UTC'")
         self.params: dict[str, str] = {}
         self.param_docs: dict[str, str] = {}
+        if not views:  # only what derived tables are built from (after an ingest)
+            self._create_stored_view()
+            self.ensure_derived()
+            return
         self._set_params(params or {})
         self._create_views()
         if self.ensure_derived():  # derived tables read the views; views then read the new derived tables
             self._create_views()
+
+    @classmethod
+    def rebuild_derived(cls, store: Store) -> None:
+        """Bring derived/ up to date with the manifest, without defining the query views."""
+        cls(store, views=False).close()
 
     # --- parameters ------------------------------------------------------------------------------
 
@@ -133,8 +142,7 @@ class Engine:
 
     def _create_views(self) -> None:
         con = self.con
-        stored = _parquet_select(self.store.files("searches"), STORED_COLUMNS)
-        con.execute(f"CREATE OR REPLACE VIEW _searches_stored AS {stored}")
+        self._create_stored_view()
         dup_file = self.store.root / "derived" / "duplicates.parquet"
         dup_sql = (f"SELECT * FROM read_parquet({sql_literal(str(dup_file))})" if dup_file.exists()
                    else _empty_select({"search_key": "VARCHAR", "duplicate_of": "VARCHAR"}))
@@ -169,6 +177,10 @@ class Engine:
 
             redact.apply(self)  # replaces the views that carry personal data with redacted ones
         self._create_flags_view()
+
+    def _create_stored_view(self) -> None:
+        stored = _parquet_select(self.store.files("searches"), STORED_COLUMNS)
+        self.con.execute(f"CREATE OR REPLACE VIEW _searches_stored AS {stored}")
 
     def _create_manifest_views(self) -> None:
         sources = [

@@ -114,7 +114,7 @@ def ingest(paths: list[str], store_dir: Path, *, producer: str | None = None, lo
             "rows_stored": report.rows_stored, "rows_quarantined": report.rows_quarantined,
         })
         store.finish_batch(batch)
-        Engine(store).close()  # rebuilds derived tables (duplicate marks, agencies) for the new manifest
+        Engine.rebuild_derived(store)  # duplicate marks and agencies for the new manifest
     con.close()
     return report
 
