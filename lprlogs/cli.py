@@ -132,6 +132,8 @@ def print_ingest_report(report: Any, quiet: bool) -> None:
             if f.status == "ingested":
                 line = (f"{f.path}: {f.format} ({f.variant}), producer {f.producer or '?'}, {f.log_kind or '?'}: "
                         f"read {f.rows_read:,}, stored {f.rows_stored:,}, quarantined {f.rows_quarantined:,}")
+                if f.other_tables:
+                    line += "; other tables: " + ", ".join(f"{k} {v:,}" for k, v in sorted(f.other_tables.items()))
                 click.echo(line)
                 for note in f.notes:
                     click.echo(f"  note: {note}")
@@ -203,7 +205,7 @@ def sources(store_dir: Path | None, fmt: str, show_all: bool) -> None:
     engine = open_engine(store_dir)
     where = "" if show_all else "WHERE status = 'ingested'"
     columns = ("path, status, format, variant, producer, log_kind, rows_read, rows_stored, rows_quarantined, "
-               "rows_duplicate, encoding, reason" if fmt == "table" else "*")
+               "rows_duplicate, other_tables, encoding, reason" if fmt == "table" else "*")
     cols, rows = engine.query(f"SELECT {columns} FROM sources {where} ORDER BY batch_id, path")
     emit(cols, rows, fmt)
 
@@ -252,6 +254,9 @@ def followup(out_dir: Path, flag_names: tuple[str, ...], agency_names: tuple[str
     if result.skipped_rows_without_agency:
         click.echo(f"note: {result.skipped_rows_without_agency:,} flagged row(s) name no searching agency "
                    "and got no letter", err=True)
+    if not result.letters:
+        click.echo("note: no searching agency has rows with these flags (see `lprlogs flags`; choose others "
+                   "with --flag NAME)", err=True)
     columns, rows = result.summary_rows()
     emit(columns, rows, fmt)
     click.echo(f"{len(result.letters)} letter(s), {len(result.appeals)} appeal draft(s), tracking sheet "

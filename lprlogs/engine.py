@@ -191,6 +191,7 @@ class Engine:
                 "producer_from": s.get("producer_from"), "log_kind": s.get("log_kind"),
                 "rows_read": s.get("rows_read", 0), "rows_stored": s.get("rows_stored", 0),
                 "rows_quarantined": s.get("rows_quarantined", 0), "rows_blanked": s.get("rows_blanked", 0),
+                "other_tables": ", ".join(f"{k}: {v}" for k, v in sorted((s.get("side_rows") or {}).items())),
                 "parts_skipped": "; ".join(f"{p['part']}: {p['reason']}" for p in s.get("parts_skipped", [])),
                 "notes": " | ".join(s.get("notes", [])), "batch_id": s.get("batch_id"),
                 "ingested_at": s.get("ingested_at"),
@@ -202,14 +203,16 @@ class Engine:
             ("status", pa.string()), ("reason", pa.string()), ("format", pa.string()), ("variant", pa.string()),
             ("encoding", pa.string()), ("producer", pa.string()), ("producer_from", pa.string()),
             ("log_kind", pa.string()), ("rows_read", pa.int64()), ("rows_stored", pa.int64()),
-            ("rows_quarantined", pa.int64()), ("rows_blanked", pa.int64()), ("parts_skipped", pa.string()),
+            ("rows_quarantined", pa.int64()), ("rows_blanked", pa.int64()), ("other_tables", pa.string()),
+            ("parts_skipped", pa.string()),
             ("notes", pa.string()), ("batch_id", pa.int64()), ("ingested_at", pa.string()),
         ])
         self.con.register("_sources_manifest", pa.Table.from_pylist(sources, schema=source_schema))
         self.con.execute(
             "CREATE OR REPLACE VIEW sources AS "
             "SELECT m.path, m.sha256, m.status, m.format, m.variant, m.producer, m.log_kind, m.rows_read, "
-            "m.rows_stored, m.rows_quarantined, coalesce(d.n, 0) AS rows_duplicate, m.rows_blanked, m.encoding, "
+            "m.rows_stored, m.rows_quarantined, coalesce(d.n, 0) AS rows_duplicate, m.rows_blanked, m.other_tables, "
+            "m.encoding, "
             "m.producer_from, m.reason, m.parts_skipped, m.notes, m.parent, m.size, m.batch_id, "
             "CAST(m.ingested_at AS TIMESTAMPTZ) AS ingested_at "
             "FROM _sources_manifest m LEFT JOIN ("

@@ -30,6 +30,7 @@ class FileOutcome:
     rows_read: int = 0
     rows_stored: int = 0
     rows_quarantined: int = 0
+    other_tables: dict[str, int] = field(default_factory=dict)  # rows stored in events, sharing, ...
     reason: str | None = None
     notes: list[str] = field(default_factory=list)
     seconds: float = 0.0
@@ -173,4 +174,5 @@ def _ingest_one(store: Store, con: duckdb.DuckDBPyConnection, readers: list[Any]
         path=source.display_path, status="ingested", format=entry["format"], variant=entry["variant"],
         producer=entry["producer"], log_kind=entry["log_kind"], rows_read=entry["rows_read"],
         rows_stored=entry["rows_stored"], rows_quarantined=entry["rows_quarantined"], notes=entry["notes"],
+        other_tables=dict(entry.get("side_rows") or {}),
     )
