@@ -476,7 +476,9 @@ def find_layout(rows: list[list[str]]) -> Layout | None:
 def describe_foreign(rows: list[list[str]]) -> str:
     """Why a table is not a Flock audit: the headers seen and the closest known variant."""
     first = next((_trim(r) for r in rows[:10] if _trim(r)), [])
-    seen = ", ".join(c.strip() for c in first[:12]) or "nothing"
+    seen = ", ".join(" ".join(c.split())[:40] for c in first[:12]) or "nothing"
+    if len(seen) > 160:
+        seen = seen[:157] + "..."
     names = {normalize_header(c) for c in first}
     best, best_hits = "flock-14", -1
     for base, order in KNOWN_ORDERS.items():

@@ -40,6 +40,7 @@ _IMAGE_MAGIC = (
 )
 _EMAIL_HEADERS = re.compile(r"^(From|To|Subject|Date|Received|Message-ID|MIME-Version|Return-Path|Cc):", re.I | re.M)
 _SKIP_HINT = "it holds no audit rows; nothing was read from it"
+_CODE_SUFFIXES = (".py", ".sh", ".js", ".json", ".yml", ".yaml", ".toml", ".ini", ".cfg", ".sql", ".r", ".ipynb")
 
 
 def _skip(variant: str, reason: str, confidence: float) -> Match:
@@ -140,9 +141,13 @@ class OtherFiles:
             return _skip("e-mail", f"an e-mail message (.eml); {_SKIP_HINT}", NAMED_DOCUMENT)
         lines = [line for line in text.splitlines() if line.strip()]
         words = len(text.split())
+        if source.path.suffix.lower() in _CODE_SUFFIXES:
+            return _skip("code", f"source code or a settings file ({source.path.suffix}), not an audit export; "
+                         f"{_SKIP_HINT}", NAMED_DOCUMENT)
         if source.path.suffix.lower() in (".md", ".markdown") or (lines and lines[0].startswith("# ")):
-            kind = "a Markdown note"
-        elif re.search(r"\b(dear|sincerely|public records|records request|cpra|foia)\b", text, re.I):
+            return _skip("text", f"a Markdown note: {len(lines):,} lines, {words:,} words of prose; {_SKIP_HINT}",
+                         NAMED_DOCUMENT)
+        if re.search(r"\b(dear|sincerely|public records|records request|cpra|foia)\b", text, re.I):
             tabular = sum(1 for line in lines if line.count(",") >= 2)
             kind = "a letter (e.g. a records-request cover letter)"
             confidence = LETTER if tabular * 4 < len(lines) else PLAIN_TEXT
