@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -70,7 +71,26 @@ def open_engine(store_dir: Path | None, params: dict[str, str] | None = None, re
     return Engine(Store.open(resolve_store(store_dir)), params or {}, redact=redact)
 
 
-@click.group(context_settings=CONTEXT_SETTINGS)
+class LprlogsGroup(click.Group):
+    """Turns an unexpected error (a bug, not a user's mistake) into one line asking for a report.
+    Set LPRLOGS_DEBUG=1 to see the traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.ClickException, click.exceptions.Exit, click.Abort, KeyboardInterrupt):
+            raise
+        except Exception as exc:
+            if os.environ.get("LPRLOGS_DEBUG"):
+                raise
+            detail = f"{type(exc).__name__}: {str(exc).strip().splitlines()[0] if str(exc).strip() else ''}"
+            raise click.ClickException(
+                f"internal error ({detail}); this is a bug in lprlogs, please report it "
+                "(run again with LPRLOGS_DEBUG=1 to see the details)"
+            ) from exc
+
+
+@click.group(cls=LprlogsGroup, context_settings=CONTEXT_SETTINGS)
 @click.version_option(__version__, "-V", "--version", prog_name="lprlogs")
 def cli() -> None:
     """Turn ALPR audit-log releases (Flock, Vigilant) into a cited Parquet store and answer
@@ -189,7 +209,7 @@ def query(sql: str, store_dir: Path | None, params: tuple[str, ...], fmt: str, l
     values = parse_params(params)
     engine = open_engine(store_dir, values, redact=redact)
     relation = engine.relation(sql, values)
-    rows = relation.fetchmany(limit) if limit is not None else relation.fetchall()
+    rows = (relation.limit(limit) if limit is not None else relation).fetchall()
     emit(relation.columns, rows, fmt)
 
 

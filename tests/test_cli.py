@@ -130,3 +130,27 @@ def test_every_duckdb_type_prints_in_every_format(run_cli, tmp_path: Path) -> No
         assert result.exit_code == 0, (fmt, result.output)
     row = json.loads(run_cli("query", sql, "--json").output)[0]
     assert row["reach"] == "13 days 09:53:36" and row["d"] == 1.5 and row["day"] == "2025-01-02"
+
+
+def test_query_limit(run_cli, tmp_path: Path) -> None:
+    write_flock_csv(tmp_path / "in", NAME, [flock_row(reason=f"r{i}") for i in range(5)])
+    run_cli("ingest", str(tmp_path / "in"), "-q")
+    result = run_cli("query", "select reason from searches order by 1", "--limit", "2", "--csv")
+    assert result.output.splitlines() == ["reason", "r0", "r1"]
+
+
+def test_a_bug_is_one_line_not_a_traceback(run_cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import lprlogs.output
+
+    write_flock_csv(tmp_path / "in", NAME, [flock_row()])
+    run_cli("ingest", str(tmp_path / "in"), "-q")
+    monkeypatch.delenv("LPRLOGS_DEBUG", raising=False)
+
+    def broken(*args: object) -> str:
+        raise ZeroDivisionError("simulated bug")
+
+    monkeypatch.setattr(lprlogs.output, "render", broken)
+    result = run_cli("query", "select 1")
+    assert result.exit_code == 1
+    assert "internal error (ZeroDivisionError: simulated bug)" in result.output
+    assert "Traceback" not in result.output
