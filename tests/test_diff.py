@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from lprlogs.engine import Engine, queries_dir
+from lprlogs.engine import Engine
 
 HEADER = ["ID", "Name", "Org Name", "Total Networks Searched", "Total Devices Searched", "Time Frame",
           "License Plate", "Reason", "Case #", "Filters", "Search Time", "Search Type", "Text Prompt", "Moderation"]
@@ -35,24 +35,6 @@ def write(path: Path, header: list[str], rows: list[list[str]]) -> Path:
         writer.writerow(header)
         writer.writerows(rows)
     return path
-
-
-@pytest.fixture(autouse=True)
-def immigration_flag(monkeypatch: pytest.MonkeyPatch) -> None:
-    """While queries/flags has no immigration.sql yet, stand in with a simple rule."""
-    if (queries_dir() / "flags" / "immigration.sql").exists():
-        return
-    original = Engine._create_flags_view
-
-    def create(self: Engine) -> None:
-        original(self)
-        self.con.execute("DROP VIEW IF EXISTS _real_flags").fetchall()
-        self.con.execute("ALTER VIEW flags RENAME TO _real_flags").fetchall()
-        self.con.execute("CREATE VIEW flags AS SELECT * FROM _real_flags UNION ALL SELECT search_key, "
-                         "'immigration', reason FROM searches WHERE regexp_matches(reason, '(?i)immigration|\\bICE\\b')"
-                         ).fetchall()
-
-    monkeypatch.setattr(Engine, "_create_flags_view", create)
 
 
 NOV30 = dt.datetime(2025, 11, 30, 12, 0, tzinfo=dt.UTC)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from lprlogs.engine import Engine, queries_dir
+from lprlogs.engine import Engine
 from lprlogs.followup import law_for, public_records_laws, slugify, write_followup
 from lprlogs.store import Store
 
@@ -33,35 +33,6 @@ def write_flock(path: Path, rows: list[list[str]]) -> Path:
         writer.writerow(HEADER)
         writer.writerows(rows)
     return path
-
-
-STAND_INS = {
-    "immigration": r"SELECT search_key, 'immigration' AS flag, reason AS evidence FROM searches "
-                   r"WHERE regexp_matches(reason, '(?i)immigration|\bICE\b|deport')",
-    "federal_searcher": "SELECT search_key, 'federal_searcher', searcher_org FROM searches "
-                        "WHERE searcher_org LIKE '[Federal]%'",
-    "out_of_state_searcher": "SELECT search_key, 'out_of_state_searcher', searcher_org FROM searches "
-                             "WHERE regexp_extract(searcher_org, ' ([A-Z]{2}) ', 1) "
-                             "NOT IN ('', regexp_extract(producer, ' ([A-Z]{2}) ', 1))",
-}
-
-
-@pytest.fixture(autouse=True)
-def flags_view(monkeypatch: pytest.MonkeyPatch) -> None:
-    """While a flag these tests need has no SQL file in queries/flags yet, stand in for it with a simple rule."""
-    missing = [name for name in STAND_INS if not (queries_dir() / "flags" / f"{name}.sql").exists()]
-    if not missing:
-        return
-    original = Engine._create_flags_view
-
-    def create(self: Engine) -> None:
-        original(self)
-        self.con.execute("DROP VIEW IF EXISTS _real_flags").fetchall()
-        self.con.execute("ALTER VIEW flags RENAME TO _real_flags").fetchall()
-        parts = " UNION ALL ".join(["SELECT * FROM _real_flags"] + [STAND_INS[name] for name in missing])
-        self.con.execute(f"CREATE VIEW flags AS {parts}").fetchall()
-
-    monkeypatch.setattr(Engine, "_create_flags_view", create)
 
 
 T0 = dt.datetime(2025, 11, 3, 15, 4, 5, tzinfo=dt.UTC)
