@@ -1,7 +1,11 @@
 """Benchmark: `lprlogs ingest` of an N-row Flock CSV against (a) the hand-written one-statement DuckDB
-conversion and (b) a plain Python csv-module loop. Medians over --runs, ratios, peak RSS.
+conversion and (b) a plain Python csv-module loop. Each step runs in its own process; we report its
+wall time and its CPU time (user + sys of the child, from getrusage(RUSAGE_CHILDREN)): on a shared
+machine CPU time is the steadier measure. Medians over --runs, ratios of medians from the same run,
+peak RSS, and the load average before and after.
 
     python bench/ingest.py --rows 1000000 --runs 3
+    python bench/ingest.py --rows 10000000 --runs 1 --skip-csv-loop
 """
 
 from __future__ import annotations
@@ -9,6 +13,7 @@ from __future__ import annotations
 import argparse
 import csv
 import datetime as dt
+import os
 import random
 import shutil
 import statistics
@@ -47,15 +52,16 @@ def generate(rows: int) -> Path:
     return path
 
 
-def rss_of(cmd: list[str]) -> tuple[float, int]:
-    """Seconds and peak RSS (KiB) of a child process."""
+def measure(cmd: list[str]) -> tuple[float, float, int]:
+    """Wall seconds, CPU seconds (user + sys) and peak RSS (KiB) of a child process."""
     code = ("import resource, subprocess, sys, time; t = time.perf_counter(); subprocess.run(sys.argv[1:], check=True); "
-            "print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
+            "u = resource.getrusage(resource.RUSAGE_CHILDREN); "
+            "print(time.perf_counter() - t, u.ru_utime + u.ru_stime, u.ru_maxrss)")
     done = subprocess.run([sys.executable, "-c", code, *cmd], capture_output=True, text=True)
     if done.returncode != 0:
         raise SystemExit(f"benchmark step failed: {' '.join(cmd)[:200]}\n{done.stderr[-3000:]}")
-    seconds, kib = done.stdout.split()[-2:]
-    return float(seconds), int(kib)
+    wall, cpu, kib = done.stdout.split()[-3:]
+    return float(wall), float(cpu), int(kib)
 
 
 DUCKDB_CONVERSION = """
@@ -69,25 +75,39 @@ con.execute(r'''COPY (SELECT {file!r} AS source_file, row_number() OVER () + 1 A
   TO {target!r} (FORMAT parquet, COMPRESSION zstd)''').fetchall()
 """
 
+# a fair plain-Python conversion doing the same work as the DuckDB one: csv.reader, datetime.strptime
+# for Search Time and both ends of Time Frame, file name and row number, every cell kept, Parquet
+# (zstd) written by pyarrow in batches of 100,000 rows
 CSV_LOOP = """
 import csv, datetime as dt, pyarrow as pa, pyarrow.parquet as pq
 f = '%m/%d/%Y, %I:%M:%S %p UTC'
-cols = {{k: [] for k in ('source_file', 'source_row', 'search_time', 'tf_start', 'tf_end', 'raw')}}
+utc = dt.timezone.utc
+strptime = dt.datetime.strptime
 writer = None
+def flush(rows, numbers, times):
+    global writer
+    columns = {{'source_file': [{file!r}] * len(rows), 'source_row': numbers}}
+    columns.update({{name: [r[i] if i < len(r) else None for r in rows] for i, name in enumerate(header)}})
+    columns.update({{'search_time': times[0], 'tf_start': times[1], 'tf_end': times[2]}})
+    table = pa.table(columns)
+    writer = writer or pq.ParquetWriter({target!r}, table.schema, compression='zstd')
+    writer.write_table(table)
 with open({file!r}, newline='', encoding='utf-8') as fh:
-    r = csv.reader(fh); header = next(r)
-    for n, row in enumerate(r, start=2):
-        a, _, b = row[5].partition('\\n')
-        cols['source_file'].append({file!r}); cols['source_row'].append(n)
-        cols['search_time'].append(dt.datetime.strptime(row[10], f).replace(tzinfo=dt.UTC))
-        cols['tf_start'].append(dt.datetime.strptime(a, f).replace(tzinfo=dt.UTC))
-        cols['tf_end'].append(dt.datetime.strptime(b, f).replace(tzinfo=dt.UTC))
-        cols['raw'].append(','.join(row))
-        if len(cols['raw']) >= 200000:
-            t = pa.table(cols); writer = writer or pq.ParquetWriter({target!r}, t.schema); writer.write_table(t)
-            cols = {{k: [] for k in cols}}
-if cols['raw'] or writer is None:
-    t = pa.table(cols); writer = writer or pq.ParquetWriter({target!r}, t.schema); writer.write_table(t)
+    reader = csv.reader(fh)
+    header = next(reader)
+    st, tf = header.index('Search Time'), header.index('Time Frame')
+    rows, numbers, times = [], [], ([], [], [])
+    for number, row in enumerate(reader, start=2):
+        start, _, end = row[tf].partition('\\n')
+        rows.append(row); numbers.append(number)
+        times[0].append(strptime(row[st], f).replace(tzinfo=utc))
+        times[1].append(strptime(start, f).replace(tzinfo=utc))
+        times[2].append(strptime(end, f).replace(tzinfo=utc))
+        if len(rows) == 100000:
+            flush(rows, numbers, times)
+            rows, numbers, times = [], [], ([], [], [])
+    if rows or writer is None:
+        flush(rows, numbers, times)
 writer.close()
 """
 
@@ -101,6 +121,10 @@ print("reader", report.files[0].seconds, file=sys.stderr)
 """
 
 
+def median_of(samples: list[tuple[float, float, int]], index: int) -> float:
+    return statistics.median(sample[index] for sample in samples)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rows", type=int, default=1_000_000)
@@ -110,8 +134,10 @@ def main() -> None:
     started = time.perf_counter()
     path = generate(args.rows)
     print(f"{args.rows:,} rows, {path.stat().st_size / 1e6:,.0f} MB, generated/found in "
-          f"{time.perf_counter() - started:.1f} s")
-    results: dict[str, list[tuple[float, int]]] = {"lprlogs ingest": [], "duckdb conversion": [], "csv loop": []}
+          f"{time.perf_counter() - started:.1f} s; {os.cpu_count()} cores, load average "
+          f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}", flush=True)
+    results: dict[str, list[tuple[float, float, int]]] = {
+        "lprlogs ingest": [], "duckdb conversion": [], "csv loop": []}
     for run in range(args.runs):
         for label, template in (("lprlogs ingest", LPRLOGS), ("duckdb conversion", DUCKDB_CONVERSION),
                                 ("csv loop", CSV_LOOP)):
@@ -119,12 +145,12 @@ def main() -> None:
                 continue
             target = OUT / f"target-{label.replace(' ', '-')}"
             shutil.rmtree(target, ignore_errors=True)
-            target.unlink(missing_ok=True) if target.is_file() else None
+            target.with_suffix(".parquet").unlink(missing_ok=True)
             code = template.format(file=str(path), target=str(target if label == "lprlogs ingest"
                                                                else target.with_suffix(".parquet")), rows=args.rows)
-            results[label].append(rss_of([sys.executable, "-c", code]))
-            print(f"run {run + 1} {label}: {results[label][-1][0]:.2f} s, peak {results[label][-1][1] / 1024:.0f} MiB",
-                  flush=True)
+            results[label].append(measure([sys.executable, "-c", code]))
+            wall, cpu, kib = results[label][-1]
+            print(f"run {run + 1} {label}: wall {wall:.2f} s, CPU {cpu:.2f} s, peak {kib / 1024:.0f} MiB", flush=True)
     # exact provenance: every row's source_row is its line in the generated file (ID encodes it)
     import duckdb
 
@@ -134,14 +160,19 @@ def main() -> None:
     print(f"row numbers checked: {check[0]:,} rows, {check[1]:,} wrong")
     cli_target = OUT / "target-cli"
     shutil.rmtree(cli_target, ignore_errors=True)
-    cli = rss_of(["lprlogs", "ingest", str(path), "--store", str(cli_target), "-q"])
-    medians = {k: statistics.median(s for s, _ in v) for k, v in results.items() if v}
-    peaks = {k: max(m for _, m in v) / 1024 for k, v in results.items() if v}
-    print("\nmedians (s):", {k: round(v, 2) for k, v in medians.items()})
-    print("peak RSS (MiB):", {k: round(v) for k, v in peaks.items()})
-    print(f"CLI run: {cli[0]:.2f} s, peak {cli[1] / 1024:.0f} MiB")
-    print(f"lprlogs / duckdb conversion = {medians['lprlogs ingest'] / medians['duckdb conversion']:.2f}x (target <= 1.3x)")
-    print(f"csv loop / lprlogs = {medians['csv loop'] / medians['lprlogs ingest']:.1f}x (target >= 20x)")
+    cli = measure(["lprlogs", "ingest", str(path), "--store", str(cli_target), "-q"])
+    walls = {k: median_of(v, 0) for k, v in results.items() if v}
+    cpus = {k: median_of(v, 1) for k, v in results.items() if v}
+    peaks = {k: max(m for _, _, m in v) / 1024 for k, v in results.items() if v}
+    print(f"\nload average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    print("median wall (s):", {k: round(v, 2) for k, v in walls.items()})
+    print("median CPU (s): ", {k: round(v, 2) for k, v in cpus.items()})
+    print("peak RSS (MiB): ", {k: round(v) for k, v in peaks.items()})
+    print(f"CLI run (lprlogs ingest -q): wall {cli[0]:.2f} s, CPU {cli[1]:.2f} s, peak {cli[2] / 1024:.0f} MiB")
+    for what, figures in (("wall", walls), ("CPU", cpus)):
+        print(f"{what}: lprlogs / duckdb conversion = {figures['lprlogs ingest'] / figures['duckdb conversion']:.2f}x "
+              f"(target <= 1.3x); csv loop / lprlogs = {figures['csv loop'] / figures['lprlogs ingest']:.1f}x "
+              "(target >= 20x)")
 
 
 if __name__ == "__main__":

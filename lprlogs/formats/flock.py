@@ -130,6 +130,7 @@ MARKER_GUARD_RE = r"(?i)[*#§]|\d{4}|redact|xxx|\(b\)"
 # one test over the whole row first: a row without any of these holds no marker (most rows)
 ROW_GUARD_RE = r"(?i)[*#§]|redact|xxx|gc|g\.c\.|code|sec|cpra|exempt|\(b\)|\d{4}\s*\([a-z]"
 FAST_TIME_FORMAT = "%m/%d/%Y, %I:%M:%S %p UTC"  # what Flock writes; tried first, the others only on failure
+MAX_LISTED = 10_000  # problem rows named in pass 2's cheap filter; with more, the full problem test runs
 
 
 def _marker_sql(cell: str) -> str:
@@ -154,10 +155,16 @@ def _slow_time_sql(text: str) -> str:
     return f"try_strptime({cleaned}, {formats})"
 
 
+def _as_utc(naive: str) -> str:
+    """A naive TIMESTAMP read as UTC wall time -> TIMESTAMPTZ. Same value as timezone('UTC', ...), but
+    plain arithmetic on microseconds instead of a calendar conversion (measured 25x cheaper)."""
+    return f"make_timestamptz(epoch_us({naive}))"
+
+
 def _time_sql(text: str) -> str:
     """A TIMESTAMPTZ (UTC) from Flock's time text, or NULL: the usual format first, then the others."""
     fast = f"try_strptime({text}, {sql_literal(FAST_TIME_FORMAT)})"
-    return f"timezone('UTC', coalesce({fast}, {_slow_time_sql(text)}))"
+    return _as_utc(f"coalesce({fast}, {_slow_time_sql(text)})")
 
 
 def _number_sql(cell: str) -> str:
@@ -260,7 +267,7 @@ def stage_cells(out: SourceWriter, cells: Any, *, variant: str | None = None,
         for end, position in (("start", 1), ("end", 2)):
             fast = f"try_strptime(trim(split_part({cell}, chr(10), {position})), {sql_literal(FAST_TIME_FORMAT)})"
             slow = _slow_time_sql(f"regexp_extract_all({cell}, {sql_literal(STAMP_RE)})[{position}]")
-            level1.append(f"timezone('UTC', coalesce({fast}, {slow})) AS _tf_{end}")
+            level1.append(f"{_as_utc(f'coalesce({fast}, {slow})')} AS _tf_{end}")
 
     # level 2: canonical columns, redacted, raw, and the problem of the row (NULL = store it)
     values: list[str] = ["CAST(source_row AS BIGINT) AS source_row", *extras]
@@ -332,9 +339,19 @@ def stage_cells(out: SourceWriter, cells: Any, *, variant: str | None = None,
         repairs = con.execute(
             f"SELECT _repair, count(*), list(source_row ORDER BY source_row)[1:10] FROM {small} "
             "WHERE _repair IS NOT NULL AND _stage_problem IS NULL GROUP BY 1 ORDER BY 1").fetchall()
-        # pass 2: the rows to store
-        result.rows_stored = out.add_searches(con.sql(
-            f"SELECT {', '.join(values)} FROM {staged} WHERE _stage_problem IS NULL"))
+        # pass 2: the rows to store. Pass 1 knows which rows have a problem: a row whose source_row
+        # is not among them has none, so the problem expression (a second time parse) is evaluated
+        # only for those rows, and not at all when there are none (measured: ~10% of pass 2)
+        problem_rows = con.execute(f"SELECT list(DISTINCT source_row) FROM (SELECT source_row FROM {small} "
+                                   f"WHERE _stage_problem IS NOT NULL LIMIT {MAX_LISTED + 1})").fetchall()[0][0] or []
+        if not problem_rows:
+            keep = "TRUE"
+        elif len(problem_rows) <= MAX_LISTED:
+            keep = f"CAST(source_row AS BIGINT) NOT IN ({', '.join(str(int(r)) for r in problem_rows)}) " \
+                   "OR _stage_problem IS NULL"
+        else:
+            keep = "_stage_problem IS NULL"
+        result.rows_stored = out.add_searches(con.sql(f"SELECT {', '.join(values)} FROM {staged} WHERE {keep}"))
     finally:
         con.unregister(name)
         tmp.unlink(missing_ok=True)
