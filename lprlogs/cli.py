@@ -150,7 +150,8 @@ def print_ingest_report(report: Any, quiet: bool) -> None:
     if not quiet:
         for f in report.files:
             if f.status == "ingested":
-                line = (f"{f.path}: {f.format} ({f.variant}), producer {f.producer or '?'}, {f.log_kind or '?'}: "
+                who = f", producer {f.producer or '?'}, {f.log_kind}" if f.log_kind else ""
+                line = (f"{f.path}: {f.format} ({f.variant}){who}: "
                         f"read {f.rows_read:,}, stored {f.rows_stored:,}, quarantined {f.rows_quarantined:,}")
                 if f.other_tables:
                     line += "; other tables: " + ", ".join(f"{k} {v:,}" for k, v in sorted(f.other_tables.items()))

@@ -39,6 +39,7 @@ if TYPE_CHECKING:
 
 MANIFEST = "manifest.json"
 MANIFEST_VERSION = 1
+_LOCKS_HELD: dict[str, int] = {}  # store folders this process holds the writer lock of, with depth
 
 
 def default_store_dir() -> Path:
@@ -154,13 +155,26 @@ class Store:
 
     @contextlib.contextmanager
     def lock(self) -> Iterator[None]:
+        """Exclusive writer lock across processes; re-entrant within this process (ingest holds it while
+        a reader loads a reference list, which takes it too)."""
         self.root.mkdir(parents=True, exist_ok=True)
+        key = str(self.root.resolve())
+        if _LOCKS_HELD.get(key):
+            _LOCKS_HELD[key] += 1
+            try:
+                if (self.root / MANIFEST).exists():
+                    self.manifest = json.loads((self.root / MANIFEST).read_text(encoding="utf-8"))
+                yield
+            finally:
+                _LOCKS_HELD[key] -= 1
+            return
         with open(self.root / ".lock", "w") as fh:
             try:
                 fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError as exc:
                 raise LprlogsError("another lprlogs command is writing to this store", path=str(self.root),
                                    hint="wait for it to finish") from exc
+            _LOCKS_HELD[key] = 1
             try:
                 # re-read under the lock: another process may have committed since we opened
                 if (self.root / MANIFEST).exists():
@@ -168,6 +182,7 @@ class Store:
                 self._collect_garbage()
                 yield
             finally:
+                _LOCKS_HELD.pop(key, None)
                 fcntl.flock(fh, fcntl.LOCK_UN)
 
     def _collect_garbage(self) -> None:
@@ -395,7 +410,7 @@ class SourceWriter:
                 files[kind] = names
             else:
                 files["side"][kind] = names
-        side_rows = {k: self.side_rows.get(k, 0) for k in files["side"]}
+        side_rows = {**{k: 0 for k in files["side"]}, **self.side_rows}
         return {
             "path": self.source.display_path,
             "parent": self.source.parent,
@@ -415,7 +430,7 @@ class SourceWriter:
             "rows_blanked": self.rows_redacted_blank,
             "parts_skipped": self.parts_skipped,
             "notes": self.notes,
-            "side_tables": sorted(side_rows),
+            "side_tables": sorted(files["side"]),
             "side_rows": side_rows,
             "extra": self.extra,
             "files": files,

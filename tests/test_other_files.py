@@ -51,7 +51,6 @@ WRITERS = {
         "Dear Requester,\n\nEnclosed are the audit logs, as requested, for January, February, March.\n\n"
         "Sincerely,\nRecords Unit\n"), "a letter (e.g. a records-request cover letter)"),
     "blob.bin": (lambda p: p.write_bytes(b"\x01\x02\x00\x03" * 20), "binary file of a type lprlogs does not know"),
-    "participatingAgencies.xlsx": (ice_list, "lprlogs agencies load-287g"),
 }
 
 
@@ -73,20 +72,23 @@ def test_non_audit_files_are_skipped_with_a_reason(tmp_path: Path, name: str) ->
 def test_release_folder_lists_every_skip(tmp_path: Path, store_dir: Path) -> None:
     release = tmp_path / "release"
     release.mkdir()
-    for name in ("cover.docx", "letter.rtf", "scan.png", "participatingAgencies.xlsx"):
+    for name in ("cover.docx", "letter.rtf", "scan.png"):
         WRITERS[name][0](release / name)
+    ice_list(release / "participatingAgencies.xlsx")
     (release / "audit.csv").write_bytes(
         b'"id","userId","searchDate","networkCount","reason"\n"f1","***","2026-03-10T04:31:52.901Z","3","dv"')
     report = ingest([str(release)], store_dir, producer="Sample CA PD")
     status = {Path(f.path).name: (f.status, f.reason) for f in report.files}
     assert status["audit.csv"][0] == "ingested"
-    for name in ("cover.docx", "letter.rtf", "scan.png", "participatingAgencies.xlsx"):
+    for name in ("cover.docx", "letter.rtf", "scan.png"):
         assert status[name][0] == "skipped" and status[name][1]
+    assert status["participatingAgencies.xlsx"][0] == "ingested"  # loaded as a 287(g) reference list
     engine = Engine(Store.open(store_dir))
     try:
         skipped = dict(engine.query("SELECT regexp_extract(path, '[^/]+$'), reason FROM sources "
                                     "WHERE status = 'skipped'")[1])
-        assert "load-287g" in skipped["participatingAgencies.xlsx"]
+        assert "participatingAgencies.xlsx" not in skipped
+        assert engine.query("SELECT count(*) FROM agreements")[1][0][0] > 0
         # side views exist, empty, although no event log, sharing list or Vigilant workbook was ingested
         for view in ("events", "sharing", "vigilant_orgs", "vigilant_users", "vigilant_counts"):
             assert engine.query(f"SELECT count(*) FROM {view}")[1] == [(0,)]

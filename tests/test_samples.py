@@ -42,7 +42,6 @@ PENDING: dict[str, str] = {}
 NOT_AUDITS = (
     "samples/README.md",
     "samples/generate.py",
-    "samples/reference/ice-287g-participating-sample.xlsx",
     "samples/release-2026-001.zip!/Release 2026-001/00 Cover letter.txt",
     "samples/release-2026-001.zip!/Release 2026-001/01 Exemption log.docx",
 )
@@ -181,6 +180,9 @@ def test_non_audit_files_are_skipped_with_a_reason(outcomes: dict[str, dict[str,
         assert facts["status"] == "skipped", (path, facts)
         assert facts["reason"], path
         assert facts["rows_stored"] == 0
+    # the ICE 287(g) list beside the audits is loaded as a reference list, not stored as searches
+    ice = outcomes["samples/reference/ice-287g-participating-sample.xlsx"]
+    assert (ice["status"], ice["format"], ice["rows_stored"]) == ("ingested", "ice_287g", 0)
 
 
 def _xlsx_cells(data: bytes) -> list[tuple[str, list[tuple[object, ...]]]]:

@@ -79,9 +79,8 @@ class OtherFiles:
         head = source.head(8192)
         if head.startswith(b"%PDF-"):
             return None  # the PDF reader's
-        ice = self._ice_287g(source)
-        if ice is not None:
-            return ice
+        if ice_287g_sheet(source) is not None:
+            return None  # Ice287gList's
         if head.startswith(b"PK\x03\x04"):
             return self._office_zip(source)
         if head.startswith(OLE_MAGIC):
@@ -101,14 +100,6 @@ class OtherFiles:
     def read(self, source: Source, match: Match, out: SourceWriter) -> None:  # never called: every match is a skip
         raise NotImplementedError("other files are skipped, never read")
 
-    @staticmethod
-    def _ice_287g(source: Source) -> Match | None:
-        for sheet, rows in sheet_heads(source).items():
-            if rows and tuple(norm_header(v) for v in rows[0][:2]) == ICE_287G_HEADERS:
-                return _skip("ice-287g list", f"ICE 287(g) agency list (sheet {sheet!r}: STATE, LAW ENFORCEMENT "
-                             "AGENCY, ...), not an audit log: load it with `lprlogs agencies load-287g FILE`",
-                             ICE_LIST)
-        return None
 
     @staticmethod
     def _office_zip(source: Source) -> Match | None:
@@ -159,4 +150,35 @@ class OtherFiles:
                      f"{_SKIP_HINT}", PLAIN_TEXT)
 
 
-READERS = [OtherFiles()]
+def ice_287g_sheet(source: Source) -> str | None:
+    """The sheet holding ICE's published 287(g) list (STATE, LAW ENFORCEMENT AGENCY, ...), if this is one."""
+    for sheet, rows in sheet_heads(source).items():
+        if rows and tuple(norm_header(v) for v in rows[0][:2]) == ICE_287G_HEADERS:
+            return sheet
+    return None
+
+
+class Ice287gList:
+    """ICE's 287(g) participating or pending list found among the inputs: loaded into the store's
+    reference lists exactly as `lprlogs agencies load-287g FILE` does (it is not an audit log)."""
+
+    name = "ice_287g"
+
+    def sniff(self, source: Source) -> Match | None:
+        sheet = ice_287g_sheet(source)
+        if sheet is None:
+            return None
+        return Match(format=self.name, variant=f"ice-287g list (sheet {sheet!r})", confidence=ICE_LIST)
+
+    def read(self, source: Source, match: Match, out: SourceWriter) -> None:
+        from .. import ice287g
+
+        summary = ice287g.load_list(out.store.root, source.path)
+        out.side_rows["agreements"] = int(summary["rows"])
+        out.variant = f"ice-287g {summary['status']} list"
+        out.note(f"loaded as ICE's 287(g) {summary['status']} list: {summary['rows']:,} agreements, matched to the "
+                 "logs in the `agreements` view (the list changes often: it is as of the file you gave; "
+                 "`lprlogs agencies load-287g FILE --status pending|participating` sets the status explicitly)")
+
+
+READERS = [Ice287gList(), OtherFiles()]
