@@ -261,7 +261,9 @@ def stage_cells(out: SourceWriter, cells: Any, *, variant: str | None = None,
         time_text = time_cell
     if time_text is not None:
         level1.append(f"{_time_sql(time_text)} AS _search_time")
-        level1.append(f"{_marker_sql(time_cell)} AS _m_search_time")  # type: ignore[arg-type]
+        # a time that parses is not a redaction marker: the marker test (whose guard every date passes)
+        # runs only on the rows whose time did not parse (measured: ~1/3 of pass 1's transform)
+        late_marker = f"CASE WHEN _search_time IS NOT NULL THEN FALSE ELSE {_marker_sql(time_cell)} END AS _m_search_time"  # type: ignore[arg-type]
     if "time_frame" in column_of:
         cell = column_of["time_frame"]
         for end, position in (("start", 1), ("end", 2)):
@@ -319,8 +321,10 @@ def stage_cells(out: SourceWriter, cells: Any, *, variant: str | None = None,
 
     name = f"_cells_{uuid.uuid4().hex[:8]}"
     con.register(name, relation)
-    staged = (f"(SELECT *, {problem_sql} AS _stage_problem FROM (SELECT {', '.join(level1)} "
-              f"FROM {guarded.replace('@CELLS@', name)}))")
+    level1_sql = f"SELECT {', '.join(level1)} FROM {guarded.replace('@CELLS@', name)}"
+    if time_text is not None:
+        level1_sql = f"SELECT *, {late_marker} FROM ({level1_sql})"
+    staged = f"(SELECT *, {problem_sql} AS _stage_problem FROM ({level1_sql}))"
     tmp = _tmp_parquet(out)
     try:
         # pass 1: the rows that will not be stored (quarantine, repeated headers), and the repairs
@@ -575,8 +579,9 @@ def align_sql(wide: str, layout: Layout, width: int, *, empty_is_null: bool) -> 
             + (cell([normalize_header(h) for h in order].index(names[j])) if names[j] in
                [normalize_header(h) for h in order] else "NULL")
             for base, order in orders.items())
-        columns.append(f"CASE _mode WHEN 'drop_first' THEN {cell(j + 1)} WHEN 'merge_reason' THEN {by_reason} "
-                       f"WHEN 'as_is' THEN {cell(j)} WHEN 'drop_last' THEN {cell(j)}{by_order} END "
+        # 'as_is' (nearly every row) first: CASE tests the later branches only on the rows left over
+        columns.append(f"CASE _mode WHEN 'as_is' THEN {cell(j)} WHEN 'drop_first' THEN {cell(j + 1)} "
+                       f"WHEN 'merge_reason' THEN {by_reason} WHEN 'drop_last' THEN {cell(j)}{by_order} END "
                        f"AS {quote_ident(header)}")
     problem = (f"CASE _mode WHEN 'short' THEN 'row ends after ' || _n || ' of {n} cells, before Search Time "
                f"(the file may be cut short)' WHEN 'missing' THEN 'a cell is missing before Search Time (' || _n || ' cells, header has "
