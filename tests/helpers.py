@@ -1,9 +1,15 @@
-"""Small builders for tests: Flock-style CSV text in the 14-column export form."""
+"""Small builders for tests: Flock-style CSV text in the 14-column export form, and a cached query helper."""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
+
+import pytest
+
+from lprlogs.engine import Engine
+from lprlogs.store import Store
 
 FLOCK_14 = ("ID,Name,Org Name,Total Networks Searched,Total Devices Searched,Time Frame,License Plate,Reason,"
             "Case #,Filters,Search Time,Search Type,Text Prompt,Moderation")
@@ -25,3 +31,25 @@ def write_flock_csv(folder: Path, name: str, rows: list[str], header: str = FLOC
     path = folder / name
     path.write_text(header + "\n" + "\n".join(rows) + "\n", encoding="utf-8")
     return path
+
+
+_ENGINES: dict[Path, tuple[int, Engine]] = {}
+
+
+def query(store_dir: Path, sql: str) -> list[tuple]:
+    """Rows of ``sql`` over the store; one engine per store state (views and derived tables take a while)."""
+    generation = Store.open(store_dir).manifest["generation"]
+    cached = _ENGINES.get(store_dir)
+    if cached is None or cached[0] != generation:
+        if cached is not None:
+            cached[1].close()
+        _ENGINES[store_dir] = (generation, Engine(Store.open(store_dir)))
+    return _ENGINES[store_dir][1].query(sql)[1]
+
+
+@pytest.fixture(autouse=True)
+def close_engines() -> Iterator[None]:
+    yield
+    for _, engine in _ENGINES.values():
+        engine.close()
+    _ENGINES.clear()

@@ -4,40 +4,19 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 import xlsxwriter
 
-from lprlogs.engine import Engine
 from lprlogs.ingest import ingest
 from lprlogs.store import Store
+from tests.helpers import close_engines, query  # noqa: F401  (close_engines is an autouse fixture)
 
 HOTLIST_ENTRY = ("Hotlist Name: 488 SUSPECT VEHICLE\nLicense: 7ABC123\nState: california\nReason: 488 PC\n"
                  "Case: 25-001\nExpiry: 2025-09-18T20:28:00.170Z\nConsolidated: false\n")
 
 
-_ENGINES: dict[Path, tuple[int, Engine]] = {}
 
-
-def query(store_dir: Path, sql: str) -> list[tuple]:
-    """Rows of ``sql`` over the store; one engine per store state (views and derived tables take a while)."""
-    generation = Store.open(store_dir).manifest["generation"]
-    cached = _ENGINES.get(store_dir)
-    if cached is None or cached[0] != generation:
-        if cached is not None:
-            cached[1].close()
-        _ENGINES[store_dir] = (generation, Engine(Store.open(store_dir)))
-    return _ENGINES[store_dir][1].query(sql)[1]
-
-
-@pytest.fixture(autouse=True)
-def _close_engines() -> Iterator[None]:
-    yield
-    for _, engine in _ENGINES.values():
-        engine.close()
-    _ENGINES.clear()
 
 
 def make_event_log(path: Path, with_id: bool = False) -> Path:

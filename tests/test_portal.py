@@ -5,39 +5,18 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from lprlogs.engine import Engine
 from lprlogs.ingest import ingest
-from lprlogs.store import Store
+from tests.helpers import close_engines, query  # noqa: F401  (close_engines is an autouse fixture)
 
 NEW_HEADER = '"id","userId","searchDate","networkCount","reason","caseNumber"'
 OLD_HEADER = '"id","userId","searchDate","cameraCount","reason"'
 
 
-_ENGINES: dict[Path, tuple[int, Engine]] = {}
 
-
-def query(store_dir: Path, sql: str) -> list[tuple]:
-    """Rows of ``sql`` over the store; one engine per store state (views and derived tables take a while)."""
-    generation = Store.open(store_dir).manifest["generation"]
-    cached = _ENGINES.get(store_dir)
-    if cached is None or cached[0] != generation:
-        if cached is not None:
-            cached[1].close()
-        _ENGINES[store_dir] = (generation, Engine(Store.open(store_dir)))
-    return _ENGINES[store_dir][1].query(sql)[1]
-
-
-@pytest.fixture(autouse=True)
-def _close_engines() -> Iterator[None]:
-    yield
-    for _, engine in _ENGINES.values():
-        engine.close()
-    _ENGINES.clear()
 
 
 def write(folder: Path, name: str, lines: list[str]) -> Path:
