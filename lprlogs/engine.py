@@ -250,17 +250,36 @@ class Engine:
             register(self)
 
     def _create_flags_view(self) -> None:
+        """``flag_<name>`` per queries/flags/<name>.sql and ``flags``, their union, as ONE query plan:
+        - flag SQL reads ``searches`` as the stored rows (a CTE named ``searches`` over ``_searches_stored``):
+          no flag needs the duplicate marks, and joining them in cost as much as the scan itself. In redacted
+          mode flags read the redacted ``searches`` view unchanged.
+        - a helper (queries/flags/_name.sql, also a view ``_name``) that several flags read is a MATERIALIZED
+          CTE of ``flags``: computed once per query, not once per flag (a view is inlined per reference)."""
+        # bodies are closed with "\n)": a file may end with a -- comment line
+        helpers = [SqlFile.load(p) for p in sorted((queries_dir() / "flags").glob("_*.sql"))]
+        flag_files = sql_files("flags")
+        base_columns = ", ".join(c for c in SEARCHES_VIEW_COLUMNS if c in STORED_COLUMNS)
+        base = [] if self.redact else [f"searches AS NOT MATERIALIZED (SELECT {base_columns} FROM _searches_stored)"]
+
+        def preamble(bodies: list[str]) -> str:
+            ctes = list(base)
+            for helper in helpers:
+                readers = sum(bool(re.search(rf"\b{helper.name}\b", b)) for b in bodies)
+                if readers:
+                    ctes.append(f"{helper.name} AS {'MATERIALIZED ' if readers > 1 else ''}({helper.body}\n)")
+            return "WITH " + ", ".join(ctes) + " " if ctes else ""
+
+        for helper in helpers:
+            self.con.execute(f"CREATE OR REPLACE VIEW {helper.name} AS {preamble([])}SELECT * FROM ({helper.body}\n)")
         parts = []
-        # helper views shared by several flags (queries/flags/_name.sql -> view _name)
-        for helper in sorted((queries_dir() / "flags").glob("_*.sql")):
-            helper_file = SqlFile.load(helper)
-            self.con.execute(f"CREATE OR REPLACE VIEW {helper_file.name} AS {helper_file.body}")
-        for sql_file in sql_files("flags"):
+        for sql_file in flag_files:
             view = f"flag_{sql_file.name}"
-            self.con.execute(f"CREATE OR REPLACE VIEW {view} AS {sql_file.body}")
+            self.con.execute(f"CREATE OR REPLACE VIEW {view} AS {preamble([sql_file.body])}"
+                             f"SELECT * FROM ({sql_file.body}\n) AS {view}")
             parts.append(f"SELECT search_key, CAST(flag AS VARCHAR) AS flag, CAST(evidence AS VARCHAR) AS evidence "
-                         f"FROM {view}")
-        body = " UNION ALL ".join(parts) if parts else _empty_select(
+                         f"FROM ({sql_file.body}\n) AS {view}")
+        body = (preamble([f.body for f in flag_files]) + " UNION ALL ".join(parts)) if parts else _empty_select(
             {"search_key": "VARCHAR", "flag": "VARCHAR", "evidence": "VARCHAR"})
         self.con.execute(f"CREATE OR REPLACE VIEW flags AS {body}")
 

@@ -283,3 +283,28 @@ def test_okaloosa_pdf_long_lookback_and_blank_reason_match_a_count_from_the_page
     assert rows["long_lookback"] == by_hand_long
     assert rows["blank_reason"] == by_hand_blank
     assert rows["immigration"] == 0 and rows["immigration_agency"] == 0
+
+
+def test_flags_view_matches_each_flag_view_and_flags_duplicate_rows_like_their_original(store_dir: Path) -> None:
+    # `flags` is one plan (flags read the stored rows; the shared immigration pass runs once): it must
+    # give exactly what the per-flag views give, and a row marked as a duplicate is still flagged
+    rows = [{"searcher_org": "Houston TX PD", "reason": "ICE detainer", "networks_searched": 500},
+            {"searcher_org": "Houston TX PD", "reason": "ICE detainer", "networks_searched": 500},
+            {"searcher_org": "Houston TX PD", "reason": "HSI narcs"}]
+    keys = write_searches(store_dir, rows)
+    engine = Engine(Store.open(store_dir))
+    try:
+        _, marked = engine.query("SELECT search_key, duplicate_of FROM searches WHERE duplicate_of IS NOT NULL")
+        assert marked == [(keys[1], keys[0])]
+        _, union = engine.query("SELECT flag, search_key, evidence FROM flags ORDER BY ALL")
+        per_view = []
+        for (name,) in engine.con.execute("SELECT table_name FROM information_schema.tables "
+                                          "WHERE table_name LIKE 'flag\\_%' ESCAPE '\\'").fetchall():
+            per_view += engine.con.execute(f'SELECT flag, search_key, evidence FROM "{name}"').fetchall()
+        assert union == sorted(per_view)
+    finally:
+        engine.close()
+    immigration = {k for flag, k, _ in union if flag == "immigration"}
+    assert immigration == {keys[0], keys[1]}
+    assert {k for flag, k, _ in union if flag == "immigration_agency"} == {keys[2]}
+    assert {k for flag, k, _ in union if flag == "wide_lookup"} == {keys[0], keys[1]}

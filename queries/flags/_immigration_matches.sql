@@ -38,13 +38,6 @@ no_purpose_words AS (
                   header = true, all_varchar = true) AS w
 ),
 
--- each distinct text is examined once, however many rows carry it
-field_values AS (
-    SELECT DISTINCT text
-    FROM (SELECT unnest([reason, offense_type, text_prompt, case_number]) AS text FROM searches)
-    WHERE text IS NOT NULL
-),
-
 -- cheap first pass: a text can only match when it contains a piece of some term (the
 -- immigration_prefilter parameter, a case-insensitive pattern). If a term of the CSV would not pass
 -- that pattern (someone added one), the first pass is skipped: no term is ever lost to it.
@@ -55,10 +48,29 @@ prefilter_covers_terms AS (
     WHERE tier <> 'other_meaning'
 ),
 
+-- each distinct text is examined once, however many rows carry it. Reasons, offense types and text
+-- prompts repeat: each field's distinct values first, then the first pass over those. Case numbers are
+-- nearly all different: the first pass runs on the rows, and only the few left are made distinct.
+field_values AS (
+    SELECT DISTINCT reason AS text FROM searches
+    UNION ALL
+    SELECT DISTINCT offense_type FROM searches
+    UNION ALL
+    SELECT DISTINCT text_prompt FROM searches
+),
+
 distinct_texts AS (
-    SELECT v.text
-    FROM field_values AS v, prefilter_covers_terms AS p
-    WHERE NOT p.covers OR regexp_matches(v.text, CAST(getvariable('immigration_prefilter') AS VARCHAR))
+    SELECT DISTINCT text
+    FROM (
+        SELECT v.text
+        FROM field_values AS v, prefilter_covers_terms AS p
+        WHERE NOT p.covers OR regexp_matches(v.text, CAST(getvariable('immigration_prefilter') AS VARCHAR))
+        UNION ALL
+        SELECT s.case_number
+        FROM searches AS s, prefilter_covers_terms AS p
+        WHERE NOT p.covers OR regexp_matches(s.case_number, CAST(getvariable('immigration_prefilter') AS VARCHAR))
+    )
+    WHERE text IS NOT NULL
 ),
 
 text_words AS (
