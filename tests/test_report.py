@@ -280,3 +280,53 @@ def test_escape_rule_is_the_same_in_python_and_sql() -> None:
     starts = {chr(i) for i in range(128) if _FORMULA_START.match(chr(i) + "A1")}
     assert starts == set(FORMULA_FIRST_CHARACTERS)  # the SQL prefilter never hides a match
     assert md_code("a`b") == "``a`b``" and md_code("") == "(blank)"
+
+
+def test_csv_rows_stay_in_time_order_through_the_parallel_writer(tmp_path: Path) -> None:
+    """The flag CSVs are sorted at the top of their COPY: DuckDB's parallel CSV writer reordered rows
+    read in stored order (or sorted in a subquery) under the neutralising projection."""
+    import duckdb
+
+    from lprlogs.report.spreadsheets import _write_csv
+
+    con = duckdb.connect(config={"threads": 4})
+    con.execute("SET TimeZone = 'UTC'")
+    source = tmp_path / "rows.parquet"
+    con.execute(
+        "COPY (SELECT TIMESTAMPTZ '2025-11-01 00:00:00+00' + to_seconds(i) AS search_time, "
+        "CASE WHEN i % 7 = 0 THEN '=HYPERLINK(\"x\")' ELSE 'reason ' || CAST(i AS VARCHAR) END AS reason, "
+        "'key' || lpad(CAST(i AS VARCHAR), 8, '0') AS search_key, i AS source_row FROM range(300000) t(i)) "
+        f"TO '{source}' (FORMAT parquet, ROW_GROUP_SIZE 20000)").fetchall()
+
+    class _Engine:
+        def relation(self, sql: str, params: object = None) -> duckdb.DuckDBPyRelation:
+            return con.sql(sql)
+
+    target = _write_csv(_Engine(), f"SELECT * FROM read_parquet('{source}')", None,  # type: ignore[arg-type]
+                        tmp_path / "out.csv", order_by='"search_time" NULLS LAST, "search_key"')
+    with open(target, encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert len(rows) == 300_000
+    assert [int(r["source_row"]) for r in rows] == list(range(300_000))
+    assert rows[0]["search_time"] == "2025-11-01 00:00:00"
+    assert rows[7]["reason"] == "'=HYPERLINK(\"x\")" and rows[8]["reason"] == "reason 8"
+
+
+def test_csv_and_workbook_rows_in_search_time_order(built: dict[str, Path]) -> None:
+    """report_flags is grouped by flag only; every reader orders its own rows by search time."""
+    import openpyxl
+
+    for path in (built["out"] / "csv").glob("*.csv"):
+        with open(path, encoding="utf-8", newline="") as fh:
+            times = [r["search_time"] for r in csv.DictReader(fh)]
+        assert times == sorted(times), path.name
+    book = openpyxl.load_workbook(built["out"] / "lprlogs-report.xlsx", read_only=True)
+    checked = 0
+    for sheet in book.worksheets:
+        rows = list(sheet.iter_rows(values_only=True))
+        if not rows or rows[0][:1] != ("search_time",):
+            continue
+        times = [r[0] for r in rows[1:] if isinstance(r[0], dt.datetime)]
+        assert times == sorted(times), sheet.title
+        checked += len(times) > 1
+    assert checked

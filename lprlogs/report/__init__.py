@@ -3,7 +3,12 @@ brief.md into an output folder marked so that lprlogs never ingests it back."""
 
 from __future__ import annotations
 
+import os
 import shutil
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,6 +44,17 @@ def prepare_output(folder: Path) -> None:
     (folder / OUTPUT_MARKER).write_text("Written by lprlogs; never ingested as input.\n", encoding="utf-8")
 
 
+@contextmanager
+def _phase(name: str) -> Iterator[None]:
+    """Print a phase's wall and CPU seconds to stderr when LPRLOGS_REPORT_TIMINGS is set (bench/report.py)."""
+    if not os.environ.get("LPRLOGS_REPORT_TIMINGS"):
+        yield
+        return
+    wall, cpu = time.perf_counter(), time.process_time()
+    yield
+    print(f"timing: {name} {time.perf_counter() - wall:.1f}/{time.process_time() - cpu:.1f}", file=sys.stderr)
+
+
 def build_report(engine: Engine, folder: Path, *, since: int | None = None) -> ReportFiles:
     if since is not None:
         known = {b["id"] for b in engine.store.batches}
@@ -46,13 +62,19 @@ def build_report(engine: Engine, folder: Path, *, since: int | None = None) -> R
             raise LprlogsError(f"there is no batch {since} in this store",
                                hint="`lprlogs batches` lists them; --since N counts what came after batch N")
     prepare_output(folder)
-    scratch = prepare(engine, since)
+    with _phase("flags"):
+        scratch = prepare(engine, since)
     try:
-        data = collect(engine, since=since)
-        html = write_html(data, folder / "index.html")
-        workbook = write_workbook(engine, data, folder / "lprlogs-report.xlsx")
-        csvs = write_csvs(engine, data, folder / "csv")
-        brief = write_brief(data, folder / "brief.md")
+        with _phase("summary"):
+            data = collect(engine, since=since)
+        with _phase("html"):
+            html = write_html(data, folder / "index.html")
+        with _phase("xlsx"):
+            workbook = write_workbook(engine, data, folder / "lprlogs-report.xlsx")
+        with _phase("csv"):
+            csvs = write_csvs(engine, data, folder / "csv")
+        with _phase("brief"):
+            brief = write_brief(data, folder / "brief.md")
     finally:
         engine.con.execute("DROP VIEW IF EXISTS report_flags").fetchall()
         shutil.rmtree(scratch, ignore_errors=True)

@@ -130,13 +130,18 @@ def write_csvs(engine: Engine, data: ReportData, folder: Path) -> list[Path]:
     folder.mkdir(parents=True, exist_ok=True)
     written = []
     for name in data.findings:
-        written.append(_write_csv(engine, flag_rows_sql(name), None, folder / f"{name}.csv"))
+        # sorted at the top of the COPY: DuckDB's parallel CSV writer does not keep the scan order (nor a
+        # subquery's ORDER BY) under the neutralising projection; the workbook's and HTML's plain reads keep it
+        written.append(_write_csv(engine, flag_rows_sql(name, ordered=False), None, folder / f"{name}.csv",
+                                  order_by='"search_time" NULLS LAST, "search_key"'))
     written.append(_write_csv(engine, _report_sql("school_immigration").body, None,
-                              folder / "school_and_immigration.csv"))
+                              folder / "school_and_immigration.csv", order_by='"search_time" NULLS LAST, "search_key"'))
     return written
 
 
-def _write_csv(engine: Engine, sql: str, params: dict[str, str] | None, path: Path) -> Path:
+def _write_csv(engine: Engine, sql: str, params: dict[str, str] | None, path: Path, order_by: str = "") -> Path:
+    """``sql``'s rows as CSV, text neutralised, times as UTC 'YYYY-MM-DD HH:MM:SS' text; ``order_by`` sorts
+    on the written (text) columns, which for those times is time order."""
     relation = engine.relation(sql, params)
     selects = []
     for column, dtype in zip(relation.columns, relation.types, strict=True):
@@ -149,5 +154,6 @@ def _write_csv(engine: Engine, sql: str, params: dict[str, str] | None, path: Pa
         else:
             expr = quoted
         selects.append(f"{expr} AS {quoted}")
-    engine.relation(f"SELECT {', '.join(selects)} FROM ({sql})", params).to_csv(str(path), header=True)
+    order = f" ORDER BY {order_by}" if order_by else ""
+    engine.relation(f"SELECT {', '.join(selects)} FROM ({sql}){order}", params).to_csv(str(path), header=True)
     return path
