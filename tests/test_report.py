@@ -303,7 +303,7 @@ def test_csv_rows_stay_in_time_order_through_the_parallel_writer(tmp_path: Path)
             return con.sql(sql)
 
     target = _write_csv(_Engine(), f"SELECT * FROM read_parquet('{source}')", None,  # type: ignore[arg-type]
-                        tmp_path / "out.csv", order_by='"search_time" NULLS LAST, "search_key"')
+                        tmp_path / "out.csv", order_by="src.search_time NULLS LAST, src.search_key")
     with open(target, encoding="utf-8", newline="") as fh:
         rows = list(csv.DictReader(fh))
     assert len(rows) == 300_000

@@ -133,15 +133,16 @@ def write_csvs(engine: Engine, data: ReportData, folder: Path) -> list[Path]:
         # sorted at the top of the COPY: DuckDB's parallel CSV writer does not keep the scan order (nor a
         # subquery's ORDER BY) under the neutralising projection; the workbook's and HTML's plain reads keep it
         written.append(_write_csv(engine, flag_rows_sql(name, ordered=False), None, folder / f"{name}.csv",
-                                  order_by='"search_time" NULLS LAST, "search_key"'))
+                                  order_by="src.search_time NULLS LAST, src.search_key"))
     written.append(_write_csv(engine, _report_sql("school_immigration").body, None,
-                              folder / "school_and_immigration.csv", order_by='"search_time" NULLS LAST, "search_key"'))
+                              folder / "school_and_immigration.csv", order_by="src.search_time NULLS LAST, src.search_key"))
     return written
 
 
 def _write_csv(engine: Engine, sql: str, params: dict[str, str] | None, path: Path, order_by: str = "") -> Path:
-    """``sql``'s rows as CSV, text neutralised, times as UTC 'YYYY-MM-DD HH:MM:SS' text; ``order_by`` sorts
-    on the written (text) columns, which for those times is time order."""
+    """``sql``'s rows as CSV, text neutralised, times as UTC 'YYYY-MM-DD HH:MM:SS' text. ``order_by`` sorts
+    the written rows; ``src.<column>`` names ``sql``'s own (typed) column, cheaper to sort than its text
+    (at 1M rows 4.8 s of CPU against 6.0 s for the largest finding)."""
     relation = engine.relation(sql, params)
     selects = []
     for column, dtype in zip(relation.columns, relation.types, strict=True):
@@ -155,5 +156,5 @@ def _write_csv(engine: Engine, sql: str, params: dict[str, str] | None, path: Pa
             expr = quoted
         selects.append(f"{expr} AS {quoted}")
     order = f" ORDER BY {order_by}" if order_by else ""
-    engine.relation(f"SELECT {', '.join(selects)} FROM ({sql}){order}", params).to_csv(str(path), header=True)
+    engine.relation(f"SELECT {', '.join(selects)} FROM ({sql}) AS src{order}", params).to_csv(str(path), header=True)
     return path
