@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
+import tempfile
 import uuid
 from dataclasses import dataclass
 from importlib import resources
@@ -23,6 +25,7 @@ from .formats import side_table_schemas
 from .schema import QUARANTINE_COLUMNS, SEARCHES_VIEW_COLUMNS, STORED_COLUMNS
 from .store import Store, sql_literal
 
+DERIVED_MEMORY_LIMIT = os.environ.get("LPRLOGS_MEMORY_LIMIT", "1GB")  # for rebuilding derived tables
 READ_ONLY_STATEMENTS = {duckdb.StatementType.SELECT, duckdb.StatementType.EXPLAIN}
 _PARAM_LINE = re.compile(r"^--\s*param:\s*(?P<name>\w+)\s*=\s*(?P<value>[^\s]+)\s*(?P<doc>.*)$", re.MULTILINE)
 
@@ -305,16 +308,18 @@ class Engine:
         if files:
             stored = _parquet_select(files, None)
             tmp = derived / f".duplicates.{uuid.uuid4().hex}.tmp"
-            self.con.execute(
-                f"COPY (WITH s AS ({stored}), "
-                "candidates AS (SELECT row_hash FROM s GROUP BY row_hash HAVING count(*) > 1), "
-                "candidate_rows AS (SELECT search_key, producer, log_kind, raw, source_seq, source_sheet, source_row "
-                "  FROM s SEMI JOIN candidates USING (row_hash)), "
-                "firsts AS (SELECT search_key, first_value(search_key) OVER (PARTITION BY producer, log_kind, raw "
-                "  ORDER BY source_seq, source_sheet, source_row) AS duplicate_of FROM candidate_rows) "
-                "SELECT search_key, duplicate_of FROM firsts WHERE duplicate_of <> search_key) "
-                f"TO {sql_literal(str(tmp))} (FORMAT parquet)"
-            ).fetchall()
+            # The duplicate search holds `raw` for every candidate row: a release ingested twice makes that
+            # every row. A memory cap with a spill folder keeps it near 1 GiB at 10M duplicate rows (measured).
+            # s is NOT MATERIALIZED: referenced twice, DuckDB 2 would otherwise copy every stored row into memory.
+            spill = tempfile.mkdtemp(prefix="lprlogs-spill-")
+            self.con.execute(f"SET temp_directory = {sql_literal(spill)}")
+            self.con.execute(f"SET memory_limit = {sql_literal(DERIVED_MEMORY_LIMIT)}")
+            try:
+                self._copy_duplicates(stored, tmp)
+            finally:
+                self.con.execute("RESET memory_limit")
+                self.con.execute("RESET temp_directory")
+                shutil.rmtree(spill, ignore_errors=True)
             os.replace(tmp, target)
         else:
             target.unlink(missing_ok=True)
@@ -328,6 +333,20 @@ class Engine:
         tmp_stamp.write_text(json.dumps({"generation": generation}))
         os.replace(tmp_stamp, stamp_path)
         return True
+
+    def _copy_duplicates(self, stored: str, target: Path) -> None:
+        """derived/duplicates.parquet: each exact duplicate row's key and the key of its first copy (same
+        producer, log kind and every raw cell; first by ingest order, then sheet and row)."""
+        self.con.execute(
+            f"COPY (WITH s AS NOT MATERIALIZED ({stored}), "
+            "candidates AS (SELECT row_hash FROM s GROUP BY row_hash HAVING count(*) > 1), "
+            "candidate_rows AS (SELECT search_key, producer, log_kind, raw, source_seq, source_sheet, source_row "
+            "  FROM s SEMI JOIN candidates USING (row_hash)), "
+            "firsts AS (SELECT search_key, first_value(search_key) OVER (PARTITION BY producer, log_kind, raw "
+            "  ORDER BY source_seq, source_sheet, source_row) AS duplicate_of FROM candidate_rows) "
+            "SELECT search_key, duplicate_of FROM firsts WHERE duplicate_of <> search_key) "
+            f"TO {sql_literal(str(target))} (FORMAT parquet)"
+        ).fetchall()
 
     def refresh(self, force: bool = False) -> None:
         """After the store changed (ingest, registry), rebuild derived tables and views."""
