@@ -180,7 +180,14 @@ def ingest(paths: tuple[str, ...], store_dir: Path | None, producer: str | None,
     audit (cover letters, Word files) or rejected with its reason; every row is either stored or
     quarantined with its reason. Exit status is non-zero only when nothing at all could be read.
     """
-    report = run_ingest(paths, store_dir, producer, log_kind, encoding, tz, force, quiet, debug, as_json)
+    require_something_read(run_ingest(paths, store_dir, producer, log_kind, encoding, tz, force, quiet, debug,
+                                      as_json))
+
+
+def require_something_read(report: Any) -> None:
+    """Exit non-zero when no file at all could be read (the contract's rule for ingest and analyze)."""
+    if not report.files:
+        raise click.ClickException("no files found under the given paths (hidden files and links are not read)")
     if not report.anything_usable:
         raise click.ClickException("nothing could be read from the given paths (see the reasons above)")
 
@@ -380,10 +387,8 @@ def analyze(paths: tuple[str, ...], store_dir: Path | None, producer: str | None
 
     Example: lprlogs analyze release/ -o report/   then open report/index.html
     """
-    result = run_ingest(paths, store_dir, producer, log_kind, encoding, tz, force, quiet, debug, False,
-                        exclude=(out_dir,))
-    if not result.anything_usable:
-        raise click.ClickException("nothing could be read from the given paths (see the reasons above)")
+    require_something_read(run_ingest(paths, store_dir, producer, log_kind, encoding, tz, force, quiet, debug,
+                                      False, exclude=(out_dir,)))
     run_report(store_dir, out_dir, params, since, redact)
 
 

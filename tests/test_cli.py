@@ -154,3 +154,10 @@ def test_a_bug_is_one_line_not_a_traceback(run_cli, tmp_path: Path, monkeypatch:
     assert result.exit_code == 1
     assert "internal error (ZeroDivisionError: simulated bug)" in result.output
     assert "Traceback" not in result.output
+
+
+def test_empty_folder_says_no_files_found(run_cli, tmp_path: Path) -> None:
+    (tmp_path / "empty").mkdir()
+    for command in (["ingest"], ["analyze", "-o", str(tmp_path / "out")]):
+        result = run_cli(*command, str(tmp_path / "empty"))
+        assert result.exit_code == 1 and "no files found" in result.output, command

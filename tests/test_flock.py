@@ -271,3 +271,24 @@ def test_empty_and_repeated_header_cells(tmp_path):
     row = con.execute("SELECT reason, raw FROM s").fetchall()[0]
     assert row[0] == "r1" and json.loads(row[1])["Reason (2)"] == "r2" and json.loads(row[1])["column 4"] == "x"
     assert any("kept in raw only: Reason (2), column 4" in n for n in report.files[0].notes)
+
+
+def test_unclosed_quote_does_not_swallow_later_rows(tmp_path: Path, store_dir: Path) -> None:
+    """An unclosed quote with no later quote: DuckDB would read every later row into that one cell."""
+    from lprlogs.engine import Engine
+    from lprlogs.ingest import ingest
+    from lprlogs.store import Store
+
+    path = tmp_path / "11_1_2025-11_30_2025-Houston TX PD-Audit.csv"
+    path.write_text(
+        "ID,Name,Org Name,Total Networks Searched,Reason,Search Time,Search Type\n"
+        '0b6f1c2e-1111-4a2b-9c3d-000000000001,J Doe,Houston TX PD,12,"broken quote,11/14/2025, 09:53:36 AM UTC,lookup\n'
+        '0b6f1c2e-1111-4a2b-9c3d-000000000002,K Roe,Houston TX PD,3,ok,"11/14/2025, 09:53:37 AM UTC",lookup\n'
+        '0b6f1c2e-1111-4a2b-9c3d-000000000003,K Roe,Houston TX PD,3,"two\nlines","11/14/2025, 09:53:38 AM UTC",lookup\n',
+        encoding="utf-8",
+    )
+    outcome = ingest([str(path)], store_dir).files[0]
+    assert (outcome.rows_read, outcome.rows_stored, outcome.rows_quarantined) == (3, 2, 1)
+    engine = Engine(Store.open(store_dir))
+    assert engine.query("select source_row, reason from searches order by 1")[1] == [(3, "ok"), (4, "two\nlines")]
+    assert engine.query("select source_row from quarantine")[1] == [(2,)]

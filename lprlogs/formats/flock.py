@@ -696,6 +696,12 @@ class FlockCsv:
                 raise SourceRejected(describe_foreign(_head_records(text)))
             out.variant = layout.variant
             _federal_kind(out, layout)
+            if _ids_first(layout) and _odd_quote_count(path):
+                # an unclosed quote: DuckDB would read every later row into that one cell
+                out.note("the file has an unclosed quote; read with the tolerant reader, which starts a new "
+                         "row at every line that begins with a search ID, so the broken row cannot swallow others")
+                self._read_python(path, layout, out, split_at_ids=True)
+                return
             try:
                 with single_thread(out.con):
                     self._read_duckdb(path, layout, out)
@@ -733,11 +739,13 @@ class FlockCsv:
                 "auto_detect=false, strict_mode=false, comment='', max_line_size=10000000)")
         _stage_wide(out, wide, layout, width, empty_is_null=False)
 
-    def _read_python(self, path: Path, layout: Layout, out: SourceWriter) -> None:
-        """Tolerant reading for CSVs DuckDB refuses (broken quotes): Python's csv module, in blocks."""
+    def _read_python(self, path: Path, layout: Layout, out: SourceWriter, split_at_ids: bool = False) -> None:
+        """Tolerant reading for CSVs DuckDB refuses (broken quotes): Python's csv module, in blocks.
+        With ``split_at_ids`` a line that begins with a search ID always starts a new row, even inside an
+        unclosed quote, so one broken row is quarantined alone instead of swallowing the rows after it."""
         width = len(layout.headers) + 2
         with open(path, encoding="utf-8-sig", errors="replace", newline="") as fh:
-            reader = csv.reader(fh)
+            reader = _rows_split_at_ids(fh) if split_at_ids else csv.reader(fh)
             block: list[list[str | None]] = []
             record = 0
             for row in reader:
@@ -770,6 +778,40 @@ class FlockCsv:
                         layout, width, empty_is_null=False)
         finally:
             out.con.unregister(view)
+
+
+_ID_LINE = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12},")
+
+
+def _ids_first(layout: Layout) -> bool:
+    return bool(layout.headers) and normalize_header(layout.headers[0]) == "id"
+
+
+def _odd_quote_count(path: Path) -> bool:
+    """True when the file holds an odd number of double quotes: some quote is never closed."""
+    count = 0
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 24), b""):
+            count += block.count(b'"')
+    return count % 2 == 1
+
+
+def _rows_split_at_ids(lines: Iterator[str]) -> Iterator[list[str]]:
+    """CSV records from lines, where a line starting with a search ID starts a new record even when the
+    previous record left a quote open; each record is then parsed on its own."""
+    pending: list[str] = []
+    open_quote = False
+    for line in lines:
+        if pending and open_quote and _ID_LINE.match(line):
+            yield from csv.reader(io.StringIO("".join(pending)))  # the broken record, alone
+            pending, open_quote = [], False
+        pending.append(line)
+        open_quote ^= line.count('"') % 2 == 1
+        if not open_quote:
+            yield from csv.reader(io.StringIO("".join(pending)))
+            pending = []
+    if pending:
+        yield from csv.reader(io.StringIO("".join(pending)))
 
 
 # --- Excel ----------------------------------------------------------------------------------------
