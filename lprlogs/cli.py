@@ -465,7 +465,7 @@ def agencies_classify(names: tuple[str, ...], names_file: str | None, registry: 
     from .agencies import classify_command
 
     columns, rows = classify_command(list(names), names_file, registry, resolve_store(store_dir),
-                                     click.get_text_stream("stdin"))
+                                     sys.stdin)
     emit(columns, rows, fmt)
 
 
