@@ -25,7 +25,7 @@ from ..store import SourceWriter, sql_literal
 from . import Match
 from .vigilant import (
     check_tz,
-    header_index,
+    find_head,
     load_sheet,
     localize,
     norm_header,
@@ -67,20 +67,11 @@ class EventLog:
     name = "flock_event_log"
 
     def sniff(self, source: Source) -> Match | None:
-        heads = sheet_heads(source)
-        if heads:
-            sheets = {s: i for s, rows in heads.items() if (i := header_index(rows, _is_event_head)) is not None}
-            if sheets:
-                return Match(format=self.name, variant="event-log (workbook)", confidence=0.95,
-                             details={"sheets": sheets})
+        found = find_head(source, _is_event_head)
+        if found is None:
             return None
-        try:
-            first = source.head(4096).decode("utf-8-sig").split("\n", 1)[0]
-        except UnicodeDecodeError:
-            return None
-        if _is_event_head([h.strip().strip('"') for h in first.split(",")]):
-            return Match(format=self.name, variant="event-log (CSV)", confidence=0.95, details={"sheets": {}})
-        return None
+        kind, sheets = found
+        return Match(format=self.name, variant=f"event-log ({kind})", confidence=0.95, details={"sheets": sheets})
 
     def read(self, source: Source, match: Match, out: SourceWriter) -> None:
         check_tz(source.tz, source.display_path)

@@ -22,7 +22,7 @@ from ..errors import SourceRejected
 from ..sources import Source
 from ..store import SourceWriter
 from . import Match
-from .vigilant import header_index, load_sheet, norm_header, note_title_rows, sheet_heads
+from .vigilant import find_head, load_sheet, norm_header, note_title_rows, sheet_heads
 
 SIDE_TABLES: dict[str, dict[str, str]] = {
     "sharing": {"producer": "VARCHAR", "organization": "VARCHAR", "network": "VARCHAR", "direction": "VARCHAR",
@@ -91,20 +91,13 @@ class SharingList:
     name = "flock_sharing"
 
     def sniff(self, source: Source) -> Match | None:
-        heads = sheet_heads(source)
-        if heads:
-            sheets = {s: i for s, rows in heads.items()
-                      if (i := header_index(rows, lambda row: _head_kind(row) is not None)) is not None}
-            if sheets:
-                return Match(format=self.name, variant="sharing-list (workbook)", confidence=0.95,
-                             details={"sheets": sheets})
-            return None
-        try:
-            first = source.head(4096).decode("utf-8-sig").split("\n", 1)[0]
-        except UnicodeDecodeError:
-            return None
-        if _head_kind([h.strip().strip('"') for h in first.split(",")]):
-            return Match(format=self.name, variant="sharing-list (CSV)", confidence=0.95, details={"sheets": {}})
+        found = find_head(source, lambda row: _head_kind(row) is not None)
+        if found is not None:
+            kind, sheets = found
+            return Match(format=self.name, variant=f"sharing-list ({kind})", confidence=0.95,
+                         details={"sheets": sheets})
+        if sheet_heads(source):
+            return None  # a workbook without a sharing sheet
         if plain_list_items(source) is not None:
             return Match(format=self.name, variant="network-name list (plain text, direction unknown)",
                          confidence=0.5, details={"plain": True})

@@ -155,6 +155,23 @@ def header_index(rows: list[list[str | None]], is_header: Callable[[list[str | N
     return None
 
 
+
+def find_head(source: Source, is_header: Callable[[list[str | None]], bool]) -> tuple[str, dict[str, int]] | None:
+    """Where a table whose header ``is_header`` recognises starts: ("workbook", {sheet: header row index})
+    for a workbook with such sheets, ("CSV", {}) when a text file's first line is that header, else None.
+    Shared by the readers that sniff by their header (event logs, sharing lists)."""
+    heads = sheet_heads(source)
+    if heads:
+        sheets = {s: i for s, rows in heads.items() if (i := header_index(rows, is_header)) is not None}
+        return ("workbook", sheets) if sheets else None
+    try:
+        first = source.head(4096).decode("utf-8-sig").split("\n", 1)[0]
+    except UnicodeDecodeError:
+        return None
+    if is_header([h.strip().strip('"') for h in first.split(",")]):
+        return ("CSV", {})
+    return None
+
 def note_title_rows(out: SourceWriter, sheet: str, rows: list[list[str | None]], header_at: int) -> None:
     titles = [" ".join(str(v) for v in row if v is not None) for row in rows[:header_at]]
     titles = [t for t in titles if t.strip()]
