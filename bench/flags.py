@@ -23,6 +23,7 @@ import shutil
 import statistics
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
@@ -51,6 +52,32 @@ IMMIGRATION_REASONS = ["ICE detainer", "assist ICE", "HSI-Drug Lead", "HSI narcs
                        "Immigration (criminal) -", "deportation warrant", "USBP Immigration Investigation"]
 
 
+def create_reason_pool(con: duckdb.DuckDBPyConnection) -> None:
+    """3,000 distinct reasons: the lists above with suffixes, 1 in 100 immigration-related."""
+    con.execute("CREATE TABLE reason_pool AS SELECT i, "
+                "CASE WHEN i % 100 = 0 THEN ($3)[(i // 100) % $4 + 1] ELSE ($1)[(i % $2) + 1] END "
+                "|| CASE WHEN i < 100 THEN '' ELSE ' ' || CAST(i AS VARCHAR) END AS reason FROM range(3000) t(i)",
+                [ORDINARY_REASONS, len(ORDINARY_REASONS), IMMIGRATION_REASONS, len(IMMIGRATION_REASONS)])
+
+
+def write_network_audits(store: Store, con: duckdb.DuckDBPyConnection, rows: int, tag: str,
+                         select_rows: Callable[[int, str, int, int], str]) -> None:
+    """One generated Network Audit source per producer, ``rows`` in all, written through the store API
+    in one batch; ``select_rows(n, producer, first_seq, count)`` gives each source's staged-row SQL."""
+    per_source = rows // len(PRODUCERS)
+    with store.lock():
+        batch = store.begin_batch([tag])
+        for n, producer in enumerate(PRODUCERS):
+            name = f"11_1_2025-11_30_2025-{producer}-Network-Audit.csv"
+            sha = hashlib.sha256(f"{tag} {rows} {n}".encode()).hexdigest()
+            source = Source(path=store.root / "bench", display_path=name, sha256=sha, size=0, producer=producer,
+                            log_kind="network_audit", producer_from="file name")
+            writer = store.writer(con, source, Match(format="bench", variant="generated"), batch["id"])
+            writer.add_searches(con.sql(select_rows(n, producer, n * per_source, per_source)))
+            writer.commit()
+        store.finish_batch(batch)
+
+
 def build(store_dir: Path, rows: int) -> None:
     shutil.rmtree(store_dir, ignore_errors=True)
     store = Store.open(store_dir, create=True)
@@ -60,23 +87,10 @@ def build(store_dir: Path, rows: int) -> None:
     searchers += SPECIAL_SEARCHERS + PRODUCERS
     con.execute("CREATE TABLE searcher_pool AS SELECT unnest($1) AS org, generate_subscripts($1, 1) - 1 AS i",
                 [searchers])
-    # 3,000 distinct reasons: the lists above with suffixes, 1 in 100 immigration-related; case-number-like
-    # reasons on 10% of rows are added below
-    con.execute("CREATE TABLE reason_pool AS SELECT i, "
-                "CASE WHEN i % 100 = 0 THEN ($3)[(i // 100) % $4 + 1] ELSE ($1)[(i % $2) + 1] END "
-                "|| CASE WHEN i < 100 THEN '' ELSE ' ' || CAST(i AS VARCHAR) END AS reason FROM range(3000) t(i)",
-                [ORDINARY_REASONS, len(ORDINARY_REASONS), IMMIGRATION_REASONS, len(IMMIGRATION_REASONS)])
-    per_source = rows // len(PRODUCERS)
-    with store.lock():
-        batch = store.begin_batch(["bench"])
-        for n, producer in enumerate(PRODUCERS):
-            name = f"11_1_2025-11_30_2025-{producer}-Network-Audit.csv"
-            sha = hashlib.sha256(f"bench {rows} {n}".encode()).hexdigest()
-            source = Source(path=store_dir / "bench", display_path=name, sha256=sha, size=0, producer=producer,
-                            log_kind="network_audit", producer_from="file name")
-            writer = store.writer(con, source, Match(format="bench", variant="generated"), batch["id"])
-            first = n * per_source
-            relation = con.sql(f"""
+    create_reason_pool(con)  # case-number-like reasons on 10% of rows are added below
+
+    def network_audit_rows(n: int, producer: str, first: int, count: int) -> str:
+        return f"""
                 SELECT
                     seq + 2 AS source_row,
                     '{{"ID":"' || CAST(seq AS VARCHAR) || '","Reason":"' || r.reason || '"}}' AS raw,
@@ -99,13 +113,12 @@ def build(store_dir: Path, rows: int) -> None:
                     TIMESTAMPTZ '2025-11-01 00:00:00+00' + to_seconds(CAST(hash(seq * 13) % 2592000 AS BIGINT))
                         - to_seconds(CAST(hash(seq * 17) % (CASE WHEN seq % 100 < 3 THEN 120 ELSE 30 END * 86400)
                                           AS BIGINT)) AS time_frame_start
-                FROM range({first}, {first + per_source}) t(seq)
+                FROM range({first}, {first + count}) t(seq)
                 JOIN searcher_pool so ON so.i = hash(seq * 3) % {len(searchers)}
                 JOIN reason_pool r ON r.i = hash(seq * 5) % 3000
-            """)
-            writer.add_searches(relation)
-            writer.commit()
-        store.finish_batch(batch)
+            """
+
+    write_network_audits(store, con, rows, "bench", network_audit_rows)
     con.close()
     started = time.perf_counter()
     Engine(store).close()  # derived tables: duplicate marks, agency classification

@@ -27,7 +27,6 @@ its own phase times to stderr with LPRLOGS_REPORT_TIMINGS=1; the flags phase is 
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import os
 import resource
@@ -44,11 +43,9 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent))
 
-from flags import IMMIGRATION_REASONS, ORDINARY_REASONS, PRODUCERS, SPECIAL_SEARCHERS, STATES  # noqa: E402
+from flags import PRODUCERS, SPECIAL_SEARCHERS, STATES, create_reason_pool, write_network_audits  # noqa: E402
 
 from lprlogs.engine import Engine  # noqa: E402
-from lprlogs.formats import Match  # noqa: E402
-from lprlogs.sources import Source  # noqa: E402
 from lprlogs.store import Store  # noqa: E402
 
 PRODUCER_STATES = ["CA", "TX", "CA", "GA", "FL", "AR", "IL", "TX", "CO", "TX"]
@@ -65,24 +62,13 @@ def build(store_dir: Path, rows: int) -> None:
     anyone = towns + SPECIAL_SEARCHERS + PRODUCERS
     con.execute("CREATE TABLE towns AS SELECT unnest($1) AS org, generate_subscripts($1, 1) - 1 AS i", [towns])
     con.execute("CREATE TABLE anyone AS SELECT unnest($1) AS org, generate_subscripts($1, 1) - 1 AS i", [anyone])
-    con.execute("CREATE TABLE reason_pool AS SELECT i, "
-                "CASE WHEN i % 100 = 0 THEN ($3)[(i // 100) % $4 + 1] ELSE ($1)[(i % $2) + 1] END "
-                "|| CASE WHEN i < 100 THEN '' ELSE ' ' || CAST(i AS VARCHAR) END AS reason FROM range(3000) t(i)",
-                [ORDINARY_REASONS, len(ORDINARY_REASONS), IMMIGRATION_REASONS, len(IMMIGRATION_REASONS)])
-    per_source = rows // len(PRODUCERS)
-    with store.lock():
-        batch = store.begin_batch(["bench"])
-        for n, producer in enumerate(PRODUCERS):
-            name = f"11_1_2025-11_30_2025-{producer}-Network-Audit.csv"
-            sha = hashlib.sha256(f"bench report {rows} {n}".encode()).hexdigest()
-            source = Source(path=store_dir / "bench", display_path=name, sha256=sha, size=0, producer=producer,
-                            log_kind="network_audit", producer_from="file name")
-            writer = store.writer(con, source, Match(format="bench", variant="generated"), batch["id"])
-            first = n * per_source
-            state_index = STATES.index(PRODUCER_STATES[n])
-            relation = con.sql(f"""
+    create_reason_pool(con)
+
+    def network_audit_rows(n: int, producer: str, first: int, count: int) -> str:
+        state_index = STATES.index(PRODUCER_STATES[n])
+        return f"""
                 WITH base AS (
-                    SELECT seq, hash(seq * 3) % 100 AS who, hash(seq * 19) AS pick FROM range({first}, {first + per_source}) t(seq)
+                    SELECT seq, hash(seq * 3) % 100 AS who, hash(seq * 19) AS pick FROM range({first}, {first + count}) t(seq)
                 )
                 SELECT
                     seq + 2 AS source_row,
@@ -112,10 +98,9 @@ def build(store_dir: Path, rows: int) -> None:
                 JOIN towns same_state ON same_state.i = {state_index} + {len(STATES)} * (pick % {TOWNS_PER_STATE})
                 JOIN anyone any_org ON any_org.i = pick % {len(anyone)}
                 JOIN reason_pool r ON r.i = hash(seq * 5) % 3000
-            """)
-            writer.add_searches(relation)
-            writer.commit()
-        store.finish_batch(batch)
+            """
+
+    write_network_audits(store, con, rows, "bench report", network_audit_rows)
     con.close()
     started = time.perf_counter()
     engine = Engine(store)  # derived tables: duplicate marks, agency classification
