@@ -51,6 +51,14 @@ def params_option(func: Callable[..., Any]) -> Callable[..., Any]:
     )(func)
 
 
+def redact_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    """``--redact``: outputs with plates and officer names pseudonymised and personal data in text masked."""
+    return click.option(
+        "--redact", is_flag=True,
+        help="Pseudonymise plates and officer names (stable codes), mask plates, phones and birth dates in text.",
+    )(func)
+
+
 def parse_params(pairs: tuple[str, ...]) -> dict[str, str]:
     params: dict[str, str] = {}
     for pair in pairs:
@@ -200,7 +208,7 @@ def require_something_read(report: Any) -> None:
 @params_option
 @output_options
 @click.option("--limit", type=int, default=None, help="Print at most this many rows.")
-@click.option("--redact", is_flag=True, help="Pseudonymise plates and officer names, mask personal data in text.")
+@redact_option
 @user_errors
 def query(sql: str, store_dir: Path | None, params: tuple[str, ...], fmt: str, limit: int | None,
           redact: bool) -> None:
@@ -261,7 +269,7 @@ def batches(store_dir: Path | None, fmt: str) -> None:
               help="Only these searching agencies (Org Name as in the log; repeatable).")
 @store_option
 @params_option
-@click.option("--redact", is_flag=True, help="Pseudonymise plates and officer names, mask personal data in text.")
+@redact_option
 @output_options
 @user_errors
 def followup(out_dir: Path, flag_names: tuple[str, ...], agency_names: tuple[str, ...], store_dir: Path | None,
@@ -298,7 +306,7 @@ def followup(out_dir: Path, flag_names: tuple[str, ...], agency_names: tuple[str
               help="Count only searches with these flags (repeatable; default: any flag).")
 @store_option
 @params_option
-@click.option("--redact", is_flag=True, help="Pseudonymise plates and officer names, mask personal data in text.")
+@redact_option
 @output_options
 @user_errors
 def diff(since: int, flag_names: tuple[str, ...], store_dir: Path | None, params: tuple[str, ...], redact: bool,
@@ -344,7 +352,7 @@ def report_options(func: Callable[..., Any]) -> Callable[..., Any]:
         params_option,
         click.option("--since", "since", type=int, default=None, metavar="BATCH",
                      help="Count only searches first seen after this ingest batch (see `lprlogs batches`)."),
-        click.option("--redact", is_flag=True, help="Pseudonymise plates and officer names, mask personal data."),
+        redact_option,
     ]
     for option in reversed(options):
         func = option(func)
@@ -397,7 +405,7 @@ def analyze(paths: tuple[str, ...], store_dir: Path | None, producer: str | None
               help="SQLite file to write (replaced if it exists).")
 @store_option
 @params_option
-@click.option("--redact", is_flag=True, help="Pseudonymise plates and officer names, mask personal data.")
+@redact_option
 @user_errors
 def export(sqlite_file: Path, store_dir: Path | None, params: tuple[str, ...], redact: bool) -> None:
     """Write every view (searches, flags, sources, quarantine, agencies...) as tables of a SQLite file,
