@@ -13,12 +13,10 @@ rows blanked are in its notes and in ``extra``.
 
 from __future__ import annotations
 
-import io
 import uuid
 
 import polars as pl
 
-from ..errors import SourceRejected
 from ..schema import REDACTION_MARKERS
 from ..sources import Source
 from ..store import SourceWriter, sql_literal
@@ -31,6 +29,7 @@ from .vigilant import (
     norm_header,
     note_title_rows,
     parse_local_times,
+    read_csv_cells,
     sheet_heads,
     tz_note,
 )
@@ -90,11 +89,7 @@ class EventLog:
                 count, blank = self._read_table(source, out, sheet, frame, typed, first_row)
                 stored, blanked = stored + count, blanked + blank
         else:
-            try:
-                frame = pl.read_csv(io.BytesIO(source.path.read_bytes()), has_header=False, infer_schema=False,
-                                    encoding="utf8-lossy")
-            except pl.exceptions.PolarsError as exc:
-                raise SourceRejected(f"event-log CSV could not be parsed ({str(exc).splitlines()[0]})") from exc
+            frame = read_csv_cells(source, "event-log")
             count, blank = self._read_table(source, out, None, frame, frame, 1)
             stored, blanked = stored + count, blanked + blank
         out.variant = match.variant + tz_note(out, "event Timestamp values", source.tz)

@@ -13,7 +13,6 @@ producer as organization when known.
 
 from __future__ import annotations
 
-import io
 import re
 
 import polars as pl
@@ -22,7 +21,7 @@ from ..errors import SourceRejected
 from ..sources import Source
 from ..store import SourceWriter
 from . import Match
-from .vigilant import find_head, load_sheet, norm_header, note_title_rows, sheet_heads
+from .vigilant import find_head, load_sheet, norm_header, note_title_rows, read_csv_cells, sheet_heads
 
 SIDE_TABLES: dict[str, dict[str, str]] = {
     "sharing": {"producer": "VARCHAR", "organization": "VARCHAR", "network": "VARCHAR", "direction": "VARCHAR",
@@ -119,11 +118,7 @@ class SharingList:
                 frame, first_row = load_sheet(source, sheet, skip=sheets[sheet])
                 total += self._read_table(out, sheet, frame, first_row)
         else:
-            try:
-                frame = pl.read_csv(io.BytesIO(source.path.read_bytes()), has_header=False, infer_schema=False,
-                                    encoding="utf8-lossy")
-            except pl.exceptions.PolarsError as exc:
-                raise SourceRejected(f"sharing CSV could not be parsed ({str(exc).splitlines()[0]})") from exc
+            frame = read_csv_cells(source, "sharing")
             total += self._read_table(out, None, frame, 1)
         out.note(f"{total:,} (organization, network, direction) rows in the `sharing` view")
         if out.producer is None:

@@ -16,6 +16,7 @@ This module also holds the workbook helpers the event-log and sharing readers us
 from __future__ import annotations
 
 import functools
+import io
 import json
 import re
 import zoneinfo
@@ -23,7 +24,7 @@ from collections.abc import Callable
 
 import polars as pl
 
-from ..errors import LprlogsError
+from ..errors import LprlogsError, SourceRejected
 from ..sources import Source
 from ..sources import _org_from_slug as org_from_slug
 from ..store import SourceWriter
@@ -154,6 +155,16 @@ def header_index(rows: list[list[str | None]], is_header: Callable[[list[str | N
             return index
     return None
 
+
+
+def read_csv_cells(source: Source, what: str) -> pl.DataFrame:
+    """A small CSV side file (event log, sharing list) as text cells, no header, for the header finders;
+    ``what`` names it in the one-line error."""
+    try:
+        return pl.read_csv(io.BytesIO(source.path.read_bytes()), has_header=False, infer_schema=False,
+                           encoding="utf8-lossy")
+    except pl.exceptions.PolarsError as exc:
+        raise SourceRejected(f"{what} CSV could not be parsed ({str(exc).splitlines()[0]})") from exc
 
 
 def find_head(source: Source, is_header: Callable[[list[str | None]], bool]) -> tuple[str, dict[str, int]] | None:

@@ -65,25 +65,24 @@ def html_environment() -> jinja2.Environment:
     return env
 
 
-def format_time(value: Any) -> str:
-    """A timestamp as 'YYYY-MM-DD HH:MM:SS' in UTC (the store's times are UTC)."""
+def _utc_text(value: Any, pattern: str, missing: str) -> str:
     if value is None:
-        return ""
+        return missing
     if isinstance(value, dt.datetime):
         if value.tzinfo is not None:
             value = value.astimezone(dt.UTC)
-        return value.strftime("%Y-%m-%d %H:%M:%S")
+        return value.strftime(pattern)
     return str(value)
+
+
+def format_time(value: Any) -> str:
+    """A timestamp as 'YYYY-MM-DD HH:MM:SS' in UTC (the store's times are UTC)."""
+    return _utc_text(value, "%Y-%m-%d %H:%M:%S", "")
 
 
 def format_day(value: Any) -> str:
-    if value is None:
-        return "n/a"
-    if isinstance(value, dt.datetime):
-        if value.tzinfo is not None:
-            value = value.astimezone(dt.UTC)
-        return value.strftime("%Y-%m-%d")
-    return str(value)
+    """A timestamp's UTC day, 'YYYY-MM-DD'; 'n/a' when missing."""
+    return _utc_text(value, "%Y-%m-%d", "n/a")
 
 
 def format_number(value: Any) -> str:
