@@ -125,3 +125,14 @@ def test_title_and_blank_rows_above_the_header_keep_row_numbers(tmp_path: Path, 
     outcome = ingest([str(path)], store_dir, producer="Sample County SO").files[0]
     assert any("title row" in n and "Hotlist audit export" in n for n in outcome.notes)
     assert query(store_dir, "SELECT source_row, plate FROM events") == [(5, "7ABC123")]
+
+
+def test_event_log_csv_in_cp1252_is_recognised_and_decoded(tmp_path: Path, store_dir: Path) -> None:
+    path = tmp_path / "events.csv"
+    path.write_bytes("Timestamp,User,Event Type,Entity Type,Entity Details\n"
+                     '2025-08-19 13:36:30,José Q,delete,Custom Hotlist Entry,"Hotlist Name: X\nLicense: 7ABC123"\n'
+                     .encode("cp1252"))
+    outcome = ingest([str(path)], store_dir).files[0]
+    assert (outcome.status, outcome.format, outcome.other_tables) == ("ingested", "flock_event_log", {"events": 1})
+    assert Store.open(store_dir).sources[0]["encoding"] == "cp1252"
+    assert query(store_dir, "select user, plate, hotlist_name from events") == [("José Q", "7ABC123", "X")]

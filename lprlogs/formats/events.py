@@ -89,7 +89,7 @@ class EventLog:
                 count, blank = self._read_table(source, out, sheet, frame, typed, first_row)
                 stored, blanked = stored + count, blanked + blank
         else:
-            frame = read_csv_cells(source, "event-log")
+            frame = read_csv_cells(source, "event-log", out)
             count, blank = self._read_table(source, out, None, frame, frame, 1)
             stored, blanked = stored + count, blanked + blank
         out.variant = match.variant + tz_note(out, "event Timestamp values", source.tz)

@@ -118,7 +118,7 @@ class SharingList:
                 frame, first_row = load_sheet(source, sheet, skip=sheets[sheet])
                 total += self._read_table(out, sheet, frame, first_row)
         else:
-            frame = read_csv_cells(source, "sharing")
+            frame = read_csv_cells(source, "sharing", out)
             total += self._read_table(out, None, frame, 1)
         out.note(f"{total:,} (organization, network, direction) rows in the `sharing` view")
         if out.producer is None:

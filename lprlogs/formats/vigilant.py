@@ -24,6 +24,7 @@ from collections.abc import Callable
 
 import polars as pl
 
+from .. import textio
 from ..errors import LprlogsError, SourceRejected
 from ..sources import Source
 from ..sources import _org_from_slug as org_from_slug
@@ -157,12 +158,15 @@ def header_index(rows: list[list[str | None]], is_header: Callable[[list[str | N
 
 
 
-def read_csv_cells(source: Source, what: str) -> pl.DataFrame:
+def read_csv_cells(source: Source, what: str, out: SourceWriter) -> pl.DataFrame:
     """A small CSV side file (event log, sharing list) as text cells, no header, for the header finders;
-    ``what`` names it in the one-line error."""
+    its encoding detected (or --encoding) and recorded like the audit readers'; ``what`` names it in
+    the one-line error."""
+    encoding = textio.for_file(source.path, source.encoding)
+    out.encoding = encoding.label
+    text = source.path.read_bytes()[encoding.bom_length:].decode(encoding.codec, errors="replace").lstrip("\ufeff")
     try:
-        return pl.read_csv(io.BytesIO(source.path.read_bytes()), has_header=False, infer_schema=False,
-                           encoding="utf8-lossy")
+        return pl.read_csv(io.BytesIO(text.encode("utf-8")), has_header=False, infer_schema=False)
     except pl.exceptions.PolarsError as exc:
         raise SourceRejected(f"{what} CSV could not be parsed ({str(exc).splitlines()[0]})") from exc
 
@@ -175,10 +179,7 @@ def find_head(source: Source, is_header: Callable[[list[str | None]], bool]) -> 
     if heads:
         sheets = {s: i for s, rows in heads.items() if (i := header_index(rows, is_header)) is not None}
         return ("workbook", sheets) if sheets else None
-    try:
-        first = source.head(4096).decode("utf-8-sig").split("\n", 1)[0]
-    except UnicodeDecodeError:
-        return None
+    first = textio.decode_head(source.path, textio.for_file(source.path, source.encoding), 4096).split("\n", 1)[0]
     if is_header([h.strip().strip('"') for h in first.split(",")]):
         return ("CSV", {})
     return None
