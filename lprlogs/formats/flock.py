@@ -836,6 +836,15 @@ def _sheet_rows(frame: Any) -> list[list[str]]:
     return [[("" if v is None else str(v)) for v in row] for row in frame.iter_rows()]
 
 
+def _unreadable_workbook(source: Source, error: SourceRejected) -> Match | None:
+    """A workbook by its content (an .xlsx/.xlsm/.xlsb zip, or an OLE file named .xls) that fastexcel
+    cannot open: skipped with the reason, instead of being reported as an unknown kind of file."""
+    if source.head(4) != b"PK\x03\x04" and not source.name.lower().endswith(".xls"):
+        return None  # an OLE file of another kind (.doc, .msg): the other readers name it
+    return Match(format=FlockExcel.name, variant="unreadable workbook", confidence=0.05, details={
+        "skip": True, "reason": f"{error}; if it opens in Excel or LibreOffice, save it as .xlsx and ingest that"})
+
+
 class FlockExcel:
     """Flock audit exports saved as workbooks (.xlsx, .xlsm, .xls, .xlsb): every sheet, one by one."""
 
@@ -866,8 +875,8 @@ class FlockExcel:
             return None
         try:
             heads = self._heads(self._open(source))
-        except SourceRejected:
-            return None
+        except SourceRejected as exc:
+            return _unreadable_workbook(source, exc)
         layouts = [(name, find_layout(rows)) for name, rows in heads if rows]
         found = [(name, layout) for name, layout in layouts if layout is not None]
         if not found:
