@@ -6,6 +6,10 @@ direction), direction ``shared_with_me`` or ``i_share`` (seen from the producer,
 list it is). Flock joins the names with a bare comma; a comma followed by a space belongs to a name
 (``University of California, Berkeley``), so only bare commas split.
 
+A sharing CSV whose quotes do not pair up (a quote never closed, which would swallow the rows after
+it into one cell) is read one row per line instead: Flock never puts a line break inside a list cell,
+so each line is a row, and a line whose quotes do not pair up is quarantined with its line number.
+
 Older releases hold a bare list of network names in one plain-text line (the Orange County SO
 ``.dat``): read as direction ``listed`` (the file does not say which way the data flows), with the
 producer as organization when known.
@@ -13,10 +17,12 @@ producer as organization when known.
 
 from __future__ import annotations
 
+import csv
 import re
 
 import polars as pl
 
+from .. import textio
 from ..errors import SourceRejected
 from ..sources import Source
 from ..store import SourceWriter
@@ -118,20 +124,24 @@ class SharingList:
                 frame, first_row = load_sheet(source, sheet, skip=sheets[sheet])
                 total += self._read_table(out, sheet, frame, first_row)
         else:
-            frame = read_csv_cells(source, "sharing", out)
-            total += self._read_table(out, None, frame, 1)
+            frame, row_numbers = _csv_cells(source, out)
+            total += self._read_table(out, None, frame, 1, row_numbers)
         out.note(f"{total:,} (organization, network, direction) rows in the `sharing` view")
         if out.producer is None:
             out.note("the agency whose sharing list this is (the 'me' in the column names) is not named in the "
                      "file; re-run with --force --producer 'Agency Name' to record it")
         out.extra["sharing_rows"] = total
 
-    def _read_table(self, out: SourceWriter, sheet: str | None, frame: pl.DataFrame, first_row: int) -> int:
+    def _read_table(self, out: SourceWriter, sheet: str | None, frame: pl.DataFrame, first_row: int,
+                    row_numbers: list[int] | None = None) -> int:
+        """``frame``: the header row, then the data rows, numbered from ``first_row`` on, or by
+        ``row_numbers`` (one per data row) when some rows were taken out (quarantined)."""
         positions = _head_kind(list(frame.row(0)))
         assert positions is not None
         headers = [str(v) if v is not None else f"column {i + 1}" for i, v in enumerate(frame.row(0))]
-        body = frame.slice(1).with_columns(
-            pl.int_range(first_row + 1, first_row + frame.height, dtype=pl.Int64).alias("source_row"))
+        numbers = (pl.Series("source_row", row_numbers, dtype=pl.Int64) if row_numbers is not None else
+                   pl.int_range(first_row + 1, first_row + frame.height, dtype=pl.Int64).alias("source_row"))
+        body = frame.slice(1).with_columns(numbers)
         raw = pl.struct([pl.col(frame.columns[i]).alias(h) for i, h in enumerate(headers)]).struct.json_encode()
         org = pl.col(frame.columns[positions["organization"]]).str.strip_chars()
         parts = []
@@ -185,6 +195,69 @@ class SharingList:
                  "direction 'listed' (the file does not say whether these networks share with the producer "
                  "or receive its data); source_row is the line, position the place in the list")
         out.extra["sharing_rows"] = count
+
+
+def _csv_cells(source: Source, out: SourceWriter) -> tuple[pl.DataFrame, list[int] | None]:
+    """A sharing CSV as text cells (header row first) and, when some lines had to be quarantined, the
+    line number of each data row kept. The usual CSV reader is used unless the quotes do not pair up:
+    an odd number of quotes (one never closed), a table the reader refuses, or a cell spanning lines
+    (a stray quote that swallowed the lines up to the next one)."""
+    encoding = textio.for_file(source.path, source.encoding)
+    text = source.path.read_bytes()[encoding.bom_length:].decode(encoding.codec, errors="replace").lstrip("\ufeff")
+    if text.count('"') % 2 == 0:
+        try:
+            frame = read_csv_cells(source, "sharing", out)
+        except SourceRejected:
+            frame = None
+        if frame is not None and not any(
+                frame.select(pl.any_horizontal(pl.all().str.contains("\n", literal=True).fill_null(False)))
+                .to_series()):
+            return frame, None
+    out.encoding = encoding.label
+    return _cells_by_line(text, out)
+
+
+def _cells_by_line(text: str, out: SourceWriter) -> tuple[pl.DataFrame, list[int]]:
+    """One row per line; a line whose quotes do not pair up is quarantined with its line number."""
+    kept: list[tuple[int, list[str]]] = []
+    broken: list[tuple[int, str, str]] = []
+    for number, line in enumerate(text.split("\n"), start=1):
+        line = line.removesuffix("\r")
+        try:
+            cells = next(csv.reader([line], strict=True), [])
+        except csv.Error as exc:
+            if "unexpected end of data" in str(exc):
+                why = (f"unclosed quote: a quote opens on line {number} and is not closed on it; a sharing list "
+                       "keeps each row on one line, so the row is quarantined, not guessed")
+            else:
+                why = f"quotes do not pair up on line {number} ({exc}); quarantined, not guessed"
+            broken.append((number, line, why))
+            continue
+        if line.count('"') % 2 == 1:  # a stray quote inside a cell: likely the far end of a broken one
+            broken.append((number, line, f"stray quote: line {number} holds an odd number of quotes, so a cell "
+                                         "may have been cut in two there; quarantined, not guessed"))
+            continue
+        if cells or kept:  # lines before the header that are blank are not rows
+            kept.append((number, cells))
+    if kept and not kept[-1][1]:
+        kept.pop()  # the empty string after the final line break
+    if not kept or _head_kind(list(kept[0][1])) is None:
+        first = broken[0][0] if broken else 1
+        raise SourceRejected(f"sharing CSV: the header line has quotes that do not pair up (line {first}); "
+                             "fix the quote in the file and ingest it again")
+    width = max(len(cells) for _, cells in kept)
+    columns = list(zip(*[cells + [None] * (width - len(cells)) for _, cells in kept], strict=True))
+    frame = pl.DataFrame({f"column_{i + 1}": list(values) for i, values in enumerate(columns)},
+                         schema={f"column_{i + 1}": pl.String for i in range(width)})
+    if broken:
+        out.add_quarantine(pl.DataFrame({
+            "source_row": [n for n, _, _ in broken], "raw": [line for _, line, _ in broken],
+            "reason": [why for _, _, why in broken]}, schema={"source_row": pl.Int64, "raw": pl.String,
+                                                              "reason": pl.String}))
+        listed = ", ".join(str(n) for n, _, _ in broken[:10]) + (" ..." if len(broken) > 10 else "")
+        out.note(f"quotes do not pair up on line {listed}: {len(broken):,} row(s) quarantined; the other lines "
+                 "were read one row per line (a sharing list never breaks a line inside a cell)")
+    return frame, [n for n, _ in kept[1:]]
 
 
 READERS = [SharingList()]
