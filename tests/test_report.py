@@ -221,11 +221,21 @@ def test_workbook_typed_filterable_and_inert(built: dict[str, Path]) -> None:
     assert SCRIPT_REASON in [row[column].value for row in sheet.iter_rows(min_row=2)]
 
 
+def _flag_csvs(folder: Path) -> list[Path]:
+    """The per-finding CSV files (not by_agency.csv, which counts rows by organisation)."""
+    return [p for p in sorted((folder / "csv").glob("*.csv")) if p.name != "by_agency.csv"]
+
+
 def test_csv_every_row_formula_safe(built: dict[str, Path]) -> None:
     rows = []
-    for path in (built["out"] / "csv").glob("*.csv"):
+    for path in _flag_csvs(built["out"]):
         with open(path, encoding="utf-8", newline="") as fh:
             rows += list(csv.DictReader(fh))
+    with open(built["out"] / "csv" / "by_agency.csv", encoding="utf-8", newline="") as fh:
+        by_agency = list(csv.DictReader(fh))
+    for r in by_agency:
+        for value in r.values():
+            assert not re.match(r"[=+@\t\r]|-[A-Za-z]", value), value
     reasons = {r["reason"] for r in rows}
     assert "'" + FORMULA_REASON in reasons and FORMULA_REASON not in reasons
     assert SCRIPT_REASON in reasons  # a CSV cell is not markup: kept verbatim, it cannot run
@@ -316,7 +326,7 @@ def test_csv_and_workbook_rows_in_search_time_order(built: dict[str, Path]) -> N
     """report_flags is grouped by flag only; every reader orders its own rows by search time."""
     import openpyxl
 
-    for path in (built["out"] / "csv").glob("*.csv"):
+    for path in _flag_csvs(built["out"]):
         with open(path, encoding="utf-8", newline="") as fh:
             times = [r["search_time"] for r in csv.DictReader(fh)]
         assert times == sorted(times), path.name

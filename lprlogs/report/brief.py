@@ -123,7 +123,9 @@ def render_brief(data: ReportData) -> str:
         f"be read and {'was' if quarantined == 1 else 'were'} quarantined with the reason (see the report's "
         "data-quality section).",
         "- Every number is traceable: `index.html` (flagged rows with file and row), `lprlogs-report.xlsx`, "
-        "and `csv/<flag>.csv` (every flagged row).",
+        + ("and `csv/<flag>.csv` (every flagged row)." if data.csv_rows_per_flag is None else
+           f"`csv/<flag>.csv` (the first {_n(data.csv_rows_per_flag)} rows of each finding by search time) and "
+           "`csv/by_agency.csv` (every flagged row counted by organisation)."),
         "",
     ]
     return "\n".join(lines)

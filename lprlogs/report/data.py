@@ -1,14 +1,18 @@
 """Everything the report shows, gathered once from the engine by the named SQL files in queries/reports/.
 
-The report first defines three temporary objects on the engine's connection, which the report SQL
+The report first defines four temporary objects on the engine's connection, which the report SQL
 files read:
 
 - ``report_searches``: the ``searches`` view, or with ``--since N`` only the searches first seen in
   a batch after N;
-- ``report_flags``: the ``flags`` view joined to ``report_searches``, materialised ONCE per report
-  (flags are the expensive part), with the columns the findings group by, show and cite, and
-  ``search_hash`` (a 64-bit hash of search_uid: distinct searches are counted by it, much faster than
-  by the text id; two of ten million searches share a hash with a probability of about 1 in 200,000);
+- ``report_flags``: one narrow row per flagged row (flag, evidence, search_key, search_hash and the
+  columns the summaries group by), the ``flags`` view joined to ``report_searches``, computed ONCE per
+  report (flags are the expensive part) into a temporary Parquet file. ``search_hash`` is a 64-bit
+  hash of search_uid: distinct searches are counted by it, much faster than by the text id; two of
+  ten million searches share a hash with a probability of about 1 in 200,000;
+- ``report_rows``: the rows the report prints, with every column it shows and cites: for each flag
+  the first rows by search time, as many as the largest of the HTML, workbook and CSV caps (all of
+  them with ``-p csv_rows_per_flag=0``);
 - ``report_agencies``: the ``agencies`` view (name -> state, kind), or an empty table without it.
 """
 
@@ -104,6 +108,7 @@ class ReportData:
     report_queries: list[SqlFile]
     html_rows_per_flag: int
     xlsx_rows_per_flag: int
+    csv_rows_per_flag: int | None  # None: every row
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -114,10 +119,22 @@ class ReportData:
         return self.findings.get(name)
 
 
-# The columns of each flagged row that the report shows or cites, copied into report_flags once.
-FLAGGED_ROW_COLUMNS = ("search_key", "search_time", "producer", "log_kind", "searcher_org",
-                       "networks_searched", "time_frame_start", "reason", "case_number", "source_file",
-                       "source_sheet", "source_row", "source_page", "duplicate_of")
+# Columns of report_flags: what the summaries group by and count, and what picks the printed rows.
+REPORT_FLAG_COLUMNS = ("search_key", "searcher_org", "producer", "search_time", "reason")
+
+
+@dataclass(frozen=True)
+class RowCaps:
+    """How many rows of each flag the report prints: in the HTML, the workbook and the CSV files."""
+
+    html: int
+    xlsx: int
+    csv: int | None  # None: every row
+
+    @property
+    def printed(self) -> int | None:
+        """Rows per flag that report_rows must hold (None: every row)."""
+        return None if self.csv is None else max(self.html, self.xlsx, self.csv)
 
 
 def _report_sql(name: str) -> SqlFile:
@@ -137,7 +154,7 @@ def run_named(engine: Engine, name: str) -> Table:
 
 
 def flag_rows_sql(flag: str, *, ordered: bool = True) -> str:
-    """Every row of one flag (flagged_rows.sql restricted to it), in search-time order, or unordered
+    """The printed rows of one flag (flagged_rows.sql restricted to it), in search-time order, or unordered
     for a caller that sorts the final result itself (the CSV writer, which must sort at the top)."""
     order = " ORDER BY search_time NULLS LAST, search_key" if ordered else ""
     return f"SELECT * EXCLUDE (flag) FROM ({_report_sql('flagged_rows').body}) WHERE flag = {sql_literal(flag)}{order}"
@@ -154,10 +171,18 @@ def _int_param(engine: Engine, name: str, default: int, maximum: int | None = No
     return min(value, maximum) if maximum is not None else value
 
 
+def row_caps(engine: Engine) -> RowCaps:
+    csv_rows = _int_param(engine, "csv_rows_per_flag", 100_000)
+    return RowCaps(html=_int_param(engine, "html_rows_per_flag", 50),
+                   xlsx=_int_param(engine, "xlsx_rows_per_flag", 1000, maximum=1_048_575),
+                   csv=csv_rows or None)
+
+
 def prepare(engine: Engine, since: int | None) -> Path:
-    """Define report_searches, report_agencies and the materialised report_flags on the connection.
+    """Define report_searches, report_agencies, report_flags and report_rows on the connection.
     Returns the temporary folder holding report_flags; the caller removes it when the report is written."""
     con = engine.con
+    caps = row_caps(engine)
     con.execute("SET enable_progress_bar = false").fetchall()  # DuckDB's own bars would print per query
     if since is not None:
         con.execute(
@@ -173,23 +198,48 @@ def prepare(engine: Engine, since: int | None) -> Path:
                     "SELECT name, any_value(state) AS state FROM agencies GROUP BY name").fetchall()
     else:
         con.execute("CREATE OR REPLACE TEMP TABLE report_agencies (name VARCHAR, state VARCHAR)").fetchall()
-    # Written once to a compressed Parquet file in a private temporary folder, not held in memory:
-    # a 10M-row store has tens of millions of flagged rows.
+    # Written once to a Parquet file in a private temporary folder, not held in memory: a 10M-row store
+    # has tens of millions of flagged rows. Narrow (the columns the summaries need), unsorted and lz4:
+    # sorting by flag or carrying every printed column cost more than all the readers together.
     scratch = Path(tempfile.mkdtemp(prefix="lprlogs-report-"))
     target = scratch / "report_flags.parquet"
-    columns = ", ".join("s." + c for c in FLAGGED_ROW_COLUMNS)
+    columns = ", ".join("s." + c for c in REPORT_FLAG_COLUMNS)
     con.execute(
-        # search_hash: a 64-bit hash of search_uid, so that counting distinct searches is fast
         f"COPY (SELECT f.flag, f.evidence, hash(s.search_uid) AS search_hash, {columns} "
-        # sorted by flag only: each flag's rows are then a run of row groups the per-flag queries read
-        # alone. Not also by time: that sort of the wide rows cost a third more (at 1M rows 8.1 s of CPU
-        # against 6.2 s), and each reader orders its own rows (top-N for HTML and Excel, the CSV in full).
-        "FROM flags f JOIN report_searches s USING (search_key) ORDER BY f.flag) "
-        f"TO {sql_literal(str(target))} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 100000)"
+        "FROM flags f JOIN report_searches s USING (search_key)) "
+        f"TO {sql_literal(str(target))} (FORMAT parquet, COMPRESSION lz4)"
     ).fetchall()
     con.execute(f"CREATE OR REPLACE TEMP VIEW report_flags AS SELECT * FROM read_parquet({sql_literal(str(target))})"
                 ).fetchall()
+    _select_printed_rows(engine, caps.printed)
     return scratch
+
+
+# The columns of each printed row: what the HTML, the workbook and the CSV files show and cite.
+PRINTED_ROW_COLUMNS = ("search_time", "producer", "log_kind", "searcher_org", "networks_searched",
+                       "time_frame_start", "reason", "case_number", "source_file", "source_sheet",
+                       "source_row", "source_page", "duplicate_of", "search_key")
+
+
+def _select_printed_rows(engine: Engine, per_flag: int | None) -> None:
+    """report_rows: the first ``per_flag`` rows of each flag by (search time, search_key), missing times
+    last, with the printed columns fetched from report_searches for those rows only. min_by(..., n) keeps a
+    bounded heap per flag in one pass; ordering every flagged row would sort tens of millions."""
+    columns = ", ".join("s." + c for c in PRINTED_ROW_COLUMNS)
+    if per_flag is None:
+        chosen = "SELECT flag, search_key, evidence FROM report_flags"
+    else:
+        chosen = (
+            "SELECT flag, picked.search_key, picked.evidence FROM ("
+            "  SELECT flag, unnest(min_by({'search_key': search_key, 'evidence': evidence},"
+            "                             {'no_time': search_time IS NULL, 'time': search_time, 'key': search_key},"
+            f"                             {max(per_flag, 1)})) AS picked"
+            "  FROM report_flags GROUP BY flag)"
+        )
+    engine.con.execute(
+        f"CREATE OR REPLACE TEMP TABLE report_rows AS SELECT c.flag, c.evidence, {columns} "
+        f"FROM ({chosen}) AS c JOIN report_searches s ON s.search_key = c.search_key"
+    ).fetchall()
 
 
 def flag_term_tables(sql_file: SqlFile) -> list[dict[str, str]]:
@@ -210,8 +260,7 @@ def flag_term_tables(sql_file: SqlFile) -> list[dict[str, str]]:
 
 def collect(engine: Engine, *, since: int | None = None) -> ReportData:
     """Run every report query once and return what the writers need (call ``prepare`` first)."""
-    html_rows = _int_param(engine, "html_rows_per_flag", 50)
-    xlsx_rows = _int_param(engine, "xlsx_rows_per_flag", 1000, maximum=1_048_575)
+    caps = row_caps(engine)
     headline = run_named(engine, "headline").dicts()[0]
     counts = {r["flag"]: r for r in run_named(engine, "flag_counts").dicts()}
     flag_files = {f.name: f for f in sql_files("flags")}
@@ -222,9 +271,9 @@ def collect(engine: Engine, *, since: int | None = None) -> ReportData:
     by_agency_all = run_named(engine, "flag_by_agency")
     reasons_all = run_named(engine, "top_reasons")
     samples: dict[str, Table] = {}
-    for name in names:  # one top-N query per flag: cheaper than ordering every flagged row
+    for name in names:  # report_rows holds at most the printed rows of each flag: small to order
         if counts.get(name, {}).get("rows"):
-            samples[name] = Table(*_fetch(engine, f"{flag_rows_sql(name)} LIMIT {html_rows}"))
+            samples[name] = Table(*_fetch(engine, f"{flag_rows_sql(name)} LIMIT {caps.html}"))
     for name in names:
         count = counts.get(name, {"rows": 0, "searches": 0, "searcher_orgs": 0})
         sql_file = flag_files.get(name) or next((f for f in flag_files.values() if f"'{name}'" in f.sql), None)
@@ -257,7 +306,8 @@ def collect(engine: Engine, *, since: int | None = None) -> ReportData:
         quarantine_reasons=run_named(engine, "quarantine_reasons"),
         redactions=run_named(engine, "redactions"),
         report_queries=sql_files("reports"),
-        html_rows_per_flag=html_rows,
-        xlsx_rows_per_flag=xlsx_rows,
+        html_rows_per_flag=caps.html,
+        xlsx_rows_per_flag=caps.xlsx,
+        csv_rows_per_flag=caps.csv,
         notes=notes,
     )

@@ -3,6 +3,7 @@ twin), numbers stay numbers and timestamps become dates."""
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 from pathlib import Path
 from typing import Any
@@ -10,8 +11,8 @@ from typing import Any
 import xlsxwriter
 
 from ..engine import Engine
-from .data import ReportData, _report_sql, flag_rows_sql
-from .escape import NEUTRALIZE_RULE, neutralize, neutralize_sql
+from .data import ReportData, Table, _report_sql, flag_rows_sql
+from .escape import NEUTRALIZE_RULE, format_time, neutralize, neutralize_sql
 
 WORKBOOK_OPTIONS = {
     "constant_memory": True,  # rows are streamed to disk, so big findings do not fill memory
@@ -94,7 +95,8 @@ def write_workbook(engine: Engine, data: ReportData, path: Path) -> Path:
         summary.note(note)
     summary.note("Reasons are what officers typed: they state a purpose, they do not prove intent.")
     summary.note(f"Spreadsheet safety: {NEUTRALIZE_RULE}.")
-    summary.note(f"Each finding sheet holds up to {data.xlsx_rows_per_flag:,} rows; csv/<flag>.csv holds every row.")
+    summary.note(f"Each finding sheet holds its first {data.xlsx_rows_per_flag:,} rows by search time; "
+                 f"csv/<flag>.csv {csv_cap_text(data)}; csv/by_agency.csv counts every row by organisation.")
     summary.row += 1
     h = data.headline
     summary.table(["measure", "value"], [
@@ -103,11 +105,12 @@ def write_workbook(engine: Engine, data: ReportData, path: Path) -> Path:
         ("first search (UTC)", h["first_search"]), ("last search (UTC)", h["last_search"]),
     ], widths={"measure": 28, "value": 20})
     summary.row += 1
-    finding_rows = [(f.flag, f.title, f.searches, f.rows, f.searcher_orgs, min(f.rows, data.xlsx_rows_per_flag))
-                    for f in data.findings.values()]
+    finding_rows = [(f.flag, f.title, f.searches, f.rows, f.searcher_orgs, min(f.rows, data.xlsx_rows_per_flag),
+                     csv_rows(data, f.rows)) for f in data.findings.values()]
     # autofilter: one per sheet in Excel, so the findings table sits on its own sheet
     findings = _Sheet(book, "Findings", formats)
-    findings.table(["flag", "finding", "searches", "rows", "organisations", "rows in this workbook"], finding_rows,
+    findings.table(["flag", "finding", "searches", "rows", "organisations", "rows in this workbook", "rows in csv"],
+                   finding_rows,
                    widths={"finding": 45})
     for name, table in (("Producers", data.producers), ("Immigration by agency", data.immigration_by_agency),
                         ("Immigration by month", data.immigration_by_month),
@@ -120,26 +123,59 @@ def write_workbook(engine: Engine, data: ReportData, path: Path) -> Path:
         written = sheet.table(list(relation.columns), relation.limit(data.xlsx_rows_per_flag).iter_rows(CHUNK))
         if written < finding.rows:
             sheet.sheet.write_string(sheet.row + 1, 0, neutralize(
-                f"{written:,} of {finding.rows:,} rows shown; all are in csv/{finding.flag}.csv"), formats["note"])
+                f"{written:,} of {finding.rows:,} rows shown (the first by search time); "
+                f"csv/{finding.flag}.csv has {csv_rows(data, finding.rows):,}"), formats["note"])
     book.close()
     return path
 
 
+def csv_rows(data: ReportData, rows: int) -> int:
+    """How many of a finding's ``rows`` its CSV file holds."""
+    return rows if data.csv_rows_per_flag is None else min(rows, data.csv_rows_per_flag)
+
+
+def csv_cap_text(data: ReportData) -> str:
+    if data.csv_rows_per_flag is None:
+        return "holds every row"
+    return f"holds the first {data.csv_rows_per_flag:,} rows by search time (-p csv_rows_per_flag=0: every row)"
+
+
 def write_csvs(engine: Engine, data: ReportData, folder: Path) -> list[Path]:
-    """One CSV per finding with every flagged row, plus the school-and-immigration rows."""
+    """One CSV per finding with its rows (the first csv_rows_per_flag by search time), the rows that are
+    both school- and immigration-related, and every finding counted by searching organisation."""
     folder.mkdir(parents=True, exist_ok=True)
     written = []
     for name in data.findings:
         # sorted at the top of the COPY: DuckDB's parallel CSV writer does not keep the scan order (nor a
         # subquery's ORDER BY) under the neutralising projection; the workbook's and HTML's plain reads keep it
         written.append(_write_csv(engine, flag_rows_sql(name, ordered=False), None, folder / f"{name}.csv",
-                                  order_by="src.search_time NULLS LAST, src.search_key"))
+                                  order_by="src.search_time NULLS LAST, src.search_key", limit=data.csv_rows_per_flag))
     written.append(_write_csv(engine, _report_sql("school_immigration").body, None,
                               folder / "school_and_immigration.csv", order_by="src.search_time NULLS LAST, src.search_key"))
+    by_agency = [(f.flag, *row) for f in data.findings.values() for row in f.by_agency.rows]
+    columns = ["flag", *next((f.by_agency.columns for f in data.findings.values() if f.by_agency.columns), [])]
+    written.append(write_table_csv(Table(columns, by_agency), folder / "by_agency.csv"))
     return written
 
 
-def _write_csv(engine: Engine, sql: str, params: dict[str, str] | None, path: Path, order_by: str = "") -> Path:
+def write_table_csv(table: Table, path: Path) -> Path:
+    """A small result already in memory as CSV, cells formatted as _write_csv formats them."""
+    def cell(value: object) -> object:
+        if isinstance(value, dt.datetime):
+            return format_time(value)
+        if isinstance(value, str):
+            return neutralize(value)
+        return "" if value is None else value
+
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        out = csv.writer(fh)
+        out.writerow(table.columns)
+        out.writerows([cell(v) for v in row] for row in table.rows)
+    return path
+
+
+def _write_csv(engine: Engine, sql: str, params: dict[str, str] | None, path: Path, order_by: str = "",
+               limit: int | None = None) -> Path:
     """``sql``'s rows as CSV, text neutralised, times as UTC 'YYYY-MM-DD HH:MM:SS' text. ``order_by`` sorts
     the written rows; ``src.<column>`` names ``sql``'s own (typed) column, cheaper to sort than its text
     (at 1M rows 4.8 s of CPU against 6.0 s for the largest finding)."""
@@ -156,5 +192,6 @@ def _write_csv(engine: Engine, sql: str, params: dict[str, str] | None, path: Pa
             expr = quoted
         selects.append(f"{expr} AS {quoted}")
     order = f" ORDER BY {order_by}" if order_by else ""
+    order += f" LIMIT {int(limit)}" if limit is not None else ""
     engine.relation(f"SELECT {', '.join(selects)} FROM ({sql}) AS src{order}", params).to_csv(str(path), header=True)
     return path
