@@ -222,20 +222,28 @@ PRINTED_ROW_COLUMNS = ("search_time", "producer", "log_kind", "searcher_org", "n
 
 
 def _select_printed_rows(engine: Engine, per_flag: int | None) -> None:
-    """report_rows: the first ``per_flag`` rows of each flag by (search time, search_key), missing times
-    last, with the printed columns fetched from report_searches for those rows only. min_by(..., n) keeps a
-    bounded heap per flag in one pass; ordering every flagged row would sort tens of millions."""
+    """report_rows: the first ``per_flag`` rows of each flag by (search time, search_key), rows without a
+    time last, with the printed columns fetched from report_searches for those rows only.
+
+    Ordering every row of a large flag would sort millions; instead one pass finds each flag's
+    ``per_flag``-th earliest search time (a bounded heap per flag), and only rows up to that time are
+    ranked (ties at that time are broken by search_key, so the choice is the same on every run)."""
     columns = ", ".join("s." + c for c in PRINTED_ROW_COLUMNS)
     if per_flag is None:
         chosen = "SELECT flag, search_key, evidence FROM report_flags"
     else:
-        chosen = (
-            "SELECT flag, picked.search_key, picked.evidence FROM ("
-            "  SELECT flag, unnest(min_by({'search_key': search_key, 'evidence': evidence},"
-            "                             {'no_time': search_time IS NULL, 'time': search_time, 'key': search_key},"
-            f"                             {max(per_flag, 1)})) AS picked"
-            "  FROM report_flags GROUP BY flag)"
-        )
+        count = max(per_flag, 1)
+        chosen = f"""
+            WITH cutoffs AS (
+                SELECT flag, CASE WHEN coalesce(len(earliest), 0) >= {count} THEN list_max(earliest) END AS cutoff
+                FROM (SELECT flag, min_by(search_time, search_time, {count}) AS earliest
+                      FROM report_flags GROUP BY flag)
+            )
+            SELECT f.flag, f.search_key, f.evidence
+            FROM report_flags AS f JOIN cutoffs AS c USING (flag)
+            WHERE c.cutoff IS NULL OR f.search_time <= c.cutoff
+            QUALIFY row_number() OVER (PARTITION BY f.flag ORDER BY f.search_time NULLS LAST, f.search_key) <= {count}
+        """
     engine.con.execute(
         f"CREATE OR REPLACE TEMP TABLE report_rows AS SELECT c.flag, c.evidence, {columns} "
         f"FROM ({chosen}) AS c JOIN report_searches s ON s.search_key = c.search_key"
