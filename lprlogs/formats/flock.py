@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import io
+import os
 import re
 import uuid
 from collections.abc import Iterator
@@ -205,26 +206,31 @@ def _tmp_parquet(out: SourceWriter) -> Path:
 
 def stage_cells(out: SourceWriter, cells: Any, *, variant: str | None = None,
                 problem_column: str | None = None, repair_column: str | None = None,
-                raw_cells: list[str] | None = None, part: str | None = None) -> StageResult:
+                raw_cells: list[str] | None = None, part: str | None = None,
+                candidates: str | None = None, parts: list[str] | None = None) -> StageResult:
     """Send one table of Flock cells (one VARCHAR column per ORIGINAL header text) to the store.
 
     ``cells`` is a DuckDB relation, pyarrow table or polars frame with the headers as printed (any
     subset, any case, stray spaces), plus ``source_row`` (required), ``source_page`` and
-    ``source_sheet`` (optional). Headers are mapped to the canonical columns; times, time frames and
-    numbers are parsed; redaction markers become NULL with the field named in ``redacted``; ``raw``
-    keeps every original cell. Rows whose ``Search Time`` cannot be parsed, and blank rows, are
-    quarantined with the reason; a header repeated inside the data is dropped with a note. Calls
-    ``out.expect_rows`` with the rows it saw (repeated headers excluded), so callers must not.
+    ``source_sheet`` (optional); or the text of a self-contained SELECT giving such a table. Headers
+    are mapped to the canonical columns; times, time frames and numbers are parsed; redaction markers
+    become NULL with the field named in ``redacted``; ``raw`` keeps every original cell. Rows whose
+    ``Search Time`` cannot be parsed, and blank rows, are quarantined with the reason; a header
+    repeated inside the data is dropped with a note. Calls ``out.expect_rows`` with the rows it saw
+    (repeated headers excluded), so callers must not.
 
     The CSV/Excel readers add: ``problem_column`` (a reason: quarantine the row), ``repair_column``
     (what was repaired: noted with the row numbers) and ``raw_cells`` (columns holding the row's cells
     as read, joined into the quarantined raw line; default: the header columns). ``part`` (e.g.
-    "sheet 'January'") is named in notes.
+    "sheet 'January'") is named in notes. The CSV reader also gives ``candidates``: a SELECT of the
+    same columns holding at least every row that could have a problem or a repair (the rows that are
+    plainly fine filtered out cheaply before any parsing), and ``parts``: SELECTs whose rows together
+    are exactly the rows of ``cells``, stored as one file each, written at the same time.
 
     The input is scanned twice (problem rows first, then the rows to store), never materialised.
     """
     con = out.con
-    relation = as_relation(con, cells)
+    relation = con.sql(cells) if isinstance(cells, str) else as_relation(con, cells)
     provenance = {"source_row", "source_page", "source_sheet"}
     if "source_row" not in relation.columns:
         raise RuntimeError("stage_cells needs a source_row column")
@@ -243,12 +249,8 @@ def stage_cells(out: SourceWriter, cells: Any, *, variant: str | None = None,
     column_of = {canonical: quote_ident(header) for header, canonical in field_of.items()}
     extras = [c for c in ("source_page", "source_sheet") if c in relation.columns]
 
-    # level 1: per-cell facts computed once (marker flags, fast time parses)
-    level1 = ["*"]
-    marked = [c for c in (*TEXT_FIELDS, *NUMBER_FIELDS, "time_frame") if c in column_of]
-    joined = "concat_ws(chr(31), " + ", ".join(column_of[c] for c in marked) + ")" if marked else "''"
-    guarded = f"(SELECT *, regexp_matches({joined}, {sql_literal(ROW_GUARD_RE)}) AS _row_guard FROM @CELLS@)"
-    level1 += [f"CASE WHEN _row_guard THEN {_marker_sql(column_of[c])} ELSE FALSE END AS _m_{c}" for c in marked]
+    # level 0: the parses that also prove a cell holds no redaction marker (a time, a plain integer)
+    level0 = ["*"]
     time_text: str | None = None
     time_cell: str | None = None
     if "search_time" in column_of and "search_date" in column_of:
@@ -260,16 +262,48 @@ def stage_cells(out: SourceWriter, cells: Any, *, variant: str | None = None,
         time_cell = column_of.get("search_time") or column_of["search_date"]
         time_text = time_cell
     if time_text is not None:
-        level1.append(f"{_time_sql(time_text)} AS _search_time")
-        # a time that parses is not a redaction marker: the marker test (whose guard every date passes)
-        # runs only on the rows whose time did not parse (measured: ~1/3 of pass 1's transform)
-        late_marker = f"CASE WHEN _search_time IS NOT NULL THEN FALSE ELSE {_marker_sql(time_cell)} END AS _m_search_time"  # type: ignore[arg-type]
+        level0.append(f"{_time_sql(time_text)} AS _search_time")
     if "time_frame" in column_of:
         cell = column_of["time_frame"]
         for end, position in (("start", 1), ("end", 2)):
-            fast = f"try_strptime(trim(split_part({cell}, chr(10), {position})), {sql_literal(FAST_TIME_FORMAT)})"
+            level0.append(f"try_strptime(trim(split_part({cell}, chr(10), {position})), "
+                          f"{sql_literal(FAST_TIME_FORMAT)}) AS _tf_fast_{end}")
+    for canonical in NUMBER_FIELDS:
+        if canonical in column_of:
+            level0.append(f"TRY_CAST({column_of[canonical]} AS BIGINT) AS _int_{canonical}")
+
+    # level 1: the row guard, one test over the cells that can still hold a marker: a row without any
+    # of its characters or words holds no marker (most rows). A time frame both of whose ends parsed
+    # in Flock's format, a number that is a plain integer and a parsed Search Time cannot be markers,
+    # so their text is left out of the test (measured: the guard is the costliest part of staging).
+    level1 = ["*"]
+    marked = [c for c in (*TEXT_FIELDS, *NUMBER_FIELDS, "time_frame") if c in column_of]
+    guard_cells = []
+    for c in marked:
+        if c in NUMBER_FIELDS:
+            guard_cells.append(f"CASE WHEN _int_{c} IS NULL THEN {column_of[c]} END")
+        elif c == "time_frame":
+            guard_cells.append(f"CASE WHEN _tf_fast_start IS NULL OR _tf_fast_end IS NULL THEN {column_of[c]} END")
+        else:
+            guard_cells.append(column_of[c])
+    joined = "concat_ws(chr(31), " + ", ".join(guard_cells) + ")" if guard_cells else "''"
+    level1.append(f"regexp_matches({joined}, {sql_literal(ROW_GUARD_RE)}) AS _row_guard")
+    if "time_frame" in column_of:
+        cell = column_of["time_frame"]
+        for end, position in (("start", 1), ("end", 2)):
             slow = _slow_time_sql(f"regexp_extract_all({cell}, {sql_literal(STAMP_RE)})[{position}]")
-            level1.append(f"{_as_utc(f'coalesce({fast}, {slow})')} AS _tf_{end}")
+            level1.append(f"{_as_utc(f'coalesce(_tf_fast_{end}, {slow})')} AS _tf_{end}")
+    if time_text is not None:
+        # a time that parses is not a redaction marker: the marker test (whose guard every date passes)
+        # runs only on the rows whose time did not parse
+        level1.append(f"CASE WHEN _search_time IS NOT NULL THEN FALSE ELSE {_marker_sql(time_cell)} END "  # type: ignore[arg-type]
+                      "AS _m_search_time")
+
+    def unless_marker(canonical: str, value: str) -> str:
+        """The value, or NULL when the row passed the guard and the cell is a marker (CASE evaluates the
+        marker test only on the rows that passed the guard)."""
+        return (f"CASE WHEN NOT _row_guard THEN {value} WHEN {_marker_sql(column_of[canonical])} THEN NULL "
+                f"ELSE {value} END AS {canonical}")
 
     # level 2: canonical columns, redacted, raw, and the problem of the row (NULL = store it)
     values: list[str] = ["CAST(source_row AS BIGINT) AS source_row", *extras]
@@ -277,23 +311,21 @@ def stage_cells(out: SourceWriter, cells: Any, *, variant: str | None = None,
         values.append(f"{sql_literal(variant)} AS variant")
     for canonical in TEXT_FIELDS:
         if canonical in column_of:
-            values.append(f"CASE WHEN _m_{canonical} THEN NULL ELSE {_clean_sql(column_of[canonical])} END "
-                          f"AS {canonical}")
+            values.append(unless_marker(canonical, _clean_sql(column_of[canonical])))
     for canonical in NUMBER_FIELDS:
         if canonical in column_of:
-            values.append(f"CASE WHEN _m_{canonical} THEN NULL ELSE {_number_sql(column_of[canonical])} END "
-                          f"AS {canonical}")
+            cleaned = (f"regexp_replace(regexp_replace({column_of[canonical]}, '[,\\s]', '', 'g'), '\\.0*$', '')")
+            values.append(unless_marker(canonical, f"coalesce(_int_{canonical}, TRY_CAST({cleaned} AS BIGINT))"))
     if "time_frame" in column_of:
         values += ["_tf_start AS time_frame_start", "_tf_end AS time_frame_end"]
     if time_text is not None:
         values.append("_search_time AS search_time")
-    redacted_items = [f"CASE WHEN _m_{c} THEN '{c}' END" for c in marked]
-    if time_text is not None:
-        redacted_items.append("CASE WHEN _m_search_time THEN 'search_time' END")
-    # only rows that passed the row guard can hold a marker: the others get an empty list cheaply
-    values.append("CASE WHEN _row_guard THEN list_filter([" + ", ".join(redacted_items)
-                  + "]::VARCHAR[], lambda x: x IS NOT NULL) ELSE []::VARCHAR[] END AS redacted"
-                  if redacted_items else "[]::VARCHAR[] AS redacted")
+    redacted_items = [f"CASE WHEN {_marker_sql(column_of[c])} THEN '{c}' END" for c in marked]
+    guarded_list = ("CASE WHEN _row_guard THEN list_filter([" + ", ".join(redacted_items)
+                    + "]::VARCHAR[], lambda x: x IS NOT NULL) ELSE []::VARCHAR[] END") if redacted_items else None
+    # only rows that passed the row guard can hold a marker (a stored row's Search Time always parsed, so
+    # it is never one: a redacted Search Time quarantines the row)
+    values.append(f"{guarded_list or '[]::VARCHAR[]'} AS redacted")
     pairs = ", ".join(f"{sql_literal(h)}, {quote_ident(h)}" for h in headers)
     values.append(f"json_object({pairs})::VARCHAR AS raw" if headers else "'{}' AS raw")
 
@@ -319,20 +351,32 @@ def stage_cells(out: SourceWriter, cells: Any, *, variant: str | None = None,
     line = csv_line_sql([quote_ident(c) for c in (raw_cells or headers)])
     repair = quote_ident(repair_column) if repair_column else "NULL::VARCHAR"
 
-    name = f"_cells_{uuid.uuid4().hex[:8]}"
-    con.register(name, relation)
-    level1_sql = f"SELECT {', '.join(level1)} FROM {guarded.replace('@CELLS@', name)}"
-    if time_text is not None:
-        level1_sql = f"SELECT *, {late_marker} FROM ({level1_sql})"
-    staged = f"(SELECT *, {problem_sql} AS _stage_problem FROM ({level1_sql}))"
+    def staged(source: str) -> str:
+        level1_sql = (f"SELECT {', '.join(level1)} FROM (SELECT {', '.join(level0)} FROM {source})")
+        return f"(SELECT *, {problem_sql} AS _stage_problem FROM ({level1_sql}))"
+
+    registered: list[str] = []
+
+    def from_item(table: Any) -> str:
+        if isinstance(table, str):
+            return f"({table})"
+        name = f"_cells_{uuid.uuid4().hex[:8]}"
+        con.register(name, relation if table is cells else as_relation(con, table))
+        registered.append(name)
+        return name
+
+    cells_from = from_item(cells)
     tmp = _tmp_parquet(out)
-    try:
-        # pass 1: the rows that will not be stored (quarantine, repeated headers), and the repairs
+    repairs: list[tuple[str, int, list[int]]] = []
+
+    def problem_pass() -> None:
+        """Pass 1: the rows that will not be stored (quarantine, repeated headers), and the repairs."""
+        problem_from = staged(f"({candidates})" if candidates is not None else cells_from)
         con.execute(
             f"COPY (SELECT CAST(source_row AS BIGINT) AS source_row, {', '.join(extras + [''])}"
             f"_stage_problem, {repair} AS _repair, CASE WHEN _stage_problem IS NOT NULL THEN {line} END AS raw "
-            f"FROM {staged} WHERE _stage_problem IS NOT NULL OR {repair} IS NOT NULL) TO {sql_literal(str(tmp))} "
-            "(FORMAT parquet)").fetchall()
+            f"FROM {problem_from} WHERE _stage_problem IS NOT NULL OR {repair} IS NOT NULL) "
+            f"TO {sql_literal(str(tmp))} (FORMAT parquet)").fetchall()
         small = f"read_parquet({sql_literal(str(tmp))})"
         repeats = con.execute(f"SELECT list(source_row ORDER BY source_row) FROM {small} "
                               "WHERE _stage_problem = 'header repeated'").fetchall()[0][0] or []
@@ -340,24 +384,38 @@ def stage_cells(out: SourceWriter, cells: Any, *, variant: str | None = None,
         result.rows_quarantined = out.add_quarantine(con.sql(
             f"SELECT source_row, {', '.join(extras + [''])}_stage_problem AS reason, raw FROM {small} "
             "WHERE _stage_problem IS NOT NULL AND _stage_problem <> 'header repeated' ORDER BY source_row"))
-        repairs = con.execute(
+        repairs.extend(con.execute(
             f"SELECT _repair, count(*), list(source_row ORDER BY source_row)[1:10] FROM {small} "
-            "WHERE _repair IS NOT NULL AND _stage_problem IS NULL GROUP BY 1 ORDER BY 1").fetchall()
-        # pass 2: the rows to store. Pass 1 knows which rows have a problem: a row whose source_row
-        # is not among them has none, so the problem expression (a second time parse) is evaluated
-        # only for those rows, and not at all when there are none (measured: ~10% of pass 2)
-        problem_rows = con.execute(f"SELECT list(DISTINCT source_row) FROM (SELECT source_row FROM {small} "
-                                   f"WHERE _stage_problem IS NOT NULL LIMIT {MAX_LISTED + 1})").fetchall()[0][0] or []
-        if not problem_rows:
-            keep = "TRUE"
-        elif len(problem_rows) <= MAX_LISTED:
-            keep = f"CAST(source_row AS BIGINT) NOT IN ({', '.join(str(int(r)) for r in problem_rows)}) " \
-                   "OR _stage_problem IS NULL"
+            "WHERE _repair IS NOT NULL AND _stage_problem IS NULL GROUP BY 1 ORDER BY 1").fetchall())
+
+    stored_columns = [v.rsplit(" AS ", 1)[-1] for v in values]
+    try:
+        if parts:
+            # the parts and the problem pass run side by side: each part keeps the rows without a problem
+            # (for a row that is fine the problem expression stops at its second test)
+            result.rows_stored = out.add_searches_sql(
+                [f"SELECT {', '.join(values)} FROM {staged(f'({p})')} WHERE _stage_problem IS NULL" for p in parts],
+                stored_columns, meanwhile=problem_pass)
         else:
-            keep = "_stage_problem IS NULL"
-        result.rows_stored = out.add_searches(con.sql(f"SELECT {', '.join(values)} FROM {staged} WHERE {keep}"))
+            problem_pass()
+            # pass 2: the rows to store. Pass 1 knows which rows have a problem: a row whose source_row
+            # is not among them has none, so the problem expression (a second time parse) is evaluated
+            # only for those rows, and not at all when there are none (measured: ~10% of pass 2)
+            problem_rows = con.execute(
+                f"SELECT list(DISTINCT source_row) FROM (SELECT source_row FROM read_parquet({sql_literal(str(tmp))}) "
+                f"WHERE _stage_problem IS NOT NULL LIMIT {MAX_LISTED + 1})").fetchall()[0][0] or []
+            if not problem_rows:
+                keep = "TRUE"
+            elif len(problem_rows) <= MAX_LISTED:
+                keep = f"CAST(source_row AS BIGINT) NOT IN ({', '.join(str(int(r)) for r in problem_rows)}) " \
+                       "OR _stage_problem IS NULL"
+            else:
+                keep = "_stage_problem IS NULL"
+            result.rows_stored = out.add_searches(con.sql(f"SELECT {', '.join(values)} FROM {staged(cells_from)} "
+                                                          f"WHERE {keep}"))
     finally:
-        con.unregister(name)
+        for name in registered:
+            con.unregister(name)
         tmp.unlink(missing_ok=True)
     where = f" of {part}" if part else ""
     if result.header_repeats:
@@ -370,7 +428,7 @@ def stage_cells(out: SourceWriter, cells: Any, *, variant: str | None = None,
     if time_text is None:
         out.note("no Search Time column: rows stored without a search time")
     result.rows_seen = result.rows_stored + result.rows_quarantined
-    if not isinstance(cells, duckdb.DuckDBPyRelation):
+    if not isinstance(cells, duckdb.DuckDBPyRelation | str):
         # an in-memory table: its length is an independent count of the rows handed over
         result.rows_seen = len(cells) - len(result.header_repeats)
     out.expect_rows(result.rows_seen)
@@ -596,11 +654,40 @@ def align_sql(wide: str, layout: Layout, width: int, *, empty_is_null: bool) -> 
             f"FROM (SELECT *, {mode} AS _mode FROM (SELECT *, {ncells} AS _n FROM {wide}))")
 
 
+def plainly_fine_sql(layout: Layout, width: int) -> str | None:
+    """A cheap test over the wide cells that is TRUE only for rows that need no alignment and whose
+    Search Time parses in Flock's own format: such a row can have no problem and no repair (stage_cells
+    would find none), so the problem pass skips it before any other parsing. None when the layout has
+    no Search Time cell of its own (split date and time: every row is examined)."""
+    st = layout.search_time_index()
+    names = [normalize_header(h) for h in layout.headers]
+    if st is None or "search date" in names:
+        return None
+    n = len(layout.headers)
+    beyond = " AND ".join(f"c{i} IS NULL" for i in range(n, width)) or "TRUE"
+    return f"({beyond} AND try_strptime(c{st}, {sql_literal(FAST_TIME_FORMAT)}) IS NOT NULL)"
+
+
 def _stage_wide(out: SourceWriter, wide_sql: str, layout: Layout, width: int, *, empty_is_null: bool,
-                variant: str | None = None) -> StageResult:
-    relation = out.con.sql(align_sql(f"({wide_sql})", layout, width, empty_is_null=empty_is_null))
-    return stage_cells(out, relation, variant=variant, problem_column="_problem", repair_column="_repair",
-                       raw_cells=[f"_wide_{i}" for i in range(width)])
+                variant: str | None = None, row_ranges: list[tuple[int, int | None]] | None = None) -> StageResult:
+    """Align the wide cells and stage them. ``row_ranges`` (first row, last row or None) split the rows to
+    store into parts written side by side; ``wide_sql`` must then be self-contained (no registered view)."""
+    def aligned(wide: str) -> str:
+        return align_sql(f"({wide})", layout, width, empty_is_null=empty_is_null)
+
+    fine = plainly_fine_sql(layout, width) if not empty_is_null else None
+    candidates = aligned(f"SELECT * FROM ({wide_sql}) WHERE NOT {fine}") if fine else None
+    parts = None
+    if row_ranges and len(row_ranges) > 1:
+        parts = []
+        for first, last in row_ranges:
+            # LIMIT ends the scan after the part's last row; the later parts read (but do not parse) the rows
+            # before theirs, which is what numbering them takes
+            bounded = (f"SELECT * FROM ({wide_sql}) WHERE source_row >= {first}" if last is None else
+                       f"SELECT * FROM ({wide_sql}) WHERE source_row BETWEEN {first} AND {last}")
+            parts.append(aligned(bounded))
+    return stage_cells(out, aligned(wide_sql), variant=variant, problem_column="_problem", repair_column="_repair",
+                       raw_cells=[f"_wide_{i}" for i in range(width)], candidates=candidates, parts=parts)
 
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # .xls
@@ -618,11 +705,16 @@ def single_thread(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
     # the pipeline streams, but DuckDB keeps buffers up to its limit (80% of RAM by default): measured
     # 2.26 GiB peak for a 10M-row file without a limit, 1.08 GiB with this one, same row counts
     con.execute(f"SET memory_limit = {sql_literal(READER_MEMORY_LIMIT)}").fetchall()
+    # one thread reads the file in order and the COPY writes rows as they come; keeping insertion order
+    # on top made COPY hold the batches it had read (memory growing with the file, until the limit)
+    order = con.execute("SELECT current_setting('preserve_insertion_order')").fetchall()[0][0]
+    con.execute("SET preserve_insertion_order = false").fetchall()
     try:
         yield
     finally:
         con.execute(f"SET threads = {int(threads)}").fetchall()
         con.execute(f"SET memory_limit = {sql_literal(memory)}").fetchall()
+        con.execute(f"SET preserve_insertion_order = {bool(order)}").fetchall()
 
 
 def _reset(out: SourceWriter) -> None:
@@ -736,8 +828,8 @@ class FlockCsv:
         wide = (f"SELECT *, row_number() OVER () + {layout.data_start} AS source_row FROM read_csv("
                 f"{sql_literal(str(path))}, header=false, skip={layout.data_start}, columns={columns}, "
                 "delim=',', quote='\"', escape='\"', null_padding=true, nullstr='\x01', parallel=false, "
-                "auto_detect=false, strict_mode=false, comment='', max_line_size=10000000)")
-        _stage_wide(out, wide, layout, width, empty_is_null=False)
+                "auto_detect=false, strict_mode=false, comment='', max_line_size=10000000, buffer_size=20000000)")
+        _stage_wide(out, wide, layout, width, empty_is_null=False, row_ranges=_row_ranges(path, layout))
 
     def _read_python(self, path: Path, layout: Layout, out: SourceWriter, split_at_ids: bool = False) -> None:
         """Tolerant reading for CSVs DuckDB refuses (broken quotes): Python's csv module, in blocks.
@@ -778,6 +870,34 @@ class FlockCsv:
                         layout, width, empty_is_null=False)
         finally:
             out.con.unregister(view)
+
+
+PART_ROWS = 250_000  # a CSV with more rows than this is stored in parts written side by side
+MAX_PARTS = 4  # each part reads the rows before its own again (cheaply): more parts, more reading
+PART_MIN_BYTES = 16 << 20  # smaller files are written in one go
+
+
+def _row_ranges(path: Path, layout: Layout) -> list[tuple[int, int | None]] | None:
+    """Row ranges splitting a big CSV into about equal parts, one per core (up to MAX_PARTS), from the
+    file size and the records in its first 4 MiB; None for a file small enough to write in one go.
+    The estimate only balances the parts: every row belongs to exactly one range whatever it is."""
+    cores = min(os.cpu_count() or 1, MAX_PARTS)
+    size = path.stat().st_size
+    if cores < 2 or size < PART_MIN_BYTES:
+        return None
+    with open(path, encoding="utf-8-sig", errors="replace", newline="") as fh:
+        sample = fh.read(4 << 20)
+    records = sum(1 for _ in csv.reader(io.StringIO(sample[:sample.rfind("\n") + 1])))
+    if records <= layout.data_start:
+        return None
+    estimate = int(size / len(sample.encode("utf-8")) * records)
+    parts = min(cores, estimate // PART_ROWS)
+    if parts < 2:
+        return None
+    first = layout.data_start + 1
+    step = (estimate - layout.data_start) // parts
+    bounds = [first + i * step for i in range(parts)]
+    return [(lo, bounds[i + 1] - 1 if i + 1 < parts else None) for i, lo in enumerate(bounds)]
 
 
 _ID_LINE = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12},")

@@ -1,0 +1,145 @@
+"""The fast paths of Flock CSV ingest give exactly what the plain path gives: a big CSV stored in parts
+written side by side, and the problem pass that skips rows which are plainly fine. One file mixing
+every row-level quirk (markers, citations, shifted and cut rows, a repeated header, blank rows,
+unreadable times, numbers as text) is ingested each way and the stored rows, quarantine and notes
+compared cell by cell."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import duckdb
+import pytest
+
+import lprlogs.formats.flock as flock
+from lprlogs.ingest import ingest
+from tests.helpers import FLOCK_14, flock_row
+
+QUIRKS = [
+    flock_row(reason="REDACTED"),
+    flock_row(user="***"),
+    flock_row(reason="GC 6254(f)"),
+    flock_row(reason="7923.600"),  # a number typed as a reason: a value, not a citation
+    flock_row(reason="Sec. 6254 (k)"),
+    flock_row(reason="stolen vehicle, armed", org="Cobb County GA SO"),
+    flock_row(search_time="2025-11-14 09:53:36"),  # another time format
+    flock_row(start="11/1/2025 0:00"),
+    flock_row(plate="  7ABC123  ", user=" padded "),
+    flock_row(search_type="xxx"),
+    flock_row(moderation="# # #"),
+]
+SPECIAL = [
+    # networks as text with a thousands separator, and as a marker
+    'aaaaaaaa-1111-4a2b-9c3d-000000000001,A. User,Houston TX PD,"1,234",12.0,"11/01/2025, 12:00:00 AM UTC\n'
+    '11/14/2025, 09:53:36 AM UTC",,inv,,,"11/14/2025, 09:53:36 AM UTC",lookup,,allow',
+    'aaaaaaaa-1111-4a2b-9c3d-000000000002,A. User,Houston TX PD,###,340,[REDACTED],,inv,,,'
+    '"11/14/2025, 09:53:36 AM UTC",lookup,,allow',
+    # shifted one cell right (an extra empty first cell): repaired
+    ',aaaaaaaa-1111-4a2b-9c3d-000000000003,A. User,Houston TX PD,3,340,"11/01/2025, 12:00:00 AM UTC\n'
+    '11/14/2025, 09:53:36 AM UTC",,inv,,,"11/14/2025, 09:53:36 AM UTC",lookup,,allow',
+    # an extra empty cell at the end: repaired
+    'aaaaaaaa-1111-4a2b-9c3d-000000000004,A. User,Houston TX PD,3,340,"11/01/2025, 12:00:00 AM UTC\n'
+    '11/14/2025, 09:53:36 AM UTC",,inv,,,"11/14/2025, 09:53:36 AM UTC",lookup,,allow,',
+    # the reason split in two cells by an unquoted comma: repaired
+    'aaaaaaaa-1111-4a2b-9c3d-000000000005,A. User,Houston TX PD,3,340,"11/01/2025, 12:00:00 AM UTC\n'
+    '11/14/2025, 09:53:36 AM UTC",,stolen,vehicle,,,"11/14/2025, 09:53:36 AM UTC",lookup,,allow',
+    FLOCK_14,  # the header repeated inside the data
+    ",,,,,,,,,,,,,",  # blank row
+    "aaaaaaaa-1111-4a2b-9c3d-000000000006,A. User,Houston TX PD,3,340",  # cut short
+    'aaaaaaaa-1111-4a2b-9c3d-000000000007,A. User,Houston TX PD,3,340,,,inv,,,not a time,lookup,,allow',
+    'aaaaaaaa-1111-4a2b-9c3d-000000000008,A. User,Houston TX PD,3,340,,,inv,,,REDACTED,lookup,,allow',
+    'aaaaaaaa-1111-4a2b-9c3d-000000000009,A. User,Houston TX PD,3,340,,,inv,,,,lookup,,allow',
+]
+
+
+def _write(folder: Path) -> Path:
+    rows = []
+    for i in range(1200):
+        rows.append(flock_row(networks=i, search_id=f"00000000-0000-4000-8000-{i:012d}"))
+        if i % 100 == 7:
+            rows.extend(QUIRKS)
+        if i % 300 == 11:
+            rows.extend(SPECIAL)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "1_1_2025-12_31_2025-Parts City TX PD-Network-Audit.csv"
+    path.write_text(FLOCK_14 + "\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    return path
+
+
+def _contents(store: Path) -> dict[str, list[tuple]]:
+    con = duckdb.connect()
+    con.execute("SET TimeZone='UTC'")
+    out = {}
+    for kind, order in (("searches", "source_row"), ("quarantine", "source_row")):
+        files = sorted(str(p) for p in store.glob(f"{kind}/*.parquet"))
+        out[kind] = con.execute(f"SELECT * EXCLUDE (batch_id) FROM read_parquet({files}) ORDER BY {order}").fetchall()
+    out["files"] = [len(list(store.glob("searches/*.parquet")))]
+    return out
+
+
+def _ingest(path: Path, store: Path) -> tuple[dict[str, list[tuple]], object]:
+    report = ingest([str(path)], store)
+    outcome = report.files[0]
+    assert outcome.status == "ingested", outcome.reason
+    assert outcome.rows_read == outcome.rows_stored + outcome.rows_quarantined
+    return _contents(store), outcome
+
+
+@pytest.fixture
+def quirky_csv(tmp_path: Path) -> Path:
+    return _write(tmp_path / "in")
+
+
+def test_parts_store_exactly_what_one_pass_stores(quirky_csv, tmp_path, monkeypatch):
+    plain, plain_outcome = _ingest(quirky_csv, tmp_path / "plain")
+    assert plain["files"] == [1]
+    monkeypatch.setattr(flock, "PART_MIN_BYTES", 0)
+    monkeypatch.setattr(flock, "PART_ROWS", 200)
+    monkeypatch.setattr(flock, "MAX_PARTS", 3)
+    monkeypatch.setattr(os, "cpu_count", lambda: 3)
+    split, split_outcome = _ingest(quirky_csv, tmp_path / "split")
+    assert split["files"] == [3]
+    assert split["searches"] == plain["searches"]
+    assert split["quarantine"] == plain["quarantine"]
+    assert split_outcome.notes == plain_outcome.notes
+    assert (split_outcome.rows_stored, split_outcome.rows_quarantined) == (
+        plain_outcome.rows_stored, plain_outcome.rows_quarantined)
+
+
+def test_problem_pass_prefilter_changes_nothing(quirky_csv, tmp_path, monkeypatch):
+    fast, fast_outcome = _ingest(quirky_csv, tmp_path / "fast")
+    monkeypatch.setattr(flock, "plainly_fine_sql", lambda layout, width: None)
+    full, full_outcome = _ingest(quirky_csv, tmp_path / "full")
+    assert fast == full
+    assert fast_outcome.notes == full_outcome.notes
+
+
+def test_quirky_rows_counted_and_typed(quirky_csv, tmp_path):
+    contents, outcome = _ingest(quirky_csv, tmp_path / "store")
+    data_rows = 1200 + 12 * len(QUIRKS) + 4 * len(SPECIAL)
+    repeated_headers = 4
+    assert outcome.rows_read == data_rows - repeated_headers
+    assert outcome.rows_quarantined == 4 * 5  # blank, cut short, not a time, redacted time, empty time
+    assert any("header repeated inside the data" in n for n in outcome.notes)
+    assert any("shifted one cell right" in n for n in outcome.notes)
+    assert any("extra empty cell at the end" in n for n in outcome.notes)
+    assert any("Reason split in two cells" in n for n in outcome.notes)
+    con = duckdb.connect()
+    files = [str(p) for p in (tmp_path / "store").glob("searches/*.parquet")]
+    by_id = {r[0]: r[1:] for r in con.execute(
+        "SELECT search_id, networks_searched, devices_searched, time_frame_start, redacted, reason "
+        f"FROM read_parquet({files}) WHERE search_id LIKE 'aaaaaaaa-%'").fetchall()}
+    assert by_id["aaaaaaaa-1111-4a2b-9c3d-000000000001"][:2] == (1234, 12)
+    assert by_id["aaaaaaaa-1111-4a2b-9c3d-000000000002"][0] is None
+    assert by_id["aaaaaaaa-1111-4a2b-9c3d-000000000002"][2] is None
+    assert sorted(by_id["aaaaaaaa-1111-4a2b-9c3d-000000000002"][3]) == ["networks_searched", "time_frame"]
+    assert by_id["aaaaaaaa-1111-4a2b-9c3d-000000000005"][4] == "stolen,vehicle"
+    reasons = dict(con.execute(
+        f"SELECT json_extract_string(raw, '$.Reason'), any_value(redacted) FROM read_parquet({files}) "
+        "WHERE search_id NOT LIKE 'aaaaaaaa-%' GROUP BY 1").fetchall())
+    assert reasons["REDACTED"] == ["reason"]
+    assert reasons["GC 6254(f)"] == ["reason"]
+    assert reasons["Sec. 6254 (k)"] == ["reason"]
+    assert reasons["7923.600"] == []
+    assert reasons["stolen vehicle"] == []
