@@ -1,7 +1,8 @@
 """The report's fast summaries give exactly what the plain queries give.
 
 top_reasons.sql ranks reasons by distinct searches but counts them exactly only near the top, and
-report_rows picks each flag's first rows by search time without sorting every row. Both are checked
+report_rows picks each flag's first rows by search time without sorting every row, and distinct
+searches are counted by id only among the rows of searches that have several rows. Each is checked
 here against the obvious (slow) query, on generated flagged rows with duplicate searches, repeated
 reasons, missing reasons, missing times and tied times.
 """
@@ -15,7 +16,7 @@ import duckdb
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from lprlogs.report.data import PRINTED_ROW_COLUMNS, _report_sql, _select_printed_rows
+from lprlogs.report.data import REPORT_FLAGS_SELECT, SHARED_SEARCHES_SQL, _report_sql, _select_printed_rows
 
 PLAIN_TOP_REASONS = """
 SELECT flag, reason, searches, rows
@@ -43,19 +44,66 @@ class _Engine:
 
 
 def _connection(rows: list[tuple[str, int, str | None, int | None]]) -> duckdb.DuckDBPyConnection:
+    """report_searches (one stored row per generated row; ``search`` is its search id, so several rows
+    may be one search), flags (each row carries its generated flag), then report_shared_searches and
+    report_flags built by the report's own SQL."""
     con = duckdb.connect()
     con.execute("SET TimeZone = 'UTC'")
-    con.execute("CREATE TABLE report_flags (flag VARCHAR, evidence VARCHAR, search_hash UBIGINT, search_key VARCHAR, "
-                "searcher_org VARCHAR, producer VARCHAR, search_time TIMESTAMPTZ, reason VARCHAR)")
-    keyed = [(flag, f"why {n}", search, f"k{n:04d}", "Org", "Producer",
-              None if minute is None else BASE + dt.timedelta(minutes=minute), reason)
-             for n, (flag, search, reason, minute) in enumerate(rows)]
-    if keyed:
-        con.executemany("INSERT INTO report_flags VALUES (?, ?, ?, ?, ?, ?, ?, ?)", keyed)
-    columns = ", ".join(f"{c} AS {c}" if c in ("search_time", "producer", "searcher_org", "reason", "search_key")
-                        else f"NULL AS {c}" for c in PRINTED_ROW_COLUMNS)
-    con.execute(f"CREATE VIEW report_searches AS SELECT DISTINCT {columns} FROM report_flags")
+    con.execute("CREATE TABLE report_searches (search_key VARCHAR, search_uid VARCHAR, producer VARCHAR, "
+                "log_kind VARCHAR, searcher_org VARCHAR, source_file VARCHAR, search_time TIMESTAMPTZ, reason VARCHAR, "
+                "duplicate_of VARCHAR, flag VARCHAR)")
+    stored = [(f"k{n:04d}", f"s{search}", f"Producer {search % 2}", "network_audit", f"Org {search % 3}",
+               f"file{n % 2}.csv", None if minute is None else BASE + dt.timedelta(minutes=minute), reason, None, flag)
+              for n, (flag, search, reason, minute) in enumerate(rows)]
+    if stored:
+        con.executemany("INSERT INTO report_searches VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", stored)
+    for column, kind in (("networks_searched", "BIGINT"), ("time_frame_start", "TIMESTAMPTZ"), ("case_number", "VARCHAR"),
+                         ("source_sheet", "VARCHAR"), ("source_row", "BIGINT"), ("source_page", "INTEGER")):
+        con.execute(f"ALTER TABLE report_searches ADD COLUMN {column} {kind}")
+    con.execute("CREATE VIEW flags AS SELECT search_key, flag, 'why ' || search_key AS evidence FROM report_searches")
+    con.execute("CREATE TABLE report_agencies (name VARCHAR, state VARCHAR)")
+    con.execute("INSERT INTO report_agencies VALUES ('Org 1', 'TX')")
+    con.execute(SHARED_SEARCHES_SQL)
+    con.execute(f"CREATE TABLE report_flags AS {REPORT_FLAGS_SELECT}")
     return con
+
+
+PLAIN_FLAG_COUNTS = """
+SELECT flag, count(*) AS rows, count(DISTINCT search_hash) AS searches, count(DISTINCT searcher_org) AS searcher_orgs
+FROM report_flags GROUP BY flag ORDER BY flag
+"""
+
+PLAIN_FLAG_BY_AGENCY = """
+SELECT f.flag, coalesce(f.searcher_org, '(no organisation given)') AS searcher_org, any_value(a.state) AS state,
+       count(*) AS rows, count(DISTINCT f.search_hash) AS searches, min(f.search_time) AS first_search,
+       max(f.search_time) AS last_search
+FROM report_flags f LEFT JOIN report_agencies a ON a.name = f.searcher_org
+GROUP BY 1, 2 ORDER BY flag, searches DESC, rows DESC, searcher_org
+"""
+
+PLAIN_HEADLINE = """
+SELECT count(*) AS rows, count(DISTINCT search_uid) AS searches, count(duplicate_of) AS duplicate_rows,
+       count(DISTINCT searcher_org) AS searcher_orgs, count(DISTINCT producer) AS producers,
+       count(DISTINCT source_file) AS files, min(search_time) AS first_search, max(search_time) AS last_search
+FROM report_searches
+"""
+
+PLAIN_PRODUCERS = """
+SELECT coalesce(producer, '(unknown producer)') AS producer, coalesce(log_kind, '(unknown kind)') AS log_kind,
+       count(*) AS rows, count(DISTINCT search_uid) AS searches, count(DISTINCT source_file) AS files,
+       min(search_time) AS first_search, max(search_time) AS last_search
+FROM report_searches GROUP BY ALL ORDER BY rows DESC, producer, log_kind
+"""
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(flagged_row, max_size=300))
+def test_search_counts_equal_counting_distinct_ids_everywhere(rows: list[tuple[str, int, str | None, int | None]]
+                                                              ) -> None:
+    con = _connection(rows)
+    for name, plain in (("flag_counts", PLAIN_FLAG_COUNTS), ("flag_by_agency", PLAIN_FLAG_BY_AGENCY),
+                        ("headline", PLAIN_HEADLINE), ("producers", PLAIN_PRODUCERS)):
+        assert con.execute(_report_sql(name).body).fetchall() == con.execute(plain).fetchall(), name
 
 
 # ten reasons, each row its own search: the reason with the fewest rows sits exactly on the floor

@@ -4,10 +4,10 @@ brief.md into an output folder marked so that lprlogs never ingests it back."""
 from __future__ import annotations
 
 import os
-import shutil
 import sys
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,9 +16,9 @@ from ..engine import Engine
 from ..errors import LprlogsError
 from ..sources import OUTPUT_MARKER
 from .brief import write_brief
-from .data import ReportData, collect, prepare
+from .data import ReportData, collect, finish, prepare, worker_connection
 from .html import write_html
-from .spreadsheets import write_csvs, write_workbook
+from .spreadsheets import WorkerRelations, write_csvs, write_workbook
 
 
 @dataclass
@@ -67,15 +67,19 @@ def build_report(engine: Engine, folder: Path, *, since: int | None = None) -> R
     try:
         with _phase("summary"):
             data = collect(engine, since=since)
-        with _phase("html"):
-            html = write_html(data, folder / "index.html")
-        with _phase("xlsx"):
-            workbook = write_workbook(engine, data, folder / "lprlogs-report.xlsx")
-        with _phase("csv"):
-            csvs = write_csvs(engine, data, folder / "csv")
-        with _phase("brief"):
-            brief = write_brief(data, folder / "brief.md")
+        # the CSV files (DuckDB, which frees Python's lock while it writes) on a worker connection, beside
+        # the workbook, page and brief (Python)
+        with _phase("outputs"), ThreadPoolExecutor(max_workers=1) as pool:
+            worker = worker_connection(engine)
+            csvs_written = pool.submit(write_csvs, WorkerRelations(worker), data, folder / "csv")
+            try:
+                html = write_html(data, folder / "index.html")
+                workbook = write_workbook(engine, data, folder / "lprlogs-report.xlsx")
+                brief = write_brief(data, folder / "brief.md")
+            finally:
+                wait([csvs_written])  # never close the worker's connection under it
+                worker.close()
+            csvs = csvs_written.result()
     finally:
-        engine.con.execute("DROP VIEW IF EXISTS report_flags").fetchall()
-        shutil.rmtree(scratch, ignore_errors=True)
+        finish(engine, scratch)
     return ReportFiles(folder=folder, html=html, workbook=workbook, brief=brief, csvs=csvs, data=data)

@@ -5,11 +5,16 @@ files read:
 
 - ``report_searches``: the ``searches`` view, or with ``--since N`` only the searches first seen in
   a batch after N;
-- ``report_flags``: one narrow row per flagged row (flag, evidence, search_key, search_hash and the
-  columns the summaries group by), the ``flags`` view joined to ``report_searches``, computed ONCE per
-  report (flags are the expensive part) into a temporary Parquet file. ``search_hash`` is a 64-bit
-  hash of search_uid: distinct searches are counted by it, much faster than by the text id; two of
-  ten million searches share a hash with a probability of about 1 in 200,000;
+- ``report_shared_searches``: the searches (search_uid) with more than one row, and their rows;
+- ``report_flags``: one narrow row per flagged row (flag, evidence, search_key, search_hash,
+  shared_search and the columns the summaries group by), the ``flags`` view joined to
+  ``report_searches``, computed ONCE per report (flags are the expensive part) into a temporary
+  Parquet file. ``search_hash`` is a 64-bit hash of search_uid: distinct searches are counted by it,
+  much faster than by the text id; two of ten million searches share a hash with a probability of
+  about 1 in 200,000. ``shared_search`` is true when the row's search has other rows: a row whose
+  search has no other row is one search by itself, so the summaries count distinct ids only among
+  shared rows (DuckDB counts distinct values on one thread; counting them for every row was the
+  slowest part of a report);
 - ``report_rows``: the rows the report prints, with every column it shows and cites: for each flag
   the first rows by search time, as many as the largest of the HTML, workbook and CSV caps (all of
   them with ``-p csv_rows_per_flag=0``);
@@ -19,12 +24,16 @@ files read:
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..engine import Engine, SqlFile, sql_files
+import duckdb
+
+from ..engine import Engine, SqlFile, _typed_literal, sql_files
 from ..errors import LprlogsError
 from ..store import sql_literal
 
@@ -119,8 +128,10 @@ class ReportData:
         return self.findings.get(name)
 
 
-# Columns of report_flags: what the summaries group by and count, and what picks the printed rows.
-REPORT_FLAG_COLUMNS = ("search_key", "searcher_org", "producer", "search_time", "reason")
+# Columns of report_flags: what the summaries group by and count, what picks the printed rows, and the
+# citation of the few rows a summary lists one by one (school and immigration).
+REPORT_FLAG_COLUMNS = ("search_key", "searcher_org", "producer", "search_time", "reason", "source_file",
+                       "source_sheet", "source_row", "source_page")
 
 
 @dataclass(frozen=True)
@@ -153,11 +164,14 @@ def run_named(engine: Engine, name: str) -> Table:
     return Table(*_fetch(engine, _report_sql(name).body))
 
 
-def flag_rows_sql(flag: str, *, ordered: bool = True) -> str:
-    """The printed rows of one flag (flagged_rows.sql restricted to it), in search-time order, or unordered
-    for a caller that sorts the final result itself (the CSV writer, which must sort at the top)."""
-    order = " ORDER BY search_time NULLS LAST, search_key" if ordered else ""
-    return f"SELECT * EXCLUDE (flag) FROM ({_report_sql('flagged_rows').body}) WHERE flag = {sql_literal(flag)}{order}"
+def flag_rows_sql(flag: str, limit: int | None = None, *, keep_rank: bool = False) -> str:
+    """The first ``limit`` printed rows of one flag (flagged_rows.sql restricted to it) in search-time order.
+    ``keep_rank`` keeps the ordering column ``printed_rank`` for a caller that sorts the final result itself
+    (the CSV writer, which must sort at the top: DuckDB's parallel CSV writer does not keep a subquery's order)."""
+    where = f"flag = {sql_literal(flag)}" + (f" AND printed_rank <= {int(limit)}" if limit is not None else "")
+    exclude = "flag" if keep_rank else "flag, printed_rank"
+    return (f"SELECT * EXCLUDE ({exclude}) FROM ({_report_sql('flagged_rows').body}) WHERE {where} "
+            "ORDER BY printed_rank")
 
 
 def _int_param(engine: Engine, name: str, default: int, maximum: int | None = None) -> int:
@@ -178,38 +192,52 @@ def row_caps(engine: Engine) -> RowCaps:
                    csv=csv_rows or None)
 
 
+# What prepare defines, in the engine's own in-memory database (not TEMP: the worker connections that run
+# the report queries side by side must see them); ``finish`` drops them.
+REPORT_OBJECTS = (("VIEW", "report_searches"), ("TABLE", "report_agencies"), ("TABLE", "report_shared_searches"),
+                  ("VIEW", "report_flags"), ("TABLE", "report_rows"))
+
+
+SHARED_SEARCHES_SQL = ("CREATE OR REPLACE TABLE report_shared_searches AS SELECT search_uid, count(*) AS rows "
+                       "FROM report_searches GROUP BY search_uid HAVING count(*) > 1")
+REPORT_FLAGS_SELECT = ("SELECT f.flag, f.evidence, hash(s.search_uid) AS search_hash, "
+                       "s.search_uid IN (SELECT search_uid FROM report_shared_searches) AS shared_search, "
+                       + ", ".join("s." + c for c in REPORT_FLAG_COLUMNS)
+                       + " FROM flags f JOIN report_searches s USING (search_key)")
+
+
 def prepare(engine: Engine, since: int | None) -> Path:
-    """Define report_searches, report_agencies, report_flags and report_rows on the connection.
-    Returns the temporary folder holding report_flags; the caller removes it when the report is written."""
+    """Define report_searches, report_agencies, report_flags and report_rows in the engine's database.
+    Returns the temporary folder holding report_flags; the caller calls ``finish`` when the report is written."""
     con = engine.con
     caps = row_caps(engine)
     con.execute("SET enable_progress_bar = false").fetchall()  # DuckDB's own bars would print per query
     if since is not None:
         con.execute(
-            "CREATE OR REPLACE TEMP VIEW report_searches AS SELECT * FROM searches WHERE search_uid IN "
+            "CREATE OR REPLACE VIEW report_searches AS SELECT * FROM searches WHERE search_uid IN "
             f"(SELECT search_uid FROM searches_first_seen WHERE first_batch_id > {int(since)})"
         ).fetchall()
     else:
-        con.execute("CREATE OR REPLACE TEMP VIEW report_searches AS SELECT * FROM searches").fetchall()
+        con.execute("CREATE OR REPLACE VIEW report_searches AS SELECT * FROM searches").fetchall()
     views = engine.views()
     agency_columns = {c for c, _ in views.get("agencies", [])}
     if {"name", "state"} <= agency_columns:
-        con.execute("CREATE OR REPLACE TEMP TABLE report_agencies AS "
+        con.execute("CREATE OR REPLACE TABLE report_agencies AS "
                     "SELECT name, any_value(state) AS state FROM agencies GROUP BY name").fetchall()
     else:
-        con.execute("CREATE OR REPLACE TEMP TABLE report_agencies (name VARCHAR, state VARCHAR)").fetchall()
+        con.execute("CREATE OR REPLACE TABLE report_agencies (name VARCHAR, state VARCHAR)").fetchall()
+    # Searches with more than one row (one search in several logs, a file released twice). Every other
+    # row is a search of its own, so distinct searches are counted as rows plus the distinct ids of these
+    # rows only: DuckDB counts distinct values on one thread, and most releases have few such rows.
+    con.execute(SHARED_SEARCHES_SQL).fetchall()
     # Written once to a Parquet file in a private temporary folder, not held in memory: a 10M-row store
     # has tens of millions of flagged rows. Narrow (the columns the summaries need), unsorted and lz4:
     # sorting by flag or carrying every printed column cost more than all the readers together.
     scratch = Path(tempfile.mkdtemp(prefix="lprlogs-report-"))
     target = scratch / "report_flags.parquet"
-    columns = ", ".join("s." + c for c in REPORT_FLAG_COLUMNS)
-    con.execute(
-        f"COPY (SELECT f.flag, f.evidence, hash(s.search_uid) AS search_hash, {columns} "
-        "FROM flags f JOIN report_searches s USING (search_key)) "
-        f"TO {sql_literal(str(target))} (FORMAT parquet, COMPRESSION lz4)"
-    ).fetchall()
-    con.execute(f"CREATE OR REPLACE TEMP VIEW report_flags AS SELECT * FROM read_parquet({sql_literal(str(target))})"
+    con.execute(f"COPY ({REPORT_FLAGS_SELECT}) TO {sql_literal(str(target))} (FORMAT parquet, COMPRESSION lz4)"
+                ).fetchall()
+    con.execute(f"CREATE OR REPLACE VIEW report_flags AS SELECT * FROM read_parquet({sql_literal(str(target))})"
                 ).fetchall()
     _select_printed_rows(engine, caps.printed)
     return scratch
@@ -223,14 +251,16 @@ PRINTED_ROW_COLUMNS = ("search_time", "producer", "log_kind", "searcher_org", "n
 
 def _select_printed_rows(engine: Engine, per_flag: int | None) -> None:
     """report_rows: the first ``per_flag`` rows of each flag by (search time, search_key), rows without a
-    time last, with the printed columns fetched from report_searches for those rows only.
+    time last, numbered in that order (``printed_rank``), with the printed columns fetched from
+    report_searches for those rows only.
 
     Ordering every row of a large flag would sort millions; instead one pass finds each flag's
     ``per_flag``-th earliest search time (a bounded heap per flag), and only rows up to that time are
     ranked (ties at that time are broken by search_key, so the choice is the same on every run)."""
     columns = ", ".join("s." + c for c in PRINTED_ROW_COLUMNS)
     if per_flag is None:
-        chosen = "SELECT flag, search_key, evidence FROM report_flags"
+        chosen = ("SELECT flag, search_key, evidence, row_number() OVER (PARTITION BY flag ORDER BY search_time NULLS LAST, "
+                  "search_key) AS printed_rank FROM report_flags")
     else:
         count = max(per_flag, 1)
         chosen = f"""
@@ -239,15 +269,60 @@ def _select_printed_rows(engine: Engine, per_flag: int | None) -> None:
                 FROM (SELECT flag, min_by(search_time, search_time, {count}) AS earliest
                       FROM report_flags GROUP BY flag)
             )
-            SELECT f.flag, f.search_key, f.evidence
-            FROM report_flags AS f JOIN cutoffs AS c USING (flag)
-            WHERE c.cutoff IS NULL OR f.search_time <= c.cutoff
-            QUALIFY row_number() OVER (PARTITION BY f.flag ORDER BY f.search_time NULLS LAST, f.search_key) <= {count}
+            SELECT * FROM (
+                SELECT f.flag, f.search_key, f.evidence,
+                       row_number() OVER (PARTITION BY f.flag ORDER BY f.search_time NULLS LAST, f.search_key)
+                           AS printed_rank
+                FROM report_flags AS f JOIN cutoffs AS c USING (flag)
+                WHERE c.cutoff IS NULL OR f.search_time <= c.cutoff
+            ) WHERE printed_rank <= {count}
         """
     engine.con.execute(
-        f"CREATE OR REPLACE TEMP TABLE report_rows AS SELECT c.flag, c.evidence, {columns} "
+        f"CREATE OR REPLACE TABLE report_rows AS SELECT c.flag, c.printed_rank, c.evidence, {columns} "
         f"FROM ({chosen}) AS c JOIN report_searches s ON s.search_key = c.search_key"
     ).fetchall()
+
+
+def finish(engine: Engine, scratch: Path) -> None:
+    for kind, name in REPORT_OBJECTS:
+        engine.con.execute(f"DROP {kind} IF EXISTS {name}").fetchall()
+    shutil.rmtree(scratch, ignore_errors=True)
+
+
+def worker_connection(engine: Engine) -> duckdb.DuckDBPyConnection:
+    """A second connection to the engine's database, set up like the engine's own (UTC, parameters)."""
+    con = engine.con.cursor()
+    con.execute("SET TimeZone = 'UTC'").fetchall()
+    con.execute("SET enable_progress_bar = false").fetchall()
+    for name, value in engine.params.items():
+        con.execute(f"SET VARIABLE {name} = {_typed_literal(str(value))}").fetchall()
+    return con
+
+
+def run_side_by_side(engine: Engine, queries: dict[str, str]) -> dict[str, Table]:
+    """Run independent read-only queries on worker connections, as many at once as the engine has threads.
+    DuckDB counts distinct values on one thread per query: the heavy summaries, run one after another,
+    left the second core idle."""
+    threads = engine.con.execute("SELECT current_setting('threads')").fetchall()[0][0]
+    workers = max(1, min(len(queries), int(threads)))
+    connections = [worker_connection(engine) for _ in range(workers)]
+    free = list(connections)
+
+    def run(sql: str) -> Table:
+        con = free.pop()
+        try:
+            relation = con.sql(sql)
+            return Table(list(relation.columns), relation.fetchall())
+        finally:
+            free.append(con)
+
+    try:
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            futures = {name: pool.submit(run, sql) for name, sql in queries.items()}
+            return {name: future.result() for name, future in futures.items()}
+    finally:
+        for con in connections:
+            con.close()
 
 
 def flag_term_tables(sql_file: SqlFile) -> list[dict[str, str]]:
@@ -269,19 +344,23 @@ def flag_term_tables(sql_file: SqlFile) -> list[dict[str, str]]:
 def collect(engine: Engine, *, since: int | None = None) -> ReportData:
     """Run every report query once and return what the writers need (call ``prepare`` first)."""
     caps = row_caps(engine)
-    headline = run_named(engine, "headline").dicts()[0]
-    counts = {r["flag"]: r for r in run_named(engine, "flag_counts").dicts()}
+    # the slowest first, so that the two workers finish together
+    named = ["top_reasons", "flag_by_agency", "flag_counts", "producers", "headline", "school_immigration",
+             "school_cameras", "immigration_by_agency", "immigration_by_state", "immigration_by_month", "redactions"]
+    results = run_side_by_side(engine, {name: _report_sql(name).body for name in named})
+    headline = results["headline"].dicts()[0]
+    counts = {r["flag"]: r for r in results["flag_counts"].dicts()}
     flag_files = {f.name: f for f in sql_files("flags")}
     # flag names come from the flag files' output; the contract's order first, then any others
     names = [n for n in CONTRACT_FLAGS if n in counts or n in flag_files]
     names += sorted(n for n in counts if n not in names)
     findings: dict[str, Finding] = {}
-    by_agency_all = run_named(engine, "flag_by_agency")
-    reasons_all = run_named(engine, "top_reasons")
+    by_agency_all = results["flag_by_agency"]
+    reasons_all = results["top_reasons"]
     samples: dict[str, Table] = {}
     for name in names:  # report_rows holds at most the printed rows of each flag: small to order
         if counts.get(name, {}).get("rows"):
-            samples[name] = Table(*_fetch(engine, f"{flag_rows_sql(name)} LIMIT {caps.html}"))
+            samples[name] = Table(*_fetch(engine, flag_rows_sql(name, caps.html)))
     for name in names:
         count = counts.get(name, {"rows": 0, "searches": 0, "searcher_orgs": 0})
         sql_file = flag_files.get(name) or next((f for f in flag_files.values() if f"'{name}'" in f.sql), None)
@@ -303,16 +382,16 @@ def collect(engine: Engine, *, since: int | None = None) -> ReportData:
         params={k: v for k, v in engine.params.items() if k != "queries_dir"},
         param_docs=dict(engine.param_docs),
         headline=headline,
-        producers=run_named(engine, "producers"),
+        producers=results["producers"],
         findings=findings,
-        immigration_by_agency=run_named(engine, "immigration_by_agency"),
-        immigration_by_state=run_named(engine, "immigration_by_state"),
-        immigration_by_month=run_named(engine, "immigration_by_month"),
-        school_cameras=run_named(engine, "school_cameras"),
-        school_immigration=run_named(engine, "school_immigration"),
+        immigration_by_agency=results["immigration_by_agency"],
+        immigration_by_state=results["immigration_by_state"],
+        immigration_by_month=results["immigration_by_month"],
+        school_cameras=results["school_cameras"],
+        school_immigration=results["school_immigration"],
         data_quality=run_named(engine, "data_quality"),
         quarantine_reasons=run_named(engine, "quarantine_reasons"),
-        redactions=run_named(engine, "redactions"),
+        redactions=results["redactions"],
         report_queries=sql_files("reports"),
         html_rows_per_flag=caps.html,
         xlsx_rows_per_flag=caps.xlsx,

@@ -8,10 +8,11 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import xlsxwriter
 
 from ..engine import Engine
-from .data import ReportData, Table, _report_sql, flag_rows_sql
+from .data import ReportData, Table, flag_rows_sql
 from .escape import NEUTRALIZE_RULE, format_time, neutralize, neutralize_sql
 
 WORKBOOK_OPTIONS = {
@@ -22,10 +23,6 @@ WORKBOOK_OPTIONS = {
     "remove_timezone": True,  # times are UTC; Excel has no time zones
 }
 CHUNK = 20_000
-
-
-def _flag_relation(engine: Engine, flag: str):  # noqa: ANN202
-    return engine.relation(flag_rows_sql(flag))
 
 
 class _Sheet:
@@ -119,8 +116,8 @@ def write_workbook(engine: Engine, data: ReportData, path: Path) -> Path:
         _Sheet(book, name, formats).table(table.columns, table.rows)
     for finding in data.findings.values():
         sheet = _Sheet(book, finding.flag, formats)
-        relation = _flag_relation(engine, finding.flag)
-        written = sheet.table(list(relation.columns), relation.limit(data.xlsx_rows_per_flag).iter_rows(CHUNK))
+        relation = engine.relation(flag_rows_sql(finding.flag, data.xlsx_rows_per_flag))
+        written = sheet.table(list(relation.columns), relation.iter_rows(CHUNK))
         if written < finding.rows:
             sheet.sheet.write_string(sheet.row + 1, 0, neutralize(
                 f"{written:,} of {finding.rows:,} rows shown (the first by search time); "
@@ -140,18 +137,26 @@ def csv_cap_text(data: ReportData) -> str:
     return f"holds the first {data.csv_rows_per_flag:,} rows by search time (-p csv_rows_per_flag=0: every row)"
 
 
-def write_csvs(engine: Engine, data: ReportData, folder: Path) -> list[Path]:
+class WorkerRelations:
+    """Engine-like ``relation`` over a worker connection, so the CSV files are written beside the workbook."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection):
+        self.con = con
+
+    def relation(self, sql: str, params: dict[str, str] | None = None) -> duckdb.DuckDBPyRelation:
+        return self.con.sql(sql, params=params) if params else self.con.sql(sql)
+
+
+def write_csvs(engine: Engine | WorkerRelations, data: ReportData, folder: Path) -> list[Path]:
     """One CSV per finding with its rows (the first csv_rows_per_flag by search time), the rows that are
     both school- and immigration-related, and every finding counted by searching organisation."""
     folder.mkdir(parents=True, exist_ok=True)
     written = []
     for name in data.findings:
-        # sorted at the top of the COPY: DuckDB's parallel CSV writer does not keep the scan order (nor a
-        # subquery's ORDER BY) under the neutralising projection; the workbook's and HTML's plain reads keep it
-        written.append(_write_csv(engine, flag_rows_sql(name, ordered=False), None, folder / f"{name}.csv",
-                                  order_by="src.search_time NULLS LAST, src.search_key", limit=data.csv_rows_per_flag))
-    written.append(_write_csv(engine, _report_sql("school_immigration").body, None,
-                              folder / "school_and_immigration.csv", order_by="src.search_time NULLS LAST, src.search_key"))
+        written.append(_write_csv(engine, flag_rows_sql(name, data.csv_rows_per_flag, keep_rank=True), None,
+                                  folder / f"{name}.csv", order_by="src.printed_rank", hidden=("printed_rank",)))
+    # already in memory, ordered by search time (the query joins the whole searches view: not run twice)
+    written.append(write_table_csv(data.school_immigration, folder / "school_and_immigration.csv"))
     by_agency = [(f.flag, *row) for f in data.findings.values() for row in f.by_agency.rows]
     columns = ["flag", *next((f.by_agency.columns for f in data.findings.values() if f.by_agency.columns), [])]
     written.append(write_table_csv(Table(columns, by_agency), folder / "by_agency.csv"))
@@ -174,14 +179,17 @@ def write_table_csv(table: Table, path: Path) -> Path:
     return path
 
 
-def _write_csv(engine: Engine, sql: str, params: dict[str, str] | None, path: Path, order_by: str = "",
-               limit: int | None = None) -> Path:
+def _write_csv(engine: Engine | WorkerRelations, sql: str, params: dict[str, str] | None, path: Path, order_by: str = "",
+               hidden: tuple[str, ...] = ()) -> Path:
     """``sql``'s rows as CSV, text neutralised, times as UTC 'YYYY-MM-DD HH:MM:SS' text. ``order_by`` sorts
-    the written rows; ``src.<column>`` names ``sql``'s own (typed) column, cheaper to sort than its text
-    (at 1M rows 4.8 s of CPU against 6.0 s for the largest finding)."""
+    the written rows (at the top of the COPY: DuckDB's parallel CSV writer does not keep a subquery's order
+    under the neutralising projection); ``src.<column>`` names ``sql``'s own typed column, cheaper to sort
+    than its text. ``hidden`` columns may be sorted by but are not written."""
     relation = engine.relation(sql, params)
     selects = []
     for column, dtype in zip(relation.columns, relation.types, strict=True):
+        if column in hidden:
+            continue
         quoted = '"' + column.replace('"', '""') + '"'
         kind = str(dtype).upper()
         if "TIMESTAMP" in kind:
@@ -192,6 +200,5 @@ def _write_csv(engine: Engine, sql: str, params: dict[str, str] | None, path: Pa
             expr = quoted
         selects.append(f"{expr} AS {quoted}")
     order = f" ORDER BY {order_by}" if order_by else ""
-    order += f" LIMIT {int(limit)}" if limit is not None else ""
     engine.relation(f"SELECT {', '.join(selects)} FROM ({sql}) AS src{order}", params).to_csv(str(path), header=True)
     return path

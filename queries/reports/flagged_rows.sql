@@ -3,7 +3,8 @@
 --   (producer), how many networks, the reason verbatim, what triggered the flag (evidence), and
 --   the citation: file, sheet, row (or PDF page), plus the row's search_key.
 -- order: report_rows holds, for each flag, the first rows by search time (then search_key; rows
---   without a time last), as many as the largest cap below; each reader orders what it prints.
+--   without a time last), as many as the largest cap below, numbered in that order by printed_rank;
+--   each reader takes the first rows by printed_rank.
 -- parameters: none (reads report_rows). The HTML report shows at most html_rows_per_flag rows per
 --   flag, the Excel sheet at most xlsx_rows_per_flag and csv/<flag>.csv at most csv_rows_per_flag
 --   (0: every row). Every flagged row, however many, is counted in the summaries, listed by
@@ -12,6 +13,6 @@
 -- param: xlsx_rows_per_flag=1000 rows per flag in the Excel workbook, at most 1048575
 -- param: csv_rows_per_flag=100000 rows per flag in csv/<flag>.csv (0: every row, however many)
 SELECT
-    flag, search_time, producer, log_kind, searcher_org, networks_searched, time_frame_start, reason,
+    flag, printed_rank, search_time, producer, log_kind, searcher_org, networks_searched, time_frame_start, reason,
     case_number, evidence, source_file, source_sheet, source_row, source_page, duplicate_of, search_key
 FROM report_rows

@@ -2,11 +2,13 @@
 -- answers: How many rows the release holds, how many distinct searches they are, how many exact
 --   duplicate rows were marked, how many searching organisations and producers appear, and the
 --   span of search times (UTC).
+-- counting: distinct searches = rows minus the extra rows of searches that have several rows
+--   (report_shared_searches lists those searches with their rows).
 -- parameters: none. Reads report_searches: the `searches` view, restricted to searches first seen
 --   after batch N when the report is run with --since N.
 SELECT
     count(*) AS rows,
-    count(DISTINCT search_uid) AS searches,
+    count(*) - (SELECT coalesce(sum(rows - 1), 0) FROM report_shared_searches) AS searches,
     count(duplicate_of) AS duplicate_rows,
     count(DISTINCT searcher_org) AS searcher_orgs,
     count(DISTINCT producer) AS producers,

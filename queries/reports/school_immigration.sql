@@ -2,21 +2,34 @@
 -- answers: Which rows are both school-related (flag `school_camera` or `school_searcher`) and
 --   immigration-related (flag `immigration` or `immigration_agency`), with the reason as typed and
 --   where each row is in the release.
--- parameters: none (reads report_flags for the flags, report_searches for the citation).
-WITH school AS (
-    SELECT search_key, string_agg(DISTINCT flag, ', ' ORDER BY flag) AS school_flags
-    FROM report_flags WHERE flag IN ('school_camera', 'school_searcher') GROUP BY 1
-), immigration AS (
+-- parameters: none (reads report_flags, which carries each flagged row's citation).
+WITH
+immigration AS (
     SELECT search_key, string_agg(DISTINCT flag, ', ' ORDER BY flag) AS immigration_flags
-    FROM report_flags WHERE flag IN ('immigration', 'immigration_agency') GROUP BY 1
-), both_flags AS (
-    SELECT search_key, school.school_flags, immigration.immigration_flags
-    FROM school
-    JOIN immigration USING (search_key)
+    FROM report_flags
+    WHERE flag IN ('immigration', 'immigration_agency')
+    GROUP BY search_key
+),
+
+-- school rows are many (every row of a school district's Network Audit); only those also
+-- immigration-related are kept, before anything is grouped
+school_rows AS (
+    SELECT f.*
+    FROM report_flags AS f
+    SEMI JOIN immigration AS i USING (search_key)
+    WHERE f.flag IN ('school_camera', 'school_searcher')
+),
+
+school AS (
+    SELECT search_key, string_agg(DISTINCT flag, ', ' ORDER BY flag) AS school_flags
+    FROM school_rows
+    GROUP BY search_key
 )
+
 SELECT
-    r.search_time, r.producer, r.searcher_org, b.school_flags, b.immigration_flags,
+    r.search_time, r.producer, r.searcher_org, school.school_flags, immigration.immigration_flags,
     r.reason, r.source_file, r.source_sheet, r.source_row, r.source_page, r.search_key
-FROM both_flags AS b
-JOIN report_searches AS r USING (search_key)
+FROM school
+JOIN immigration USING (search_key)
+JOIN (SELECT DISTINCT ON (search_key) * FROM school_rows) AS r USING (search_key)
 ORDER BY r.search_time, r.search_key
