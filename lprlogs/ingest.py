@@ -13,6 +13,7 @@ import duckdb
 
 from .errors import LprlogsError, SourceRejected
 from .formats import Match, all_readers, detect
+from .progress import enable_query_progress, watch_queries
 from .sources import Expander, Source
 from .store import Store, now_utc
 
@@ -70,7 +71,17 @@ class IngestReport:
         }
 
 
-Callback = Callable[[str, Source, FileOutcome | None], None]
+@dataclass
+class FileProgress:
+    """How far the statement now reading a file has got (0.0-1.0), sent with ``progress`` events. A
+    file read in two passes goes from 0 to 1 twice."""
+
+    fraction: float
+
+
+# on_event(kind, source, outcome): "start" (outcome None), "progress" (a FileProgress, several times while
+# a big file is read), "done" (its FileOutcome)
+Callback = Callable[[str, Source, Any], None]
 
 
 def _skipped_entry(source: Source, status: str, reason: str, batch_id: int,
@@ -97,6 +108,8 @@ def ingest(paths: list[str], store_dir: Path, *, producer: str | None = None, lo
     readers = all_readers()
     con = duckdb.connect(config={"threads": 2})
     con.execute("SET TimeZone = 'UTC'")
+    if on_event is not None:
+        enable_query_progress(con)
     emit = on_event or (lambda *_: None)
     with store.lock(), Expander(producer=producer, log_kind=log_kind, encoding=encoding, tz=tz,
                                 exclude=(store_dir, *exclude)) as expander:
@@ -105,7 +118,9 @@ def ingest(paths: list[str], store_dir: Path, *, producer: str | None = None, lo
         for source in expander.expand(list(paths)):
             started = time.perf_counter()
             emit("start", source, None)
-            outcome = _ingest_one(store, con, readers, source, batch["id"], force, debug)
+            outcome = _ingest_one(store, con, readers, source, batch["id"], force, debug,
+                                  None if on_event is None else
+                                  (lambda fraction, s=source: emit("progress", s, FileProgress(fraction))))
             outcome.seconds = time.perf_counter() - started
             report.files.append(outcome)
             emit("done", source, outcome)
@@ -121,7 +136,8 @@ def ingest(paths: list[str], store_dir: Path, *, producer: str | None = None, lo
 
 
 def _ingest_one(store: Store, con: duckdb.DuckDBPyConnection, readers: list[Any], source: Source,
-                batch_id: int, force: bool, debug: bool) -> FileOutcome:
+                batch_id: int, force: bool, debug: bool,
+                on_progress: Callable[[float], None] | None = None) -> FileOutcome:
     if source.skip_reason:
         store.record(_skipped_entry(source, "rejected", source.skip_reason, batch_id))
         return FileOutcome(path=source.display_path, status="rejected", reason=source.skip_reason)
@@ -153,7 +169,11 @@ def _ingest_one(store: Store, con: duckdb.DuckDBPyConnection, readers: list[Any]
         return FileOutcome(path=source.display_path, status="skipped", format=match.format, reason=reason)
     writer = store.writer(con, source, match, batch_id)
     try:
-        reader.read(source, match, writer)
+        if on_progress is None:
+            reader.read(source, match, writer)
+        else:
+            with watch_queries(writer.running, on_progress):
+                reader.read(source, match, writer)
     except (SourceRejected, LprlogsError) as exc:
         writer.rollback()
         store.record(_skipped_entry(source, "rejected", exc.message, batch_id, match))

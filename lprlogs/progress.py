@@ -1,9 +1,59 @@
-"""A rich progress bar for ingest: files and bytes done, rows per second. Off in -q mode, with
---json, and when stderr is not a terminal."""
+"""A rich progress bar for ingest: files and bytes done, rows per second, and how far the statement
+reading a big file has got. Off in -q mode, with --json, and when stderr is not a terminal."""
 
 from __future__ import annotations
 
+import contextlib
+import threading
+from collections.abc import Callable, Iterator
 from typing import Any
+
+import duckdb
+
+POLL_SECONDS = 0.25
+
+
+def enable_query_progress(con: duckdb.DuckDBPyConnection) -> None:
+    """Let ``con.query_progress()`` report on this connection's statements, without DuckDB printing its
+    own bar (both settings are per connection)."""
+    con.execute("SET enable_progress_bar = true").fetchall()
+    con.execute("SET enable_progress_bar_print = false").fetchall()
+
+
+@contextlib.contextmanager
+def watch_queries(connections: list[duckdb.DuckDBPyConnection], report: Callable[[float], None],
+                  interval: float | None = None) -> Iterator[None]:
+    """While the block runs, a thread asks DuckDB every ``interval`` seconds how far the statements
+    running on ``connections`` (a list the caller may change meanwhile: parts written side by side come
+    and go) have got, and calls ``report`` with their mean, 0.0-1.0. A connection seen running that
+    has finished, or left the list, counts as done."""
+    stop = threading.Event()
+    seen: dict[int, float] = {}
+
+    def poll() -> None:
+        while not stop.wait(interval or POLL_SECONDS):
+            current = list(connections)
+            for con in current:
+                try:
+                    percent = con.query_progress()
+                except (duckdb.Error, RuntimeError):  # closed between the copy of the list and the call
+                    percent = -1.0
+                if percent >= 0:
+                    seen[id(con)] = min(percent, 100.0) / 100.0
+                elif id(con) in seen:
+                    seen[id(con)] = 1.0
+            for key in seen.keys() - {id(con) for con in current}:
+                seen[key] = 1.0
+            if seen:
+                report(sum(seen.values()) / len(seen))
+
+    thread = threading.Thread(target=poll, name="lprlogs-progress", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
 
 
 class IngestProgress:
@@ -13,6 +63,7 @@ class IngestProgress:
         self._task: Any = None
         self._rows = 0
         self._seconds = 0.0
+        self._name = ""
 
     def __enter__(self) -> IngestProgress:
         if self.enabled:
@@ -32,10 +83,14 @@ class IngestProgress:
             self._progress.__exit__(*exc)
 
     def event(self, kind: str, source: Any, outcome: Any) -> None:
+        """``start`` and ``done`` per file; ``progress`` (outcome: a FileProgress) while one is read."""
         if self._progress is None:
             return
         if kind == "start":
-            self._progress.update(self._task, description=f"reading {source.name[:50]}")
+            self._name = source.name[:50]
+            self._progress.update(self._task, description=f"reading {self._name}")
+        elif kind == "progress" and outcome is not None:
+            self._progress.update(self._task, description=f"reading {self._name} {outcome.fraction:4.0%}")
         elif kind == "done" and outcome is not None:
             self._rows += outcome.rows_read
             self._seconds += outcome.seconds

@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 
 from .errors import LprlogsError
+from .progress import enable_query_progress
 from .schema import QUARANTINE_COLUMNS, STAGED_COLUMNS
 
 if TYPE_CHECKING:
@@ -296,6 +297,8 @@ class SourceWriter:
         self._tmpdir = store.root / "tmp" / uuid.uuid4().hex
         self._pending: dict[str, list[tuple[Path, str]]] = {}  # kind -> [(tmp path, final relative name)]
         self._counter = 0
+        # connections running this source's statements now (the progress bar asks them how far they are)
+        self.running: list[duckdb.DuckDBPyConnection] = [con]
 
     @property
     def sha16(self) -> str:
@@ -391,11 +394,14 @@ class SourceWriter:
         def write(index: int) -> None:
             try:
                 cursor = self.con.cursor()
+                self.running.append(cursor)
                 try:
                     cursor.execute("SET TimeZone = 'UTC'").fetchall()
+                    enable_query_progress(cursor)
                     select = self.searches_select(f"({selects[index]})", columns)
                     counts[index] = _copy_to_parquet(cursor, select, targets[index][0])
                 finally:
+                    self.running.remove(cursor)
                     cursor.close()
             except BaseException as exc:  # re-raised in the calling thread
                 errors.append(exc)

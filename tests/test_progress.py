@@ -1,0 +1,67 @@
+"""The ingest progress bar advances within one big file: a thread asks DuckDB how far the running
+statements have got (parts written side by side included) and ingest sends `progress` events."""
+
+from __future__ import annotations
+
+import os
+import time
+
+import duckdb
+
+import lprlogs.formats.flock as flock
+from lprlogs.ingest import FileProgress, ingest
+from lprlogs.progress import IngestProgress, enable_query_progress, watch_queries
+from tests.test_ingest_parts import _write
+
+
+def test_watch_queries_reports_a_running_statement():
+    con = duckdb.connect(config={"threads": 1})
+    enable_query_progress(con)
+    fractions: list[float] = []
+    with watch_queries([con], fractions.append, interval=0.02):
+        con.execute("SELECT sum(hash(i)) FROM range(60000000) t(i)").fetchall()
+    assert fractions, "no progress reported during a statement of about a second"
+    assert all(0.0 <= f <= 1.0 for f in fractions)
+    assert fractions[-1] >= fractions[0]
+
+
+def test_finished_connections_count_as_done():
+    running = duckdb.connect(config={"threads": 1})
+    idle = duckdb.connect()
+    enable_query_progress(running)
+    connections = [running, idle]
+    fractions: list[float] = []
+    with watch_queries(connections, fractions.append, interval=0.02):
+        running.execute("SELECT sum(hash(i)) FROM range(40000000) t(i)").fetchall()
+        connections.remove(running)  # like a part's cursor when its file is written
+        running.close()
+        time.sleep(0.1)
+    assert fractions[-1] == 1.0  # the idle connection never ran anything: not counted
+
+
+def test_ingest_sends_progress_events(tmp_path, monkeypatch):
+    monkeypatch.setattr(flock, "PART_MIN_BYTES", 0)
+    monkeypatch.setattr(flock, "PART_ROWS", 200)
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    monkeypatch.setattr("lprlogs.progress.POLL_SECONDS", 0.005)
+    events: list[tuple[str, object]] = []
+    report = ingest([str(_write(tmp_path / "in"))], tmp_path / "store",
+                    on_event=lambda kind, source, outcome: events.append((kind, outcome)))
+    assert report.files[0].status == "ingested"
+    kinds = [k for k, _ in events]
+    assert kinds[0] == "start" and kinds[-1] == "done"
+    progress = [o for k, o in events if k == "progress"]
+    assert all(isinstance(p, FileProgress) and 0.0 <= p.fraction <= 1.0 for p in progress)
+
+
+def test_bar_shows_the_share_of_the_file_and_is_off_when_disabled():
+    class Source:
+        name = "big.csv"
+
+    with IngestProgress(enabled=False) as quiet:
+        quiet.event("start", Source(), None)
+        quiet.event("progress", Source(), FileProgress(0.5))  # nothing to show, nothing raised
+    with IngestProgress(enabled=True) as bar:
+        bar.event("start", Source(), None)
+        bar.event("progress", Source(), FileProgress(0.43))
+        assert bar._progress.tasks[0].description == "reading big.csv  43%"
