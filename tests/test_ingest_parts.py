@@ -25,6 +25,9 @@ QUIRKS = [
     flock_row(reason="stolen vehicle, armed", org="Cobb County GA SO"),
     flock_row(search_time="2025-11-14 09:53:36"),  # another time format
     flock_row(start="11/1/2025 0:00"),
+    flock_row(start=" 11/01/2025, 12:00:00 AM UTC "),  # spaces around a time frame line
+    flock_row(start="n/a"),
+    flock_row(start="n/a\n 11/02/2025, 12:00:00 AM UTC"),  # three lines: the second stamp is the end
     flock_row(plate="  7ABC123  ", user=" padded "),
     flock_row(search_type="xxx"),
     flock_row(moderation="# # #"),
