@@ -15,7 +15,7 @@ like a real release of ten agencies' Network Audits, not a worst case:
 
 That is about 1.5 flagged rows per stored row; the script prints the count of each flag.
 
-Times (wall and CPU = user + sys of the child) the whole report (engine open + flags + queries +
+Times (wall and CPU = user + sys of the child, and its peak memory) the whole report (engine open + flags + queries +
 index.html + lprlogs-report.xlsx + csv/ + brief.md) in a fresh process per run, as a reporter runs it
 after ingest, and prints the median of --runs with the machine's load average. The report prints
 its own phase times to stderr with LPRLOGS_REPORT_TIMINGS=1; the flags phase is shown apart.
@@ -132,7 +132,7 @@ def main() -> None:
         build(args.store, args.rows)
         marker.write_text(json.dumps({"rows": args.rows, "mix": 2}))
         print(f"built {args.rows:,} rows in {time.perf_counter() - started:.1f} s")
-    times, cpus = [], []
+    times, cpus, peaks = [], [], []
     command = [sys.executable, "-c", "from lprlogs.cli import cli; cli()", "report", "--store", str(args.store),
                "-o", str(args.out)]
     for pair in args.param:
@@ -143,6 +143,7 @@ def main() -> None:
         started, cpu_before = time.perf_counter(), _children_cpu()
         result = subprocess.run(command, capture_output=True, text=True, env={**os.environ, "LPRLOGS_REPORT_TIMINGS": "1"})
         elapsed, cpu = time.perf_counter() - started, _children_cpu() - cpu_before
+        peaks.append(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024 / 1024)  # GiB, largest child so far
         if result.returncode != 0:
             sys.exit(f"report failed:\n{result.stdout}\n{result.stderr}")
         times.append(elapsed)
@@ -154,7 +155,7 @@ def main() -> None:
     csv_bytes = sum(p.stat().st_size for p in (args.out / "csv").glob("*.csv"))
     print(f"report over {args.rows:,} rows: median {statistics.median(times):.2f} s wall "
           f"(min {min(times):.2f}, max {max(times):.2f}), median {statistics.median(cpus):.2f} s CPU, over "
-          f"{len(times)} runs; target <= 15 s")
+          f"{len(times)} runs; peak memory {max(peaks):.2f} GiB; target <= 15 s")
     print(f"outputs: {sizes}, csv/ {csv_bytes / 1e6:.0f} MB")
 
 
