@@ -687,7 +687,7 @@ def _stage_wide(out: SourceWriter, wide_sql: str, layout: Layout, width: int, *,
             # LIMIT ends the scan after the part's last row; the later parts read (but do not parse) the rows
             # before theirs, which is what numbering them takes
             bounded = (f"SELECT * FROM ({wide_sql}) WHERE source_row >= {first}" if last is None else
-                       f"SELECT * FROM ({wide_sql}) WHERE source_row BETWEEN {first} AND {last}")
+                       f"SELECT * FROM ({wide_sql}) WHERE source_row BETWEEN {first} AND {last} LIMIT {last - first + 1}")
             parts.append(aligned(bounded))
     return stage_cells(out, aligned(wide_sql), variant=variant, problem_column="_problem", repair_column="_repair",
                        raw_cells=[f"_wide_{i}" for i in range(width)], candidates=candidates, parts=parts)
