@@ -340,3 +340,41 @@ def test_csv_and_workbook_rows_in_search_time_order(built: dict[str, Path]) -> N
         assert times == sorted(times), sheet.title
         checked += len(times) > 1
     assert checked
+
+
+def test_csv_cap_said_everywhere_and_zero_means_every_row(built: dict[str, Path], tmp_path: Path) -> None:
+    """-p csv_rows_per_flag=1: each CSV keeps its first row by search time; the page, the workbook and the
+    brief say how many rows the CSV holds; by_agency.csv still counts every row; 0 writes every row."""
+    import openpyxl
+    from click.testing import CliRunner
+
+    from lprlogs.cli import cli
+
+    def report(out: Path, cap: str) -> None:
+        result = CliRunner().invoke(cli, ["report", "-o", str(out), "--store", str(built["store"]),
+                                          "-p", f"csv_rows_per_flag={cap}"], catch_exceptions=False)
+        assert result.exit_code == 0, result.output
+
+    report(tmp_path / "capped", "1")
+    report(tmp_path / "every", "0")
+    with open(built["out"] / "csv" / "immigration.csv", encoding="utf-8", newline="") as fh:
+        uncapped = list(csv.DictReader(fh))  # the default cap (100,000) keeps all of this small release
+    assert len(uncapped) > 1
+    with open(tmp_path / "capped" / "csv" / "immigration.csv", encoding="utf-8", newline="") as fh:
+        capped = list(csv.DictReader(fh))
+    assert capped == uncapped[:1]
+    with open(tmp_path / "every" / "csv" / "immigration.csv", encoding="utf-8", newline="") as fh:
+        assert list(csv.DictReader(fh)) == uncapped
+    with open(tmp_path / "capped" / "csv" / "by_agency.csv", encoding="utf-8", newline="") as fh:
+        by_agency = [r for r in csv.DictReader(fh) if r["flag"] == "immigration"]
+    assert sum(int(r["rows"]) for r in by_agency) == len(uncapped)
+
+    html = (tmp_path / "capped" / "index.html").read_text(encoding="utf-8")
+    assert "the first 1 are in <code>csv/immigration.csv</code>" in html
+    assert "csv_rows_per_flag=0" in html
+    assert "the first 1 rows of each finding by search time" in (tmp_path / "capped" / "brief.md").read_text("utf-8")
+    sheet = openpyxl.load_workbook(tmp_path / "capped" / "lprlogs-report.xlsx", read_only=True)["Findings"]
+    rows = list(sheet.iter_rows(values_only=True))
+    header = list(rows[0])
+    immigration = next(r for r in rows[1:] if r[0] == "immigration")
+    assert immigration[header.index("rows in csv")] == 1 and immigration[header.index("rows")] == len(uncapped)
