@@ -76,7 +76,7 @@ def _contents(store: Path) -> dict[str, list[tuple]]:
     out = {}
     for kind, order in (("searches", "source_row"), ("quarantine", "source_row")):
         files = sorted(str(p) for p in store.glob(f"{kind}/*.parquet"))
-        out[kind] = con.execute(f"SELECT * EXCLUDE (batch_id) FROM read_parquet({files}) ORDER BY {order}").fetchall()
+        out[kind] = con.execute(f"SELECT * EXCLUDE (batch_id) FROM read_parquet({files}, union_by_name=true) ORDER BY {order}").fetchall()
     out["files"] = [len(list(store.glob("searches/*.parquet")))]
     return out
 

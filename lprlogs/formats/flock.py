@@ -21,6 +21,7 @@ import csv
 import io
 import os
 import re
+import threading
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -791,16 +792,25 @@ class FlockCsv:
                 raise SourceRejected(describe_foreign(_head_records(text)))
             out.variant = layout.variant
             _federal_kind(out, layout)
-            if _ids_first(layout) and _odd_quote_count(path):
-                # an unclosed quote: DuckDB would read every later row into that one cell
-                out.note("the file has an unclosed quote; read with the tolerant reader, which starts a new "
-                         "row at every line that begins with a search ID, so the broken row cannot swallow others")
-                self._read_python(path, layout, out, split_at_ids=True)
-                return
+            # an unclosed quote makes DuckDB read every later row into that one cell: the quotes are counted
+            # (a whole read of the file) on another thread while DuckDB reads, and its rows are thrown
+            # away when the count is odd
+            quotes = _QuoteCount(path) if _ids_first(layout) else None
+            notes_before = len(out.notes)
             try:
                 with single_thread(out.con):
                     self._read_duckdb(path, layout, out)
-            except duckdb.Error as exc:
+                if quotes is not None and quotes.odd():
+                    raise _UnclosedQuote
+            except (duckdb.Error, _UnclosedQuote) as exc:
+                if quotes is not None and quotes.odd():
+                    _reset(out)
+                    del out.notes[notes_before:]
+                    out.note("the file has an unclosed quote; read with the tolerant reader, which starts a new "
+                             "row at every line that begins with a search ID, so the broken row cannot swallow "
+                             "others")
+                    self._read_python(path, layout, out, split_at_ids=True)
+                    return
                 if encoding.is_utf8 and "unicode" in str(exc).lower() and transcoded is None:
                     _reset(out)
                     given = encoding.how == "given"
@@ -917,6 +927,32 @@ def _odd_quote_count(path: Path) -> bool:
         for block in iter(lambda: fh.read(1 << 24), b""):
             count += block.count(b'"')
     return count % 2 == 1
+
+
+class _UnclosedQuote(Exception):
+    """The file's quote count is odd: what DuckDB read is thrown away."""
+
+
+class _QuoteCount:
+    """``_odd_quote_count`` on a thread of its own, started at once; ``odd()`` waits for it."""
+
+    def __init__(self, path: Path):
+        self._result: list[bool] = []
+        self._errors: list[BaseException] = []
+        self._thread = threading.Thread(target=self._run, args=(path,), name="lprlogs-quotes", daemon=True)
+        self._thread.start()
+
+    def _run(self, path: Path) -> None:
+        try:
+            self._result.append(_odd_quote_count(path))
+        except BaseException as exc:  # re-raised by odd()
+            self._errors.append(exc)
+
+    def odd(self) -> bool:
+        self._thread.join()
+        if self._errors:
+            raise self._errors[0]
+        return self._result[0]
 
 
 def _rows_split_at_ids(lines: Iterator[str]) -> Iterator[list[str]]:
