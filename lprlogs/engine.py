@@ -12,6 +12,7 @@ import re
 import shutil
 import tempfile
 import uuid
+import weakref
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -98,6 +99,19 @@ def _parquet_select(paths: list[Path], empty_columns: dict[str, str] | None) -> 
 
 
 
+def connect(threads: int) -> duckdb.DuckDBPyConnection:
+    """A DuckDB connection as lprlogs uses one: times in UTC, and a private folder for what DuckDB spills
+    to disk. DuckDB's own default is `.tmp` in the current folder: a reporter's release folder (or one they
+    cannot write to) would get DuckDB's temporary files. The folder is removed with the connection, or at
+    exit."""
+    con = duckdb.connect(config={"threads": threads})
+    con.execute("SET TimeZone = 'UTC'").fetchall()
+    spill = tempfile.mkdtemp(prefix="lprlogs-spill-")
+    con.execute(f"SET temp_directory = {sql_literal(spill)}").fetchall()
+    weakref.finalize(con, shutil.rmtree, spill, True)
+    return con
+
+
 class Engine:
     """One DuckDB connection with every view of the store defined on it."""
 
@@ -105,8 +119,7 @@ class Engine:
                  redact: bool = False, views: bool = True):
         self.store = store
         self.redact = redact
-        self.con = duckdb.connect(config={"threads": threads or os.cpu_count() or 2})
-        self.con.execute("SET TimeZone = 'UTC'")
+        self.con = connect(threads or os.cpu_count() or 2)
         self.params: dict[str, str] = {}
         self.param_docs: dict[str, str] = {}
         if not views:  # only what derived tables are built from (after an ingest)
@@ -312,13 +325,14 @@ class Engine:
             # every row. A memory cap with a spill folder keeps it near 1 GiB at 10M duplicate rows (measured).
             # s is NOT MATERIALIZED: referenced twice, DuckDB 2 would otherwise copy every stored row into memory.
             spill = tempfile.mkdtemp(prefix="lprlogs-spill-")
+            own_spill = self.con.execute("SELECT current_setting('temp_directory')").fetchall()[0][0]
             self.con.execute(f"SET temp_directory = {sql_literal(spill)}")
             self.con.execute(f"SET memory_limit = {sql_literal(DERIVED_MEMORY_LIMIT)}")
             try:
                 self._copy_duplicates(stored, tmp)
             finally:
                 self.con.execute("RESET memory_limit")
-                self.con.execute("RESET temp_directory")
+                self.con.execute(f"SET temp_directory = {sql_literal(own_spill)}")
                 shutil.rmtree(spill, ignore_errors=True)
             os.replace(tmp, target)
         else:

@@ -102,12 +102,11 @@ def ingest(paths: list[str], store_dir: Path, *, producer: str | None = None, lo
     """Read every file under ``paths`` into the store at ``store_dir``; never stops at one bad file."""
     import time
 
-    from .engine import Engine
+    from .engine import Engine, connect
 
     store = Store.open(store_dir, create=True)
     readers = all_readers()
-    con = duckdb.connect(config={"threads": 2})
-    con.execute("SET TimeZone = 'UTC'")
+    con = connect(threads=2)
     if on_event is not None:
         enable_query_progress(con)
     emit = on_event or (lambda *_: None)
