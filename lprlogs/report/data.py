@@ -128,10 +128,10 @@ class ReportData:
         return self.findings.get(name)
 
 
-# Columns of report_flags: what the summaries group by and count, what picks the printed rows, and the
-# citation of the few rows a summary lists one by one (school and immigration).
-REPORT_FLAG_COLUMNS = ("search_key", "searcher_org", "producer", "search_time", "reason", "source_file",
-                       "source_sheet", "source_row", "source_page")
+# Columns of report_flags: what the summaries group by and count, and what picks the printed rows. Every
+# byte is written for tens of millions of rows: citations (the file name is long) are fetched from
+# report_searches for the rows printed one by one.
+REPORT_FLAG_COLUMNS = ("search_key", "searcher_org", "producer", "search_time", "reason")
 
 
 @dataclass(frozen=True)

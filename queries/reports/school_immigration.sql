@@ -2,7 +2,7 @@
 -- answers: Which rows are both school-related (flag `school_camera` or `school_searcher`) and
 --   immigration-related (flag `immigration` or `immigration_agency`), with the reason as typed and
 --   where each row is in the release.
--- parameters: none (reads report_flags, which carries each flagged row's citation).
+-- parameters: none (reads report_flags for the flags, report_searches for the citation).
 WITH
 immigration AS (
     SELECT search_key, string_agg(DISTINCT flag, ', ' ORDER BY flag) AS immigration_flags
@@ -31,5 +31,5 @@ SELECT
     r.reason, r.source_file, r.source_sheet, r.source_row, r.source_page, r.search_key
 FROM school
 JOIN immigration USING (search_key)
-JOIN (SELECT DISTINCT ON (search_key) * FROM school_rows) AS r USING (search_key)
+JOIN report_searches AS r USING (search_key)
 ORDER BY r.search_time, r.search_key
