@@ -78,6 +78,40 @@ def write_network_audits(store: Store, con: duckdb.DuckDBPyConnection, rows: int
         store.finish_batch(batch)
 
 
+def network_audit_sql(rows_from: str, *, searcher_org: str, networks_searched: str, short_lookback_days: int,
+                      joins: str) -> str:
+    """One generated Network Audit part: every stored column from ``seq`` (a row of ``rows_from``) and a
+    reason of reason_pool. Callers choose who searched (``searcher_org``, from their ``joins``), how many
+    networks, and the look-back of the 97% of searches that are not long (3% reach back up to 120 days)."""
+    return f"""
+                SELECT
+                    seq + 2 AS source_row,
+                    '{{"ID":"' || CAST(seq AS VARCHAR) || '","Reason":"' || r.reason || '"}}' AS raw,
+                    CAST(uuid() AS VARCHAR) AS search_id,
+                    {searcher_org} AS searcher_org,
+                    'user ' || CAST(seq % 5000 AS VARCHAR) AS searcher_user,
+                    CASE WHEN seq % 10 = 0 THEN 'PA2026-' || CAST(seq AS VARCHAR) ELSE r.reason END AS reason,
+                    CASE WHEN seq % 5 < 2 THEN 'E' || CAST(hash(seq) % 5000000 AS VARCHAR) END AS case_number,
+                    CASE WHEN seq % 700 = 0 THEN 'Immigration'
+                         WHEN seq % 7 = 0 THEN (['Narcotics', 'Theft', 'Other', 'Assault'])[seq % 4 + 1] END
+                        AS offense_type,
+                    CASE WHEN seq % 50 = 0 THEN 'white pickup ' || CAST(seq % 300 AS VARCHAR) END AS text_prompt,
+                    CASE WHEN seq % 50 = 0 THEN 'freeform' WHEN seq % 3 = 0 THEN 'search' ELSE 'lookup' END
+                        AS search_type,
+                    CASE WHEN seq % 50 = 0 THEN (['allow', 'block', 'warn'])[seq % 3 + 1] END AS moderation,
+                    CAST({networks_searched} AS BIGINT) AS networks_searched,
+                    CAST(hash(seq * 11) % 100000 AS BIGINT) AS devices_searched,
+                    TIMESTAMPTZ '2025-11-01 00:00:00+00' + to_seconds(CAST(hash(seq * 13) % 2592000 AS BIGINT))
+                        AS search_time,
+                    TIMESTAMPTZ '2025-11-01 00:00:00+00' + to_seconds(CAST(hash(seq * 13) % 2592000 AS BIGINT))
+                        - to_seconds(CAST(hash(seq * 17) % (CASE WHEN seq % 100 < 3 THEN 120 ELSE {short_lookback_days} END
+                                                            * 86400) AS BIGINT)) AS time_frame_start
+                FROM {rows_from}
+                {joins}
+                JOIN reason_pool r ON r.i = hash(seq * 5) % 3000
+            """
+
+
 def build(store_dir: Path, rows: int) -> None:
     shutil.rmtree(store_dir, ignore_errors=True)
     store = Store.open(store_dir, create=True)
@@ -90,33 +124,13 @@ def build(store_dir: Path, rows: int) -> None:
     create_reason_pool(con)  # case-number-like reasons on 10% of rows are added below
 
     def network_audit_rows(n: int, producer: str, first: int, count: int) -> str:
-        return f"""
-                SELECT
-                    seq + 2 AS source_row,
-                    '{{"ID":"' || CAST(seq AS VARCHAR) || '","Reason":"' || r.reason || '"}}' AS raw,
-                    CAST(uuid() AS VARCHAR) AS search_id,
-                    so.org AS searcher_org,
-                    'user ' || CAST(seq % 5000 AS VARCHAR) AS searcher_user,
-                    CASE WHEN seq % 10 = 0 THEN 'PA2026-' || CAST(seq AS VARCHAR) ELSE r.reason END AS reason,
-                    CASE WHEN seq % 5 < 2 THEN 'E' || CAST(hash(seq) % 5000000 AS VARCHAR) END AS case_number,
-                    CASE WHEN seq % 700 = 0 THEN 'Immigration'
-                         WHEN seq % 7 = 0 THEN (['Narcotics', 'Theft', 'Other', 'Assault'])[seq % 4 + 1] END
-                        AS offense_type,
-                    CASE WHEN seq % 50 = 0 THEN 'white pickup ' || CAST(seq % 300 AS VARCHAR) END AS text_prompt,
-                    CASE WHEN seq % 50 = 0 THEN 'freeform' WHEN seq % 3 = 0 THEN 'search' ELSE 'lookup' END
-                        AS search_type,
-                    CASE WHEN seq % 50 = 0 THEN (['allow', 'block', 'warn'])[seq % 3 + 1] END AS moderation,
-                    CAST(1 + (hash(seq * 7) % 7000) * (hash(seq * 7) % 7000) // 7000 AS BIGINT) AS networks_searched,
-                    CAST(hash(seq * 11) % 100000 AS BIGINT) AS devices_searched,
-                    TIMESTAMPTZ '2025-11-01 00:00:00+00' + to_seconds(CAST(hash(seq * 13) % 2592000 AS BIGINT))
-                        AS search_time,
-                    TIMESTAMPTZ '2025-11-01 00:00:00+00' + to_seconds(CAST(hash(seq * 13) % 2592000 AS BIGINT))
-                        - to_seconds(CAST(hash(seq * 17) % (CASE WHEN seq % 100 < 3 THEN 120 ELSE 30 END * 86400)
-                                          AS BIGINT)) AS time_frame_start
-                FROM range({first}, {first + count}) t(seq)
-                JOIN searcher_pool so ON so.i = hash(seq * 3) % {len(searchers)}
-                JOIN reason_pool r ON r.i = hash(seq * 5) % 3000
-            """
+        return network_audit_sql(
+            f"range({first}, {first + count}) t(seq)",
+            searcher_org="so.org",
+            networks_searched="1 + (hash(seq * 7) % 7000) * (hash(seq * 7) % 7000) // 7000",
+            short_lookback_days=30,
+            joins=f"JOIN searcher_pool so ON so.i = hash(seq * 3) % {len(searchers)}",
+        )
 
     write_network_audits(store, con, rows, "bench", network_audit_rows)
     con.close()

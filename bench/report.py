@@ -43,7 +43,14 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent))
 
-from flags import PRODUCERS, SPECIAL_SEARCHERS, STATES, create_reason_pool, write_network_audits  # noqa: E402
+from flags import (  # noqa: E402
+    PRODUCERS,
+    SPECIAL_SEARCHERS,
+    STATES,
+    create_reason_pool,
+    network_audit_sql,
+    write_network_audits,
+)
 
 from lprlogs.engine import Engine  # noqa: E402
 from lprlogs.store import Store  # noqa: E402
@@ -66,39 +73,16 @@ def build(store_dir: Path, rows: int) -> None:
 
     def network_audit_rows(n: int, producer: str, first: int, count: int) -> str:
         state_index = STATES.index(PRODUCER_STATES[n])
-        return f"""
-                WITH base AS (
-                    SELECT seq, hash(seq * 3) % 100 AS who, hash(seq * 19) AS pick FROM range({first}, {first + count}) t(seq)
-                )
-                SELECT
-                    seq + 2 AS source_row,
-                    '{{"ID":"' || CAST(seq AS VARCHAR) || '","Reason":"' || r.reason || '"}}' AS raw,
-                    CAST(uuid() AS VARCHAR) AS search_id,
-                    CASE WHEN who < 15 THEN {producer!r} WHEN who < 75 THEN same_state.org ELSE any_org.org END
-                        AS searcher_org,
-                    'user ' || CAST(seq % 5000 AS VARCHAR) AS searcher_user,
-                    CASE WHEN seq % 10 = 0 THEN 'PA2026-' || CAST(seq AS VARCHAR) ELSE r.reason END AS reason,
-                    CASE WHEN seq % 5 < 2 THEN 'E' || CAST(hash(seq) % 5000000 AS VARCHAR) END AS case_number,
-                    CASE WHEN seq % 700 = 0 THEN 'Immigration'
-                         WHEN seq % 7 = 0 THEN (['Narcotics', 'Theft', 'Other', 'Assault'])[seq % 4 + 1] END
-                        AS offense_type,
-                    CASE WHEN seq % 50 = 0 THEN 'white pickup ' || CAST(seq % 300 AS VARCHAR) END AS text_prompt,
-                    CASE WHEN seq % 50 = 0 THEN 'freeform' WHEN seq % 3 = 0 THEN 'search' ELSE 'lookup' END
-                        AS search_type,
-                    CASE WHEN seq % 50 = 0 THEN (['allow', 'block', 'warn'])[seq % 3 + 1] END AS moderation,
-                    CAST(CASE WHEN hash(seq * 7) % 100 < 80 THEN 1 + hash(seq * 23) % 99
-                              ELSE 100 + hash(seq * 23) % 6901 END AS BIGINT) AS networks_searched,
-                    CAST(hash(seq * 11) % 100000 AS BIGINT) AS devices_searched,
-                    TIMESTAMPTZ '2025-11-01 00:00:00+00' + to_seconds(CAST(hash(seq * 13) % 2592000 AS BIGINT))
-                        AS search_time,
-                    TIMESTAMPTZ '2025-11-01 00:00:00+00' + to_seconds(CAST(hash(seq * 13) % 2592000 AS BIGINT))
-                        - to_seconds(CAST(hash(seq * 17) % (CASE WHEN seq % 100 < 3 THEN 120 ELSE 7 END * 86400)
-                                          AS BIGINT)) AS time_frame_start
-                FROM base
-                JOIN towns same_state ON same_state.i = {state_index} + {len(STATES)} * (pick % {TOWNS_PER_STATE})
-                JOIN anyone any_org ON any_org.i = pick % {len(anyone)}
-                JOIN reason_pool r ON r.i = hash(seq * 5) % 3000
-            """
+        return network_audit_sql(
+            f"(SELECT seq, hash(seq * 3) % 100 AS who, hash(seq * 19) AS pick FROM range({first}, {first + count}) "
+            "t(seq)) AS base",
+            searcher_org=f"CASE WHEN who < 15 THEN {producer!r} WHEN who < 75 THEN same_state.org ELSE any_org.org END",
+            networks_searched="CASE WHEN hash(seq * 7) % 100 < 80 THEN 1 + hash(seq * 23) % 99 "
+                              "ELSE 100 + hash(seq * 23) % 6901 END",
+            short_lookback_days=7,
+            joins=f"JOIN towns same_state ON same_state.i = {state_index} + {len(STATES)} * (pick % {TOWNS_PER_STATE})\n"
+                  f"JOIN anyone any_org ON any_org.i = pick % {len(anyone)}",
+        )
 
     write_network_audits(store, con, rows, "bench report", network_audit_rows)
     con.close()
