@@ -106,6 +106,7 @@ class ReportData:
     headline: dict[str, Any]
     producers: Table
     findings: dict[str, Finding]
+    flag_by_agency: Table  # every flag's organisations in one table (each Finding holds its own part)
     immigration_by_agency: Table
     immigration_by_state: Table
     immigration_by_month: Table
@@ -384,6 +385,7 @@ def collect(engine: Engine, *, since: int | None = None) -> ReportData:
         headline=headline,
         producers=results["producers"],
         findings=findings,
+        flag_by_agency=by_agency_all,
         immigration_by_agency=results["immigration_by_agency"],
         immigration_by_state=results["immigration_by_state"],
         immigration_by_month=results["immigration_by_month"],

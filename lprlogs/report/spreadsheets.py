@@ -155,11 +155,9 @@ def write_csvs(engine: Engine | WorkerRelations, data: ReportData, folder: Path)
     for name in data.findings:
         written.append(_write_csv(engine, flag_rows_sql(name, data.csv_rows_per_flag, keep_rank=True), None,
                                   folder / f"{name}.csv", order_by="src.printed_rank", hidden=("printed_rank",)))
-    # already in memory, ordered by search time (the query joins the whole searches view: not run twice)
+    # both already in memory (the summaries fetched them): written as they are, not queried again
     written.append(write_table_csv(data.school_immigration, folder / "school_and_immigration.csv"))
-    by_agency = [(f.flag, *row) for f in data.findings.values() for row in f.by_agency.rows]
-    columns = ["flag", *next((f.by_agency.columns for f in data.findings.values() if f.by_agency.columns), [])]
-    written.append(write_table_csv(Table(columns, by_agency), folder / "by_agency.csv"))
+    written.append(write_table_csv(data.flag_by_agency, folder / "by_agency.csv"))
     return written
 
 
