@@ -48,6 +48,10 @@ REASON_TIERS: list[tuple[str, str | None]] = [
     ("Illegal entry", IMM),
     ("alien smuggling", IMM),
     ("USCIS fraud", IMM),
+    ("8 U.S.C. 1325", IMM),
+    ("Violation of 8 U.S.C. § 1326(a)", IMM),
+    ("8USC1325 investigation", IMM),
+    ("8 usc 1326", IMM),
     # made for an immigration agency with nothing else stated
     ("ICE", IMM),
     ("I.C.E.", IMM),
@@ -107,6 +111,8 @@ REASON_TIERS: list[tuple[str, str | None]] = [
     ("removal of vehicle - tow", NONE),
     ("Federal Way PD assist", NONE),
     ("federal warrant", NONE),
+    ("18 U.S.C. 1325", NONE),
+    ("case 8 1325", NONE),
     # ordinary reasons
     ("Person+Crime", NONE),
     ("stolen vehicle", NONE),

@@ -1,7 +1,7 @@
 -- flag: immigration
 -- answers: which searches STATE an immigration-enforcement purpose: immigration, deportation,
 --   removal order or proceedings, ICE detainer, 287(g), illegal alien, undocumented, visa overstay,
---   illegal entry or re-entry, alien smuggling, USCIS, the dropdown values
+--   illegal entry or re-entry (8 USC 1325 and 1326, also written 8 U.S.C. §), alien smuggling, USCIS, the dropdown values
 --   `Immigration (civil/administrative) -` and `Immigration (criminal) -`, misspellings and Spanish
 --   (inmigración); or which are made for ICE, ERO, CBP or Border Patrol with nothing else stated
 --   (`assist ICE`, `ICE WARRANT`, `ICE+ERO`).
