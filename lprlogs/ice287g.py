@@ -23,14 +23,18 @@ import datetime as dt
 import hashlib
 import re
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from .agencies import Rules, classify, reference_dir, stored_registry, write_atomic
 from .errors import LprlogsError
+
+if TYPE_CHECKING:
+    import polars as pl
+else:
+    from .lazy import pl
 
 STATUSES = ("participating", "pending")
 LIST_SCHEMA = pa.schema([

@@ -14,8 +14,7 @@ rows blanked are in its notes and in ``extra``.
 from __future__ import annotations
 
 import uuid
-
-import polars as pl
+from typing import TYPE_CHECKING
 
 from ..schema import REDACTION_MARKERS
 from ..sources import Source
@@ -33,6 +32,11 @@ from .vigilant import (
     sheet_heads,
     tz_note,
 )
+
+if TYPE_CHECKING:
+    import polars as pl
+else:
+    from ..lazy import pl
 
 SIDE_TABLES: dict[str, dict[str, str]] = {
     "events": {

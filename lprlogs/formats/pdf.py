@@ -26,15 +26,18 @@ import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-
-import polars as pl
+from typing import TYPE_CHECKING, Any
 
 from ..errors import SourceRejected
 from ..sources import Source
 from ..store import SourceWriter
 from . import Match
 from .flock import stage_cells
+
+if TYPE_CHECKING:
+    import polars as pl
+else:
+    from ..lazy import pl
 
 # Header cells Flock prints (any export variant), lower-cased with single spaces.
 KNOWN_HEADERS = (

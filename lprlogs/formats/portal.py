@@ -16,14 +16,18 @@ from __future__ import annotations
 import csv
 import io
 import re
-
-import polars as pl
+from typing import TYPE_CHECKING
 
 from ..errors import SourceRejected
 from ..schema import REDACTION_MARKERS
 from ..sources import Source, name_facts
 from ..store import SourceWriter
 from . import Match
+
+if TYPE_CHECKING:
+    import polars as pl
+else:
+    from ..lazy import pl
 
 # portal header -> canonical column
 FIELD_OF_HEADER = {

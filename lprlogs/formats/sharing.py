@@ -19,8 +19,7 @@ from __future__ import annotations
 
 import csv
 import re
-
-import polars as pl
+from typing import TYPE_CHECKING
 
 from .. import textio
 from ..errors import SourceRejected
@@ -28,6 +27,11 @@ from ..sources import Source
 from ..store import SourceWriter
 from . import Match
 from .vigilant import find_head, load_sheet, norm_header, note_title_rows, read_csv_cells, sheet_heads
+
+if TYPE_CHECKING:
+    import polars as pl
+else:
+    from ..lazy import pl
 
 SIDE_TABLES: dict[str, dict[str, str]] = {
     "sharing": {"producer": "VARCHAR", "organization": "VARCHAR", "network": "VARCHAR", "direction": "VARCHAR",

@@ -21,8 +21,7 @@ import json
 import re
 import zoneinfo
 from collections.abc import Callable
-
-import polars as pl
+from typing import TYPE_CHECKING
 
 from .. import textio
 from ..errors import LprlogsError, SourceRejected
@@ -30,6 +29,11 @@ from ..sources import Source
 from ..sources import _org_from_slug as org_from_slug
 from ..store import SourceWriter
 from . import Match
+
+if TYPE_CHECKING:
+    import polars as pl
+else:
+    from ..lazy import pl
 
 SIDE_TABLES: dict[str, dict[str, str]] = {
     "vigilant_orgs": {"source_sheet": "VARCHAR", "source_row": "BIGINT", "organization": "VARCHAR",
