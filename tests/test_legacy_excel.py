@@ -142,3 +142,25 @@ def test_unreadable_ole_file_not_named_xls_is_left_to_other_readers(tmp_path: Pa
         assert (match is not None) is claimed, name
         if match is not None:
             assert match.details["reason"].startswith("workbook could not be opened")
+
+
+def test_a_workbook_cut_short_is_named_as_one(tmp_path: Path, run_cli) -> None:
+    """An .xlsx cut in half (a failed download) is no zip any more; it is skipped as a damaged workbook
+    with fastexcel's reason, not as 'not a format lprlogs reads', and the other files are still read."""
+    whole = next(Path(__file__).resolve().parent.parent.glob("samples/**/*Network-Audit*.xlsx"))
+    release = tmp_path / "release"
+    release.mkdir()
+    data = whole.read_bytes()
+    (release / whole.name).write_bytes(data[: len(data) // 2])
+    (release / "other.csv").write_text("ID,Name,Org Name,Total Networks Searched,Total Devices Searched,"
+                                       "Time Frame,License Plate,Reason,Case #,Filters,Search Time,Search Type,"
+                                       "Text Prompt,Moderation\n"
+                                       "a1,User 1,Houston TX PD,3,40,,,,,,\"01/02/2025, 3:04:05 PM UTC\",lookup,,\n",
+                                       encoding="utf-8")
+    result = run_cli("ingest", str(release), "--json")
+    assert result.exit_code == 0, result.output
+    outcomes = {Path(f["path"]).name: f for f in json.loads(result.stdout)["files"]}
+    cut = outcomes[whole.name]
+    assert (cut["status"], cut["format"]) == ("skipped", "flock_excel")
+    assert cut["reason"].startswith("workbook could not be opened") and "cut short" in cut["reason"]
+    assert outcomes["other.csv"]["status"] == "ingested"

@@ -695,6 +695,7 @@ def _stage_wide(out: SourceWriter, wide_sql: str, layout: Layout, width: int, *,
 
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # .xls
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xlsb")
 READER_MEMORY_LIMIT = "1GB"  # DuckDB memory limit while a CSV streams through the reader
 
 
@@ -987,7 +988,8 @@ def _is_workbook(source: Source) -> bool:
         with zipfile.ZipFile(source.path) as archive:
             names = set(archive.namelist())
     except (zipfile.BadZipFile, OSError):
-        return False
+        # a workbook cut short (a failed download or copy) is no zip any more: said so, by its name
+        return source.name.lower().endswith(WORKBOOK_SUFFIXES)
     return any(n.startswith("xl/") for n in names)
 
 
@@ -1015,7 +1017,9 @@ class FlockExcel:
         try:
             return fastexcel.read_excel(str(source.path))
         except Exception as exc:  # fastexcel raises its own error types for broken workbooks
-            raise SourceRejected(f"workbook could not be opened ({str(exc).splitlines()[0][:160]})") from exc
+            first_line = str(exc).splitlines()[0][:160]
+            damage = ", damaged or cut short?" if "zip" in first_line.lower() else ""
+            raise SourceRejected(f"workbook could not be opened{damage} ({first_line})") from exc
 
     def _heads(self, workbook: Any) -> list[tuple[str, list[list[str]]]]:
         heads = []
