@@ -74,6 +74,15 @@ def sql_files(subfolder: str) -> list[SqlFile]:
     return [SqlFile.load(p) for p in sorted(folder.glob("*.sql")) if not p.name.startswith("_")]
 
 
+def _flag_helpers() -> list[SqlFile]:
+    """queries/flags/_name.sql: SQL that several flag files read (e.g. the immigration term matches)."""
+    return [SqlFile.load(p) for p in sorted((queries_dir() / "flags").glob("_*.sql"))]
+
+
+# What the ``flags`` view takes from each flag file (``flag_union``).
+FLAG_PART_SELECT = "search_key, CAST(flag AS VARCHAR) AS flag, CAST(evidence AS VARCHAR) AS evidence"
+
+
 def _typed_literal(value: str) -> str:
     if re.fullmatch(r"-?\d+", value):
         return value
@@ -163,14 +172,7 @@ class Engine:
         dup_sql = (f"SELECT * FROM read_parquet({sql_literal(str(dup_file))})" if dup_file.exists()
                    else _empty_select({"search_key": "VARCHAR", "duplicate_of": "VARCHAR"}))
         con.execute(f"CREATE OR REPLACE VIEW _duplicates AS {dup_sql}")
-        columns = ", ".join(
-            "d.duplicate_of" if c == "duplicate_of" else f"s.{c}" for c in SEARCHES_VIEW_COLUMNS
-        )
-        con.execute(
-            "CREATE OR REPLACE VIEW searches AS "
-            f"SELECT {columns}, coalesce(s.search_id, d.duplicate_of, s.search_key) AS search_uid "
-            "FROM _searches_stored s LEFT JOIN _duplicates d USING (search_key)"
-        )
+        con.execute(f"CREATE OR REPLACE VIEW searches AS {self.searches_select()}")
         quarantine = _parquet_select(
             self.store.files("quarantine"),
             {"source_file": "VARCHAR", "source_sha256": "VARCHAR", "batch_id": "INTEGER", **QUARANTINE_COLUMNS},
@@ -193,6 +195,16 @@ class Engine:
 
             redact.apply(self)  # replaces the views that carry personal data with redacted ones
         self._create_flags_view()
+
+    def searches_select(self, stored: str = "_searches_stored", extra_columns: tuple[str, ...] = ()) -> str:
+        """The ``searches`` view's SELECT over ``stored`` (the stored rows, or a subquery over them that adds
+        ``extra_columns``, which come first): the duplicate marks joined in, and ``search_uid``."""
+        columns = ", ".join(
+            [f"s.{c}" for c in extra_columns]
+            + ["d.duplicate_of" if c == "duplicate_of" else f"s.{c}" for c in SEARCHES_VIEW_COLUMNS]
+        )
+        return (f"SELECT {columns}, coalesce(s.search_id, d.duplicate_of, s.search_key) AS search_uid "
+                f"FROM {stored} AS s LEFT JOIN _duplicates AS d USING (search_key)")
 
     def _create_stored_view(self) -> None:
         stored = _parquet_select(self.store.files("searches"), STORED_COLUMNS)
@@ -266,38 +278,44 @@ class Engine:
             register(self)
 
     def _create_flags_view(self) -> None:
-        """``flag_<name>`` per queries/flags/<name>.sql and ``flags``, their union, as ONE query plan:
-        - flag SQL reads ``searches`` as the stored rows (a CTE named ``searches`` over ``_searches_stored``):
-          no flag needs the duplicate marks, and joining them in cost as much as the scan itself. In redacted
-          mode flags read the redacted ``searches`` view unchanged.
-        - a helper (queries/flags/_name.sql, also a view ``_name``) that several flags read is a MATERIALIZED
-          CTE of ``flags``: computed once per query, not once per flag (a view is inlined per reference)."""
-        # bodies are closed with "\n)": a file may end with a -- comment line
-        helpers = [SqlFile.load(p) for p in sorted((queries_dir() / "flags").glob("_*.sql"))]
-        flag_files = sql_files("flags")
-        base_columns = ", ".join(c for c in SEARCHES_VIEW_COLUMNS if c in STORED_COLUMNS)
-        base = [] if self.redact else [f"searches AS NOT MATERIALIZED (SELECT {base_columns} FROM _searches_stored)"]
-
-        def preamble(bodies: list[str]) -> str:
-            ctes = list(base)
-            for helper in helpers:
-                readers = sum(bool(re.search(rf"\b{helper.name}\b", b)) for b in bodies)
-                if readers:
-                    ctes.append(f"{helper.name} AS {'MATERIALIZED ' if readers > 1 else ''}({helper.body}\n)")
-            return "WITH " + ", ".join(ctes) + " " if ctes else ""
-
-        for helper in helpers:
-            self.con.execute(f"CREATE OR REPLACE VIEW {helper.name} AS {preamble([])}SELECT * FROM ({helper.body}\n)")
-        parts = []
-        for sql_file in flag_files:
+        """``flag_<name>`` per queries/flags/<name>.sql and ``flags``, their union (``flag_union``)."""
+        for helper in _flag_helpers():
+            self.con.execute(f"CREATE OR REPLACE VIEW {helper.name} AS "
+                             f"{self._flag_preamble([], None)}SELECT * FROM ({helper.body}\n)")
+        for sql_file in sql_files("flags"):
             view = f"flag_{sql_file.name}"
-            self.con.execute(f"CREATE OR REPLACE VIEW {view} AS {preamble([sql_file.body])}"
+            self.con.execute(f"CREATE OR REPLACE VIEW {view} AS {self._flag_preamble([sql_file.body], None)}"
                              f"SELECT * FROM ({sql_file.body}\n) AS {view}")
-            parts.append(f"SELECT search_key, CAST(flag AS VARCHAR) AS flag, CAST(evidence AS VARCHAR) AS evidence "
-                         f"FROM ({sql_file.body}\n) AS {view}")
-        body = (preamble([f.body for f in flag_files]) + " UNION ALL ".join(parts)) if parts else _empty_select(
-            {"search_key": "VARCHAR", "flag": "VARCHAR", "evidence": "VARCHAR"})
-        self.con.execute(f"CREATE OR REPLACE VIEW flags AS {body}")
+        self.con.execute(f"CREATE OR REPLACE VIEW flags AS {self.flag_union()}")
+
+    def flag_union(self, select_list: str = FLAG_PART_SELECT, searches: str | None = None) -> str:
+        """Every flag file's rows as ONE query (a UNION ALL of the files, ``select_list`` taken from each
+        file's output; ``{name}`` in it is the file's name):
+        - flag SQL reads ``searches`` as ``searches`` given here, by default the stored rows (a CTE named
+          ``searches`` over ``_searches_stored``): no flag needs the duplicate marks, and joining them in cost
+          as much as the scan itself. In redacted mode flags read the redacted ``searches`` view unchanged.
+          The report passes its own rows, keyed by an integer instead of search_key.
+        - a helper (queries/flags/_name.sql, also a view ``_name``) that several flags read is a MATERIALIZED
+          CTE: computed once per query, not once per flag (a view is inlined per reference)."""
+        flag_files = sql_files("flags")
+        if not flag_files:
+            return _empty_select({"search_key": "VARCHAR", "flag": "VARCHAR", "evidence": "VARCHAR"})
+        # bodies are closed with "\n)": a file may end with a -- comment line
+        parts = [f"SELECT {select_list.format(name=sql_literal(f.name))} FROM ({f.body}\n) AS flag_{f.name}"
+                 for f in flag_files]
+        return self._flag_preamble([f.body for f in flag_files], searches) + " UNION ALL ".join(parts)
+
+    def _flag_preamble(self, bodies: list[str], searches: str | None) -> str:
+        """The WITH clause flag SQL runs under: ``searches`` (see ``flag_union``) and the helpers ``bodies`` read."""
+        if searches is None and not self.redact:
+            base_columns = ", ".join(c for c in SEARCHES_VIEW_COLUMNS if c in STORED_COLUMNS)
+            searches = f"SELECT {base_columns} FROM _searches_stored"
+        ctes = [f"searches AS NOT MATERIALIZED ({searches})"] if searches is not None else []
+        for helper in _flag_helpers():
+            readers = sum(bool(re.search(rf"\b{helper.name}\b", b)) for b in bodies)
+            if readers:
+                ctes.append(f"{helper.name} AS {'MATERIALIZED ' if readers > 1 else ''}({helper.body}\n)")
+        return "WITH " + ", ".join(ctes) + " " if ctes else ""
 
     # --- derived tables --------------------------------------------------------------------------
 

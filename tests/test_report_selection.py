@@ -1,10 +1,11 @@
 """The report's fast summaries give exactly what the plain queries give.
 
-top_reasons.sql ranks reasons by distinct searches but counts them exactly only near the top, and
-report_rows picks each flag's first rows by search time without sorting every row, and distinct
-searches are counted by id only among the rows of searches that have several rows. Each is checked
-here against the obvious (slow) query, on generated flagged rows with duplicate searches, repeated
-reasons, missing reasons, missing times and tied times.
+top_reasons.sql ranks reasons by their hash and fetches the text of the leading ones only, report_rows
+picks each flag's first rows by search time without sorting every row and gets their evidence by
+running the flags again over those rows alone, and distinct searches are counted by id only among the
+rows of searches that have several rows. Each is checked here against the obvious (slow) query, on
+generated flagged rows with duplicate searches, repeated reasons, missing reasons, missing times, tied
+times and a flag name no flag file has.
 """
 
 from __future__ import annotations
@@ -16,13 +17,13 @@ import duckdb
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from lprlogs.report.data import REPORT_FLAGS_SELECT, SHARED_SEARCHES_SQL, _report_sql, _select_printed_rows
+from lprlogs.report.data import SHARED_SEARCHES_SQL, _materialize_flags, _report_sql, _select_printed_rows
 
 PLAIN_TOP_REASONS = """
 SELECT flag, reason, searches, rows
 FROM (
-    SELECT flag, reason, count(DISTINCT search_hash) AS searches, count(*) AS rows
-    FROM report_flags GROUP BY 1, 2
+    SELECT f.flag, s.reason, count(DISTINCT f.search_hash) AS searches, count(*) AS rows
+    FROM report_flags AS f JOIN report_searches AS s USING (rid) GROUP BY 1, 2
 )
 QUALIFY row_number() OVER (PARTITION BY flag ORDER BY searches DESC, rows DESC, reason NULLS FIRST) <= 10
 ORDER BY flag, searches DESC, rows DESC, reason NULLS FIRST
@@ -31,41 +32,57 @@ ORDER BY flag, searches DESC, rows DESC, reason NULLS FIRST
 BASE = dt.datetime(2025, 11, 1, tzinfo=dt.UTC)
 
 flagged_row = st.tuples(
-    st.sampled_from(["immigration", "outside_agency", "blank_reason"]),
+    st.sampled_from(["immigration", "outside_agency", "blank_reason", "not_a_flag_file"]),
     st.integers(0, 150),  # search: several rows may be one search
     st.one_of(st.none(), st.sampled_from([f"reason {i}" for i in range(25)])),
     st.one_of(st.none(), st.integers(0, 30)),  # minutes after BASE: ties and missing times
 )
 
 
+# What the generated flag files say: each row is flagged by the flag it carries, with its reason as evidence.
+FLAG_BODY = "SELECT search_key, flag, 'why ' || coalesce(reason, '-') AS evidence FROM searches"
+
+
 @dataclass
 class _Engine:
+    """The two things the report's selection asks of the engine: its connection, and the flag files run as
+    one query over given rows (``flag_union``). ``whole_store_only`` makes the flag compare a row with
+    others (it flags nothing when run over fewer rows than the whole store)."""
+
     con: duckdb.DuckDBPyConnection
+    rows: int = 0
+    whole_store_only: bool = False
+
+    def flag_union(self, select_list: str, searches: str | None = None) -> str:
+        body = FLAG_BODY + (f" WHERE (SELECT count(*) FROM searches) = {self.rows}" if self.whole_store_only else "")
+        return (f"WITH searches AS ({searches or 'SELECT * FROM report_searches'}) "
+                f"SELECT {select_list} FROM ({body})")
 
 
-def _connection(rows: list[tuple[str, int, str | None, int | None]]) -> duckdb.DuckDBPyConnection:
+def _connection(rows: list[tuple[str, int, str | None, int | None]], *, whole_store_only: bool = False) -> _Engine:
     """report_searches (one stored row per generated row; ``search`` is its search id, so several rows
     may be one search), flags (each row carries its generated flag), then report_shared_searches and
     report_flags built by the report's own SQL."""
     con = duckdb.connect()
     con.execute("SET TimeZone = 'UTC'")
-    con.execute("CREATE TABLE report_searches (search_key VARCHAR, search_uid VARCHAR, producer VARCHAR, "
+    con.execute("CREATE TABLE report_searches (rid UBIGINT, search_key VARCHAR, search_uid VARCHAR, producer VARCHAR, "
                 "log_kind VARCHAR, searcher_org VARCHAR, source_file VARCHAR, search_time TIMESTAMPTZ, reason VARCHAR, "
                 "duplicate_of VARCHAR, flag VARCHAR)")
-    stored = [(f"k{n:04d}", f"s{search}", f"Producer {search % 2}", "network_audit", f"Org {search % 3}",
+    stored = [(n, f"k{n:04d}", f"s{search}", f"Producer {search % 2}", "network_audit", f"Org {search % 3}",
                f"file{n % 2}.csv", None if minute is None else BASE + dt.timedelta(minutes=minute), reason, None, flag)
               for n, (flag, search, reason, minute) in enumerate(rows)]
     if stored:
-        con.executemany("INSERT INTO report_searches VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", stored)
+        con.executemany("INSERT INTO report_searches VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", stored)
     for column, kind in (("networks_searched", "BIGINT"), ("time_frame_start", "TIMESTAMPTZ"), ("case_number", "VARCHAR"),
                          ("source_sheet", "VARCHAR"), ("source_row", "BIGINT"), ("source_page", "INTEGER")):
         con.execute(f"ALTER TABLE report_searches ADD COLUMN {column} {kind}")
-    con.execute("CREATE VIEW flags AS SELECT search_key, flag, 'why ' || search_key AS evidence FROM report_searches")
+    con.execute(f"CREATE VIEW flags AS WITH searches AS (SELECT * FROM report_searches) {FLAG_BODY}")
     con.execute("CREATE TABLE report_agencies (name VARCHAR, state VARCHAR)")
     con.execute("INSERT INTO report_agencies VALUES ('Org 1', 'TX')")
     con.execute(SHARED_SEARCHES_SQL)
-    con.execute(f"CREATE TABLE report_flags AS {REPORT_FLAGS_SELECT}")
-    return con
+    engine = _Engine(con, len(rows), whole_store_only)
+    _materialize_flags(engine, "SELECT * REPLACE (rid AS search_key) FROM report_searches")  # type: ignore[arg-type]
+    return engine
 
 
 PLAIN_FLAG_COUNTS = """
@@ -100,7 +117,7 @@ FROM report_searches GROUP BY ALL ORDER BY rows DESC, producer, log_kind
 @given(st.lists(flagged_row, max_size=300))
 def test_search_counts_equal_counting_distinct_ids_everywhere(rows: list[tuple[str, int, str | None, int | None]]
                                                               ) -> None:
-    con = _connection(rows)
+    con = _connection(rows).con
     for name, plain in (("flag_counts", PLAIN_FLAG_COUNTS), ("flag_by_agency", PLAIN_FLAG_BY_AGENCY),
                         ("headline", PLAIN_HEADLINE), ("producers", PLAIN_PRODUCERS)):
         assert con.execute(_report_sql(name).body).fetchall() == con.execute(plain).fetchall(), name
@@ -115,21 +132,22 @@ TEN_REASONS_NO_DUPLICATES = [("outside_agency", 100 * i + j, f"reason {i}", j) f
 @example(TEN_REASONS_NO_DUPLICATES)
 @example(TEN_REASONS_NO_DUPLICATES + [("outside_agency", 5000, None, None), ("outside_agency", 5000, None, 3)])
 def test_top_reasons_equals_the_plain_ranking(rows: list[tuple[str, int, str | None, int | None]]) -> None:
-    con = _connection(rows)
+    con = _connection(rows).con
     assert con.execute(_report_sql("top_reasons").body).fetchall() == con.execute(PLAIN_TOP_REASONS).fetchall()
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.lists(flagged_row, max_size=200), st.integers(1, 30))
+@given(st.lists(flagged_row, max_size=200), st.integers(1, 30), st.booleans())
 def test_printed_rows_are_the_first_by_time_then_key(rows: list[tuple[str, int, str | None, int | None]],
-                                                    per_flag: int) -> None:
-    con = _connection(rows)
-    _select_printed_rows(_Engine(con), per_flag)  # type: ignore[arg-type]
+                                                    per_flag: int, whole_store_only: bool) -> None:
+    engine = _connection(rows, whole_store_only=whole_store_only)
+    con = engine.con
+    _select_printed_rows(engine, per_flag)  # type: ignore[arg-type]
     picked = con.execute("SELECT flag, search_key, evidence FROM report_rows ORDER BY ALL").fetchall()
     expected = con.execute(
-        "SELECT flag, search_key, evidence FROM report_flags "
-        f"QUALIFY row_number() OVER (PARTITION BY flag ORDER BY search_time NULLS LAST, search_key) <= {per_flag} "
-        "ORDER BY ALL").fetchall()
+        "SELECT CAST(f.flag AS VARCHAR), s.search_key, 'why ' || coalesce(s.reason, '-') "
+        "FROM report_flags AS f JOIN report_searches AS s USING (rid) QUALIFY row_number() OVER "
+        f"(PARTITION BY f.flag ORDER BY f.search_time NULLS LAST, s.search_key) <= {per_flag} ORDER BY ALL").fetchall()
     assert picked == expected
-    _select_printed_rows(_Engine(con), None)  # -p csv_rows_per_flag=0: every row
-    assert con.execute("SELECT count(*) FROM report_rows").fetchone() == (len(rows),)
+    _select_printed_rows(engine, None)  # type: ignore[arg-type]  # -p csv_rows_per_flag=0: every row
+    assert con.execute("SELECT count(*), count(evidence) FROM report_rows").fetchone() == (len(rows), len(rows))

@@ -63,7 +63,7 @@ def build_report(engine: Engine, folder: Path, *, since: int | None = None) -> R
                                hint="`lprlogs batches` lists them; --since N counts what came after batch N")
     prepare_output(folder)
     with _phase("flags"):
-        scratch = prepare(engine, since)
+        prepare(engine, since)
     try:
         with _phase("summary"):
             data = collect(engine, since=since)
@@ -81,5 +81,5 @@ def build_report(engine: Engine, folder: Path, *, since: int | None = None) -> R
                 worker.close()
             csvs = csvs_written.result()
     finally:
-        finish(engine, scratch)
+        finish(engine)
     return ReportFiles(folder=folder, html=html, workbook=workbook, brief=brief, csvs=csvs, data=data)

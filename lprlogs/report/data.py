@@ -1,40 +1,37 @@
 """Everything the report shows, gathered once from the engine by the named SQL files in queries/reports/.
 
-The report first defines four temporary objects on the engine's connection, which the report SQL
-files read:
+The report first defines these objects on the engine's connection, which the report SQL files read:
 
-- ``report_searches``: the ``searches`` view, or with ``--since N`` only the searches first seen in
-  a batch after N;
-- ``report_shared_searches``: the searches (search_uid) with more than one row, and their rows;
-- ``report_flags``: one narrow row per flagged row (flag, evidence, search_key, search_hash,
-  shared_search and the columns the summaries group by), the ``flags`` view joined to
-  ``report_searches``, computed ONCE per report (flags are the expensive part) into a temporary
-  Parquet file. ``search_hash`` is a 64-bit hash of search_uid: distinct searches are counted by it,
-  much faster than by the text id; two of ten million searches share a hash with a probability of
-  about 1 in 200,000. ``shared_search`` is true when the row's search has other rows: a row whose
-  search has no other row is one search by itself, so the summaries count distinct ids only among
-  shared rows (DuckDB counts distinct values on one thread; counting them for every row was the
-  slowest part of a report);
-- ``report_rows``: the rows the report prints, with every column it shows and cites: for each flag
-  the first rows by search time, as many as the largest of the HTML, workbook and CSV caps (all of
-  them with ``-p csv_rows_per_flag=0``);
+- ``report_searches``: the ``searches`` view with ``rid`` (a whole number naming the row for this
+  report), or with ``--since N`` only the searches first seen in a batch after N;
+- ``report_shared_searches``: the searches (by search_hash) with more than one row, and their rows;
+- ``report_flags``: one narrow row per flagged row of report_searches: flag, rid, search_hash,
+  shared_search, searcher_org, producer, search_time and reason_hash, computed ONCE per report (flags
+  are the expensive part), in memory. ``search_hash`` is a 64-bit hash of search_uid: distinct searches
+  are counted by it, much faster than by the text id; two of ten million searches share a hash with a
+  probability of about 1 in 200,000 (``reason_hash`` likewise for reasons). ``shared_search`` is true
+  when the row's search has other rows: a row whose search has no other row is one search by itself,
+  so the summaries count distinct ids only among shared rows (DuckDB counts distinct values on one
+  thread; counting them for every row was the slowest part of a report);
+- ``report_rows``: the rows the report prints, with every column it shows and cites and the flag's
+  evidence: for each flag the first rows by search time, as many as the largest of the HTML, workbook
+  and CSV caps (all of them with ``-p csv_rows_per_flag=0``);
 - ``report_agencies``: the ``agencies`` view (name -> state, kind), or an empty table without it.
 """
+
 
 from __future__ import annotations
 
 import datetime as dt
-import shutil
-import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import duckdb
 
 from ..engine import Engine, SqlFile, _typed_literal, sql_files
 from ..errors import LprlogsError
+from ..schema import SEARCHES_VIEW_COLUMNS, STORED_COLUMNS
 from ..store import sql_literal
 
 # Flag names of the contract, in the order the report presents them, grouped by section.
@@ -129,12 +126,6 @@ class ReportData:
         return self.findings.get(name)
 
 
-# Columns of report_flags: what the summaries group by and count, and what picks the printed rows. Every
-# byte is written for tens of millions of rows: citations (the file name is long) are fetched from
-# report_searches for the rows printed one by one.
-REPORT_FLAG_COLUMNS = ("search_key", "searcher_org", "producer", "search_time", "reason")
-
-
 @dataclass(frozen=True)
 class RowCaps:
     """How many rows of each flag the report prints: in the HTML, the workbook and the CSV files."""
@@ -194,55 +185,15 @@ def row_caps(engine: Engine) -> RowCaps:
 
 
 # What prepare defines, in the engine's own in-memory database (not TEMP: the worker connections that run
-# the report queries side by side must see them); ``finish`` drops them.
-REPORT_OBJECTS = (("VIEW", "report_searches"), ("TABLE", "report_agencies"), ("TABLE", "report_shared_searches"),
-                  ("VIEW", "report_flags"), ("TABLE", "report_rows"))
+# the report queries side by side must see them); ``finish`` drops them, in this order.
+REPORT_OBJECTS = (("TABLE", "report_rows"), ("TABLE", "report_printed_searches"),
+                  ("TABLE", "report_printed_candidates"), ("VIEW", "report_flags"), ("TABLE", "report_flag_rows"),
+                  ("TYPE", "report_flag_name"), ("TABLE", "report_shared_searches"), ("TABLE", "report_agencies"),
+                  ("VIEW", "report_searches"))
 
-
-SHARED_SEARCHES_SQL = ("CREATE OR REPLACE TABLE report_shared_searches AS SELECT search_uid, count(*) AS rows "
-                       "FROM report_searches GROUP BY search_uid HAVING count(*) > 1")
-REPORT_FLAGS_SELECT = ("SELECT f.flag, f.evidence, hash(s.search_uid) AS search_hash, "
-                       "s.search_uid IN (SELECT search_uid FROM report_shared_searches) AS shared_search, "
-                       + ", ".join("s." + c for c in REPORT_FLAG_COLUMNS)
-                       + " FROM flags f JOIN report_searches s USING (search_key)")
-
-
-def prepare(engine: Engine, since: int | None) -> Path:
-    """Define report_searches, report_agencies, report_flags and report_rows in the engine's database.
-    Returns the temporary folder holding report_flags; the caller calls ``finish`` when the report is written."""
-    con = engine.con
-    caps = row_caps(engine)
-    con.execute("SET enable_progress_bar = false").fetchall()  # DuckDB's own bars would print per query
-    if since is not None:
-        con.execute(
-            "CREATE OR REPLACE VIEW report_searches AS SELECT * FROM searches WHERE search_uid IN "
-            f"(SELECT search_uid FROM searches_first_seen WHERE first_batch_id > {int(since)})"
-        ).fetchall()
-    else:
-        con.execute("CREATE OR REPLACE VIEW report_searches AS SELECT * FROM searches").fetchall()
-    views = engine.views()
-    agency_columns = {c for c, _ in views.get("agencies", [])}
-    if {"name", "state"} <= agency_columns:
-        con.execute("CREATE OR REPLACE TABLE report_agencies AS "
-                    "SELECT name, any_value(state) AS state FROM agencies GROUP BY name").fetchall()
-    else:
-        con.execute("CREATE OR REPLACE TABLE report_agencies (name VARCHAR, state VARCHAR)").fetchall()
-    # Searches with more than one row (one search in several logs, a file released twice). Every other
-    # row is a search of its own, so distinct searches are counted as rows plus the distinct ids of these
-    # rows only: DuckDB counts distinct values on one thread, and most releases have few such rows.
-    con.execute(SHARED_SEARCHES_SQL).fetchall()
-    # Written once to a Parquet file in a private temporary folder, not held in memory: a 10M-row store
-    # has tens of millions of flagged rows. Narrow (the columns the summaries need), unsorted and lz4:
-    # sorting by flag or carrying every printed column cost more than all the readers together.
-    scratch = Path(tempfile.mkdtemp(prefix="lprlogs-report-"))
-    target = scratch / "report_flags.parquet"
-    con.execute(f"COPY ({REPORT_FLAGS_SELECT}) TO {sql_literal(str(target))} (FORMAT parquet, COMPRESSION lz4)"
-                ).fetchall()
-    con.execute(f"CREATE OR REPLACE VIEW report_flags AS SELECT * FROM read_parquet({sql_literal(str(target))})"
-                ).fetchall()
-    _select_printed_rows(engine, caps.printed)
-    return scratch
-
+# Searches with more than one row (one search in several logs, a file released twice), by search_hash.
+SHARED_SEARCHES_SQL = ("CREATE OR REPLACE TABLE report_shared_searches AS SELECT hash(search_uid) AS search_hash, "
+                       "count(*) AS rows FROM report_searches GROUP BY 1 HAVING count(*) > 1")
 
 # The columns of each printed row: what the HTML, the workbook and the CSV files show and cite.
 PRINTED_ROW_COLUMNS = ("search_time", "producer", "log_kind", "searcher_org", "networks_searched",
@@ -250,44 +201,158 @@ PRINTED_ROW_COLUMNS = ("search_time", "producer", "log_kind", "searcher_org", "n
                        "source_row", "source_page", "duplicate_of", "search_key")
 
 
+def prepare(engine: Engine, since: int | None) -> None:
+    """Define report_searches, report_agencies, report_shared_searches, report_flags and report_rows in the
+    engine's database; the caller calls ``finish`` when the report is written."""
+    con = engine.con
+    caps = row_caps(engine)
+    con.execute("SET enable_progress_bar = false").fetchall()  # DuckDB's own bars would print per query
+    keyed_searches, flag_searches = _keyed_searches(engine)
+    if since is not None:
+        keyed_searches = (f"SELECT * FROM ({keyed_searches}) WHERE search_uid IN "
+                          f"(SELECT search_uid FROM searches_first_seen WHERE first_batch_id > {int(since)})")
+    con.execute(f"CREATE OR REPLACE VIEW report_searches AS {keyed_searches}").fetchall()
+    agency_columns = {c for c, _ in engine.views().get("agencies", [])}
+    if {"name", "state"} <= agency_columns:
+        con.execute("CREATE OR REPLACE TABLE report_agencies AS "
+                    "SELECT name, any_value(state) AS state FROM agencies GROUP BY name").fetchall()
+    else:
+        con.execute("CREATE OR REPLACE TABLE report_agencies (name VARCHAR, state VARCHAR)").fetchall()
+    # Every other row is a search of its own, so distinct searches are counted as rows plus the distinct
+    # ids of these rows only: DuckDB counts distinct values on one thread, and most releases have few.
+    con.execute(SHARED_SEARCHES_SQL).fetchall()
+    _materialize_flags(engine, flag_searches)
+    _select_printed_rows(engine, caps.printed)
+
+
+def _keyed_searches(engine: Engine) -> tuple[str, str]:
+    """Two SELECTs over the store's rows, each row with ``rid``, a whole number naming it for this report:
+    the ``searches`` view with ``rid`` first, and what the flag files read as ``searches`` (the rows
+    the ``flags`` view reads, with ``rid`` in place of search_key, so that each flagged row comes out
+    with a key that is cheap to join on and to hold for tens of millions of rows).
+
+    ``rid`` is the row's place in the store: (file number << 32) | row number in the Parquet file. In
+    redacted mode the flags read the redacted view, so ``rid`` is a 64-bit hash of search_key there,
+    checked to be unique."""
+    files = engine.store.files("searches")
+    if files and not engine.redact:
+        listing = ", ".join(sql_literal(str(p)) for p in files)
+        stored = (f"(SELECT (file_index::UBIGINT << 32) | file_row_number::UBIGINT AS rid, * "
+                  f"FROM read_parquet([{listing}], union_by_name = true))")
+        flag_columns = ", ".join("rid AS search_key" if c == "search_key" else c
+                                 for c in SEARCHES_VIEW_COLUMNS if c in STORED_COLUMNS)
+        return engine.searches_select(stored, extra_columns=("rid",)), f"SELECT {flag_columns} FROM {stored}"
+    shared_hashes = engine.con.execute(
+        "SELECT count(*) FROM (SELECT hash(search_key) FROM searches GROUP BY 1 HAVING count(*) > 1)").fetchall()
+    if shared_hashes[0][0]:
+        raise LprlogsError("two rows of the redacted store share a 64-bit row hash, so the report cannot tell "
+                           "them apart (about one chance in a hundred thousand at ten million rows)",
+                           hint="run the report without --redact, or ingest again with --force")
+    return ("SELECT hash(search_key) AS rid, * FROM searches",
+            "SELECT * REPLACE (hash(search_key) AS search_key) FROM searches")
+
+
+def _materialize_flags(engine: Engine, flag_searches: str) -> None:
+    """report_flags: one narrow row per flagged row of report_searches (flag, rid, search_hash, shared_search,
+    and the columns the summaries group by), computed ONCE per report (flags are the expensive part) into
+    report_flag_rows, in memory. Fixed-width columns where they can be: the flag as an ENUM of the flag
+    files' names (a name no file is called goes to other_flag), the reason as a 64-bit hash
+    (``reason_hash``; report SQL fetches the text of the few reasons it prints by ``rid``)."""
+    con = engine.con
+    names = [f.name for f in sql_files("flags")]
+    con.execute("DROP TYPE IF EXISTS report_flag_name").fetchall()
+    con.execute(f"CREATE TYPE report_flag_name AS ENUM ({', '.join(sql_literal(n) for n in names)})").fetchall()
+    union = engine.flag_union(
+        "search_key AS rid, TRY_CAST(flag AS report_flag_name) AS known_flag, "
+        "CASE WHEN TRY_CAST(flag AS report_flag_name) IS NULL THEN CAST(flag AS VARCHAR) END AS other_flag",
+        flag_searches)
+    con.execute(
+        "CREATE OR REPLACE TABLE report_flag_rows AS "
+        "SELECT f.known_flag, f.other_flag, s.rid, hash(s.search_uid) AS search_hash, "
+        "hash(s.search_uid) IN (SELECT search_hash FROM report_shared_searches) AS shared_search, "
+        "s.searcher_org, s.producer, s.search_time, hash(s.reason) AS reason_hash "
+        f"FROM ({union}) AS f JOIN report_searches AS s ON s.rid = f.rid"
+    ).fetchall()
+    others = con.execute("SELECT count(other_flag) FROM report_flag_rows").fetchall()[0][0]
+    # an ENUM compares, groups and prints as its name; a flag file that names another flag makes it text
+    flag = "coalesce(CAST(known_flag AS VARCHAR), other_flag)" if others else "known_flag"
+    con.execute(f"CREATE OR REPLACE VIEW report_flags AS SELECT {flag} AS flag, "
+                "* EXCLUDE (known_flag, other_flag) FROM report_flag_rows").fetchall()
+
+
 def _select_printed_rows(engine: Engine, per_flag: int | None) -> None:
     """report_rows: the first ``per_flag`` rows of each flag by (search time, search_key), rows without a
-    time last, numbered in that order (``printed_rank``), with the printed columns fetched from
-    report_searches for those rows only.
+    time last, numbered in that order (``printed_rank``), with the printed columns and the flag's evidence.
 
     Ordering every row of a large flag would sort millions; instead one pass finds each flag's
     ``per_flag``-th earliest search time (a bounded heap per flag), and only rows up to that time are
-    ranked (ties at that time are broken by search_key, so the choice is the same on every run)."""
-    columns = ", ".join("s." + c for c in PRINTED_ROW_COLUMNS)
+    ranked (ties at that time are broken by search_key, so the choice is the same on every run).
+
+    Evidence (a text per flagged row) is not kept for tens of millions of rows: the flags run again over
+    the printed rows alone, which gives the same evidence for flags that judge a row by itself, as the
+    shipped flags do. Rows a flag does not flag when run over the printed rows alone (a flag that
+    compares a row with others) get their evidence from the ``flags`` view over the whole store. A flag
+    gives one row per (search, flag) (the contract); were it to give several, the first evidence is shown."""
+    con = engine.con
     if per_flag is None:
-        chosen = ("SELECT flag, search_key, evidence, row_number() OVER (PARTITION BY flag ORDER BY search_time NULLS LAST, "
-                  "search_key) AS printed_rank FROM report_flags")
+        candidates = "SELECT flag, rid, search_time FROM report_flags"
+        keep = ""
     else:
         count = max(per_flag, 1)
-        chosen = f"""
+        candidates = f"""
             WITH cutoffs AS (
                 SELECT flag, CASE WHEN coalesce(len(earliest), 0) >= {count} THEN list_max(earliest) END AS cutoff
                 FROM (SELECT flag, min_by(search_time, search_time, {count}) AS earliest
                       FROM report_flags GROUP BY flag)
             )
-            SELECT * FROM (
-                SELECT f.flag, f.search_key, f.evidence,
-                       row_number() OVER (PARTITION BY f.flag ORDER BY f.search_time NULLS LAST, f.search_key)
-                           AS printed_rank
-                FROM report_flags AS f JOIN cutoffs AS c USING (flag)
-                WHERE c.cutoff IS NULL OR f.search_time <= c.cutoff
-            ) WHERE printed_rank <= {count}
+            SELECT f.flag, f.rid, f.search_time
+            FROM report_flags AS f JOIN cutoffs AS c USING (flag)
+            WHERE c.cutoff IS NULL OR f.search_time <= c.cutoff
         """
-    engine.con.execute(
-        f"CREATE OR REPLACE TABLE report_rows AS SELECT c.flag, c.printed_rank, c.evidence, {columns} "
-        f"FROM ({chosen}) AS c JOIN report_searches s ON s.search_key = c.search_key"
-    ).fetchall()
+        keep = f"QUALIFY printed_rank <= {count}"
+    con.execute(f"CREATE OR REPLACE TABLE report_printed_candidates AS {candidates}").fetchall()
+    con.execute("CREATE OR REPLACE TABLE report_printed_searches AS SELECT * FROM report_searches "
+                "WHERE rid IN (SELECT rid FROM report_printed_candidates)").fetchall()
+    evidence = engine.flag_union(
+        "search_key AS rid, CAST(flag AS VARCHAR) AS flag, CAST(evidence AS VARCHAR) AS evidence",
+        "SELECT * REPLACE (rid AS search_key) FROM report_printed_searches")
+    columns = ", ".join("s." + c for c in PRINTED_ROW_COLUMNS)
+    con.execute(f"""
+        CREATE OR REPLACE TABLE report_rows AS
+        WITH
+        ranked AS (
+            SELECT c.flag, c.rid,
+                   row_number() OVER (PARTITION BY c.flag ORDER BY c.search_time NULLS LAST, s.search_key)
+                       AS printed_rank
+            FROM report_printed_candidates AS c JOIN report_printed_searches AS s USING (rid)
+            {keep}
+        ),
+        evidence AS (
+            SELECT e.rid, e.flag, min(e.evidence) AS evidence
+            FROM ({evidence}) AS e
+            SEMI JOIN ranked AS r ON r.rid = e.rid AND CAST(r.flag AS VARCHAR) = e.flag
+            GROUP BY ALL
+        )
+        SELECT CAST(r.flag AS VARCHAR) AS flag, r.printed_rank, e.evidence, {columns},
+               e.rid IS NOT NULL AS evidence_found
+        FROM ranked AS r
+        JOIN report_printed_searches AS s USING (rid)
+        LEFT JOIN evidence AS e ON e.rid = r.rid AND e.flag = CAST(r.flag AS VARCHAR)
+    """).fetchall()
+    missing = con.execute("SELECT count(*) FROM report_rows WHERE NOT evidence_found").fetchall()[0][0]
+    if missing:
+        con.execute("""
+            UPDATE report_rows AS r SET evidence = f.evidence, evidence_found = true
+            FROM (SELECT search_key, flag, min(evidence) AS evidence FROM flags
+                  WHERE search_key IN (SELECT search_key FROM report_rows WHERE NOT evidence_found)
+                  GROUP BY ALL) AS f
+            WHERE NOT r.evidence_found AND r.search_key = f.search_key AND r.flag = f.flag
+        """).fetchall()
 
 
-def finish(engine: Engine, scratch: Path) -> None:
+def finish(engine: Engine) -> None:
     for kind, name in REPORT_OBJECTS:
         engine.con.execute(f"DROP {kind} IF EXISTS {name}").fetchall()
-    shutil.rmtree(scratch, ignore_errors=True)
 
 
 def worker_connection(engine: Engine) -> duckdb.DuckDBPyConnection:

@@ -24,7 +24,7 @@ shared_rows_per_log AS (
         count(*) AS shared_rows,
         count(DISTINCT s.search_uid) AS shared_searches
     FROM report_searches AS s
-    SEMI JOIN report_shared_searches AS shared USING (search_uid)
+    WHERE hash(s.search_uid) IN (SELECT search_hash FROM report_shared_searches)
     GROUP BY ALL
 )
 

@@ -5,10 +5,10 @@
 -- parameters: none (reads report_flags for the flags, report_searches for the citation).
 WITH
 immigration AS (
-    SELECT search_key, string_agg(DISTINCT flag, ', ' ORDER BY flag) AS immigration_flags
+    SELECT rid, string_agg(DISTINCT flag, ', ' ORDER BY flag) AS immigration_flags
     FROM report_flags
     WHERE flag IN ('immigration', 'immigration_agency')
-    GROUP BY search_key
+    GROUP BY rid
 ),
 
 -- school rows are many (every row of a school district's Network Audit); only those also
@@ -16,20 +16,20 @@ immigration AS (
 school_rows AS (
     SELECT f.*
     FROM report_flags AS f
-    SEMI JOIN immigration AS i USING (search_key)
+    SEMI JOIN immigration AS i USING (rid)
     WHERE f.flag IN ('school_camera', 'school_searcher')
 ),
 
 school AS (
-    SELECT search_key, string_agg(DISTINCT flag, ', ' ORDER BY flag) AS school_flags
+    SELECT rid, string_agg(DISTINCT flag, ', ' ORDER BY flag) AS school_flags
     FROM school_rows
-    GROUP BY search_key
+    GROUP BY rid
 )
 
 SELECT
     r.search_time, r.producer, r.searcher_org, school.school_flags, immigration.immigration_flags,
     r.reason, r.source_file, r.source_sheet, r.source_row, r.source_page, r.search_key
 FROM school
-JOIN immigration USING (search_key)
-JOIN report_searches AS r USING (search_key)
+JOIN immigration USING (rid)
+JOIN report_searches AS r USING (rid)
 ORDER BY r.search_time, r.search_key
