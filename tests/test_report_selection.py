@@ -10,14 +10,23 @@ times and a flag name no flag file has.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 from dataclasses import dataclass
+from pathlib import Path
 
 import duckdb
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from lprlogs.report.data import SHARED_SEARCHES_SQL, _materialize_flags, _report_sql, _select_printed_rows
+from lprlogs.report.data import (
+    SHARED_SEARCHES_SQL,
+    _materialize_flags,
+    _report_sql,
+    _select_printed_rows,
+    flag_rows_sql,
+)
+from lprlogs.report.spreadsheets import WorkerRelations, _write_csv
 
 PLAIN_TOP_REASONS = """
 SELECT flag, reason, searches, rows
@@ -151,3 +160,34 @@ def test_printed_rows_are_the_first_by_time_then_key(rows: list[tuple[str, int, 
     assert picked == expected
     _select_printed_rows(engine, None)  # type: ignore[arg-type]  # -p csv_rows_per_flag=0: every row
     assert con.execute("SELECT count(*), count(evidence) FROM report_rows").fetchone() == (len(rows), len(rows))
+
+
+def test_csv_rows_come_in_printed_order(tmp_path: Path) -> None:
+    """A finding's CSV file lists its rows by search time, on a connection with two threads. 400,000 rows in
+    random time order span several of DuckDB's row groups: written from report_rows without sorting at the
+    top of the COPY (tried: DuckDB's CSV writer then mixes them under the neutralising projection), the
+    order breaks."""
+    engine = _connection([])
+    con = engine.con
+    con.execute("SET threads = 2")
+    con.execute("DELETE FROM report_searches")
+    con.execute("""
+        INSERT INTO report_searches (rid, search_key, search_uid, searcher_org, search_time, reason, flag)
+        SELECT i, 'k' || i, 's' || i, 'Org ' || (i % 7),
+               TIMESTAMPTZ '2025-11-01 00:00:00+00' + to_seconds((hash(i) % 5000000)::BIGINT),
+               'reason ' || (i % 13), CASE WHEN i % 3 = 0 THEN 'immigration' ELSE 'outside_agency' END
+        FROM range(400000) AS t(i)
+    """)
+    engine.rows = 400000
+    con.execute("DELETE FROM report_shared_searches")
+    _materialize_flags(engine, "SELECT * REPLACE (rid AS search_key) FROM report_searches")  # type: ignore[arg-type]
+    _select_printed_rows(engine, None)  # type: ignore[arg-type]
+    path = _write_csv(WorkerRelations(con.cursor()), flag_rows_sql("outside_agency", None, keep_rank=True), None,
+                      tmp_path / "outside_agency.csv", order_by="src.printed_rank", hidden=("printed_rank",))
+    with open(path, newline="", encoding="utf-8") as fh:
+        written = [row["search_key"] for row in csv.DictReader(fh)]
+    expected = [key for (key,) in con.execute(
+        "SELECT s.search_key FROM report_flags AS f JOIN report_searches AS s USING (rid) "
+        "WHERE f.flag = 'outside_agency' ORDER BY f.search_time NULLS LAST, s.search_key").fetchall()]
+    assert len(written) == len(expected) > 250000
+    assert written == expected

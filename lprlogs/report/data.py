@@ -159,7 +159,8 @@ def run_named(engine: Engine, name: str) -> Table:
 def flag_rows_sql(flag: str, limit: int | None = None, *, keep_rank: bool = False) -> str:
     """The first ``limit`` printed rows of one flag (flagged_rows.sql restricted to it) in search-time order.
     ``keep_rank`` keeps the ordering column ``printed_rank`` for a caller that sorts the final result itself
-    (the CSV writer, which must sort at the top: DuckDB's parallel CSV writer does not keep a subquery's order)."""
+    (the CSV writer, which must sort at the top: DuckDB's parallel CSV writer does not keep a subquery's order,
+    nor a table's under the neutralising projection; tests/test_report_selection.py has a case)."""
     where = f"flag = {sql_literal(flag)}" + (f" AND printed_rank <= {int(limit)}" if limit is not None else "")
     exclude = "flag" if keep_rank else "flag, printed_rank"
     return (f"SELECT * EXCLUDE ({exclude}) FROM ({_report_sql('flagged_rows').body}) WHERE {where} "
