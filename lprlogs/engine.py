@@ -290,7 +290,7 @@ class Engine:
 
     def flag_union(self, select_list: str = FLAG_PART_SELECT, searches: str | None = None) -> str:
         """Every flag file's rows as ONE query (a UNION ALL of the files, ``select_list`` taken from each
-        file's output; ``{name}`` in it is the file's name):
+        file's output):
         - flag SQL reads ``searches`` as ``searches`` given here, by default the stored rows (a CTE named
           ``searches`` over ``_searches_stored``): no flag needs the duplicate marks, and joining them in cost
           as much as the scan itself. In redacted mode flags read the redacted ``searches`` view unchanged.
@@ -301,7 +301,7 @@ class Engine:
         if not flag_files:
             return _empty_select({"search_key": "VARCHAR", "flag": "VARCHAR", "evidence": "VARCHAR"})
         # bodies are closed with "\n)": a file may end with a -- comment line
-        parts = [f"SELECT {select_list.format(name=sql_literal(f.name))} FROM ({f.body}\n) AS flag_{f.name}"
+        parts = [f"SELECT {select_list} FROM ({f.body}\n) AS flag_{f.name}"
                  for f in flag_files]
         return self._flag_preamble([f.body for f in flag_files], searches) + " UNION ALL ".join(parts)
 
