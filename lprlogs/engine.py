@@ -299,7 +299,8 @@ class Engine:
           CTE: computed once per query, not once per flag (a view is inlined per reference)."""
         flag_files = sql_files("flags")
         if not flag_files:
-            return _empty_select({"search_key": "VARCHAR", "flag": "VARCHAR", "evidence": "VARCHAR"})
+            empty = _empty_select({"search_key": "VARCHAR", "flag": "VARCHAR", "evidence": "VARCHAR"})
+            return f"SELECT {select_list} FROM ({empty})"
         # bodies are closed with "\n)": a file may end with a -- comment line
         parts = [f"SELECT {select_list} FROM ({f.body}\n) AS flag_{f.name}"
                  for f in flag_files]

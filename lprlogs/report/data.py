@@ -19,7 +19,6 @@ The report first defines these objects on the engine's connection, which the rep
 - ``report_agencies``: the ``agencies`` view (name -> state, kind), or an empty table without it.
 """
 
-
 from __future__ import annotations
 
 import datetime as dt
@@ -246,9 +245,9 @@ def _keyed_searches(engine: Engine) -> tuple[str, str]:
     shared_hashes = engine.con.execute(
         "SELECT count(*) FROM (SELECT hash(search_key) FROM searches GROUP BY 1 HAVING count(*) > 1)").fetchall()
     if shared_hashes[0][0]:
-        raise LprlogsError("two rows of the redacted store share a 64-bit row hash, so the report cannot tell "
-                           "them apart (about one chance in a hundred thousand at ten million rows)",
-                           hint="run the report without --redact, or ingest again with --force")
+        raise LprlogsError("two rows of the redacted store share a 64-bit hash of their search_key, so the "
+                           "redacted report cannot tell them apart (about one chance in a hundred thousand at "
+                           "ten million rows)", hint="run the report without --redact")
     return ("SELECT hash(search_key) AS rid, * FROM searches",
             "SELECT * REPLACE (hash(search_key) AS search_key) FROM searches")
 
