@@ -184,6 +184,33 @@ def test_blank_and_vague_reasons(store_dir: Path) -> None:
     assert "vague_reason" not in fewer.get(keys[4], {}) and "vague_reason" not in fewer.get(keys[10], {})
 
 
+def test_blank_reason_with_unicode_spaces(store_dir: Path) -> None:
+    """DuckDB's trim() also removes Unicode spaces (no-break, ideographic): a reason of those is blank, and
+    one that is a vague term behind them is vague. The flags test a reason's first byte before trim()."""
+    reasons = ["\u00a0", "\u3000 \u2003", " \u00a0 ", "\u00a0inv", "\tinv", "inv\u00a0", "x"]
+    keys = write_searches(store_dir, [{"reason": r} for r in reasons])
+    flags = flags_of(store_dir)
+    assert [("blank_reason" in flags.get(k, {})) for k in keys] == [True, True, True, False, False, False, False]
+    assert [flags.get(k, {}).get("vague_reason", "")[:14] for k in keys] == [
+        "", "", "", 'reason: "\u00a0inv"', 'reason: "\tinv"', 'reason: "inv\u00a0"', 'reason: "x" (r']
+
+
+def test_first_byte_test_keeps_every_reason_trim_leaves_empty() -> None:
+    """The cheap test in blank_reason.sql and vague_reason.sql, over every code point alone, doubled and
+    after a space: every text trim() empties passes it."""
+    con = duckdb.connect()
+    missed, blank = con.execute("""
+        WITH chars AS (SELECT chr(i::INTEGER) AS c FROM range(1, 196608) AS t(i) WHERE i NOT BETWEEN 55296 AND 57343),
+        texts AS (SELECT c AS r FROM chars UNION ALL SELECT c || c FROM chars UNION ALL SELECT ' ' || c FROM chars
+                  UNION ALL SELECT '')
+        SELECT count(*) FILTER (WHERE trim(r) = '' AND NOT (r < '!' OR r >= chr(128))),
+               count(*) FILTER (WHERE trim(r) = '')
+        FROM texts""").fetchall()[0]
+    assert missed == 0 and blank > 20
+    for path in ("blank_reason.sql", "vague_reason.sql"):
+        assert "< '!' OR" in (Path(__file__).parent.parent / "queries" / "flags" / path).read_text()
+
+
 def test_blank_reason_ignores_files_without_a_reason_column(store_dir: Path) -> None:
     keys = write_searches(store_dir, [{"searcher_org": PRODUCER}, {"searcher_org": PRODUCER}])
     assert all("blank_reason" not in f for k, f in flags_of(store_dir).items() if k in keys)

@@ -28,10 +28,12 @@ terms_have_digits AS (
     SELECT coalesce(bool_or(regexp_matches(term, '[0-9]')), false) AS any_digit FROM vague_terms
 ),
 
+-- a blank reason (left to blank_reason) is empty or starts with a space trim() removes: an ASCII space or
+-- a Unicode one (first byte >= 0x80); the cheap first-byte test spares trim() on almost every row
 distinct_reasons AS (
     SELECT r.reason
     FROM (SELECT DISTINCT reason FROM searches WHERE reason IS NOT NULL) AS r, terms_have_digits AS d
-    WHERE trim(r.reason) <> ''
+    WHERE NOT ((r.reason < '!' OR r.reason >= chr(128)) AND trim(r.reason) = '')
       AND (d.any_digit OR NOT regexp_matches(r.reason, '[0-9]') OR length(trim(r.reason)) = 1)
 ),
 
