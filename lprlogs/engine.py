@@ -108,14 +108,39 @@ def _parquet_select(paths: list[Path], empty_columns: dict[str, str] | None) -> 
 
 
 
+SPILL_PREFIX = "lprlogs-spill-"
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # alive, but another user's
+        return True
+    return True
+
+
+def spill_folder() -> str:
+    """A new private folder (in the system's temporary folder) for what DuckDB spills to disk, named
+    with this process's id. Folders left by lprlogs processes that are gone (killed, or out of memory
+    while spilling, when nothing could clean up) are removed first: they can hold gigabytes."""
+    temp = Path(tempfile.gettempdir())
+    for folder in temp.glob(f"{SPILL_PREFIX}*-*"):
+        pid = folder.name[len(SPILL_PREFIX):].split("-", 1)[0]
+        if pid.isdigit() and int(pid) != os.getpid() and not _process_alive(int(pid)):
+            shutil.rmtree(folder, ignore_errors=True)
+    return tempfile.mkdtemp(prefix=f"{SPILL_PREFIX}{os.getpid()}-")
+
+
 def connect(threads: int) -> duckdb.DuckDBPyConnection:
     """A DuckDB connection as lprlogs uses one: times in UTC, and a private folder for what DuckDB spills
     to disk. DuckDB's own default is `.tmp` in the current folder: a reporter's release folder (or one they
     cannot write to) would get DuckDB's temporary files. The folder is removed with the connection, or at
-    exit."""
+    exit (or, after a kill, by the next lprlogs run: ``spill_folder``)."""
     con = duckdb.connect(config={"threads": threads})
     con.execute("SET TimeZone = 'UTC'").fetchall()
-    spill = tempfile.mkdtemp(prefix="lprlogs-spill-")
+    spill = spill_folder()
     con.execute(f"SET temp_directory = {sql_literal(spill)}").fetchall()
     weakref.finalize(con, shutil.rmtree, spill, True)
     return con
@@ -343,7 +368,7 @@ class Engine:
             # The duplicate search holds `raw` for every candidate row: a release ingested twice makes that
             # every row. A memory cap with a spill folder keeps it near 1 GiB at 10M duplicate rows (measured).
             # s is NOT MATERIALIZED: referenced twice, DuckDB 2 would otherwise copy every stored row into memory.
-            spill = tempfile.mkdtemp(prefix="lprlogs-spill-")
+            spill = spill_folder()
             own_spill = self.con.execute("SELECT current_setting('temp_directory')").fetchall()[0][0]
             self.con.execute(f"SET temp_directory = {sql_literal(spill)}")
             self.con.execute(f"SET memory_limit = {sql_literal(DERIVED_MEMORY_LIMIT)}")

@@ -41,3 +41,35 @@ def test_engine_keeps_its_spill_folder_after_rebuilding_derived_tables(tmp_path:
     finally:
         engine.close()
     assert not (tmp_path / ".tmp").exists() and ".tmp" not in os.listdir(release)
+
+
+def test_spill_folder_of_a_killed_run_is_removed_by_the_next(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """kill -9 (or the kernel's out-of-memory killer, likeliest while DuckDB spills) leaves the folder behind,
+    possibly with gigabytes in it: the next lprlogs connection removes it; folders of live processes stay."""
+    import signal
+    import subprocess
+    import sys
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    child = subprocess.Popen(
+        [sys.executable, "-c", "import sys, time; from lprlogs.engine import connect; con = connect(threads=1); "
+         "print(con.execute(\"SELECT current_setting('temp_directory')\").fetchall()[0][0], flush=True); "
+         "time.sleep(60)"],
+        stdout=subprocess.PIPE, text=True, env={**os.environ, "TMPDIR": str(tmp_path)})
+    assert child.stdout is not None
+    killed_folder = Path(child.stdout.readline().strip())
+    (killed_folder / "duckdb_temp_block-1.block").write_bytes(b"x" * 1024)
+    child.send_signal(signal.SIGKILL)
+    child.wait()
+    assert killed_folder.is_dir() and killed_folder.parent == tmp_path
+    live = tmp_path / f"lprlogs-spill-{os.getppid()}-live"
+    other = tmp_path / "lprlogs-spill-notours"
+    live.mkdir()
+    other.mkdir()
+    con = connect(threads=1)
+    try:
+        mine = Path(_spill_folder(con))
+        assert not killed_folder.exists()
+        assert live.is_dir() and other.is_dir() and mine.is_dir() and mine.name.startswith(f"lprlogs-spill-{os.getpid()}-")
+    finally:
+        con.close()
