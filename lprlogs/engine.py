@@ -24,7 +24,7 @@ import pyarrow as pa
 from .errors import LprlogsError
 from .formats import side_table_schemas
 from .schema import QUARANTINE_COLUMNS, SEARCHES_VIEW_COLUMNS, STORED_COLUMNS
-from .store import Store, sql_literal
+from .store import Store, decoded_select, sql_literal
 
 DERIVED_MEMORY_LIMIT = os.environ.get("LPRLOGS_MEMORY_LIMIT", "1GB")  # for rebuilding derived tables
 READ_ONLY_STATEMENTS = {duckdb.StatementType.SELECT, duckdb.StatementType.EXPLAIN}
@@ -231,9 +231,31 @@ class Engine:
         return (f"SELECT {columns}, coalesce(s.search_id, d.duplicate_of, s.search_key) AS search_uid "
                 f"FROM {stored} AS s LEFT JOIN _duplicates AS d USING (search_key)")
 
+    def stored_rows_select(self, rid: bool = False) -> str:
+        """The stored rows as the Parquet files hold them (``raw`` possibly compact, with ``raw_layout``; a
+        store written before compact raw gets a NULL ``raw_layout``). ``rid``: first a column naming each row,
+        (file number << 32) | row in its file (the report's key). Views read ``decoded`` of this."""
+        files = self.store.files("searches")
+        if not files:
+            return _empty_select({"rid": "UBIGINT", **STORED_COLUMNS} if rid else STORED_COLUMNS)
+        listing = ", ".join(sql_literal(str(p)) for p in files)
+        rid_column = "(file_index::UBIGINT << 32) | file_row_number::UBIGINT AS rid, " if rid else ""
+        select = f"SELECT {rid_column}* FROM read_parquet([{listing}], union_by_name = true)"
+        if "raw_layout" not in self.con.sql(select).columns:
+            select = f"SELECT *, CAST(NULL AS VARCHAR) AS raw_layout FROM ({select})"
+        return select
+
+    def raw_layouts(self) -> list[str]:
+        """The compact-raw layouts of the store's files (the manifest lists them; store.raw_json_sql)."""
+        return sorted({layout for s in self.store.sources if s.get("status") == "ingested"
+                       for layout in (s.get("extra") or {}).get("raw_layouts", [])})
+
+    def decoded(self, stored_select: str) -> str:
+        """``stored_select``'s rows with ``raw`` as every view shows it (store.decoded_select), no raw_layout."""
+        return decoded_select(stored_select, self.raw_layouts())
+
     def _create_stored_view(self) -> None:
-        stored = _parquet_select(self.store.files("searches"), STORED_COLUMNS)
-        self.con.execute(f"CREATE OR REPLACE VIEW _searches_stored AS {stored}")
+        self.con.execute(f"CREATE OR REPLACE VIEW _searches_stored AS {self.decoded(self.stored_rows_select())}")
 
     def _create_manifest_views(self) -> None:
         sources = [
@@ -363,7 +385,7 @@ class Engine:
         files = self.store.files("searches")
         target = derived / "duplicates.parquet"
         if files:
-            stored = _parquet_select(files, None)
+            stored = self.stored_rows_select()
             tmp = derived / f".duplicates.{uuid.uuid4().hex}.tmp"
             # The duplicate search holds `raw` for every candidate row: a release ingested twice makes that
             # every row. A memory cap with a spill folder keeps it near 1 GiB at 10M duplicate rows (measured).
@@ -373,7 +395,7 @@ class Engine:
             self.con.execute(f"SET temp_directory = {sql_literal(spill)}")
             self.con.execute(f"SET memory_limit = {sql_literal(DERIVED_MEMORY_LIMIT)}")
             try:
-                self._copy_duplicates(stored, tmp)
+                self._copy_duplicates(stored, tmp, exact=self._mixes_raw_forms())
             finally:
                 self.con.execute("RESET memory_limit")
                 self.con.execute(f"SET temp_directory = {sql_literal(own_spill)}")
@@ -392,14 +414,30 @@ class Engine:
         os.replace(tmp_stamp, stamp_path)
         return True
 
-    def _copy_duplicates(self, stored: str, target: Path) -> None:
+    def _mixes_raw_forms(self) -> bool:
+        """True when the store holds Flock files stored before compact raw (their row_hash is of the whole
+        JSON object) beside files stored compact (whose row_hash is of the compact form): the two hashes of
+        one row differ, so duplicates are then found by a hash of ``raw`` as the views show it (slower)."""
+        from .formats.flock import STAGED_CELL_FORMATS
+
+        forms = {(s.get("extra") or {}).get("raw") == "compact" for s in self.store.sources
+                 if s.get("status") == "ingested" and s.get("rows_stored") and s.get("format") in STAGED_CELL_FORMATS}
+        return forms == {True, False}
+
+    def _copy_duplicates(self, stored: str, target: Path, exact: bool = False) -> None:
         """derived/duplicates.parquet: each exact duplicate row's key and the key of its first copy (same
-        producer, log kind and every raw cell; first by ingest order, then sheet and row)."""
+        producer, log kind and every raw cell; first by ingest order, then sheet and row). Candidates share
+        row_hash, or with ``exact`` a hash of the rebuilt ``raw`` (see ``_mixes_raw_forms``)."""
+        candidate_rows = "SELECT s.* FROM s SEMI JOIN candidates USING (candidate_key)"
+        if exact:  # raw rebuilt for every row, to hash it
+            keyed = f"SELECT *, hash(producer, log_kind, raw) AS candidate_key FROM ({self.decoded(stored)})"
+        else:  # raw rebuilt for the candidate rows only
+            keyed = f"SELECT *, row_hash AS candidate_key FROM ({stored})"
+            candidate_rows = self.decoded(candidate_rows)
         self.con.execute(
-            f"COPY (WITH s AS NOT MATERIALIZED ({stored}), "
-            "candidates AS (SELECT row_hash FROM s GROUP BY row_hash HAVING count(*) > 1), "
-            "candidate_rows AS (SELECT search_key, producer, log_kind, raw, source_seq, source_sheet, source_row "
-            "  FROM s SEMI JOIN candidates USING (row_hash)), "
+            f"COPY (WITH s AS NOT MATERIALIZED ({keyed}), "
+            "candidates AS (SELECT candidate_key FROM s GROUP BY 1 HAVING count(*) > 1), "
+            f"candidate_rows AS ({candidate_rows}), "
             "firsts AS (SELECT search_key, first_value(search_key) OVER (PARTITION BY producer, log_kind, raw "
             "  ORDER BY source_seq, source_sheet, source_row) AS duplicate_of FROM candidate_rows) "
             "SELECT search_key, duplicate_of FROM firsts WHERE duplicate_of <> search_key) "

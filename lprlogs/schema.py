@@ -41,7 +41,8 @@ STAGED_COLUMNS: dict[str, str] = {
     "source_row": "BIGINT",  # row as a spreadsheet user counts it (header row = 1); line for text files
     "source_page": "INTEGER",  # PDF page, 1-based
     "variant": "VARCHAR",  # per-row variant (e.g. per sheet); NULL means the source's variant
-    "raw": "VARCHAR",  # JSON object: original header -> cell text, exactly as read
+    "raw": "VARCHAR",  # JSON object: original header -> cell text, exactly as read (stored compact: raw_layout)
+    "raw_layout": "VARCHAR",  # NULL, or how `raw` is stored compact: see store.raw_json_sql (not in the views)
     "redacted": "VARCHAR[]",  # canonical fields whose cell held a redaction marker
 }
 
@@ -52,7 +53,7 @@ PROVENANCE_COLUMNS: dict[str, str] = {
     "source_sha256": "VARCHAR",
     "source_seq": "INTEGER",  # order in which sources entered the store (first seen wins for duplicates)
     "batch_id": "INTEGER",  # the ingest run that stored the row
-    "row_hash": "UBIGINT",  # hash of (producer, log_kind, raw): candidates for exact duplicate rows
+    "row_hash": "UBIGINT",  # hash of (producer, log_kind, raw as stored): candidates for exact duplicate rows
 }
 
 STORED_COLUMNS: dict[str, str] = {**PROVENANCE_COLUMNS, **STAGED_COLUMNS}

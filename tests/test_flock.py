@@ -12,6 +12,7 @@ import duckdb
 import pytest
 
 from lprlogs.ingest import ingest
+from lprlogs.store import raw_json_sql
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "flock"
 UTC = dt.UTC
@@ -29,8 +30,9 @@ def _ingest(tmp_path: Path, *names: str, **options: object) -> tuple[duckdb.Duck
     searches = list(store.glob("searches/*.parquet"))
     quarantine = list(store.glob("quarantine/*.parquet"))
     empty_s = "SELECT NULL::BIGINT AS source_row WHERE FALSE"
-    con.execute("CREATE VIEW s AS " + (f"SELECT * FROM read_parquet({[str(p) for p in searches]})"
-                                       if searches else empty_s))
+    # raw as the views show it: the files keep each cell's text once (store.raw_json_sql)
+    con.execute("CREATE VIEW s AS " + (f"SELECT * REPLACE ({raw_json_sql()} AS raw) "
+                                       f"FROM read_parquet({[str(p) for p in searches]})" if searches else empty_s))
     con.execute("CREATE VIEW q AS " + (f"SELECT * FROM read_parquet({[str(p) for p in quarantine]})"
                                        if quarantine else empty_s))
     return con, report

@@ -14,6 +14,7 @@ import pytest
 
 import lprlogs.formats.flock as flock
 from lprlogs.ingest import ingest
+from lprlogs.store import raw_json_sql
 from tests.helpers import FLOCK_14, flock_row
 
 QUIRKS = [
@@ -139,7 +140,7 @@ def test_quirky_rows_counted_and_typed(quirky_csv, tmp_path):
     assert sorted(by_id["aaaaaaaa-1111-4a2b-9c3d-000000000002"][3]) == ["networks_searched", "time_frame"]
     assert by_id["aaaaaaaa-1111-4a2b-9c3d-000000000005"][4] == "stolen,vehicle"
     reasons = dict(con.execute(
-        f"SELECT json_extract_string(raw, '$.Reason'), any_value(redacted) FROM read_parquet({files}) "
+        f"SELECT json_extract_string({raw_json_sql()}, '$.Reason'), any_value(redacted) FROM read_parquet({files}) "
         "WHERE search_id NOT LIKE 'aaaaaaaa-%' GROUP BY 1").fetchall())
     assert reasons["REDACTED"] == ["reason"]
     assert reasons["GC 6254(f)"] == ["reason"]

@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import io
+import json
 import os
 import re
 import threading
@@ -92,6 +93,8 @@ FOREIGN_HEADERS = {
 TEXT_FIELDS = ("search_id", "searcher_user", "searcher_org", "search_type", "reason", "offense_type",
                "case_number", "license_plate", "filters", "text_prompt", "moderation")
 NUMBER_FIELDS = ("networks_searched", "devices_searched")
+# readers whose rows go through stage_cells: since compact raw, their manifest entries say "raw": "compact"
+STAGED_CELL_FORMATS = ("flock_csv", "flock_excel", "flock_pdf")
 
 UUID_RE = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
 # one timestamp as Flock (or Excel, or a PDF) writes it; used to find and split time values
@@ -330,8 +333,30 @@ def stage_cells(out: SourceWriter, cells: Any, *, variant: str | None = None,
     # only rows that passed the row guard can hold a marker (a stored row's Search Time always parsed, so
     # it is never one: a redacted Search Time quarantines the row)
     values.append(f"{guarded_list or '[]::VARCHAR[]'} AS redacted")
-    pairs = ", ".join(f"{sql_literal(h)}, {quote_ident(h)}" for h in headers)
-    values.append(f"json_object({pairs})::VARCHAR AS raw" if headers else "'{}' AS raw")
+    # raw keeps each cell's text once (store.raw_json_sql rebuilds the JSON object the views show): a cell
+    # its column gives back exactly is null in the stored array, and raw_layout names that column. A text
+    # cell is given back unless it is empty, has a space at either end, or its row passed the marker guard;
+    # a number unless it is not written as the integer's own text (`1,234`, `5.0`); times never.
+    def kept_text(header: str) -> str:
+        canonical, cell = field_of.get(header), quote_ident(header)
+        if canonical in TEXT_FIELDS:
+            return (f"CASE WHEN {cell} = '' OR starts_with({cell}, ' ') OR ends_with({cell}, ' ') OR _row_guard "
+                    f"THEN {cell} END")
+        if canonical in NUMBER_FIELDS:
+            return (f"CASE WHEN _int_{canonical} IS NULL OR _row_guard OR CAST(_int_{canonical} AS VARCHAR) <> {cell} "
+                    f"THEN {cell} END")
+        return cell
+
+    layout = [[h, field_of[h] if field_of.get(h) in (*TEXT_FIELDS, *NUMBER_FIELDS) else None] for h in headers]
+    values.append(("json_array(" + ", ".join(kept_text(h) for h in headers) + ")::VARCHAR" if headers else "'[]'")
+                  + " AS raw")
+    layout_text = json.dumps(layout, ensure_ascii=False)
+    values.append(f"{sql_literal(layout_text)} AS raw_layout")
+    # the manifest says so (Engine.ensure_derived compares older files with care) and lists the layouts (the
+    # views rebuild raw with one expression per layout)
+    out.extra["raw"] = "compact"
+    if layout_text not in out.extra.setdefault("raw_layouts", []):
+        out.extra["raw_layouts"].append(layout_text)
 
     norm_cells = [f"lower(regexp_replace(trim(coalesce({quote_ident(h)}, '')), '\\s+', ' ', 'g'))" for h in headers]
     blank = " AND ".join(f"coalesce(trim({quote_ident(h)}), '') = ''" for h in headers) or "FALSE"

@@ -234,11 +234,8 @@ def _keyed_searches(engine: Engine) -> tuple[str, str]:
     ``rid`` is the row's place in the store: (file number << 32) | row number in the Parquet file. In
     redacted mode the flags read the redacted view, so ``rid`` is a 64-bit hash of search_key there,
     checked to be unique."""
-    files = engine.store.files("searches")
-    if files and not engine.redact:
-        listing = ", ".join(sql_literal(str(p)) for p in files)
-        stored = (f"(SELECT (file_index::UBIGINT << 32) | file_row_number::UBIGINT AS rid, * "
-                  f"FROM read_parquet([{listing}], union_by_name = true))")
+    if engine.store.files("searches") and not engine.redact:
+        stored = f"({engine.decoded(engine.stored_rows_select(rid=True))})"
         flag_columns = ", ".join("rid AS search_key" if c == "search_key" else c
                                  for c in SEARCHES_VIEW_COLUMNS if c in STORED_COLUMNS)
         return engine.searches_select(stored, extra_columns=("rid",)), f"SELECT {flag_columns} FROM {stored}"
@@ -311,8 +308,13 @@ def _select_printed_rows(engine: Engine, per_flag: int | None) -> None:
         """
         keep = f"QUALIFY printed_rank <= {count}"
     con.execute(f"CREATE OR REPLACE TABLE report_printed_candidates AS {candidates}").fetchall()
-    con.execute("CREATE OR REPLACE TABLE report_printed_searches AS SELECT * FROM report_searches "
-                "WHERE rid IN (SELECT rid FROM report_printed_candidates)").fetchall()
+    printed = "SELECT * FROM report_searches WHERE rid IN (SELECT rid FROM report_printed_candidates)"
+    if not engine.redact and engine.store.files("searches"):
+        # the same rows, picked before `raw` is rebuilt (store.raw_json_sql): only for these
+        picked = (f"(SELECT * FROM ({engine.stored_rows_select(rid=True)}) "
+                  "WHERE rid IN (SELECT rid FROM report_printed_candidates))")
+        printed = engine.searches_select(f"({engine.decoded(picked)})", extra_columns=("rid",))
+    con.execute(f"CREATE OR REPLACE TABLE report_printed_searches AS {printed}").fetchall()
     evidence = engine.flag_union(
         "search_key AS rid, CAST(flag AS VARCHAR) AS flag, CAST(evidence AS VARCHAR) AS evidence",
         "SELECT * REPLACE (rid AS search_key) FROM report_printed_searches")
