@@ -388,18 +388,15 @@ class Engine:
             stored = self.stored_rows_select()
             tmp = derived / f".duplicates.{uuid.uuid4().hex}.tmp"
             # The duplicate search holds `raw` for every candidate row: a release ingested twice makes that
-            # every row. A memory cap with a spill folder keeps it near 1 GiB at 10M duplicate rows (measured).
+            # every row. A memory cap keeps it near 1 GiB at 10M duplicate rows (measured); DuckDB spills the
+            # rest to the connection's own spill folder (``connect``; switching folders after a spill is an
+            # error in DuckDB, which a release ingested twice met).
             # s is NOT MATERIALIZED: referenced twice, DuckDB 2 would otherwise copy every stored row into memory.
-            spill = spill_folder()
-            own_spill = self.con.execute("SELECT current_setting('temp_directory')").fetchall()[0][0]
-            self.con.execute(f"SET temp_directory = {sql_literal(spill)}")
             self.con.execute(f"SET memory_limit = {sql_literal(DERIVED_MEMORY_LIMIT)}")
             try:
                 self._copy_duplicates(stored, tmp, exact=self._mixes_raw_forms())
             finally:
                 self.con.execute("RESET memory_limit")
-                self.con.execute(f"SET temp_directory = {sql_literal(own_spill)}")
-                shutil.rmtree(spill, ignore_errors=True)
             os.replace(tmp, target)
         else:
             target.unlink(missing_ok=True)

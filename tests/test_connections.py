@@ -73,3 +73,21 @@ def test_spill_folder_of_a_killed_run_is_removed_by_the_next(tmp_path: Path, mon
         assert live.is_dir() and other.is_dir() and mine.is_dir() and mine.name.startswith(f"lprlogs-spill-{os.getpid()}-")
     finally:
         con.close()
+
+
+def test_derived_tables_are_rebuilt_after_the_connection_spilled(tmp_path: Path) -> None:
+    """The duplicate search used to switch to a second spill folder and back: once DuckDB had spilled
+    ("Cannot switch temporary directory after the current one has been used"), an ingest of a release
+    with many duplicate rows ended with an internal error. It now spills into the connection's own folder."""
+    release = tmp_path / "release"
+    write_flock_csv(release, "1_1_2025-1_31_2025-Houston TX PD-Network-Audit.csv", [flock_row(), flock_row()])
+    ingest([str(release)], tmp_path / "store")
+    engine = Engine(Store.open(tmp_path / "store"))
+    try:
+        engine.con.execute("SET memory_limit = '40MB'")
+        engine.con.execute("SELECT count(*) FROM (SELECT i FROM range(8000000) AS t(i) ORDER BY hash(i))").fetchall()
+        engine.con.execute("RESET memory_limit")
+        assert engine.ensure_derived(force=True)
+        assert engine.query("SELECT count(*), count(duplicate_of) FROM searches")[1] == [(2, 1)]
+    finally:
+        engine.close()
