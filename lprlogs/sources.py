@@ -208,8 +208,10 @@ class Expander:
             shown_child = str(PurePosixPath(shown) / entry.name)
             if entry.name.startswith(".") or entry.name.lower() in IGNORED_NAMES:
                 continue
-            if entry.is_symlink():
-                continue  # never follow links out of the release
+            if entry.is_symlink():  # never followed out of the release, but said: no file is left out unsaid
+                yield self._rejected(entry, shown_child, "a symbolic link: links inside a folder are not followed; "
+                                     "give the file it points to as a path of its own to read it")
+                continue
             if entry.is_dir():
                 yield from self._walk(entry, shown_child)
             elif entry.is_file():

@@ -122,3 +122,17 @@ def test_missing_path_is_reported_and_others_still_read(tmp_path: Path, store_di
     report = ingest([str(tmp_path / "nope.csv"), str(path)], store_dir)
     assert [f.status for f in report.files] == ["rejected", "ingested"]
     assert report.files[0].reason == "no such file or folder"
+
+
+def test_a_link_inside_a_folder_is_not_followed_and_is_said(tmp_path: Path, store_dir: Path) -> None:
+    """A symbolic link inside a release folder could point anywhere: it is not followed, and it is listed as
+    rejected with the way to read it (before, it was left out without a word)."""
+    outside = write_flock_csv(tmp_path / "elsewhere", NAME, [flock_row()])
+    release = tmp_path / "release"
+    write_flock_csv(release, NAME.replace("Conway", "Dover"), [flock_row()])
+    (release / "linked.csv").symlink_to(outside)
+    report = ingest([str(release)], store_dir)
+    outcomes = {Path(f.path).name: f for f in report.files}
+    assert outcomes["linked.csv"].status == "rejected"
+    assert "symbolic link" in outcomes["linked.csv"].reason and "path of its own" in outcomes["linked.csv"].reason
+    assert report.rows_stored == 1
