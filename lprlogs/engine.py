@@ -140,6 +140,9 @@ def connect(threads: int) -> duckdb.DuckDBPyConnection:
     exit (or, after a kill, by the next lprlogs run: ``spill_folder``)."""
     con = duckdb.connect(config={"threads": threads})
     con.execute("SET TimeZone = 'UTC'").fetchall()
+    # DuckDB's own progress bar printed on stdout during long statements (into `lprlogs query --csv > file`,
+    # and under -q); lprlogs shows its own (progress.py reads query_progress(), which still works)
+    con.execute("SET enable_progress_bar_print = false").fetchall()
     spill = spill_folder()
     con.execute(f"SET temp_directory = {sql_literal(spill)}").fetchall()
     weakref.finalize(con, shutil.rmtree, spill, True)
@@ -387,10 +390,10 @@ class Engine:
         if files:
             stored = self.stored_rows_select()
             tmp = derived / f".duplicates.{uuid.uuid4().hex}.tmp"
-            # The duplicate search holds `raw` for every candidate row: a release ingested twice makes that
-            # every row. A memory cap keeps it near 1 GiB at 10M duplicate rows (measured); DuckDB spills the
-            # rest to the connection's own spill folder (``connect``; switching folders after a spill is an
-            # error in DuckDB, which a release ingested twice met).
+            # Every row is a candidate when a release is ingested twice under other names. A memory cap keeps
+            # the duplicate search near 1.1 GiB at 20M candidate rows (measured); DuckDB spills the rest to
+            # the connection's own spill folder (``connect``; switching folders after a spill is an error in
+            # DuckDB, which a release ingested twice met).
             # s is NOT MATERIALIZED: referenced twice, DuckDB 2 would otherwise copy every stored row into memory.
             self.con.execute(f"SET memory_limit = {sql_literal(DERIVED_MEMORY_LIMIT)}")
             try:
@@ -423,23 +426,38 @@ class Engine:
 
     def _copy_duplicates(self, stored: str, target: Path, exact: bool = False) -> None:
         """derived/duplicates.parquet: each exact duplicate row's key and the key of its first copy (same
-        producer, log kind and every raw cell; first by ingest order, then sheet and row). Candidates share
-        row_hash, or with ``exact`` a hash of the rebuilt ``raw`` (see ``_mixes_raw_forms``)."""
+        producer, log kind and every raw cell; first by ingest order, then sheet and row).
+
+        Candidates share row_hash (or, with ``exact``, a hash of the rebuilt ``raw``: see
+        ``_mixes_raw_forms``); they are written, narrow, to a scratch file (spill folder) with the
+        128-bit MD5 of ``raw`` (two different texts share one with a probability of about 1 in 10^24 at
+        twenty million rows), and rows are one copy when producer, log kind and that MD5 agree. In one
+        statement over the ``raw`` texts themselves, a 10M-row export ingested under two names (20M
+        candidate rows) ran out of memory; in two steps it peaks at 1.1 GiB (measured)."""
         candidate_rows = "SELECT s.* FROM s SEMI JOIN candidates USING (candidate_key)"
         if exact:  # raw rebuilt for every row, to hash it
             keyed = f"SELECT *, hash(producer, log_kind, raw) AS candidate_key FROM ({self.decoded(stored)})"
         else:  # raw rebuilt for the candidate rows only
             keyed = f"SELECT *, row_hash AS candidate_key FROM ({stored})"
             candidate_rows = self.decoded(candidate_rows)
-        self.con.execute(
-            f"COPY (WITH s AS NOT MATERIALIZED ({keyed}), "
-            "candidates AS (SELECT candidate_key FROM s GROUP BY 1 HAVING count(*) > 1), "
-            f"candidate_rows AS ({candidate_rows}), "
-            "firsts AS (SELECT search_key, first_value(search_key) OVER (PARTITION BY producer, log_kind, raw "
-            "  ORDER BY source_seq, source_sheet, source_row) AS duplicate_of FROM candidate_rows) "
-            "SELECT search_key, duplicate_of FROM firsts WHERE duplicate_of <> search_key) "
-            f"TO {sql_literal(str(target))} (FORMAT parquet)"
-        ).fetchall()
+        # in the connection's private spill folder: removed with it, or by the next run after a kill
+        spill = self.con.execute("SELECT current_setting('temp_directory')").fetchall()[0][0]
+        copies = Path(spill) / f"duplicate-candidates-{uuid.uuid4().hex}.parquet"
+        try:
+            self.con.execute(
+                f"COPY (WITH s AS NOT MATERIALIZED ({keyed}), "
+                "candidates AS (SELECT candidate_key FROM s GROUP BY 1 HAVING count(*) > 1) "
+                "SELECT search_key, producer, log_kind, source_seq, source_sheet, source_row, "
+                f"md5_number(raw) AS raw_md5 FROM ({candidate_rows})) TO {sql_literal(str(copies))} (FORMAT parquet)"
+            ).fetchall()
+            self.con.execute(
+                "COPY (SELECT search_key, duplicate_of FROM (SELECT search_key, first_value(search_key) OVER ("
+                "PARTITION BY producer, log_kind, raw_md5 ORDER BY source_seq, source_sheet, source_row) AS duplicate_of "
+                f"FROM read_parquet({sql_literal(str(copies))})) WHERE duplicate_of <> search_key) "
+                f"TO {sql_literal(str(target))} (FORMAT parquet)"
+            ).fetchall()
+        finally:
+            copies.unlink(missing_ok=True)
 
     def refresh(self, force: bool = False) -> None:
         """After the store changed (ingest, registry), rebuild derived tables and views."""

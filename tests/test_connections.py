@@ -24,6 +24,8 @@ def test_connection_spills_to_a_private_folder() -> None:
     folder = _spill_folder(con)
     assert Path(folder).is_dir() and Path(folder).parent == Path(tempfile.gettempdir())
     assert con.execute("SELECT current_setting('TimeZone')").fetchall()[0][0] == "UTC"
+    # DuckDB's own progress bar would print on stdout, into `lprlogs query --csv > file` and under -q
+    assert con.execute("SELECT current_setting('enable_progress_bar_print')").fetchall()[0][0] is False
     con.close()
 
 
