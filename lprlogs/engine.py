@@ -420,7 +420,7 @@ class Engine:
         one row differ, so duplicates are then found by a hash of ``raw`` as the views show it (slower)."""
         from .formats.flock import STAGED_CELL_FORMATS
 
-        forms = {(s.get("extra") or {}).get("raw") == "compact" for s in self.store.sources
+        forms = {bool((s.get("extra") or {}).get("raw_layouts")) for s in self.store.sources
                  if s.get("status") == "ingested" and s.get("rows_stored") and s.get("format") in STAGED_CELL_FORMATS}
         return forms == {True, False}
 

@@ -103,7 +103,7 @@ def test_duplicates_between_files_stored_before_and_after_compact_raw(tmp_path: 
     finally:
         engine.close()
     # the same two rows stored the way lprlogs stored them before compact raw: the JSON object itself, no
-    # raw_layout, and no "raw": "compact" in the manifest (a file ingested by that version)
+    # raw_layout, and no raw_layouts in the manifest (a file ingested by that version)
     body = tmp_path / "older-copy.csv"
     body.write_bytes(b"an older ingest of the same export")
     sha = hashlib.sha256(body.read_bytes()).hexdigest()

@@ -61,7 +61,6 @@ class _Engine:
     con: duckdb.DuckDBPyConnection
     rows: int = 0
     whole_store_only: bool = False
-    redact: bool = True  # report_searches is a table here, not the store's files: read the printed rows from it
 
     def flag_union(self, select_list: str, searches: str | None = None) -> str:
         body = FLAG_BODY + (f" WHERE (SELECT count(*) FROM searches) = {self.rows}" if self.whole_store_only else "")

@@ -93,7 +93,7 @@ FOREIGN_HEADERS = {
 TEXT_FIELDS = ("search_id", "searcher_user", "searcher_org", "search_type", "reason", "offense_type",
                "case_number", "license_plate", "filters", "text_prompt", "moderation")
 NUMBER_FIELDS = ("networks_searched", "devices_searched")
-# readers whose rows go through stage_cells: since compact raw, their manifest entries say "raw": "compact"
+# readers whose rows go through stage_cells: since compact raw, their manifest entries list raw_layouts
 STAGED_CELL_FORMATS = ("flock_csv", "flock_excel", "flock_pdf")
 
 UUID_RE = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
@@ -352,9 +352,8 @@ def stage_cells(out: SourceWriter, cells: Any, *, variant: str | None = None,
                   + " AS raw")
     layout_text = json.dumps(layout, ensure_ascii=False)
     values.append(f"{sql_literal(layout_text)} AS raw_layout")
-    # the manifest says so (Engine.ensure_derived compares older files with care) and lists the layouts (the
-    # views rebuild raw with one expression per layout)
-    out.extra["raw"] = "compact"
+    # the manifest lists the layouts: the views rebuild raw with one expression per layout, and a file with
+    # none was stored before compact raw (Engine._mixes_raw_forms)
     if layout_text not in out.extra.setdefault("raw_layouts", []):
         out.extra["raw_layouts"].append(layout_text)
 

@@ -207,7 +207,7 @@ def prepare(engine: Engine, since: int | None) -> None:
     con = engine.con
     caps = row_caps(engine)
     con.execute("SET enable_progress_bar = false").fetchall()  # DuckDB's own bars would print per query
-    keyed_searches, flag_searches = _keyed_searches(engine)
+    keyed_searches, flag_searches, stored_rows = _keyed_searches(engine)
     if since is not None:
         keyed_searches = (f"SELECT * FROM ({keyed_searches}) WHERE search_uid IN "
                           f"(SELECT search_uid FROM searches_first_seen WHERE first_batch_id > {int(since)})")
@@ -222,23 +222,26 @@ def prepare(engine: Engine, since: int | None) -> None:
     # ids of these rows only: DuckDB counts distinct values on one thread, and most releases have few.
     con.execute(SHARED_SEARCHES_SQL).fetchall()
     _materialize_flags(engine, flag_searches)
-    _select_printed_rows(engine, caps.printed)
+    _select_printed_rows(engine, caps.printed, stored_rows)
 
 
-def _keyed_searches(engine: Engine) -> tuple[str, str]:
-    """Two SELECTs over the store's rows, each row with ``rid``, a whole number naming it for this report:
-    the ``searches`` view with ``rid`` first, and what the flag files read as ``searches`` (the rows
-    the ``flags`` view reads, with ``rid`` in place of search_key, so that each flagged row comes out
-    with a key that is cheap to join on and to hold for tens of millions of rows).
+def _keyed_searches(engine: Engine) -> tuple[str, str, str | None]:
+    """SELECTs over the store's rows, each row with ``rid``, a whole number naming it for this report:
+    the ``searches`` view with ``rid`` first, what the flag files read as ``searches`` (the rows the
+    ``flags`` view reads, with ``rid`` in place of search_key, so that each flagged row comes out with a
+    key that is cheap to join on and to hold for tens of millions of rows), and the stored rows as the
+    files hold them (``Engine.stored_rows_select``; None in redacted mode), to pick rows from by ``rid``.
 
     ``rid`` is the row's place in the store: (file number << 32) | row number in the Parquet file. In
     redacted mode the flags read the redacted view, so ``rid`` is a 64-bit hash of search_key there,
     checked to be unique."""
     if engine.store.files("searches") and not engine.redact:
-        stored = f"({engine.decoded(engine.stored_rows_select(rid=True))})"
+        stored_rows = engine.stored_rows_select(rid=True)
+        stored = f"({engine.decoded(stored_rows)})"
         flag_columns = ", ".join("rid AS search_key" if c == "search_key" else c
                                  for c in SEARCHES_VIEW_COLUMNS if c in STORED_COLUMNS)
-        return engine.searches_select(stored, extra_columns=("rid",)), f"SELECT {flag_columns} FROM {stored}"
+        return (engine.searches_select(stored, extra_columns=("rid",)), f"SELECT {flag_columns} FROM {stored}",
+                stored_rows)
     shared_hashes = engine.con.execute(
         "SELECT count(*) FROM (SELECT hash(search_key) FROM searches GROUP BY 1 HAVING count(*) > 1)").fetchall()
     if shared_hashes[0][0]:
@@ -246,7 +249,7 @@ def _keyed_searches(engine: Engine) -> tuple[str, str]:
                            "redacted report cannot tell them apart (about one chance in a hundred thousand at "
                            "ten million rows)", hint="run the report without --redact")
     return ("SELECT hash(search_key) AS rid, * FROM searches",
-            "SELECT * REPLACE (hash(search_key) AS search_key) FROM searches")
+            "SELECT * REPLACE (hash(search_key) AS search_key) FROM searches", None)
 
 
 def _materialize_flags(engine: Engine, flag_searches: str) -> None:
@@ -277,9 +280,11 @@ def _materialize_flags(engine: Engine, flag_searches: str) -> None:
                 "* EXCLUDE (known_flag, other_flag) FROM report_flag_rows").fetchall()
 
 
-def _select_printed_rows(engine: Engine, per_flag: int | None) -> None:
+def _select_printed_rows(engine: Engine, per_flag: int | None, stored_rows: str | None = None) -> None:
     """report_rows: the first ``per_flag`` rows of each flag by (search time, search_key), rows without a
     time last, numbered in that order (``printed_rank``), with the printed columns and the flag's evidence.
+    The rows are read from report_searches, or picked by ``rid`` from ``stored_rows`` (the store's files,
+    see ``_keyed_searches``) before ``raw`` is rebuilt, which is then done for these rows only.
 
     Ordering every row of a large flag would sort millions; instead one pass finds each flag's
     ``per_flag``-th earliest search time (a bounded heap per flag), and only rows up to that time are
@@ -309,10 +314,8 @@ def _select_printed_rows(engine: Engine, per_flag: int | None) -> None:
         keep = f"QUALIFY printed_rank <= {count}"
     con.execute(f"CREATE OR REPLACE TABLE report_printed_candidates AS {candidates}").fetchall()
     printed = "SELECT * FROM report_searches WHERE rid IN (SELECT rid FROM report_printed_candidates)"
-    if not engine.redact and engine.store.files("searches"):
-        # the same rows, picked before `raw` is rebuilt (store.raw_json_sql): only for these
-        picked = (f"(SELECT * FROM ({engine.stored_rows_select(rid=True)}) "
-                  "WHERE rid IN (SELECT rid FROM report_printed_candidates))")
+    if stored_rows is not None:  # the same rows (candidates carry --since already)
+        picked = f"(SELECT * FROM ({stored_rows}) WHERE rid IN (SELECT rid FROM report_printed_candidates))"
         printed = engine.searches_select(f"({engine.decoded(picked)})", extra_columns=("rid",))
     con.execute(f"CREATE OR REPLACE TABLE report_printed_searches AS {printed}").fetchall()
     evidence = engine.flag_union(
