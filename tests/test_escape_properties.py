@@ -12,8 +12,10 @@ from hypothesis import strategies as st
 from lprlogs.report.escape import FORMULA_START, NEUTRALIZE_PREFIX, neutralize, neutralize_sql
 
 DANGEROUS = re.compile(FORMULA_START)
-# text weighted towards the characters that matter
-texts = st.text(alphabet=st.sampled_from(list("=+-@\t\r'aZ1 (),\"é")) | st.characters(), max_size=12)
+# text weighted towards the characters that matter; no lone surrogates (no decoded file holds one, and
+# DuckDB refuses them: the property test failed on '\ud800' now and then)
+texts = st.text(alphabet=st.sampled_from(list("=+-@\t\r'aZ1 (),\"é")) | st.characters(exclude_categories=("Cs",)),
+                max_size=12)
 
 
 @given(texts)
