@@ -132,3 +132,19 @@ def test_kill_9_at_any_moment_never_half_writes(tmp_path: Path, store_dir: Path)
     ingest(inputs, store_dir)
     assert _check_consistent(store_dir) == 6 * 3000
     assert _store_rows(store_dir) == 6 * 3000
+
+
+def test_manifest_text_is_the_same_json_with_a_line_per_source(tmp_path: Path, store_dir: Path) -> None:
+    from lprlogs.store import manifest_text
+
+    manifest = {"version": 1, "sources": [{"path": "a \u00e9\n\"q\".csv", "notes": ["x"], "extra": {"k": [1, None]}},
+                                          {"path": "b.csv"}], "batches": [], "generation": 7}
+    text = manifest_text(manifest)
+    assert json.loads(text) == manifest
+    assert [line for line in text.splitlines() if line.startswith('  {"path"')] == [
+        '  {"path": "a \u00e9\\n\\"q\\".csv", "notes": ["x"], "extra": {"k": [1, null]}},', '  {"path": "b.csv"}']
+    # and a real store's manifest reads back the same
+    write_flock_csv(tmp_path / "in", NAME, [flock_row(reason="r")])
+    ingest([str(tmp_path / "in")], store_dir)
+    on_disk = (store_dir / "manifest.json").read_text(encoding="utf-8")
+    assert on_disk == manifest_text(json.loads(on_disk))
