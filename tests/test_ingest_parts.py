@@ -77,7 +77,8 @@ def _contents(store: Path) -> dict[str, list[tuple]]:
     out = {}
     for kind, order in (("searches", "source_row"), ("quarantine", "source_row")):
         files = sorted(str(p) for p in store.glob(f"{kind}/*.parquet"))
-        out[kind] = con.execute(f"SELECT * EXCLUDE (batch_id) FROM read_parquet({files}, union_by_name=true) ORDER BY {order}").fetchall()
+        out[kind] = con.execute(f"SELECT * EXCLUDE (batch_id) FROM read_parquet({files}, union_by_name=true) "
+                                f"ORDER BY {order}").fetchall() if files else []
     out["files"] = [len(list(store.glob("searches/*.parquet")))]
     return out
 
@@ -147,3 +148,50 @@ def test_quirky_rows_counted_and_typed(quirky_csv, tmp_path):
     assert reasons["Sec. 6254 (k)"] == ["reason"]
     assert reasons["7923.600"] == []
     assert reasons["stolen vehicle"] == []
+
+
+def test_a_file_of_plainly_fine_rows_skips_the_problem_pass_and_stores_the_same(tmp_path, monkeypatch):
+    """Markers, citations, padded cells and other time formats, but every row with a time in Flock's
+    format and no extra cell: the problem pass is skipped, and what is stored is what it gives."""
+    rows = [flock_row(networks=i, search_id=f"00000000-0000-4000-8000-{i:012d}") for i in range(300)]
+    rows += [r for r in QUIRKS if "2025-11-14 09:53:36" not in r]  # (the one time in another format)
+    folder = tmp_path / "in"
+    folder.mkdir()
+    path = folder / "1_1_2025-12_31_2025-Fine City TX PD-Network-Audit.csv"
+    path.write_text(FLOCK_14 + "\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    answers: list[bool] = []
+    real_check = flock.all_plainly_fine
+    monkeypatch.setattr(flock, "all_plainly_fine", lambda *a: answers.append(real_check(*a)) or answers[-1])
+    fast, fast_outcome = _ingest(path, tmp_path / "fast")
+    assert answers == [True]
+    assert len(fast["searches"]) == fast_outcome.rows_stored == len(rows) and not fast["quarantine"]
+    monkeypatch.setattr(flock, "all_plainly_fine", lambda *a: False)
+    full, full_outcome = _ingest(path, tmp_path / "full")
+    assert fast == full
+    assert fast_outcome.notes == full_outcome.notes
+    redacted = duckdb.connect().execute(  # the markers went through the fast path
+        f"SELECT count(*) FROM read_parquet('{tmp_path / 'fast'}/searches/*.parquet') WHERE len(redacted) > 0"
+    ).fetchall()[0][0]
+    assert redacted == 5
+
+
+def test_a_file_with_a_problem_row_is_not_taken_for_plainly_fine(quirky_csv, tmp_path, monkeypatch):
+    answers: list[bool] = []
+    real_check = flock.all_plainly_fine
+    monkeypatch.setattr(flock, "all_plainly_fine", lambda *a: answers.append(real_check(*a)) or answers[-1])
+    _, outcome = _ingest(quirky_csv, tmp_path / "store")
+    assert answers == [False]
+    assert outcome.rows_quarantined > 0
+
+
+def test_reading_a_file_leaves_the_connection_settings_as_they_were():
+    """DuckDB prints the memory limit rounded ("18.8 GiB"): setting that text back after each file
+    lowered the limit a little every time."""
+    con = duckdb.connect(config={"threads": 2})
+    settings = ("SELECT current_setting('threads'), current_setting('memory_limit'), "
+                "current_setting('preserve_insertion_order')")
+    before = con.execute(settings).fetchall()
+    for _ in range(3):
+        with flock.single_thread(con):
+            assert con.execute(settings).fetchall()[0][0] == 1
+    assert con.execute(settings).fetchall() == before

@@ -395,10 +395,12 @@ def stage_cells(out: SourceWriter, cells: Any, *, variant: str | None = None,
     line = csv_line_sql([quote_ident(c) for c in (raw_cells or headers)])
     repair = quote_ident(repair_column) if repair_column else "NULL::VARCHAR"
 
-    def staged(source: str) -> str:
+    def staged(source: str, *, problems: bool = True) -> str:
+        """The levels over ``source``; with ``problems`` also the row's problem (a rows-to-store pass that
+        filters nothing leaves it out: its patterns cost planning time even when never run)."""
         level1_sql = (f"SELECT *, {markers_list} FROM "
                       f"(SELECT {', '.join(level1)} FROM (SELECT {', '.join(level0)} FROM {source}))")
-        return f"(SELECT *, {problem_sql} AS _stage_problem FROM ({level1_sql}))"
+        return f"(SELECT *, {problem_sql} AS _stage_problem FROM ({level1_sql}))" if problems else f"({level1_sql})"
 
     registered: list[str] = []
 
@@ -459,7 +461,8 @@ def stage_cells(out: SourceWriter, cells: Any, *, variant: str | None = None,
             else:
                 keep = "_stage_problem IS NULL"
             result.rows_stored = out.add_searches_select(
-                f"SELECT {', '.join(values)} FROM {staged(cells_from)} WHERE {keep}", stored_columns)
+                f"SELECT {', '.join(values)} FROM {staged(cells_from, problems=keep != 'TRUE')} WHERE {keep}",
+                stored_columns)
     finally:
         for name in registered:
             con.unregister(name)
@@ -715,6 +718,11 @@ def plainly_fine_sql(layout: Layout, width: int) -> str | None:
     return f"({beyond} AND try_strptime(c{st}, {sql_literal(FAST_TIME_FORMAT)}) IS NOT NULL)"
 
 
+def all_plainly_fine(con: duckdb.DuckDBPyConnection, wide_sql: str, fine: str) -> bool:
+    """True when every row of ``wide_sql`` passes ``fine`` (plainly_fine_sql): none can need the problem pass."""
+    return not con.execute(f"SELECT EXISTS (SELECT 1 FROM ({wide_sql}) WHERE NOT {fine})").fetchall()[0][0]
+
+
 def _stage_wide(out: SourceWriter, wide_sql: str, layout: Layout, width: int, *, empty_is_null: bool,
                 variant: str | None = None, row_ranges: list[tuple[int, int | None]] | None = None) -> StageResult:
     """Align the wide cells and stage them. ``row_ranges`` (first row, last row or None) split the rows to
@@ -727,8 +735,7 @@ def _stage_wide(out: SourceWriter, wide_sql: str, layout: Layout, width: int, *,
     # every row plainly fine: no row has a problem or a repair, and a small file (written in one go) skips
     # the problem pass, whose planning costs more than this extra read (measured: ~40 ms of ~150 ms for
     # a 2,000-row file; a release can hold hundreds of such files)
-    all_fine = bool(fine) and not (row_ranges and len(row_ranges) > 1) and not out.con.execute(
-        f"SELECT EXISTS (SELECT 1 FROM ({wide_sql}) WHERE NOT {fine})").fetchall()[0][0]
+    all_fine = bool(fine) and not (row_ranges and len(row_ranges) > 1) and all_plainly_fine(out.con, wide_sql, fine)
     parts = None
     if row_ranges and len(row_ranges) > 1:
         parts = []
@@ -753,22 +760,22 @@ def single_thread(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
     """Run DuckDB on one thread for a while: the CSV scan is single-threaded anyway (exact row
     numbers), and with one thread the whole pipeline streams in file order; with more, DuckDB buffers
     row groups to keep insertion order (measured: 890 MiB vs 350 MiB peak for 1M rows, and slower)."""
-    threads = con.execute("SELECT current_setting('threads')").fetchall()[0][0]
-    memory = con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
-    con.execute("SET threads = 1").fetchall()
+    # (read and set in one statement each: a release of hundreds of small files does this per file)
+    threads, order = con.execute(
+        "SELECT current_setting('threads'), current_setting('preserve_insertion_order')").fetchall()[0]
     # the pipeline streams, but DuckDB keeps buffers up to its limit (80% of RAM by default): measured
-    # 2.26 GiB peak for a 10M-row file without a limit, 1.08 GiB with this one, same row counts
-    con.execute(f"SET memory_limit = {sql_literal(READER_MEMORY_LIMIT)}").fetchall()
-    # one thread reads the file in order and the COPY writes rows as they come; keeping insertion order
+    # 2.26 GiB peak for a 10M-row file without a limit, 1.08 GiB with this one, same row counts.
+    # One thread reads the file in order and the COPY writes rows as they come; keeping insertion order
     # on top made COPY hold the batches it had read (memory growing with the file, until the limit)
-    order = con.execute("SELECT current_setting('preserve_insertion_order')").fetchall()[0][0]
-    con.execute("SET preserve_insertion_order = false").fetchall()
+    con.execute(f"SET threads = 1; SET memory_limit = {sql_literal(READER_MEMORY_LIMIT)}; "
+                "SET preserve_insertion_order = false").fetchall()
     try:
         yield
     finally:
-        con.execute(f"SET threads = {int(threads)}").fetchall()
-        con.execute(f"SET memory_limit = {sql_literal(memory)}").fetchall()
-        con.execute(f"SET preserve_insertion_order = {bool(order)}").fetchall()
+        # RESET, not the value read before: DuckDB prints the limit rounded ("18.8 GiB"), and setting
+        # that text back lowered the limit a little with every file
+        con.execute(f"SET threads = {int(threads)}; RESET memory_limit; "
+                    f"SET preserve_insertion_order = {bool(order)}").fetchall()
 
 
 def _reset(out: SourceWriter) -> None:
