@@ -195,3 +195,21 @@ def test_reading_a_file_leaves_the_connection_settings_as_they_were():
         with flock.single_thread(con):
             assert con.execute(settings).fetchall()[0][0] == 1
     assert con.execute(settings).fetchall() == before
+
+
+@pytest.mark.parametrize("header", [
+    FLOCK_14,
+    FLOCK_14 + ",Reason,reason,Note",  # a second Reason, in two cases
+    'ID,Name,"O\'Brien ""Note""",Reason,Search Time,_wide_0,source_row',  # quotes; names lprlogs uses itself
+])
+def test_aligned_columns_are_the_columns_align_sql_gives(header):
+    import csv
+    import io
+
+    layout = flock.find_layout(list(csv.reader(io.StringIO(header + "\n"))))
+    assert layout is not None
+    width = len(layout.headers) + 2
+    con = duckdb.connect()
+    wide = "(SELECT " + ", ".join(f"NULL::VARCHAR AS c{i}" for i in range(width)) + ", 1 AS source_row)"
+    assert flock.aligned_columns(con, layout, width) == flock.column_names(
+        con, flock.align_sql(wide, layout, width, empty_is_null=False))

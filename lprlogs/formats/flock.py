@@ -214,7 +214,7 @@ def stage_cells(out: SourceWriter, cells: Any, *, variant: str | None = None,
                 problem_column: str | None = None, repair_column: str | None = None,
                 raw_cells: list[str] | None = None, part: str | None = None,
                 candidates: str | None = None, parts: list[str] | None = None,
-                all_plainly_fine: bool = False) -> StageResult:
+                all_plainly_fine: bool = False, cell_columns: list[str] | None = None) -> StageResult:
     """Send one table of Flock cells (one VARCHAR column per ORIGINAL header text) to the store.
 
     ``cells`` is a DuckDB relation, pyarrow table or polars frame with the headers as printed (any
@@ -234,6 +234,7 @@ def stage_cells(out: SourceWriter, cells: Any, *, variant: str | None = None,
     plainly fine filtered out cheaply before any parsing), and ``parts``: SELECTs whose rows together
     are exactly the rows of ``cells``, stored as one file each, written at the same time.
     ``all_plainly_fine``: the caller found no candidate at all, so there is no problem pass.
+    ``cell_columns``: the columns of ``cells`` when given as text, if the caller knows them.
 
     The input is scanned twice (problem rows first, then the rows to store), never materialised.
     """
@@ -242,7 +243,8 @@ def stage_cells(out: SourceWriter, cells: Any, *, variant: str | None = None,
     # made of it would be parsed and bound again by DuckDB's Python layer (measured: a third of the time
     # a small file takes, ~45 ms of a CSV's ~250 ms)
     relation = None if isinstance(cells, str) else as_relation(con, cells)
-    cell_columns = (column_names(con, cells) if relation is None else list(relation.columns))
+    if cell_columns is None:
+        cell_columns = column_names(con, cells) if relation is None else list(relation.columns)
     provenance = {"source_row", "source_page", "source_sheet"}
     if "source_row" not in cell_columns:
         raise RuntimeError("stage_cells needs a source_row column")
@@ -704,6 +706,15 @@ def align_sql(wide: str, layout: Layout, width: int, *, empty_is_null: bool) -> 
             f"FROM (SELECT *, {mode} AS _mode FROM (SELECT *, {ncells} AS _n FROM {wide}))")
 
 
+def aligned_columns(con: duckdb.DuckDBPyConnection, layout: Layout, width: int) -> list[str]:
+    """The columns align_sql gives, as DuckDB names them (a header twice becomes "Reason", "Reason_1"),
+    bound from a SELECT of the same names only: binding align_sql itself compiles its patterns (~12 ms,
+    paid per file)."""
+    names = [*(quote_ident(h) for h in layout.headers), "source_row", "_problem", "_repair",
+             *(f"_wide_{i}" for i in range(width))]
+    return column_names(con, "SELECT " + ", ".join(f"NULL AS {name}" for name in names))
+
+
 def plainly_fine_sql(layout: Layout, width: int) -> str | None:
     """A cheap test over the wide cells that is TRUE only for rows that need no alignment and whose
     Search Time parses in Flock's own format: such a row can have no problem and no repair (stage_cells
@@ -745,7 +756,8 @@ def _stage_wide(out: SourceWriter, wide_sql: str, layout: Layout, width: int, *,
             bounded = (f"SELECT * FROM ({wide_sql}) WHERE source_row >= {first}" if last is None else
                        f"SELECT * FROM ({wide_sql}) WHERE source_row BETWEEN {first} AND {last} LIMIT {last - first + 1}")
             parts.append(aligned(bounded))
-    return stage_cells(out, aligned(wide_sql), variant=variant, problem_column="_problem", repair_column="_repair",
+    return stage_cells(out, aligned(wide_sql), cell_columns=aligned_columns(out.con, layout, width),
+                       variant=variant, problem_column="_problem", repair_column="_repair",
                        raw_cells=[f"_wide_{i}" for i in range(width)], candidates=candidates, parts=parts,
                        all_plainly_fine=all_fine)
 
