@@ -176,6 +176,9 @@ class Store:
 
     root: Path
     manifest: dict[str, Any] = field(default_factory=dict)
+    # held while the manifest changes: small files are read side by side on threads (ingest.py)
+    mutex: threading.RLock = field(default_factory=threading.RLock, repr=False, compare=False)
+    _last_reserved_seq: int = field(default=0, repr=False, compare=False)
 
     @classmethod
     def open(cls, root: Path | str | None = None, *, create: bool = False) -> Store:
@@ -212,9 +215,10 @@ class Store:
         return (s for s in self.sources if s.get("status") == "ingested")
 
     def source_by_sha(self, sha256: str) -> dict[str, Any] | None:
-        for entry in self.sources:
-            if entry.get("sha256") == sha256 and entry.get("status") == "ingested":
-                return entry
+        with self.mutex:
+            for entry in self.sources:
+                if entry.get("sha256") == sha256 and entry.get("status") == "ingested":
+                    return entry
         return None
 
     def files(self, kind: str) -> list[Path]:
@@ -282,12 +286,13 @@ class Store:
                         path.unlink(missing_ok=True)
 
     def save_manifest(self) -> None:
-        self.manifest["generation"] = int(self.manifest.get("generation", 0)) + 1
-        self.root.mkdir(parents=True, exist_ok=True)
-        tmp = self.root / f".{MANIFEST}.{uuid.uuid4().hex}.tmp"
-        _fsync_write(tmp, manifest_text(self.manifest).encode("utf-8"))
-        os.replace(tmp, self.root / MANIFEST)
-        _fsync_dir(self.root)
+        with self.mutex:
+            self.manifest["generation"] = int(self.manifest.get("generation", 0)) + 1
+            self.root.mkdir(parents=True, exist_ok=True)
+            tmp = self.root / f".{MANIFEST}.{uuid.uuid4().hex}.tmp"
+            _fsync_write(tmp, manifest_text(self.manifest).encode("utf-8"))
+            os.replace(tmp, self.root / MANIFEST)
+            _fsync_dir(self.root)
 
     def begin_batch(self, paths: list[str]) -> dict[str, Any]:
         batch_id = max((b["id"] for b in self.batches), default=0) + 1
@@ -298,27 +303,44 @@ class Store:
         self.save_manifest()
         return batch
 
+    def order_batch(self, batch_id: int, paths: list[str]) -> None:
+        """Put a batch's entries in the order of ``paths`` (its files as given): files read side by side are
+        recorded as each finishes. Other batches' entries keep their places."""
+        rank = {path: i for i, path in enumerate(paths)}
+        with self.mutex:
+            places = [i for i, entry in enumerate(self.sources) if entry.get("batch_id") == batch_id]
+            entries = sorted((self.sources[i] for i in places), key=lambda e: rank.get(e.get("path"), len(rank)))
+            for place, entry in zip(places, entries, strict=True):
+                self.sources[place] = entry
+
     def finish_batch(self, batch: dict[str, Any]) -> None:
         batch["finished_at"] = now_utc()
         self.save_manifest()
 
     def next_seq(self) -> int:
-        return max((int(s.get("seq", 0)) for s in self.sources), default=0) + 1
+        """The number of the next source (orders sources: the first of two duplicate rows is the one of the
+        lower number). Numbers handed out stay taken even before their source is recorded, so sources read
+        side by side never share one."""
+        with self.mutex:
+            seq = max(max((int(s.get("seq", 0)) for s in self.sources), default=0), self._last_reserved_seq) + 1
+            self._last_reserved_seq = seq
+            return seq
 
     def record(self, entry: dict[str, Any], replaces: dict[str, Any] | None = None) -> None:
         """Add a source entry (and drop the one it replaces), then commit the manifest."""
         old_files: list[Path] = []
-        if replaces is not None:
-            old_files = self._entry_files(replaces)
-            self.manifest["sources"] = [s for s in self.sources if s is not replaces]
-        # a file seen before but not ingested (skipped, rejected) is replaced by its newer outcome
-        if entry.get("sha256"):
-            self.manifest["sources"] = [
-                s for s in self.sources
-                if not (s.get("sha256") == entry["sha256"] and s.get("status") != "ingested")
-            ]
-        self.sources.append(entry)
-        self.save_manifest()
+        with self.mutex:
+            if replaces is not None:
+                old_files = self._entry_files(replaces)
+                self.manifest["sources"] = [s for s in self.sources if s is not replaces]
+            # a file seen before but not ingested (skipped, rejected) is replaced by its newer outcome
+            if entry.get("sha256"):
+                self.manifest["sources"] = [
+                    s for s in self.sources
+                    if not (s.get("sha256") == entry["sha256"] and s.get("status") != "ingested")
+                ]
+            self.sources.append(entry)
+            self.save_manifest()
         for path in old_files:
             path.unlink(missing_ok=True)
 
@@ -330,8 +352,10 @@ class Store:
         return [self.root / n for n in names]
 
     def writer(self, con: duckdb.DuckDBPyConnection, source: Source, match: Match,
-               batch_id: int) -> SourceWriter:
-        return SourceWriter(store=self, con=con, source=source, match=match, batch_id=batch_id, seq=self.next_seq())
+               batch_id: int, seq: int | None = None) -> SourceWriter:
+        """A writer for one source; ``seq`` is its number if the caller reserved one (``next_seq``)."""
+        return SourceWriter(store=self, con=con, source=source, match=match, batch_id=batch_id,
+                            seq=seq if seq is not None else self.next_seq())
 
     @property
     def settings(self) -> dict[str, Any]:
@@ -386,9 +410,18 @@ class SourceWriter:
         """Rows the reader saw in the file; checked against stored + quarantined at commit."""
         self.expected_rows = (self.expected_rows or 0) + count
 
+    def _make_tmpdir(self) -> None:
+        with self.store.mutex:  # another writer may be removing store/tmp (_remove_tmpdir)
+            self._tmpdir.mkdir(parents=True, exist_ok=True)
+
+    def scratch(self, suffix: str) -> Path:
+        """A path for a reader's scratch file, in this writer's own temporary folder (removed with it)."""
+        self._make_tmpdir()
+        return self._tmpdir / f"scratch-{uuid.uuid4().hex}{suffix}"
+
     def _target(self, kind: str) -> tuple[Path, str]:
         self._counter += 1
-        self._tmpdir.mkdir(parents=True, exist_ok=True)
+        self._make_tmpdir()
         name = f"{self.sha16}-b{self.batch_id}-{self._counter}.parquet"
         folder = kind if kind in ("searches", "quarantine") else f"side/{kind}"
         return self._tmpdir / name, f"{folder}/{name}"
@@ -598,7 +631,7 @@ class SourceWriter:
 
     def _remove_tmpdir(self) -> None:
         shutil.rmtree(self._tmpdir, ignore_errors=True)
-        with contextlib.suppress(OSError):
+        with self.store.mutex, contextlib.suppress(OSError):
             self._tmpdir.parent.rmdir()  # store/tmp, when no other writer uses it
 
     def rollback(self) -> None:

@@ -205,9 +205,7 @@ class StageResult:
 
 
 def _tmp_parquet(out: SourceWriter) -> Path:
-    folder = out.store.root / "tmp"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder / f"flock-stage-{uuid.uuid4().hex}.parquet"
+    return out.scratch(".parquet")
 
 
 def stage_cells(out: SourceWriter, cells: Any, *, variant: str | None = None,
