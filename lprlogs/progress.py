@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
+import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -63,6 +64,7 @@ class IngestProgress:
         self._task: Any = None
         self._rows = 0
         self._seconds = 0.0
+        self._started = 0.0
         self._name = ""
 
     def __enter__(self) -> IngestProgress:
@@ -86,13 +88,17 @@ class IngestProgress:
         """``start`` and ``done`` per file; ``progress`` (outcome: a FileProgress) while one is read."""
         if self._progress is None:
             return
+        if not self._started:
+            self._started = time.perf_counter()
         if kind == "start":
             self._name = source.name[:50]
             self._progress.update(self._task, description=f"reading {self._name}")
         elif kind == "progress" and outcome is not None:
             self._progress.update(self._task, description=f"reading {self._name} {outcome.fraction:4.0%}")
         elif kind == "done" and outcome is not None:
+            # rows over the wall time since the first file: small files are read side by side, so the
+            # files' own seconds add up to more than has passed
             self._rows += outcome.rows_read
-            self._seconds += outcome.seconds
+            self._seconds = time.perf_counter() - self._started
             rate = f"{self._rows / self._seconds:,.0f} rows/s" if self._seconds > 0 else ""
             self._progress.update(self._task, advance=1, rate=rate)
