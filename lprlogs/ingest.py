@@ -126,15 +126,15 @@ def ingest(paths: list[str], store_dir: Path, *, producer: str | None = None, lo
     return report
 
 
-# A Flock CSV smaller than this is read on a worker thread, beside others like it: a small file's time is
+# Files of these formats under these sizes are read on worker threads, side by side: a small file's time is
 # mostly DuckDB planning its statements (which runs without Python's lock), so two cores read two files.
-# Bigger files are read alone, and in parts side by side (formats/flock.py); other formats alone, in order.
-SIDE_BY_SIDE_MAX_BYTES = 16 << 20
-SIDE_BY_SIDE_FORMATS = ("flock_csv",)
+# Bigger CSVs are read alone, in parts side by side (formats/flock.py); a workbook is held in memory whole,
+# so only small ones go side by side; other formats (a reference list takes the store lock) alone, in order.
+SIDE_BY_SIDE_MAX_BYTES = {"flock_csv": 16 << 20, "flock_excel": 4 << 20}
 
 
 class _Runner:
-    """Reads sources in the order given: small Flock CSVs side by side on worker threads (each with its own
+    """Reads sources in the order given: small Flock CSVs and workbooks side by side on worker threads (each with its own
     DuckDB connection, its source number reserved in order, so the store is the same as read one by one),
     everything else on the calling thread once the workers are idle. Outcomes come back in order."""
 
@@ -184,8 +184,7 @@ class _Runner:
             return
         reader, match, previous = prepared
         prepared_in = time.perf_counter() - started
-        if getattr(reader, "name", "") in SIDE_BY_SIDE_FORMATS and source.size < SIDE_BY_SIDE_MAX_BYTES \
-                and self.workers > 1:
+        if source.size < SIDE_BY_SIDE_MAX_BYTES.get(getattr(reader, "name", ""), 0) and self.workers > 1:
             seq = self.store.next_seq()  # reserved here, in order: the store does not depend on which thread wins
             if self._pool is None:
                 self._pool = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="lprlogs-ingest")

@@ -704,13 +704,14 @@ def align_sql(wide: str, layout: Layout, width: int, *, empty_is_null: bool) -> 
             f"FROM (SELECT *, {mode} AS _mode FROM (SELECT *, {ncells} AS _n FROM {wide}))")
 
 
-def aligned_columns(con: duckdb.DuckDBPyConnection, layout: Layout, width: int) -> list[str]:
-    """The columns align_sql gives, as DuckDB names them (a header twice becomes "Reason", "Reason_1"),
-    bound from a SELECT of the same names only: binding align_sql itself compiles its patterns (~12 ms,
-    paid per file)."""
+def aligned_columns(con: duckdb.DuckDBPyConnection, layout: Layout, width: int, *, sheet: bool = False) -> list[str]:
+    """The columns align_sql gives (with ``sheet``, then ``source_sheet``), as DuckDB names them (a header
+    twice becomes "Reason", "Reason_1"), bound from a SELECT of the same names only: binding align_sql
+    itself compiles its patterns (~12 ms, paid per file)."""
     names = [*(quote_ident(h) for h in layout.headers), "source_row", "_problem", "_repair",
              *(f"_wide_{i}" for i in range(width))]
-    return column_names(con, "SELECT " + ", ".join(f"NULL AS {name}" for name in names))
+    only_names = "SELECT " + ", ".join(f"NULL AS {name}" for name in names)
+    return column_names(con, f"SELECT *, NULL AS source_sheet FROM ({only_names})" if sheet else only_names)
 
 
 def plainly_fine_sql(layout: Layout, width: int) -> str | None:
@@ -1144,10 +1145,10 @@ class FlockExcel:
             view = f"_xl_{uuid.uuid4().hex[:8]}"
             out.con.register(view, cells.to_arrow())
             try:
-                wide = f"SELECT *, {sql_literal(sheet_name)} AS source_sheet FROM {view}"
-                relation = out.con.sql(align_sql(f"({wide})", layout, width, empty_is_null=True))
-                relation = relation.project("*, " + sql_literal(sheet_name) + " AS source_sheet")
-                stage_cells(out, relation, variant=layout.variant, problem_column="_problem",
+                aligned = align_sql(f"(SELECT * FROM {view})", layout, width, empty_is_null=True)
+                stage_cells(out, f"SELECT *, {sql_literal(sheet_name)} AS source_sheet FROM ({aligned})",
+                            cell_columns=aligned_columns(out.con, layout, width, sheet=True),
+                            variant=layout.variant, problem_column="_problem",
                             repair_column="_repair", raw_cells=[f"_wide_{i}" for i in range(width)],
                             part=f"sheet {sheet_name!r}")
             finally:
