@@ -6,6 +6,7 @@ peak RSS, and the load average before and after.
 
     python bench/ingest.py --rows 1000000 --runs 3
     python bench/ingest.py --rows 10000000 --runs 1 --skip-csv-loop
+    python bench/ingest.py --rows 200000 --files 100 --runs 3   # a release of many small exports
 """
 
 from __future__ import annotations
@@ -62,7 +63,7 @@ def _write_csv(path: Path, rows: int, file_number: int = 0) -> None:
         for i in range(rows):
             t = base + dt.timedelta(seconds=i * 3)
             start = t - dt.timedelta(days=rng.randint(1, 40))
-            out.writerow([f"{i:08x}-{file_number:04x}-4a2b-9c3d-{i:012x}", f"User {i % 500}", ORGS[i % 4],
+            out.writerow([f"{i:08x}-{0x1111 + file_number:04x}-4a2b-9c3d-{i:012x}", f"User {i % 500}", ORGS[i % 4],
                           rng.randint(1, 7000), rng.randint(0, 90000), f"{stamp(start)}\n{stamp(t)}", "",
                           REASONS[i % 6], "", "", stamp(t), "lookup", "", "allow"])
 
@@ -90,9 +91,6 @@ con.execute(r'''COPY (SELECT {file!r} AS source_file, row_number() OVER () + 1 A
   TO {target!r} (FORMAT parquet, COMPRESSION zstd)''').fetchall()
 """
 
-# a fair plain-Python conversion doing the same work as the DuckDB one: csv.reader, datetime.strptime
-# for Search Time and both ends of Time Frame, file name and row number, every cell kept, Parquet
-# (zstd) written by pyarrow in batches of 100,000 rows
 # the same conversion of a folder of CSVs in one statement: every file read by one read_csv, rows numbered
 # per file
 DUCKDB_FOLDER_CONVERSION = """
@@ -106,6 +104,9 @@ con.execute(r'''COPY (SELECT filename AS source_file, row_number() OVER (PARTITI
   TO {target!r} (FORMAT parquet, COMPRESSION zstd)''').fetchall()
 """
 
+# a fair plain-Python conversion doing the same work as the DuckDB one: csv.reader, datetime.strptime
+# for Search Time and both ends of Time Frame, file name and row number, every cell kept, Parquet
+# (zstd) written by pyarrow in batches of 100,000 rows
 CSV_LOOP = """
 import csv, datetime as dt, pyarrow as pa, pyarrow.parquet as pq
 f = '%m/%d/%Y, %I:%M:%S %p UTC'

@@ -234,7 +234,8 @@ def stage_cells(out: SourceWriter, cells: Any, *, variant: str | None = None,
     ``all_plainly_fine``: the caller found no candidate at all, so there is no problem pass.
     ``cell_columns``: the columns of ``cells`` when given as text, if the caller knows them.
 
-    The input is scanned twice (problem rows first, then the rows to store), never materialised.
+    The input is scanned twice (problem rows first, then the rows to store), or once with
+    ``all_plainly_fine``; never materialised.
     """
     con = out.con
     # the text of a SELECT is bound once here for its columns, and then only ever used as text: a relation
@@ -460,8 +461,9 @@ def stage_cells(out: SourceWriter, cells: Any, *, variant: str | None = None,
                        "OR _stage_problem IS NULL"
             else:
                 keep = "_stage_problem IS NULL"
+            filters_problems = keep != "TRUE"
             result.rows_stored = out.add_searches_select(
-                f"SELECT {', '.join(values)} FROM {staged(cells_from, problems=keep != 'TRUE')} WHERE {keep}",
+                f"SELECT {', '.join(values)} FROM {staged(cells_from, problems=filters_problems)} WHERE {keep}",
                 stored_columns)
     finally:
         for name in registered:
