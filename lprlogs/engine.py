@@ -21,6 +21,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
+from . import packs
 from .errors import LprlogsError
 from .formats import side_table_schemas
 from .schema import QUARANTINE_COLUMNS, SEARCHES_VIEW_COLUMNS, STORED_COLUMNS
@@ -238,7 +239,7 @@ class Engine:
         """The stored rows as the Parquet files hold them (``raw`` possibly compact, with ``raw_layout``; a
         store written before compact raw gets a NULL ``raw_layout``). ``rid``: first a column naming each row,
         (file number << 32) | row in its file (the report's key). Views read ``decoded`` of this."""
-        files = self.store.files("searches")
+        files = packs.reading_files(self.store)  # many small files are read from their packs
         if not files:
             return _empty_select({"rid": "UBIGINT", **STORED_COLUMNS} if rid else STORED_COLUMNS)
         listing = ", ".join(sql_literal(str(p)) for p in files)
@@ -409,6 +410,7 @@ class Engine:
             agencies = None  # type: ignore[assignment]
         if agencies is not None and hasattr(agencies, "build_derived"):
             agencies.build_derived(self)
+        packs.build(self.con, self.store)
         tmp_stamp = derived / f".stamp.{uuid.uuid4().hex}.tmp"
         tmp_stamp.write_text(json.dumps({"generation": generation}))
         os.replace(tmp_stamp, stamp_path)
