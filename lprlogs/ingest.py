@@ -134,9 +134,10 @@ SIDE_BY_SIDE_MAX_BYTES = {"flock_csv": 16 << 20, "flock_excel": 4 << 20}
 
 
 class _Runner:
-    """Reads sources in the order given: small Flock CSVs and workbooks side by side on worker threads (each with its own
-    DuckDB connection, its source number reserved in order, so the store is the same as read one by one),
-    everything else on the calling thread once the workers are idle. Outcomes come back in order."""
+    """Reads sources in the order given: small Flock CSVs and workbooks side by side on worker threads
+    (each with its own DuckDB connection, its source number reserved in order, so the store is the same
+    as read one by one), everything else on the calling thread once the workers are idle. Outcomes come
+    back in order."""
 
     def __init__(self, store: Store, batch_id: int, *, force: bool, debug: bool, on_event: Callback | None):
         from .engine import connect
@@ -144,7 +145,7 @@ class _Runner:
         self.store, self.batch_id, self.force, self.debug = store, batch_id, force, debug
         self.readers = all_readers()
         self.watch = on_event is not None
-        self._emit_lock = threading.Lock()
+        self._lock = threading.Lock()  # events and the list of connections
         self._on_event = on_event
         self.con = connect(threads=2)
         if self.watch:
@@ -167,7 +168,7 @@ class _Runner:
 
     def emit(self, kind: str, source: Source, outcome: Any) -> None:
         if self._on_event is not None:
-            with self._emit_lock:
+            with self._lock:
                 self._on_event(kind, source, outcome)
 
     def submit(self, source: Source) -> None:
@@ -211,7 +212,7 @@ class _Runner:
             con = self._local.con = connect(threads=2)
             if self.watch:
                 enable_query_progress(con)
-            with self._emit_lock:
+            with self._lock:
                 self._connections.append(con)
         return con
 
