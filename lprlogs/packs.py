@@ -42,26 +42,30 @@ def _relative(store: Store, path: Path) -> str:
 
 
 def plan(store: Store) -> list[list[Path]]:
-    """The groups of small stored files to pack: per batch, in store order, up to PACK_MAX_BYTES each."""
+    """The groups of small stored files to pack: per batch, in store order, up to PACK_MAX_BYTES each (a
+    batch that ingested a single small file shares a group with the other such batches, so a store fed
+    one small export at a time is packed too; that group is rewritten when it gains a file)."""
     small = [(p, p.stat().st_size) for p in store.files("searches") if p.exists()]
     small = [(p, size) for p, size in small if size < PACK_SMALL_FILE_BYTES]
     if len(small) < PACK_MIN_FILES:
         return []
-    groups: list[list[Path]] = []
-    current: list[Path] = []
-    current_batch: str | None = None
-    current_bytes = 0
+    by_batch: dict[str, list[tuple[Path, int]]] = {}
     for path, size in small:
         match = _BATCH_IN_NAME.search(path.name)
-        batch = match.group(1) if match else ""
-        if current and (batch != current_batch or current_bytes + size > PACK_MAX_BYTES):
+        by_batch.setdefault(match.group(1) if match else "", []).append((path, size))
+    lone = [files[0] for files in by_batch.values() if len(files) == 1]
+    groups: list[list[Path]] = []
+    for files in [f for f in by_batch.values() if len(f) > 1] + [lone]:
+        current: list[Path] = []
+        current_bytes = 0
+        for path, size in files:
+            if current and current_bytes + size > PACK_MAX_BYTES:
+                groups.append(current)
+                current, current_bytes = [], 0
+            current.append(path)
+            current_bytes += size
+        if current:
             groups.append(current)
-            current, current_bytes = [], 0
-        current.append(path)
-        current_batch = batch
-        current_bytes += size
-    if current:
-        groups.append(current)
     return [g for g in groups if len(g) > 1]
 
 

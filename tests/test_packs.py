@@ -105,3 +105,13 @@ def test_few_small_files_are_not_packed(tmp_path: Path) -> None:
     assert not (store_dir / "derived" / "packs").exists()
     store = Store.open(store_dir)
     assert packs.reading_files(store) == store.files("searches")
+
+
+def test_a_store_fed_one_small_export_at_a_time_is_packed(tmp_path: Path) -> None:
+    store_dir = tmp_path / "store"
+    release = _release(tmp_path / "in")
+    for path in sorted(release.iterdir()):
+        ingest([str(path)], store_dir)
+    store = Store.open(store_dir)
+    assert len(store.files("searches")) == FILES and len(packs.reading_files(store)) == 1
+    assert Engine(store).query("SELECT count(*) FROM searches")[1][0][0] == FILES * 30
