@@ -25,7 +25,7 @@ from . import packs
 from .errors import LprlogsError
 from .formats import side_table_schemas
 from .schema import QUARANTINE_COLUMNS, SEARCHES_VIEW_COLUMNS, STORED_COLUMNS
-from .store import Store, decoded_select, sql_literal
+from .store import Store, column_names, decoded_select, sql_literal
 
 DERIVED_MEMORY_LIMIT = os.environ.get("LPRLOGS_MEMORY_LIMIT", "1GB")  # for rebuilding derived tables
 READ_ONLY_STATEMENTS = {duckdb.StatementType.SELECT, duckdb.StatementType.EXPLAIN}
@@ -245,7 +245,7 @@ class Engine:
         listing = ", ".join(sql_literal(str(p)) for p in files)
         rid_column = "(file_index::UBIGINT << 32) | file_row_number::UBIGINT AS rid, " if rid else ""
         select = f"SELECT {rid_column}* FROM read_parquet([{listing}], union_by_name = true)"
-        if "raw_layout" not in self.con.sql(select).columns:
+        if "raw_layout" not in column_names(self.con, select):
             select = f"SELECT *, CAST(NULL AS VARCHAR) AS raw_layout FROM ({select})"
         return select
 

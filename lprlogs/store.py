@@ -474,21 +474,19 @@ class SourceWriter:
         name = f"_stage_{uuid.uuid4().hex[:8]}"
         self.con.register(name, relation)
         try:
-            missing = [c for c in ("source_row", "raw") if c not in relation.columns]
-            if missing:
-                raise RuntimeError(f"reader {self.format} did not supply {missing}")
-            count = self._copy(self.searches_select(name, relation.columns), "searches")
+            return self.add_searches_select(f"SELECT * FROM {name}", list(relation.columns))
         finally:
             self.con.unregister(name)
-        self.rows_stored += count
-        return count
 
-    def add_searches_select(self, select_sql: str, columns: list[str]) -> int:
-        """Stored rows from the text of a self-contained SELECT with ``columns``, written on this
-        connection. Returns the rows written."""
+    def _require_stored_columns(self, columns: list[str]) -> None:
         missing = [c for c in ("source_row", "raw") if c not in columns]
         if missing:
             raise RuntimeError(f"reader {self.format} did not supply {missing}")
+
+    def add_searches_select(self, select_sql: str, columns: list[str]) -> int:
+        """Stored rows from the text of a SELECT with ``columns``, written on this connection. Returns the
+        rows written."""
+        self._require_stored_columns(columns)
         count = self._copy(self.searches_select(f"({select_sql})", columns), "searches")
         self.rows_stored += count
         return count
@@ -499,9 +497,7 @@ class SourceWriter:
         same time on cursors of this connection, one file each: DuckDB reads a CSV on one thread, so
         parts of a big file written side by side use the other cores. ``meanwhile`` runs in the calling
         thread (on this connection) while they are written. Returns the rows written."""
-        missing = [c for c in ("source_row", "raw") if c not in columns]
-        if missing:
-            raise RuntimeError(f"reader {self.format} did not supply {missing}")
+        self._require_stored_columns(columns)
         targets = [self._target("searches") for _ in selects]
         counts: list[int] = [0] * len(selects)
         errors: list[BaseException] = []

@@ -204,10 +204,6 @@ class StageResult:
     unknown_headers: list[str] = field(default_factory=list)
 
 
-def _tmp_parquet(out: SourceWriter) -> Path:
-    return out.scratch(".parquet")
-
-
 def stage_cells(out: SourceWriter, cells: Any, *, variant: str | None = None,
                 problem_column: str | None = None, repair_column: str | None = None,
                 raw_cells: list[str] | None = None, part: str | None = None,
@@ -414,7 +410,7 @@ def stage_cells(out: SourceWriter, cells: Any, *, variant: str | None = None,
         return name
 
     cells_from = from_item(cells)
-    tmp = _tmp_parquet(out)
+    tmp = out.scratch(".parquet")
     repairs: list[tuple[str, int, list[int]]] = []
 
     def problem_pass() -> None:
@@ -849,7 +845,7 @@ class FlockCsv:
         transcoded: Path | None = None
         try:
             if not encoding.is_utf8:
-                transcoded = _tmp_parquet(out).with_suffix(".csv")
+                transcoded = out.scratch(".csv")
                 replaced = textio.transcode_to_utf8(source.path, encoding, transcoded)
                 if replaced:
                     out.note(f"{replaced:,} byte(s) could not be decoded as {encoding.codec} and were replaced "
@@ -885,7 +881,7 @@ class FlockCsv:
                     _reset(out)
                     given = encoding.how == "given"
                     fallback = encoding if given else textio.Encoding("cp1252", 0, "detected after a UTF-8 error")
-                    transcoded = _tmp_parquet(out).with_suffix(".csv")
+                    transcoded = out.scratch(".csv")
                     replaced = textio.transcode_to_utf8(source.path, fallback, transcoded)
                     if given:
                         out.note(f"{replaced:,} byte(s) are not valid {encoding.codec} (given with --encoding) and "
