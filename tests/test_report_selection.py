@@ -20,10 +20,10 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from lprlogs.report.data import (
-    SHARED_SEARCHES_SQL,
     _materialize_flags,
     _report_sql,
     _select_printed_rows,
+    collect_facts,
     flag_rows_sql,
 )
 from lprlogs.report.spreadsheets import WorkerRelations, _write_csv
@@ -70,8 +70,8 @@ class _Engine:
 
 def _connection(rows: list[tuple[str, int, str | None, int | None]], *, whole_store_only: bool = False) -> _Engine:
     """report_searches (one stored row per generated row; ``search`` is its search id, so several rows
-    may be one search), flags (each row carries its generated flag), then report_shared_searches and
-    report_flags built by the report's own SQL."""
+    may be one search), flags (each row carries its generated flag), then report_facts,
+    report_shared_searches and report_flags built by the report's own SQL."""
     con = duckdb.connect()
     con.execute("SET TimeZone = 'UTC'")
     con.execute("CREATE TABLE report_searches (rid UBIGINT, search_key VARCHAR, search_uid VARCHAR, producer VARCHAR, "
@@ -88,7 +88,7 @@ def _connection(rows: list[tuple[str, int, str | None, int | None]], *, whole_st
     con.execute(f"CREATE VIEW flags AS WITH searches AS (SELECT * FROM report_searches) {FLAG_BODY}")
     con.execute("CREATE TABLE report_agencies (name VARCHAR, state VARCHAR)")
     con.execute("INSERT INTO report_agencies VALUES ('Org 1', 'TX')")
-    con.execute(SHARED_SEARCHES_SQL)
+    collect_facts(con)
     engine = _Engine(con, len(rows), whole_store_only)
     _materialize_flags(engine, "SELECT * REPLACE (rid AS search_key) FROM report_searches")  # type: ignore[arg-type]
     return engine
@@ -179,7 +179,7 @@ def test_csv_rows_come_in_printed_order(tmp_path: Path) -> None:
         FROM range(400000) AS t(i)
     """)
     engine.rows = 400000
-    con.execute("DELETE FROM report_shared_searches")
+    collect_facts(con)
     _materialize_flags(engine, "SELECT * REPLACE (rid AS search_key) FROM report_searches")  # type: ignore[arg-type]
     _select_printed_rows(engine, None)  # type: ignore[arg-type]
     path = _write_csv(WorkerRelations(con.cursor()), flag_rows_sql("outside_agency", None, keep_rank=True), None,

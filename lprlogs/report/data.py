@@ -4,15 +4,19 @@ The report first defines these objects on the engine's connection, which the rep
 
 - ``report_searches``: the ``searches`` view with ``rid`` (a whole number naming the row for this
   report), or with ``--since N`` only the searches first seen in a batch after N;
+- ``report_facts``: one narrow row per row of report_searches, read from the store once: rid,
+  search_hash, searcher_org, producer, search_time and reason_hash. ``search_hash`` is a 64-bit hash of
+  search_uid: distinct searches are counted by it, much faster than by the text id; two of ten million
+  searches share a hash with a probability of about 1 in 200,000 (``reason_hash`` likewise for
+  reasons). The two organisation columns are an ENUM of the names in report_searches, in sorted order
+  (``report_org_name``): fixed width, so the flags' join carries 4 bytes instead of a text, and they
+  group, order and compare (as text) like the names themselves;
 - ``report_shared_searches``: the searches (by search_hash) with more than one row, and their rows;
-- ``report_flags``: one narrow row per flagged row of report_searches: flag, rid, search_hash,
-  shared_search, searcher_org, producer, search_time and reason_hash, computed ONCE per report (flags
-  are the expensive part), in memory. ``search_hash`` is a 64-bit hash of search_uid: distinct searches
-  are counted by it, much faster than by the text id; two of ten million searches share a hash with a
-  probability of about 1 in 200,000 (``reason_hash`` likewise for reasons). ``shared_search`` is true
-  when the row's search has other rows: a row whose search has no other row is one search by itself,
-  so the summaries count distinct ids only among shared rows (DuckDB counts distinct values on one
-  thread; counting them for every row was the slowest part of a report);
+- ``report_flags``: one narrow row per flagged row of report_searches: flag, rid, shared_search and
+  the columns of report_facts, computed ONCE per report (flags are the expensive part), in memory.
+  ``shared_search`` is true when the row's search has other rows: a row whose search has no other
+  row is one search by itself, so the summaries count distinct ids only among shared rows (DuckDB
+  counts distinct values on one thread; counting them for every row was the slowest part of a report);
 - ``report_rows``: the rows the report prints, with every column it shows and cites and the flag's
   evidence: for each flag the first rows by search time, as many as the largest of the HTML, workbook
   and CSV caps (all of them with ``-p csv_rows_per_flag=0``);
@@ -188,12 +192,8 @@ def row_caps(engine: Engine) -> RowCaps:
 # the report queries side by side must see them); ``finish`` drops them, in this order.
 REPORT_OBJECTS = (("TABLE", "report_rows"), ("TABLE", "report_printed_searches"),
                   ("TABLE", "report_printed_candidates"), ("VIEW", "report_flags"), ("TABLE", "report_flag_rows"),
-                  ("TYPE", "report_flag_name"), ("TABLE", "report_shared_searches"), ("TABLE", "report_agencies"),
-                  ("VIEW", "report_searches"))
-
-# Searches with more than one row (one search in several logs, a file released twice), by search_hash.
-SHARED_SEARCHES_SQL = ("CREATE OR REPLACE TABLE report_shared_searches AS SELECT hash(search_uid) AS search_hash, "
-                       "count(*) AS rows FROM report_searches GROUP BY 1 HAVING count(*) > 1")
+                  ("TYPE", "report_flag_name"), ("TABLE", "report_shared_searches"), ("TABLE", "report_facts"),
+                  ("TYPE", "report_org_name"), ("TABLE", "report_agencies"), ("VIEW", "report_searches"))
 
 # The columns of each printed row: what the HTML, the workbook and the CSV files show and cite.
 PRINTED_ROW_COLUMNS = ("search_time", "producer", "log_kind", "searcher_org", "networks_searched",
@@ -218,9 +218,7 @@ def prepare(engine: Engine, since: int | None) -> None:
                     "SELECT name, any_value(state) AS state FROM agencies GROUP BY name").fetchall()
     else:
         con.execute("CREATE OR REPLACE TABLE report_agencies (name VARCHAR, state VARCHAR)").fetchall()
-    # Every other row is a search of its own, so distinct searches are counted as rows plus the distinct
-    # ids of these rows only: DuckDB counts distinct values on one thread, and most releases have few.
-    con.execute(SHARED_SEARCHES_SQL).fetchall()
+    collect_facts(con)
     _materialize_flags(engine, flag_searches)
     _select_printed_rows(engine, caps.printed, stored_rows)
 
@@ -252,6 +250,24 @@ def _keyed_searches(engine: Engine) -> tuple[str, str, str | None]:
             "SELECT * REPLACE (hash(search_key) AS search_key) FROM searches", None)
 
 
+def collect_facts(con: duckdb.DuckDBPyConnection) -> None:
+    """report_org_name, report_facts and report_shared_searches (see the module docstring) from report_searches:
+    the one pass over the store's rows whose columns the summaries group by."""
+    con.execute("DROP TYPE IF EXISTS report_org_name").fetchall()
+    con.execute("CREATE TYPE report_org_name AS ENUM ("
+                "SELECT searcher_org FROM report_searches WHERE searcher_org IS NOT NULL "
+                "UNION SELECT producer FROM report_searches WHERE producer IS NOT NULL ORDER BY 1)").fetchall()
+    con.execute("CREATE OR REPLACE TABLE report_facts AS "
+                "SELECT rid, hash(search_uid) AS search_hash, CAST(searcher_org AS report_org_name) AS searcher_org, "
+                "CAST(producer AS report_org_name) AS producer, search_time, hash(reason) AS reason_hash "
+                "FROM report_searches").fetchall()
+    # Searches with more than one row (one search in several logs, a file released twice). Every other row is
+    # a search of its own, so distinct searches are counted as rows plus the distinct ids of these rows only:
+    # DuckDB counts distinct values on one thread, and most releases have few.
+    con.execute("CREATE OR REPLACE TABLE report_shared_searches AS SELECT search_hash, count(*) AS rows "
+                "FROM report_facts GROUP BY 1 HAVING count(*) > 1").fetchall()
+
+
 def _materialize_flags(engine: Engine, flag_searches: str) -> None:
     """report_flags: one narrow row per flagged row of report_searches (flag, rid, search_hash, shared_search,
     and the columns the summaries group by), computed ONCE per report (flags are the expensive part) into
@@ -268,10 +284,10 @@ def _materialize_flags(engine: Engine, flag_searches: str) -> None:
         flag_searches)
     con.execute(
         "CREATE OR REPLACE TABLE report_flag_rows AS "
-        "SELECT f.known_flag, f.other_flag, s.rid, hash(s.search_uid) AS search_hash, "
-        "hash(s.search_uid) IN (SELECT search_hash FROM report_shared_searches) AS shared_search, "
-        "s.searcher_org, s.producer, s.search_time, hash(s.reason) AS reason_hash "
-        f"FROM ({union}) AS f JOIN report_searches AS s ON s.rid = f.rid"
+        "SELECT f.known_flag, f.other_flag, s.rid, s.search_hash, "
+        "s.search_hash IN (SELECT search_hash FROM report_shared_searches) AS shared_search, "
+        "s.searcher_org, s.producer, s.search_time, s.reason_hash "
+        f"FROM ({union}) AS f JOIN report_facts AS s ON s.rid = f.rid"
     ).fetchall()
     others = con.execute("SELECT count(other_flag) FROM report_flag_rows").fetchall()[0][0]
     # an ENUM compares, groups and prints as its name; a flag file that names another flag makes it text
