@@ -61,9 +61,12 @@ class _Engine:
     con: duckdb.DuckDBPyConnection
     rows: int = 0
     whole_store_only: bool = False
+    second_evidence: bool = False  # the flag gives a second row for every search it flags
 
     def flag_union(self, select_list: str, searches: str | None = None) -> str:
         body = FLAG_BODY + (f" WHERE (SELECT count(*) FROM searches) = {self.rows}" if self.whole_store_only else "")
+        if self.second_evidence:
+            body += " UNION ALL SELECT search_key, flag, 'also ' || coalesce(reason, '-') FROM searches"
         return (f"WITH searches AS ({searches or 'SELECT * FROM report_searches'}) "
                 f"SELECT {select_list} FROM ({body})")
 
@@ -160,6 +163,23 @@ def test_printed_rows_are_the_first_by_time_then_key(rows: list[tuple[str, int, 
     assert picked == expected
     _select_printed_rows(engine, None)  # type: ignore[arg-type]  # -p csv_rows_per_flag=0: every row
     assert con.execute("SELECT count(*), count(evidence) FROM report_rows").fetchone() == (len(rows), len(rows))
+
+
+@settings(max_examples=20, deadline=None)
+@given(st.lists(flagged_row, min_size=1, max_size=100), st.integers(1, 10))
+def test_a_flag_giving_two_rows_for_one_search_prints_it_once_with_the_first_evidence(
+        rows: list[tuple[str, int, str | None, int | None]], per_flag: int) -> None:
+    engine = _connection(rows)
+    engine.second_evidence = True
+    _select_printed_rows(engine, per_flag)  # type: ignore[arg-type]
+    picked = engine.con.execute("SELECT flag, printed_rank, search_key, evidence FROM report_rows ORDER BY ALL").fetchall()
+    assert [(flag, rank) for flag, rank, _, _ in picked] == sorted({(flag, rank) for flag, rank, _, _ in picked})
+    expected = engine.con.execute(
+        "SELECT CAST(f.flag AS VARCHAR), row_number() OVER (PARTITION BY f.flag ORDER BY f.search_time NULLS LAST, "
+        "s.search_key) AS printed_rank, s.search_key, 'also ' || coalesce(s.reason, '-') "
+        "FROM report_flags AS f JOIN report_searches AS s USING (rid) "
+        f"QUALIFY printed_rank <= {per_flag} ORDER BY ALL").fetchall()
+    assert picked == expected
 
 
 def test_csv_rows_come_in_printed_order(tmp_path: Path) -> None:

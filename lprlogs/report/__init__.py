@@ -18,7 +18,9 @@ from ..sources import OUTPUT_MARKER
 from .brief import write_brief
 from .data import ReportData, collect, finish, prepare, worker_connection
 from .html import write_html
-from .spreadsheets import WorkerRelations, write_csvs, write_workbook
+from .spreadsheets import WorkerRelations, flag_csv_shares, write_flag_csvs, write_table_csvs, write_workbook
+
+CSV_WRITERS = 2  # worker connections writing the findings' CSV files, beside the workbook
 
 
 @dataclass
@@ -67,19 +69,23 @@ def build_report(engine: Engine, folder: Path, *, since: int | None = None) -> R
     try:
         with _phase("summary"):
             data = collect(engine, since=since)
-        # the CSV files (DuckDB, which frees Python's lock while it writes) on a worker connection, beside
-        # the workbook, page and brief (Python)
-        with _phase("outputs"), ThreadPoolExecutor(max_workers=1) as pool:
-            worker = worker_connection(engine)
-            csvs_written = pool.submit(write_csvs, WorkerRelations(worker), data, folder / "csv")
+        # the findings' CSV files (DuckDB, which frees Python's lock while it writes, one ordered file on one
+        # thread) on two worker connections, beside the workbook, page and brief (Python)
+        with _phase("outputs"), ThreadPoolExecutor(max_workers=CSV_WRITERS) as pool:
+            workers = [worker_connection(engine) for _ in range(CSV_WRITERS)]
+            csvs_written = [pool.submit(write_flag_csvs, WorkerRelations(worker), data, folder / "csv", share)
+                            for worker, share in zip(workers, flag_csv_shares(data, CSV_WRITERS), strict=True)]
             try:
                 html = write_html(data, folder / "index.html")
                 workbook = write_workbook(engine, data, folder / "lprlogs-report.xlsx")
                 brief = write_brief(data, folder / "brief.md")
+                tables = write_table_csvs(data, folder / "csv")
             finally:
-                wait([csvs_written])  # never close the worker's connection under it
-                worker.close()
-            csvs = csvs_written.result()
+                wait(csvs_written)  # never close a worker's connection under it
+                for worker in workers:
+                    worker.close()
+            flag_csvs = {path.stem: path for written in csvs_written for path in written.result()}
+            csvs = [flag_csvs[name] for name in data.findings] + tables
     finally:
         finish(engine)
     return ReportFiles(folder=folder, html=html, workbook=workbook, brief=brief, csvs=csvs, data=data)

@@ -147,18 +147,32 @@ class WorkerRelations:
         return self.con.sql(sql, params=params) if params else self.con.sql(sql)
 
 
-def write_csvs(engine: Engine | WorkerRelations, data: ReportData, folder: Path) -> list[Path]:
-    """One CSV per finding with its rows (the first csv_rows_per_flag by search time), the rows that are
-    both school- and immigration-related, and every finding counted by searching organisation."""
+def write_flag_csvs(engine: Engine | WorkerRelations, data: ReportData, folder: Path, flags: list[str]) -> list[Path]:
+    """One CSV per finding of ``flags`` with its rows (the first csv_rows_per_flag by search time)."""
     folder.mkdir(parents=True, exist_ok=True)
-    written = []
-    for name in data.findings:
-        written.append(_write_csv(engine, flag_rows_sql(name, data.csv_rows_per_flag, keep_rank=True), None,
-                                  folder / f"{name}.csv", order_by="src.printed_rank", hidden=("printed_rank",)))
-    # both already in memory (the summaries fetched them): written as they are, not queried again
-    written.append(write_table_csv(data.school_immigration, folder / "school_and_immigration.csv"))
-    written.append(write_table_csv(data.flag_by_agency, folder / "by_agency.csv"))
-    return written
+    return [_write_csv(engine, flag_rows_sql(name, data.csv_rows_per_flag, keep_rank=True), None,
+                       folder / f"{name}.csv", order_by="src.printed_rank", hidden=("printed_rank",))
+            for name in flags]
+
+
+def write_table_csvs(data: ReportData, folder: Path) -> list[Path]:
+    """The rows that are both school- and immigration-related, and every finding counted by searching
+    organisation: both already in memory (the summaries fetched them), written as they are."""
+    folder.mkdir(parents=True, exist_ok=True)
+    return [write_table_csv(data.school_immigration, folder / "school_and_immigration.csv"),
+            write_table_csv(data.flag_by_agency, folder / "by_agency.csv")]
+
+
+def flag_csv_shares(data: ReportData, shares: int) -> list[list[str]]:
+    """The findings split into ``shares`` lists of about as many CSV rows each (largest first, each to the
+    lightest share), for writers side by side: DuckDB writes one ordered CSV file on one thread."""
+    loads = [0] * shares
+    split: list[list[str]] = [[] for _ in range(shares)]
+    for name in sorted(data.findings, key=lambda n: -csv_rows(data, data.findings[n].rows)):
+        lightest = loads.index(min(loads))
+        split[lightest].append(name)
+        loads[lightest] += csv_rows(data, data.findings[name].rows)
+    return split
 
 
 def write_table_csv(table: Table, path: Path) -> Path:
