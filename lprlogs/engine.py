@@ -160,6 +160,7 @@ class Engine:
         self.con = connect(threads or os.cpu_count() or 2)
         self.params: dict[str, str] = {}
         self.param_docs: dict[str, str] = {}
+        self.has_duplicates = True  # until the views say otherwise (``_create_views``)
         if not views:  # only what derived tables are built from (after an ingest)
             self._create_stored_view()
             self.ensure_derived()
@@ -201,6 +202,8 @@ class Engine:
         dup_sql = (f"SELECT * FROM read_parquet({sql_literal(str(dup_file))})" if dup_file.exists()
                    else _empty_select({"search_key": "VARCHAR", "duplicate_of": "VARCHAR"}))
         con.execute(f"CREATE OR REPLACE VIEW _duplicates AS {dup_sql}")
+        # count(*) of a Parquet file is read from its footer
+        self.has_duplicates = bool(con.execute("SELECT count(*) FROM _duplicates").fetchall()[0][0])
         con.execute(f"CREATE OR REPLACE VIEW searches AS {self.searches_select()}")
         quarantine = _parquet_select(
             self.store.files("quarantine"),
@@ -227,7 +230,14 @@ class Engine:
 
     def searches_select(self, stored: str = "_searches_stored", extra_columns: tuple[str, ...] = ()) -> str:
         """The ``searches`` view's SELECT over ``stored`` (the stored rows, or a subquery over them that adds
-        ``extra_columns``, which come first): the duplicate marks joined in, and ``search_uid``."""
+        ``extra_columns``, which come first): the duplicate marks joined in, and ``search_uid``. A store
+        without duplicate rows has no join: every row's duplicate_of is NULL, and a query that does not ask for
+        it then reads no search_key (a unique text per row) to join on."""
+        if not self.has_duplicates:
+            columns = ", ".join([f"s.{c}" for c in extra_columns] + [
+                "CAST(NULL AS VARCHAR) AS duplicate_of" if c == "duplicate_of" else f"s.{c}"
+                for c in SEARCHES_VIEW_COLUMNS])
+            return f"SELECT {columns}, coalesce(s.search_id, s.search_key) AS search_uid FROM {stored} AS s"
         columns = ", ".join(
             [f"s.{c}" for c in extra_columns]
             + ["d.duplicate_of" if c == "duplicate_of" else f"s.{c}" for c in SEARCHES_VIEW_COLUMNS]
