@@ -62,16 +62,20 @@ class _Engine:
     rows: int = 0
     whole_store_only: bool = False
     second_evidence: bool = False  # the flag gives a second row for every search it flags
+    school_too: bool = False  # rows whose reason holds a 1 are also school_camera rows
 
     def flag_union(self, select_list: str, searches: str | None = None) -> str:
         body = FLAG_BODY + (f" WHERE (SELECT count(*) FROM searches) = {self.rows}" if self.whole_store_only else "")
         if self.second_evidence:
             body += " UNION ALL SELECT search_key, flag, 'also ' || coalesce(reason, '-') FROM searches"
+        if self.school_too:
+            body += " UNION ALL SELECT search_key, 'school_camera', 'school' FROM searches WHERE reason LIKE '%1%'"
         return (f"WITH searches AS ({searches or 'SELECT * FROM report_searches'}) "
                 f"SELECT {select_list} FROM ({body})")
 
 
-def _connection(rows: list[tuple[str, int, str | None, int | None]], *, whole_store_only: bool = False) -> _Engine:
+def _connection(rows: list[tuple[str, int, str | None, int | None]], *, whole_store_only: bool = False,
+                school_too: bool = False) -> _Engine:
     """report_searches (one stored row per generated row; ``search`` is its search id, so several rows
     may be one search), flags (each row carries its generated flag), then report_facts,
     report_shared_searches and report_flags built by the report's own SQL."""
@@ -92,7 +96,7 @@ def _connection(rows: list[tuple[str, int, str | None, int | None]], *, whole_st
     con.execute("CREATE TABLE report_agencies (name VARCHAR, state VARCHAR)")
     con.execute("INSERT INTO report_agencies VALUES ('Org 1', 'TX')")
     collect_facts(con)
-    engine = _Engine(con, len(rows), whole_store_only)
+    engine = _Engine(con, len(rows), whole_store_only, school_too=school_too)
     _materialize_flags(engine, "SELECT * REPLACE (rid AS search_key) FROM report_searches")  # type: ignore[arg-type]
     return engine
 
@@ -140,12 +144,40 @@ TEN_REASONS_NO_DUPLICATES = [("outside_agency", 100 * i + j, f"reason {i}", j) f
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.lists(flagged_row, max_size=300))
-@example(TEN_REASONS_NO_DUPLICATES)
-@example(TEN_REASONS_NO_DUPLICATES + [("outside_agency", 5000, None, None), ("outside_agency", 5000, None, 3)])
-def test_top_reasons_equals_the_plain_ranking(rows: list[tuple[str, int, str | None, int | None]]) -> None:
-    con = _connection(rows).con
+@given(st.lists(flagged_row, max_size=300), st.integers(1, 40))
+@example(TEN_REASONS_NO_DUPLICATES, 1)
+@example(TEN_REASONS_NO_DUPLICATES + [("outside_agency", 5000, None, None), ("outside_agency", 5000, None, 3)], 3)
+def test_top_reasons_equals_the_plain_ranking(rows: list[tuple[str, int, str | None, int | None]],
+                                              printed_per_flag: int) -> None:
+    """The texts come from the printed rows where they can (few printed rows: some from the store)."""
+    engine = _connection(rows)
+    _select_printed_rows(engine, printed_per_flag)  # type: ignore[arg-type]
+    con = engine.con
     assert con.execute(_report_sql("top_reasons").body).fetchall() == con.execute(PLAIN_TOP_REASONS).fetchall()
+
+
+PLAIN_SCHOOL_IMMIGRATION = """
+SELECT s.search_time, s.producer, s.searcher_org, sch.school_flags, im.immigration_flags, s.reason, s.source_file,
+       s.source_sheet, s.source_row, s.source_page, s.search_key
+FROM (SELECT rid, string_agg(DISTINCT flag, ', ' ORDER BY flag) AS school_flags FROM report_flags
+      WHERE flag IN ('school_camera', 'school_searcher') GROUP BY rid) AS sch
+JOIN (SELECT rid, string_agg(DISTINCT flag, ', ' ORDER BY flag) AS immigration_flags FROM report_flags
+      WHERE flag IN ('immigration', 'immigration_agency') GROUP BY rid) AS im USING (rid)
+JOIN report_searches AS s USING (rid)
+ORDER BY s.search_time, s.search_key
+"""
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(flagged_row, max_size=200), st.integers(1, 20))
+def test_school_and_immigration_rows_equal_the_plain_query(rows: list[tuple[str, int, str | None, int | None]],
+                                                           printed_per_flag: int) -> None:
+    """Their columns come from the printed rows where they can (few printed rows: some from the store)."""
+    engine = _connection(rows, school_too=True)
+    _select_printed_rows(engine, printed_per_flag)  # type: ignore[arg-type]
+    con = engine.con
+    assert (con.execute(_report_sql("school_immigration").body).fetchall()
+            == con.execute(PLAIN_SCHOOL_IMMIGRATION).fetchall())
 
 
 @settings(max_examples=60, deadline=None)

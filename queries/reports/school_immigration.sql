@@ -2,7 +2,8 @@
 -- answers: Which rows are both school-related (flag `school_camera` or `school_searcher`) and
 --   immigration-related (flag `immigration` or `immigration_agency`), with the reason as typed and
 --   where each row is in the release.
--- parameters: none (reads report_flags for the flags, report_searches for the citation).
+-- parameters: none (reads report_flags for the flags; the citation from report_printed_searches, the
+--   rows the report prints, or, for rows not among them, from report_searches).
 WITH
 immigration AS (
     SELECT rid, string_agg(DISTINCT flag, ', ' ORDER BY flag) AS immigration_flags
@@ -24,6 +25,15 @@ school AS (
     SELECT rid, string_agg(DISTINCT flag, ', ' ORDER BY flag) AS school_flags
     FROM school_rows
     GROUP BY rid
+),
+
+-- each row's columns: from the rows the report prints, else from the store (read only when a row is missing)
+school_immigration_rows AS (
+    SELECT * FROM report_printed_searches
+    WHERE rid IN (SELECT rid FROM school)
+    UNION ALL BY NAME
+    SELECT * FROM report_searches
+    WHERE rid IN (SELECT rid FROM school WHERE rid NOT IN (SELECT rid FROM report_printed_searches))
 )
 
 SELECT
@@ -31,5 +41,5 @@ SELECT
     r.reason, r.source_file, r.source_sheet, r.source_row, r.source_page, r.search_key
 FROM school
 JOIN immigration USING (rid)
-JOIN report_searches AS r USING (rid)
+JOIN school_immigration_rows AS r USING (rid)
 ORDER BY r.search_time, r.search_key

@@ -4,8 +4,10 @@
 -- counting: as in flag_counts.sql, distinct search ids are counted only among the rows of searches
 --   with several rows (shared_search); every other row is one search.
 -- how: reasons are grouped by reason_hash (a 64-bit hash of the text); the text of each leading
---   reason, ties at the tenth place included, is then fetched from one of its rows (report_searches).
--- parameters: none (reads report_flags and report_searches).
+--   reason, ties at the tenth place included, is then taken from a row the report prints with the same
+--   reason (report_printed_searches), or else from one of its rows in the store (report_searches,
+--   read only when some leading reason is not among the printed rows).
+-- parameters: none (reads report_flags, report_printed_searches and report_searches).
 WITH
 rows_per_reason AS (
     SELECT
@@ -42,9 +44,20 @@ leading_reasons AS (
     QUALIFY rank() OVER (PARTITION BY flag ORDER BY searches DESC, rows DESC) <= 10
 ),
 
+printed_reasons AS (
+    SELECT hash(reason) AS reason_hash, any_value(reason) AS reason
+    FROM report_printed_searches
+    WHERE hash(reason) IN (SELECT reason_hash FROM leading_reasons)
+    GROUP BY 1
+),
+
 leading_reasons_as_typed AS (
-    SELECT l.flag, s.reason, l.searches, l.rows
+    SELECT l.flag, p.reason, l.searches, l.rows
     FROM leading_reasons AS l
+    JOIN printed_reasons AS p USING (reason_hash)
+    UNION ALL
+    SELECT l.flag, s.reason, l.searches, l.rows
+    FROM (SELECT * FROM leading_reasons WHERE reason_hash NOT IN (SELECT reason_hash FROM printed_reasons)) AS l
     JOIN report_searches AS s ON s.rid = l.example_rid
 )
 
