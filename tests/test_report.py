@@ -378,3 +378,24 @@ def test_csv_cap_said_everywhere_and_zero_means_every_row(built: dict[str, Path]
     header = list(rows[0])
     immigration = next(r for r in rows[1:] if r[0] == "immigration")
     assert immigration[header.index("rows in csv")] == 1 and immigration[header.index("rows")] == len(uncapped)
+
+
+def test_workbook_school_and_immigration_sheet_capped_like_a_finding(built: dict[str, Path], tmp_path: Path) -> None:
+    """-p xlsx_rows_per_flag=1: the School and immigration sheet holds its first row by search time and says how
+    many there are; csv/school_and_immigration.csv keeps every one."""
+    import openpyxl
+    from click.testing import CliRunner
+
+    from lprlogs.cli import cli
+
+    result = CliRunner().invoke(cli, ["report", "-o", str(tmp_path / "out"), "--store", str(built["store"]),
+                                      "-p", "xlsx_rows_per_flag=1"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    with open(tmp_path / "out" / "csv" / "school_and_immigration.csv", encoding="utf-8", newline="") as fh:
+        every = list(csv.DictReader(fh))
+    assert len(every) == 2
+    sheet = openpyxl.load_workbook(tmp_path / "out" / "lprlogs-report.xlsx", read_only=True)["School and immigration"]
+    rows = [r for r in sheet.iter_rows(values_only=True) if any(v is not None for v in r)]
+    assert rows[0][0] == "search_time" and rows[1][rows[0].index("search_key")] == every[0]["search_key"]
+    assert rows[2][0] == "1 of 2 rows shown (the first by search time); csv/school_and_immigration.csv has every one"
+    assert len(rows) == 3

@@ -32,11 +32,18 @@ class _Sheet:
         self.sheet = book.add_worksheet(name[:31])
         self.formats = formats
         self.row = 0
-        self.columns: list[str] = []
+        self.written = 0  # data rows of the last table
 
     def note(self, text: str) -> None:
         self.sheet.write_string(self.row, 0, neutralize(text), self.formats["note"])
         self.row += 1
+
+    def cap_note(self, total: int, where_the_rest_is: str) -> None:
+        """Below a table of rows capped at the first ones by search time: how many of ``total`` it shows."""
+        if self.written < total:
+            self.sheet.write_string(self.row + 1, 0, neutralize(
+                f"{self.written:,} of {total:,} rows shown (the first by search time); {where_the_rest_is}"),
+                self.formats["note"])
 
     def table(self, columns: list[str], rows: Any, widths: dict[str, int] | None = None) -> int:
         """Write a header and rows (an iterable of tuples); returns the number of data rows."""
@@ -53,6 +60,7 @@ class _Sheet:
             count += 1
         if columns:
             self.sheet.autofilter(first, 0, max(first, self.row - 1), len(columns) - 1)
+        self.written = count
         return count
 
     def _cell(self, r: int, c: int, value: Any) -> None:
@@ -92,8 +100,10 @@ def write_workbook(engine: Engine, data: ReportData, path: Path) -> Path:
         summary.note(note)
     summary.note("Reasons are what officers typed: they state a purpose, they do not prove intent.")
     summary.note(f"Spreadsheet safety: {NEUTRALIZE_RULE}.")
-    summary.note(f"Each finding sheet holds its first {data.xlsx_rows_per_flag:,} rows by search time; "
-                 f"csv/<flag>.csv {csv_cap_text(data)}; csv/by_agency.csv counts every row by organisation.")
+    summary.note(f"Each finding sheet, and the School and immigration sheet, holds its first "
+                 f"{data.xlsx_rows_per_flag:,} rows by search time; csv/<flag>.csv {csv_cap_text(data)}; "
+                 "csv/school_and_immigration.csv holds every such row; csv/by_agency.csv counts every row by "
+                 "organisation.")
     summary.row += 1
     h = data.headline
     summary.table(["measure", "value"], [
@@ -111,17 +121,20 @@ def write_workbook(engine: Engine, data: ReportData, path: Path) -> Path:
                    widths={"finding": 45})
     for name, table in (("Producers", data.producers), ("Immigration by agency", data.immigration_by_agency),
                         ("Immigration by month", data.immigration_by_month),
-                        ("School cameras", data.school_cameras), ("School and immigration", data.school_immigration),
-                        ("Files", data.data_quality), ("Quarantine", data.quarantine_reasons)):
+                        ("School cameras", data.school_cameras)):
+        _Sheet(book, name, formats).table(table.columns, table.rows)
+    # rows of a release, like a finding's: the first by search time, however many there are
+    both = data.school_immigration
+    sheet = _Sheet(book, "School and immigration", formats)
+    sheet.table(both.columns, both.rows[:data.xlsx_rows_per_flag])
+    sheet.cap_note(len(both.rows), "csv/school_and_immigration.csv has every one")
+    for name, table in (("Files", data.data_quality), ("Quarantine", data.quarantine_reasons)):
         _Sheet(book, name, formats).table(table.columns, table.rows)
     for finding in data.findings.values():
         sheet = _Sheet(book, finding.flag, formats)
         relation = engine.relation(flag_rows_sql(finding.flag, data.xlsx_rows_per_flag))
-        written = sheet.table(list(relation.columns), relation.iter_rows(CHUNK))
-        if written < finding.rows:
-            sheet.sheet.write_string(sheet.row + 1, 0, neutralize(
-                f"{written:,} of {finding.rows:,} rows shown (the first by search time); "
-                f"csv/{finding.flag}.csv has {csv_rows(data, finding.rows):,}"), formats["note"])
+        sheet.table(list(relation.columns), relation.iter_rows(CHUNK))
+        sheet.cap_note(finding.rows, f"csv/{finding.flag}.csv has {csv_rows(data, finding.rows):,}")
     book.close()
     return path
 
