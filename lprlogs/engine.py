@@ -76,8 +76,43 @@ def sql_files(subfolder: str) -> list[SqlFile]:
 
 
 def _flag_helpers() -> list[SqlFile]:
-    """queries/flags/_name.sql: SQL that several flag files read (e.g. the immigration term matches)."""
-    return [SqlFile.load(p) for p in sorted((queries_dir() / "flags").glob("_*.sql"))]
+    """queries/flags/_name.sql: SQL that several flag files read (e.g. the immigration term matches), each
+    after the helpers it reads itself."""
+    helpers = {f.name: f for f in (SqlFile.load(p) for p in sorted((queries_dir() / "flags").glob("_*.sql")))}
+    ordered: list[SqlFile] = []
+
+    def place(helper: SqlFile, seen: tuple[str, ...]) -> None:
+        if helper in ordered:
+            return
+        if helper.name in seen:
+            raise LprlogsError(f"flag helpers read each other in a circle: {' -> '.join((*seen, helper.name))}",
+                               hint="a helper in queries/flags/_*.sql may read only helpers that do not read it")
+        for other in helpers.values():
+            if other is not helper and _reads(helper.body, other.name):
+                place(other, (*seen, helper.name))
+        ordered.append(helper)
+
+    for helper in helpers.values():
+        place(helper, ())
+    return ordered
+
+
+def _reads(body: str, name: str) -> bool:
+    """Whether SQL ``body`` names ``name`` outside its ``--`` comments."""
+    return bool(re.search(rf"\b{name}\b", re.sub(r"--[^\n]*", "", body)))
+
+
+def _helpers_read_by(bodies: list[str]) -> list[tuple[SqlFile, int]]:
+    """The helpers ``bodies`` read, directly or through other helpers, each with how many of those bodies and
+    helpers read it, readers first placed after what they read (``_flag_helpers``' order)."""
+    helpers = _flag_helpers()
+    readers: dict[str, int] = {}
+    for helper in reversed(helpers):  # a helper's readers come after it: count them first
+        direct = sum(_reads(b, helper.name) for b in bodies)
+        via = sum(1 for other in helpers if other.name in readers and _reads(other.body, helper.name))
+        if direct + via:
+            readers[helper.name] = direct + via
+    return [(helper, readers[helper.name]) for helper in helpers if helper.name in readers]
 
 
 # What the ``flags`` view takes from each flag file (``flag_union``).
@@ -373,10 +408,8 @@ class Engine:
             base_columns = ", ".join(c for c in SEARCHES_VIEW_COLUMNS if c in STORED_COLUMNS)
             searches = f"SELECT {base_columns} FROM _searches_stored"
         ctes = [f"searches AS NOT MATERIALIZED ({searches})"] if searches is not None else []
-        for helper in _flag_helpers():
-            readers = sum(bool(re.search(rf"\b{helper.name}\b", b)) for b in bodies)
-            if readers:
-                ctes.append(f"{helper.name} AS {'MATERIALIZED ' if readers > 1 else ''}({helper.body}\n)")
+        for helper, readers in _helpers_read_by(bodies):
+            ctes.append(f"{helper.name} AS {'MATERIALIZED ' if readers > 1 else ''}({helper.body}\n)")
         return "WITH " + ", ".join(ctes) + " " if ctes else ""
 
     # --- derived tables --------------------------------------------------------------------------

@@ -335,3 +335,29 @@ def test_flags_view_matches_each_flag_view_and_flags_duplicate_rows_like_their_o
     assert immigration == {keys[0], keys[1]}
     assert {k for flag, k, _ in union if flag == "immigration_agency"} == {keys[2]}
     assert {k for flag, k, _ in union if flag == "wide_lookup"} == {keys[0], keys[1]}
+
+
+def test_flag_helpers_come_after_the_helpers_they_read_and_are_materialized_when_shared(
+        tmp_path: Path, monkeypatch: Any) -> None:
+    """A helper (queries/flags/_name.sql) may read another: the WITH clause puts it after the one it reads, a
+    helper read by two readers (flags or helpers) is MATERIALIZED (computed once), a name in a comment is
+    not a read, and helpers reading each other in a circle are a clear error."""
+    import pytest
+
+    from lprlogs import engine as engine_module
+    from lprlogs.errors import LprlogsError
+
+    flags = tmp_path / "flags"
+    flags.mkdir()
+    (flags / "_a_words.sql").write_text("-- reads _z_texts only, not _a_words\nSELECT text FROM _z_texts\n")
+    (flags / "_z_texts.sql").write_text("-- shared by _a_words\nSELECT DISTINCT reason AS text FROM searches\n")
+    monkeypatch.setattr(engine_module, "queries_dir", lambda: tmp_path)
+    assert [h.name for h in engine_module._flag_helpers()] == ["_z_texts", "_a_words"]
+    one_reader = engine_module._helpers_read_by(["SELECT * FROM _a_words"])
+    assert [(h.name, n) for h, n in one_reader] == [("_z_texts", 1), ("_a_words", 1)]
+    two_readers = engine_module._helpers_read_by(["SELECT * FROM _a_words", "SELECT * FROM _z_texts"])
+    assert [(h.name, n) for h, n in two_readers] == [("_z_texts", 2), ("_a_words", 1)]
+    assert engine_module._helpers_read_by(["SELECT 1 -- not _a_words"]) == []
+    (flags / "_z_texts.sql").write_text("SELECT text FROM _a_words\n")
+    with pytest.raises(LprlogsError, match="circle"):
+        engine_module._flag_helpers()

@@ -52,7 +52,7 @@ prefilter_covers_terms AS (
 -- prompts repeat: each field's distinct values first, then the first pass over those. Case numbers are
 -- nearly all different: the first pass runs on the rows, and only the few left are made distinct.
 field_values AS (
-    SELECT DISTINCT reason AS text FROM searches
+    SELECT reason AS text FROM _reasons
     UNION ALL
     SELECT DISTINCT offense_type FROM searches
     UNION ALL

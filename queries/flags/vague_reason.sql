@@ -32,7 +32,7 @@ terms_have_digits AS (
 -- a Unicode one (first byte >= 0x80); the cheap first-byte test spares trim() on almost every row
 distinct_reasons AS (
     SELECT r.reason
-    FROM (SELECT DISTINCT reason FROM searches WHERE reason IS NOT NULL) AS r, terms_have_digits AS d
+    FROM _reasons AS r, terms_have_digits AS d
     WHERE NOT ((r.reason < '!' OR r.reason >= chr(128)) AND trim(r.reason) = '')
       AND (d.any_digit OR NOT regexp_matches(r.reason, '[0-9]') OR length(trim(r.reason)) = 1)
 ),
