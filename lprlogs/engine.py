@@ -97,6 +97,29 @@ def _flag_helpers() -> list[SqlFile]:
     return ordered
 
 
+def flag_columns() -> set[str] | None:
+    """The columns of ``searches`` that the flag files and their helpers name (as DuckDB parses them; a name
+    of another table's column may be among them), or None when one of them cannot be parsed alone."""
+    names: set[str] = set()
+    with duckdb.connect() as con:
+        for sql_file in [*sql_files("flags"), *_flag_helpers()]:
+            tree = json.loads(con.execute("SELECT json_serialize_sql(?)", [sql_file.body]).fetchall()[0][0])
+            if tree.get("error"):
+                return None
+            names |= _column_references(tree)
+    return names & {*SEARCHES_VIEW_COLUMNS, "search_uid"}
+
+
+def _column_references(tree: Any) -> set[str]:
+    """The column names of every column reference in a parsed statement (``json_serialize_sql``)."""
+    if isinstance(tree, dict):
+        found = {tree["column_names"][-1].lower()} if tree.get("class") == "COLUMN_REF" else set()
+        return found.union(*(_column_references(v) for v in tree.values()))
+    if isinstance(tree, list):
+        return set().union(*(_column_references(v) for v in tree))
+    return set()
+
+
 def _reads(body: str, name: str) -> bool:
     """Whether SQL ``body`` names ``name`` outside its ``--`` comments."""
     return bool(re.search(rf"\b{name}\b", re.sub(r"--[^\n]*", "", body)))
@@ -233,6 +256,13 @@ class Engine:
     def _create_views(self) -> None:
         con = self.con
         self._create_stored_view()
+        # each file's original column names, from the keys of its first rows' raw (source_row <= 1000 lets
+        # DuckDB read only the first row group of each file): blank_reason asks whether a file had a Reason column
+        con.execute(
+            "CREATE OR REPLACE VIEW source_columns AS "
+            "SELECT DISTINCT source_sha256, source_file, unnest(json_keys(raw)) AS column_name "
+            "FROM _searches_stored WHERE source_row <= 1000 AND coalesce(json_valid(raw), false)"
+        )
         dup_file = self.store.root / "derived" / "duplicates.parquet"
         dup_sql = (f"SELECT * FROM read_parquet({sql_literal(str(dup_file))})" if dup_file.exists()
                    else _empty_select({"search_key": "VARCHAR", "duplicate_of": "VARCHAR"}))
@@ -263,22 +293,22 @@ class Engine:
             redact.apply(self)  # replaces the views that carry personal data with redacted ones
         self._create_flags_view()
 
-    def searches_select(self, stored: str = "_searches_stored", extra_columns: tuple[str, ...] = ()) -> str:
+    def searches_select(self, stored: str = "_searches_stored", extra_columns: tuple[str, ...] = (),
+                        columns: tuple[str, ...] = (*SEARCHES_VIEW_COLUMNS, "search_uid")) -> str:
         """The ``searches`` view's SELECT over ``stored`` (the stored rows, or a subquery over them that adds
-        ``extra_columns``, which come first): the duplicate marks joined in, and ``search_uid``. A store
-        without duplicate rows has no join: every row's duplicate_of is NULL, and a query that does not ask for
-        it then reads no search_key (a unique text per row) to join on."""
-        if not self.has_duplicates:
-            columns = ", ".join([f"s.{c}" for c in extra_columns] + [
-                "CAST(NULL AS VARCHAR) AS duplicate_of" if c == "duplicate_of" else f"s.{c}"
-                for c in SEARCHES_VIEW_COLUMNS])
-            return f"SELECT {columns}, coalesce(s.search_id, s.search_key) AS search_uid FROM {stored} AS s"
-        columns = ", ".join(
-            [f"s.{c}" for c in extra_columns]
-            + ["d.duplicate_of" if c == "duplicate_of" else f"s.{c}" for c in SEARCHES_VIEW_COLUMNS]
-        )
-        return (f"SELECT {columns}, coalesce(s.search_id, d.duplicate_of, s.search_key) AS search_uid "
-                f"FROM {stored} AS s LEFT JOIN _duplicates AS d USING (search_key)")
+        ``extra_columns``, which come first): the duplicate marks joined in, and ``search_uid``; or only
+        ``columns`` of it (``stored`` then needs only the stored ones, and search_key for duplicate_of or
+        search_uid, search_id for search_uid). A store without duplicate rows has no join: every row's
+        duplicate_of is NULL, and a query that does not ask for it then reads no search_key (a unique text per
+        row) to join on."""
+        joined = self.has_duplicates and bool({"duplicate_of", "search_uid"} & set(columns))
+        duplicate_of = "d.duplicate_of" if joined else "CAST(NULL AS VARCHAR)"
+        expressions = {"duplicate_of": f"{duplicate_of} AS duplicate_of",
+                       "search_uid": f"coalesce(s.search_id, {duplicate_of}, s.search_key) AS search_uid"}
+        select = ", ".join([f"s.{c}" for c in extra_columns] + [expressions.get(c, f"s.{c}") for c in columns])
+        if joined:
+            return f"SELECT {select} FROM {stored} AS s LEFT JOIN _duplicates AS d USING (search_key)"
+        return f"SELECT {select} FROM {stored} AS s"
 
     def stored_rows_select(self, rid: bool = False) -> str:
         """The stored rows as the Parquet files hold them (``raw`` possibly compact, with ``raw_layout``; a

@@ -55,7 +55,8 @@ _RAW_COLUMN = re.compile(r"(^|_)raw($|_)", re.IGNORECASE)
 _TEXT_COLUMN = re.compile(r"(reason|prompt|filter|case|offense|detail|comment|note|description|entity|"
                           r"hotlist|text)", re.IGNORECASE)
 # Views whose columns are about files, agencies or counts, never people: left alone.
-_NOT_PERSONAL = {"sources", "batches", "flags", "searches_first_seen", "agencies", "agreements"}
+_NOT_PERSONAL = {"sources", "source_columns", "batches", "flags", "searches_first_seen", "agencies",
+                 "agreements"}
 
 
 def load_secret(store: Store) -> str:

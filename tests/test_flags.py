@@ -361,3 +361,21 @@ def test_flag_helpers_come_after_the_helpers_they_read_and_are_materialized_when
     (flags / "_z_texts.sql").write_text("SELECT text FROM _a_words\n")
     with pytest.raises(LprlogsError, match="circle"):
         engine_module._flag_helpers()
+
+
+def test_flag_columns_are_the_columns_the_flag_files_name(tmp_path: Path, monkeypatch: Any) -> None:
+    """What the report's printed rows keep of ``searches`` (the flags run again over them): the columns named in
+    the flag files and helpers, comments aside; None (keep every column) when a file cannot be parsed alone."""
+    from lprlogs import engine as engine_module
+
+    shipped = engine_module.flag_columns()
+    assert shipped is not None and {"reason", "moderation", "networks_searched", "searcher_org"} <= shipped
+    assert not {"raw", "search_id", "license_plate", "searcher_user"} & shipped
+    flags = tmp_path / "flags"
+    flags.mkdir()
+    (flags / "plates.sql").write_text("-- reason, raw\nSELECT s.search_key, 'plates' AS flag, s.license_plate AS "
+                                      "evidence FROM searches AS s JOIN agencies AS a ON a.name = s.producer\n")
+    monkeypatch.setattr(engine_module, "queries_dir", lambda: tmp_path)
+    assert engine_module.flag_columns() == {"search_key", "license_plate", "producer"}
+    (flags / "broken.sql").write_text("SELEC search_key FROM searches\n")
+    assert engine_module.flag_columns() is None

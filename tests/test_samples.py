@@ -390,3 +390,41 @@ def test_own_searches_spelled_differently_are_not_outside(engine: Engine) -> Non
         "where s.source_file like '%Mountain View Police Department-Network-Audit.csv' group by all order by 1"
     )
     assert rows == [(False, rows[0][1]), (True, 0)] and rows[0][1] > 0, rows
+
+
+def test_source_columns_lists_each_files_original_header(engine: Engine) -> None:
+    """The source_columns view (what blank_reason reads to skip files without a Reason column)."""
+    columns = engine.con.execute(
+        "SELECT list(c.column_name ORDER BY c.column_name) FROM source_columns AS c "
+        "JOIN sources AS s ON s.sha256 = c.source_sha256 WHERE s.path LIKE '%Dover DE PD-Network-Audit.csv'"
+    ).fetchall()[0][0]
+    assert columns == sorted(["ID", "Name", "Org Name", "Total Networks Searched", "Total Devices Searched",
+                              "Time Frame", "License Plate", "Reason", "Case #", "Filters", "Search Time",
+                              "Search Type", "Text Prompt", "Moderation"])
+
+
+@pytest.mark.parametrize("pick", ["named columns", "every column", "a named column missing"])
+def test_printed_rows_evidence_is_the_flags_views(engine: Engine, pick: str, monkeypatch: pytest.MonkeyPatch
+                                                  ) -> None:
+    """Every flagged row of the samples printed (-p csv_rows_per_flag=0): the evidence the report finds by
+    running the flags again over the printed rows alone is the flags view's, whether the printed rows were
+    picked with the columns the flag files name (the default), with every column, or with a column a flag
+    reads left out (the flags then fail to bind, and the rows are picked again with every column)."""
+    from lprlogs.report import data
+
+    if pick == "every column":
+        monkeypatch.setattr(data, "_printed_columns", lambda: None)
+    elif pick == "a named column missing":
+        named = data._printed_columns()
+        assert named is not None and "moderation" in named and "raw" not in named and "search_id" not in named
+        monkeypatch.setattr(data, "_printed_columns",
+                            lambda: tuple(c for c in named if c != "moderation"))
+    engine.params["csv_rows_per_flag"] = "0"
+    try:
+        data.prepare(engine, None)
+        printed = engine.con.execute("SELECT flag, search_key, evidence FROM report_rows ORDER BY ALL").fetchall()
+    finally:
+        data.finish(engine)
+        del engine.params["csv_rows_per_flag"]
+    flagged = engine.con.execute("SELECT flag, search_key, evidence FROM flags ORDER BY ALL").fetchall()
+    assert printed == flagged and len(flagged) > 100

@@ -32,7 +32,7 @@ from typing import Any
 
 import duckdb
 
-from ..engine import Engine, SqlFile, _typed_literal, sql_files
+from ..engine import Engine, SqlFile, _typed_literal, flag_columns, sql_files
 from ..errors import LprlogsError
 from ..schema import SEARCHES_VIEW_COLUMNS, STORED_COLUMNS
 from ..store import sql_literal
@@ -299,8 +299,7 @@ def _materialize_flags(engine: Engine, flag_searches: str) -> None:
 def _select_printed_rows(engine: Engine, per_flag: int | None, stored_rows: str | None = None) -> None:
     """report_rows: the first ``per_flag`` rows of each flag by (search time, search_key), rows without a
     time last, numbered in that order (``printed_rank``), with the printed columns and the flag's evidence.
-    The rows are read from report_searches, or picked by ``rid`` from ``stored_rows`` (the store's files,
-    see ``_keyed_searches``) before ``raw`` is rebuilt, which is then done for these rows only.
+    The rows' columns are first picked into report_printed_searches (``_pick_printed_searches``).
 
     Ordering every row of a large flag would sort millions; instead one pass finds each flag's
     ``per_flag``-th earliest search time (a bounded heap per flag), and only rows up to that time are
@@ -331,11 +330,49 @@ def _select_printed_rows(engine: Engine, per_flag: int | None, stored_rows: str 
         """
         keep = f"QUALIFY printed_rank <= {count}"
     con.execute(f"CREATE OR REPLACE TABLE report_printed_candidates AS {candidates}").fetchall()
+    _pick_printed_searches(engine, stored_rows, _printed_columns() if stored_rows is not None else None)
+    try:
+        _rank_printed_rows(engine, keep)
+    except duckdb.BinderException:  # a flag reads a column of searches that the pick left out: take them all
+        _pick_printed_searches(engine, stored_rows, None)
+        _rank_printed_rows(engine, keep)
+
+
+def _printed_columns() -> tuple[str, ...] | None:
+    """The columns of ``searches`` that report_printed_searches needs: those the report prints, and those the
+    flag files name (the flags run again over these rows for their evidence); None for every column (a flag
+    reads ``raw``, rebuilt from most of them, or a flag file could not be parsed)."""
+    named = flag_columns()
+    if named is None or "raw" in named:
+        return None
+    wanted = {*PRINTED_ROW_COLUMNS, *named}
+    return tuple(c for c in (*SEARCHES_VIEW_COLUMNS, "search_uid") if c in wanted)
+
+
+def _pick_printed_searches(engine: Engine, stored_rows: str | None, columns: tuple[str, ...] | None) -> None:
+    """report_printed_searches: the rows of report_printed_candidates with ``columns`` of ``searches`` (None:
+    all), picked by ``rid`` from ``stored_rows`` (the store's files, see ``_keyed_searches``), where only the
+    columns asked for are read: every row of the store is read to pick the printed ones, and the columns left
+    out (the export's id, users, plates, raw) were half of that. Without ``stored_rows`` (redacted), from
+    report_searches."""
     printed = "SELECT * FROM report_searches WHERE rid IN (SELECT rid FROM report_printed_candidates)"
-    if stored_rows is not None:  # the same rows (candidates carry --since already)
+    if stored_rows is not None and columns is None:  # the same rows (candidates carry --since already)
         picked = f"(SELECT * FROM ({stored_rows}) WHERE rid IN (SELECT rid FROM report_printed_candidates))"
         printed = engine.searches_select(f"({engine.decoded(picked)})", extra_columns=("rid",))
-    con.execute(f"CREATE OR REPLACE TABLE report_printed_searches AS {printed}").fetchall()
+    elif stored_rows is not None and columns is not None:
+        # search_key to join the duplicate marks on; search_id for search_uid
+        needed = {c for c in columns if c in STORED_COLUMNS} | {"search_key"}
+        needed |= {"search_id"} if "search_uid" in columns else set()
+        stored_columns = ", ".join(c for c in STORED_COLUMNS if c in needed)
+        picked = (f"(SELECT rid, {stored_columns} FROM ({stored_rows}) "
+                  "WHERE rid IN (SELECT rid FROM report_printed_candidates))")
+        printed = engine.searches_select(picked, extra_columns=("rid",), columns=columns)
+    engine.con.execute(f"CREATE OR REPLACE TABLE report_printed_searches AS {printed}").fetchall()
+
+
+def _rank_printed_rows(engine: Engine, keep: str) -> None:
+    """report_rows from report_printed_candidates and report_printed_searches (see _select_printed_rows)."""
+    con = engine.con
     evidence = engine.flag_union(
         "search_key AS rid, CAST(flag AS VARCHAR) AS flag, CAST(evidence AS VARCHAR) AS evidence",
         "SELECT * REPLACE (rid AS search_key) FROM report_printed_searches")
