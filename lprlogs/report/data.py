@@ -19,7 +19,8 @@ The report first defines these objects on the engine's connection, which the rep
   counts distinct values on one thread; counting them for every row was the slowest part of a report);
 - ``report_rows``: the rows the report prints, with every column it shows and cites and the flag's
   evidence: for each flag the first rows by search time, as many as the largest of the HTML, workbook
-  and CSV caps (all of them with ``-p csv_rows_per_flag=0``);
+  and CSV caps (all of them with ``-p csv_rows_per_flag=0``). A view: ``report_printed_ranks`` (flag,
+  rank, rid, evidence) joined to ``report_printed_searches`` (the printed rows' columns);
 - ``report_agencies``: the ``agencies`` view (name -> state, kind), or an empty table without it.
 """
 
@@ -190,7 +191,7 @@ def row_caps(engine: Engine) -> RowCaps:
 
 # What prepare defines, in the engine's own in-memory database (not TEMP: the worker connections that run
 # the report queries side by side must see them); ``finish`` drops them, in this order.
-REPORT_OBJECTS = (("TABLE", "report_rows"), ("TABLE", "report_printed_searches"),
+REPORT_OBJECTS = (("VIEW", "report_rows"), ("TABLE", "report_printed_ranks"), ("TABLE", "report_printed_searches"),
                   ("TABLE", "report_printed_candidates"), ("VIEW", "report_flags"), ("TABLE", "report_flag_rows"),
                   ("TYPE", "report_flag_name"), ("TABLE", "report_shared_searches"), ("TABLE", "report_facts"),
                   ("TYPE", "report_org_name"), ("TABLE", "report_agencies"), ("VIEW", "report_searches"))
@@ -376,9 +377,8 @@ def _rank_printed_rows(engine: Engine, keep: str) -> None:
     evidence = engine.flag_union(
         "search_key AS rid, CAST(flag AS VARCHAR) AS flag, CAST(evidence AS VARCHAR) AS evidence",
         "SELECT * REPLACE (rid AS search_key) FROM report_printed_searches")
-    columns = ", ".join("s." + c for c in PRINTED_ROW_COLUMNS)
     con.execute(f"""
-        CREATE OR REPLACE TABLE report_rows AS
+        CREATE OR REPLACE TABLE report_printed_ranks AS
         WITH
         ranked AS (
             SELECT CAST(c.flag AS VARCHAR) AS flag, c.rid,
@@ -387,27 +387,33 @@ def _rank_printed_rows(engine: Engine, keep: str) -> None:
             FROM report_printed_candidates AS c JOIN report_printed_searches AS s USING (rid)
             {keep}
         )
-        SELECT r.flag, r.printed_rank, e.evidence, {columns}, e.rid IS NOT NULL AS evidence_found
+        SELECT r.flag, r.printed_rank, r.rid, e.evidence, e.rid IS NOT NULL AS evidence_found
         FROM ranked AS r
-        JOIN report_printed_searches AS s USING (rid)
         LEFT JOIN ({evidence}) AS e ON e.rid = r.rid AND e.flag = r.flag
     """).fetchall()
     # ranks run 1, 2, ... in each flag: more rows than the last rank means a flag gave several rows (several
     # evidences) for one search; the first evidence is kept
-    several = con.execute("SELECT count(*) FROM (SELECT flag FROM report_rows GROUP BY flag "
+    several = con.execute("SELECT count(*) FROM (SELECT flag FROM report_printed_ranks GROUP BY flag "
                           "HAVING count(*) > max(printed_rank))").fetchall()[0][0]
     if several:
-        con.execute("CREATE OR REPLACE TABLE report_rows AS SELECT * FROM report_rows QUALIFY row_number() OVER "
-                    "(PARTITION BY flag, printed_rank ORDER BY evidence NULLS LAST) = 1").fetchall()
-    missing = con.execute("SELECT count(*) FROM report_rows WHERE NOT evidence_found").fetchall()[0][0]
+        con.execute("CREATE OR REPLACE TABLE report_printed_ranks AS SELECT * FROM report_printed_ranks QUALIFY "
+                    "row_number() OVER (PARTITION BY flag, printed_rank ORDER BY evidence NULLS LAST) = 1").fetchall()
+    missing = con.execute("SELECT count(*) FROM report_printed_ranks WHERE NOT evidence_found").fetchall()[0][0]
     if missing:
         con.execute("""
-            UPDATE report_rows AS r SET evidence = f.evidence, evidence_found = true
-            FROM (SELECT search_key, flag, min(evidence) AS evidence FROM flags
-                  WHERE search_key IN (SELECT search_key FROM report_rows WHERE NOT evidence_found)
+            UPDATE report_printed_ranks AS r SET evidence = f.evidence, evidence_found = true
+            FROM (SELECT p.rid, f.flag, min(f.evidence) AS evidence
+                  FROM flags AS f JOIN report_printed_searches AS p USING (search_key)
+                  WHERE p.rid IN (SELECT rid FROM report_printed_ranks WHERE NOT evidence_found)
                   GROUP BY ALL) AS f
-            WHERE NOT r.evidence_found AND r.search_key = f.search_key AND r.flag = f.flag
+            WHERE NOT r.evidence_found AND r.rid = f.rid AND r.flag = f.flag
         """).fetchall()
+    # the printed columns are joined in when read: each reader takes one flag's first rows (a few thousand,
+    # or a CSV file's hundred thousand), cheaper than writing a million wide rows once
+    columns = ", ".join("s." + c for c in PRINTED_ROW_COLUMNS)
+    con.execute("CREATE OR REPLACE VIEW report_rows AS "
+                f"SELECT r.flag, r.printed_rank, r.evidence, {columns}, r.evidence_found "
+                "FROM report_printed_ranks AS r JOIN report_printed_searches AS s USING (rid)").fetchall()
 
 
 def finish(engine: Engine) -> None:
