@@ -114,6 +114,14 @@ FROM report_flags f LEFT JOIN report_agencies a ON a.name = f.searcher_org
 GROUP BY 1, 2 ORDER BY flag, searches DESC, rows DESC, searcher_org
 """
 
+PLAIN_SCHOOL_CAMERAS = """
+SELECT coalesce(producer, '(unknown producer)') AS school_producer,
+       coalesce(searcher_org, '(no organisation given)') AS searcher_org, count(*) AS rows,
+       count(DISTINCT search_hash) AS searches
+FROM report_flags WHERE flag = 'school_camera'
+GROUP BY ALL ORDER BY searches DESC, school_producer, searcher_org
+"""
+
 PLAIN_HEADLINE = """
 SELECT count(*) AS rows, count(DISTINCT search_uid) AS searches, count(duplicate_of) AS duplicate_rows,
        count(DISTINCT searcher_org) AS searcher_orgs, count(DISTINCT producer) AS producers,
@@ -131,11 +139,13 @@ FROM report_searches GROUP BY ALL ORDER BY rows DESC, producer, log_kind
 
 @settings(max_examples=40, deadline=None)
 @given(st.lists(flagged_row, max_size=300))
+@example([("immigration", 7, "reason 1", 0), ("outside_agency", 7, "reason 11", 5), ("blank_reason", 8, None, 1)])
 def test_search_counts_equal_counting_distinct_ids_everywhere(rows: list[tuple[str, int, str | None, int | None]]
                                                               ) -> None:
-    con = _connection(rows).con
+    con = _connection(rows, school_too=True).con
     for name, plain in (("flag_counts", PLAIN_FLAG_COUNTS), ("flag_by_agency", PLAIN_FLAG_BY_AGENCY),
-                        ("headline", PLAIN_HEADLINE), ("producers", PLAIN_PRODUCERS)):
+                        ("headline", PLAIN_HEADLINE), ("producers", PLAIN_PRODUCERS),
+                        ("school_cameras", PLAIN_SCHOOL_CAMERAS)):
         assert con.execute(_report_sql(name).body).fetchall() == con.execute(plain).fetchall(), name
 
 

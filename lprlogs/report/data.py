@@ -166,8 +166,9 @@ def flag_rows_sql(flag: str, limit: int | None = None, *, keep_rank: bool = Fals
     (the CSV writer, which must sort at the top: DuckDB's parallel CSV writer does not keep a subquery's order,
     nor a table's under the neutralising projection; tests/test_report_selection.py has a case)."""
     where = f"flag = {sql_literal(flag)}" + (f" AND printed_rank <= {int(limit)}" if limit is not None else "")
-    exclude = "flag" if keep_rank else "flag, printed_rank"
-    return (f"SELECT * EXCLUDE ({exclude}) FROM ({_report_sql('flagged_rows').body}) WHERE {where} "
+    if keep_rank:  # the caller sorts; sorting here as well sorted every CSV file twice
+        return f"SELECT * EXCLUDE (flag) FROM ({_report_sql('flagged_rows').body}) WHERE {where}"
+    return (f"SELECT * EXCLUDE (flag, printed_rank) FROM ({_report_sql('flagged_rows').body}) WHERE {where} "
             "ORDER BY printed_rank")
 
 
