@@ -28,12 +28,6 @@ from .schema import QUARANTINE_COLUMNS, SEARCHES_VIEW_COLUMNS, STORED_COLUMNS
 from .store import Store, column_names, decoded_select, sql_literal
 
 DERIVED_MEMORY_LIMIT = os.environ.get("LPRLOGS_MEMORY_LIMIT", "1GB")  # for rebuilding derived tables
-# What derived/ holds; a store whose stamp names another version is derived again (2: shared_searches.parquet).
-DERIVED_VERSION = 2
-SHARED_SEARCHES_FILE = "shared_searches.parquet"
-# Searches with more than one row, by a 64-bit hash of search_uid, over {searches} (rows with search_uid).
-SHARED_SEARCHES_SQL = ("SELECT hash(search_uid) AS search_hash, count(*) AS rows FROM ({searches}) "
-                       "GROUP BY 1 HAVING count(*) > 1")
 READ_ONLY_STATEMENTS = {duckdb.StatementType.SELECT, duckdb.StatementType.EXPLAIN}
 _PARAM_LINE = re.compile(r"^--\s*param:\s*(?P<name>\w+)\s*=\s*(?P<value>[^\s]+)\s*(?P<doc>.*)$", re.MULTILINE)
 
@@ -269,7 +263,12 @@ class Engine:
             "SELECT DISTINCT source_sha256, source_file, unnest(json_keys(raw)) AS column_name "
             "FROM _searches_stored WHERE source_row <= 1000 AND coalesce(json_valid(raw), false)"
         )
-        self._create_duplicates_view()
+        dup_file = self.store.root / "derived" / "duplicates.parquet"
+        dup_sql = (f"SELECT * FROM read_parquet({sql_literal(str(dup_file))})" if dup_file.exists()
+                   else _empty_select({"search_key": "VARCHAR", "duplicate_of": "VARCHAR"}))
+        con.execute(f"CREATE OR REPLACE VIEW _duplicates AS {dup_sql}")
+        # count(*) of a Parquet file is read from its footer
+        self.has_duplicates = bool(con.execute("SELECT count(*) FROM _duplicates").fetchall()[0][0])
         con.execute(f"CREATE OR REPLACE VIEW searches AS {self.searches_select()}")
         quarantine = _parquet_select(
             self.store.files("quarantine"),
@@ -293,14 +292,6 @@ class Engine:
 
             redact.apply(self)  # replaces the views that carry personal data with redacted ones
         self._create_flags_view()
-
-    def _create_duplicates_view(self) -> None:
-        dup_file = self.store.root / "derived" / "duplicates.parquet"
-        dup_sql = (f"SELECT * FROM read_parquet({sql_literal(str(dup_file))})" if dup_file.exists()
-                   else _empty_select({"search_key": "VARCHAR", "duplicate_of": "VARCHAR"}))
-        self.con.execute(f"CREATE OR REPLACE VIEW _duplicates AS {dup_sql}")
-        # count(*) of a Parquet file is read from its footer
-        self.has_duplicates = bool(self.con.execute("SELECT count(*) FROM _duplicates").fetchall()[0][0])
 
     def searches_select(self, stored: str = "_searches_stored", extra_columns: tuple[str, ...] = (),
                         columns: tuple[str, ...] = (*SEARCHES_VIEW_COLUMNS, "search_uid")) -> str:
@@ -454,15 +445,14 @@ class Engine:
     # --- derived tables --------------------------------------------------------------------------
 
     def ensure_derived(self, force: bool = False) -> bool:
-        """Rebuild derived/ (duplicate marks, searches with several rows, agency table) when the manifest has
-        changed since, or an lprlogs that wrote fewer derived tables built it. Returns True when something was
-        rebuilt."""
+        """Rebuild derived/ (duplicate marks, agency table) when the manifest has changed since.
+        Returns True when something was rebuilt."""
         derived = self.store.root / "derived"
         stamp_path = derived / "stamp.json"
-        stamp = {"generation": self.store.manifest.get("generation", 0), "version": DERIVED_VERSION}
+        generation = self.store.manifest.get("generation", 0)
         if not force and stamp_path.exists():
             try:
-                if json.loads(stamp_path.read_text()) == stamp:
+                if json.loads(stamp_path.read_text()).get("generation") == generation:
                     return False
             except (OSError, json.JSONDecodeError):
                 pass
@@ -482,14 +472,11 @@ class Engine:
             self.con.execute(f"SET memory_limit = {sql_literal(DERIVED_MEMORY_LIMIT)}")
             try:
                 self._copy_duplicates(stored, tmp, exact=self._mixes_raw_forms())
-                os.replace(tmp, target)
-                self._create_duplicates_view()
-                self._copy_shared_searches(stored, derived / SHARED_SEARCHES_FILE)
             finally:
                 self.con.execute("RESET memory_limit")
+            os.replace(tmp, target)
         else:
             target.unlink(missing_ok=True)
-            (derived / SHARED_SEARCHES_FILE).unlink(missing_ok=True)
         try:
             from . import agencies
         except ImportError:
@@ -498,31 +485,9 @@ class Engine:
             agencies.build_derived(self)
         packs.build(self.con, self.store)
         tmp_stamp = derived / f".stamp.{uuid.uuid4().hex}.tmp"
-        tmp_stamp.write_text(json.dumps(stamp))
+        tmp_stamp.write_text(json.dumps({"generation": generation}))
         os.replace(tmp_stamp, stamp_path)
         return True
-
-    def _copy_shared_searches(self, stored: str, target: Path) -> None:
-        """derived/shared_searches.parquet: the searches with more than one row (one search in several
-        agencies' logs, a row released twice), by a 64-bit hash of search_uid, with their rows. A report
-        over the whole store reads them from here instead of grouping every row's search again (0.7 s at
-        ten million rows); the rows of a search are the same whatever the report asks."""
-        tmp = target.with_name(f".{target.stem}.{uuid.uuid4().hex}.tmp")
-        uids = self.searches_select(f"({stored})", columns=("search_uid",))
-        self.con.execute(f"COPY ({SHARED_SEARCHES_SQL.format(searches=uids)}) TO {sql_literal(str(tmp))} "
-                         "(FORMAT parquet)").fetchall()
-        os.replace(tmp, target)
-
-    def shared_searches_file(self) -> Path | None:
-        """derived/shared_searches.parquet, when the derived tables are those of the store as it is now."""
-        path = self.store.root / "derived" / SHARED_SEARCHES_FILE
-        stamp_path = self.store.root / "derived" / "stamp.json"
-        try:
-            current = json.loads(stamp_path.read_text()) == {
-                "generation": self.store.manifest.get("generation", 0), "version": DERIVED_VERSION}
-        except (OSError, json.JSONDecodeError):
-            return None
-        return path if current and path.exists() else None
 
     def _mixes_raw_forms(self) -> bool:
         """True when the store holds Flock files stored before compact raw (their row_hash is of the whole

@@ -428,14 +428,3 @@ def test_printed_rows_evidence_is_the_flags_views(engine: Engine, pick: str, mon
         del engine.params["csv_rows_per_flag"]
     flagged = engine.con.execute("SELECT flag, search_key, evidence FROM flags ORDER BY ALL").fetchall()
     assert printed == flagged and len(flagged) > 100
-
-
-def test_derived_shared_searches_are_the_searches_with_several_rows(engine: Engine) -> None:
-    """derived/shared_searches.parquet, written after each ingest and read by a report over the whole store,
-    lists what the report would count itself: the searches (search_uid) with more than one row."""
-    path = engine.shared_searches_file()
-    assert path is not None
-    derived = engine.con.execute(f"SELECT search_hash, rows FROM read_parquet('{path}') ORDER BY ALL").fetchall()
-    live = engine.con.execute("SELECT hash(search_uid), count(*) FROM searches GROUP BY 1 HAVING count(*) > 1 "
-                              "ORDER BY ALL").fetchall()
-    assert derived == live and len(live) > 3

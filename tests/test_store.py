@@ -65,27 +65,6 @@ def test_exact_duplicates_are_stored_and_marked_not_dropped(tmp_path: Path, stor
     assert engine.query("select count(distinct search_uid) from searches")[1][0][0] == 2
 
 
-def test_shared_searches_derived_for_the_store_as_it_is(tmp_path: Path, store_dir: Path) -> None:
-    """derived/shared_searches.parquet lists the searches with several rows (here an exact duplicate, whose
-    export id is its original's); a store derived by an lprlogs before it (a stamp without a version) is
-    derived again when opened, and a stamp of another store state makes the file unused."""
-    row = flock_row(reason="same row")
-    write_flock_csv(tmp_path / "in", NAME, [row, row, flock_row(reason="other")])
-    ingest([str(tmp_path / "in")], store_dir)
-    engine = Engine(Store.open(store_dir))
-    path = engine.shared_searches_file()
-    assert path is not None
-    assert engine.query(f"select rows from read_parquet('{path}')")[1] == [(2,)]
-    stamp = store_dir / "derived" / "stamp.json"
-    generation = json.loads(stamp.read_text())["generation"]
-    stamp.write_text(json.dumps({"generation": generation}))  # as an lprlogs before derived tables had a version
-    path.unlink()
-    assert engine.shared_searches_file() is None
-    assert Engine(Store.open(store_dir)).shared_searches_file() == path and path.exists()
-    stamp.write_text(json.dumps({"generation": generation + 1, "version": 2}))
-    assert engine.shared_searches_file() is None
-
-
 def test_crash_before_manifest_commit_leaves_store_as_before(tmp_path: Path, store_dir: Path,
                                                              monkeypatch: pytest.MonkeyPatch) -> None:
     write_flock_csv(tmp_path / "a", NAME, [flock_row(reason="a")])

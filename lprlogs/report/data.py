@@ -29,7 +29,6 @@ from __future__ import annotations
 import datetime as dt
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -221,9 +220,7 @@ def prepare(engine: Engine, since: int | None) -> None:
                     "SELECT name, any_value(state) AS state FROM agencies GROUP BY name").fetchall()
     else:
         con.execute("CREATE OR REPLACE TABLE report_agencies (name VARCHAR, state VARCHAR)").fetchall()
-    # the store's searches with several rows, unless the report counts only some rows (--since) or the redacted
-    # searches view's ids
-    collect_facts(con, engine.shared_searches_file() if since is None and not engine.redact else None)
+    collect_facts(con)
     _materialize_flags(engine, flag_searches)
     _select_printed_rows(engine, caps.printed, stored_rows)
 
@@ -255,10 +252,9 @@ def _keyed_searches(engine: Engine) -> tuple[str, str, str | None]:
             "SELECT * REPLACE (hash(search_key) AS search_key) FROM searches", None)
 
 
-def collect_facts(con: duckdb.DuckDBPyConnection, shared_searches: Path | None = None) -> None:
+def collect_facts(con: duckdb.DuckDBPyConnection) -> None:
     """report_org_name, report_facts and report_shared_searches (see the module docstring) from report_searches:
-    the one pass over the store's rows whose columns the summaries group by. ``shared_searches``: the store's
-    own list of them (Engine.shared_searches_file), when report_searches is every row of the store."""
+    the one pass over the store's rows whose columns the summaries group by."""
     con.execute("DROP TYPE IF EXISTS report_org_name").fetchall()
     con.execute("CREATE TYPE report_org_name AS ENUM ("
                 "SELECT searcher_org FROM report_searches WHERE searcher_org IS NOT NULL "
@@ -270,12 +266,8 @@ def collect_facts(con: duckdb.DuckDBPyConnection, shared_searches: Path | None =
     # Searches with more than one row (one search in several logs, a file released twice). Every other row is
     # a search of its own, so distinct searches are counted as rows plus the distinct ids of these rows only:
     # DuckDB counts distinct values on one thread, and most releases have few.
-    if shared_searches is not None:
-        con.execute("CREATE OR REPLACE TABLE report_shared_searches AS SELECT search_hash, rows "
-                    f"FROM read_parquet({sql_literal(str(shared_searches))})").fetchall()
-    else:
-        con.execute("CREATE OR REPLACE TABLE report_shared_searches AS SELECT search_hash, count(*) AS rows "
-                    "FROM report_facts GROUP BY 1 HAVING count(*) > 1").fetchall()
+    con.execute("CREATE OR REPLACE TABLE report_shared_searches AS SELECT search_hash, count(*) AS rows "
+                "FROM report_facts GROUP BY 1 HAVING count(*) > 1").fetchall()
 
 
 def _materialize_flags(engine: Engine, flag_searches: str) -> None:
