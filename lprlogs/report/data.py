@@ -9,8 +9,8 @@ The report first defines these objects on the engine's connection, which the rep
   search_uid: distinct searches are counted by it, much faster than by the text id; two of ten million
   searches share a hash with a probability of about 1 in 200,000 (``reason_hash`` likewise for
   reasons). The two organisation columns are an ENUM of the names in report_searches, in sorted order
-  (``report_org_name``): fixed width, so the flags' join carries 4 bytes instead of a text, and they
-  group, order and compare (as text) like the names themselves;
+  (``report_org_name``): fixed width, so the flags' join carries a number of 1 to 4 bytes instead of a
+  text, and they group, order and compare (as text) like the names themselves;
 - ``report_shared_searches``: the searches (by search_hash) with more than one row, and their rows;
 - ``report_flags``: one narrow row per flagged row of report_searches: flag, rid, shared_search and
   the columns of report_facts, computed ONCE per report (flags are the expensive part), in memory.
