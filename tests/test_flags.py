@@ -212,8 +212,15 @@ def test_first_byte_test_keeps_every_reason_trim_leaves_empty() -> None:
 
 
 def test_blank_reason_ignores_files_without_a_reason_column(store_dir: Path) -> None:
+    """Also in a redacted engine, whose searches view has no raw: a file's columns come from source_columns."""
     keys = write_searches(store_dir, [{"searcher_org": PRODUCER}, {"searcher_org": PRODUCER}])
     assert all("blank_reason" not in f for k, f in flags_of(store_dir).items() if k in keys)
+    redacted = Engine(Store.open(store_dir), redact=True)
+    try:
+        assert redacted.query("SELECT count(*) FROM flags WHERE flag = 'blank_reason'")[1] == [(0,)]
+        assert redacted.query("SELECT count(*) FROM searches WHERE raw IS NOT NULL")[1] == [(0,)]
+    finally:
+        redacted.close()
 
 
 def test_moderated_and_freeform(store_dir: Path) -> None:
