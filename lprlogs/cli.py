@@ -502,7 +502,7 @@ def agencies_load_287g(file: Path, status: str | None, replace_older: bool, stor
                        fmt: str) -> None:
     """Load ICE's 287(g) participating or pending list (.xlsx as ICE publishes it) into the store
     and match each agreement to the organisation names in the logs (view: agreements)."""
-    from .ice287g import load_command
+    from .agencies.ice287g import load_command
 
     columns, rows = load_command(resolve_store(store_dir), file, status, replace_older)
     emit(columns, rows, fmt)

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from lprlogs.agencies import agencies_from_counts
+from lprlogs.agencies.ice287g import agreements_table, load_list, read_list
 from lprlogs.errors import LprlogsError
-from lprlogs.ice287g import agreements_table, load_list, read_list
 
 PARTICIPATING = "ice-287g/participatingAgencies07182025pm.xlsx"
 PENDING = "ice-287g/pendingAgencies07182025pm.xlsx"

@@ -351,7 +351,7 @@ def test_flag_helpers_come_after_the_helpers_they_read_and_are_materialized_when
     not a read, and helpers reading each other in a circle are a clear error."""
     import pytest
 
-    from lprlogs import engine as engine_module
+    from lprlogs.engine import catalog as engine_module
     from lprlogs.errors import LprlogsError
 
     flags = tmp_path / "flags"
@@ -373,7 +373,7 @@ def test_flag_helpers_come_after_the_helpers_they_read_and_are_materialized_when
 def test_flag_columns_are_the_columns_the_flag_files_name(tmp_path: Path, monkeypatch: Any) -> None:
     """What the report's printed rows keep of ``searches`` (the flags run again over them): the columns named in
     the flag files and helpers, comments aside; None (keep every column) when a file cannot be parsed alone."""
-    from lprlogs import engine as engine_module
+    from lprlogs.engine import catalog as engine_module
 
     shipped = engine_module.flag_columns()
     assert shipped is not None and {"reason", "moderation", "networks_searched", "searcher_org"} <= shipped

@@ -1,4 +1,4 @@
-"""Packs (lprlogs/packs.py): many small stored files are read from a few bigger copies. The views, and a
+"""Packs (lprlogs/store/packs.py): many small stored files are read from a few bigger copies. The views, and a
 report, must give exactly what reading the files themselves gives, and a pack must never be read once
 one of its members has left the store."""
 
@@ -9,11 +9,10 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from lprlogs import packs
 from lprlogs.cli import cli
 from lprlogs.engine import Engine
 from lprlogs.ingest import ingest
-from lprlogs.store import Store
+from lprlogs.store import Store, packs
 from tests.helpers import flock_row, write_flock_csv
 
 FILES = 20

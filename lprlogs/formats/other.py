@@ -171,7 +171,7 @@ class Ice287gList:
         return Match(format=self.name, variant=f"ice-287g list (sheet {sheet!r})", confidence=ICE_LIST)
 
     def read(self, source: Source, match: Match, out: SourceWriter) -> None:
-        from .. import ice287g
+        from ..agencies import ice287g
 
         summary = ice287g.load_list(out.store.root, source.path)
         out.side_rows["agreements"] = int(summary["rows"])

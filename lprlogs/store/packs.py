@@ -24,7 +24,7 @@ from pathlib import Path
 
 import duckdb
 
-from .store import Store, sql_literal
+from . import Store, sql_literal
 
 PACK_SMALL_FILE_BYTES = 1 << 20  # stored files smaller than this (about 25,000 rows) are packed...
 PACK_MIN_FILES = 16  # ...when the store has at least this many of them

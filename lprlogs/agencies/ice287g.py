@@ -28,13 +28,13 @@ from typing import TYPE_CHECKING, Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from .agencies import Rules, classify, reference_dir, stored_registry, write_atomic
-from .errors import LprlogsError
+from ..errors import LprlogsError
+from . import Rules, classify, reference_dir, stored_registry, write_atomic
 
 if TYPE_CHECKING:
     import polars as pl
 else:
-    from .lazy import pl
+    from ..lazy import pl
 
 STATUSES = ("participating", "pending")
 LIST_SCHEMA = pa.schema([
@@ -154,7 +154,7 @@ def read_list(path: Path | str, status: str | None = None) -> pa.Table:
 def load_list(store_root: Path, path: Path | str, status: str | None = None, replace_older: bool = False
               ) -> dict[str, Any]:
     """Read an ICE list and keep it in the store (reference/287g/<sha16>.parquet)."""
-    from .store import Store
+    from ..store import Store
 
     table = read_list(path, status)
     if table.num_rows == 0:
@@ -229,8 +229,8 @@ def agreements_table(store_root: Path, agencies: pa.Table) -> pa.Table:
 def load_command(store_root: Path, path: Path, status: str | None, replace_older: bool
                  ) -> tuple[list[str], list[tuple[Any, ...]]]:
     """`lprlogs agencies load-287g`: keep the list, rebuild the agreements, and count matches."""
-    from .engine import Engine
-    from .store import Store, sql_literal
+    from ..engine import Engine
+    from ..store import Store, sql_literal
 
     summary = load_list(store_root, path, status, replace_older)
     engine = Engine(Store.open(store_root))

@@ -31,13 +31,13 @@ from typing import TYPE_CHECKING, Any
 
 import duckdb
 
-from .errors import LprlogsError
-from .progress import enable_query_progress
-from .schema import QUARANTINE_COLUMNS, STAGED_COLUMNS
+from ..errors import LprlogsError
+from ..progress import enable_query_progress
+from ..schema import QUARANTINE_COLUMNS, STAGED_COLUMNS
 
 if TYPE_CHECKING:
-    from .formats import Match
-    from .sources import Source
+    from ..formats import Match
+    from ..sources import Source
 
 MANIFEST = "manifest.json"
 MANIFEST_VERSION = 1

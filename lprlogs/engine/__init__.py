@@ -9,147 +9,32 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
-import tempfile
 import uuid
-import weakref
-from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import pyarrow as pa
 
-from . import packs
-from .errors import LprlogsError
-from .formats import side_table_schemas
-from .schema import QUARANTINE_COLUMNS, SEARCHES_VIEW_COLUMNS, STORED_COLUMNS
-from .store import Store, column_names, decoded_select, sql_literal
+from ..errors import LprlogsError
+from ..formats import side_table_schemas
+from ..schema import QUARANTINE_COLUMNS, SEARCHES_VIEW_COLUMNS, STORED_COLUMNS
+from ..store import Store, column_names, decoded_select, packs, sql_literal
+from .catalog import (  # noqa: F401
+    _PARAM_LINE,
+    FLAG_PART_SELECT,
+    SqlFile,
+    _flag_helpers,
+    _helpers_read_by,
+    _typed_literal,
+    flag_columns,
+    queries_dir,
+    sql_files,
+)
+from .connection import SPILL_PREFIX, connect, spill_folder  # noqa: F401
 
 DERIVED_MEMORY_LIMIT = os.environ.get("LPRLOGS_MEMORY_LIMIT", "1GB")  # for rebuilding derived tables
 READ_ONLY_STATEMENTS = {duckdb.StatementType.SELECT, duckdb.StatementType.EXPLAIN}
-_PARAM_LINE = re.compile(r"^--\s*param:\s*(?P<name>\w+)\s*=\s*(?P<value>[^\s]+)\s*(?P<doc>.*)$", re.MULTILINE)
-
-
-def queries_dir() -> Path:
-    """The queries/ folder: top level in a source checkout, lprlogs/queries inside an installed wheel."""
-    checkout = Path(__file__).resolve().parent.parent / "queries"
-    if checkout.is_dir() and (Path(__file__).resolve().parent.parent / "pyproject.toml").exists():
-        return checkout
-    return Path(str(resources.files("lprlogs") / "queries"))
-
-
-@dataclass
-class SqlFile:
-    """A SQL file under queries/: its name, text, header comment and declared parameters."""
-
-    path: Path
-    name: str
-    sql: str
-    header: str
-    params: dict[str, str]
-
-    @classmethod
-    def load(cls, path: Path) -> SqlFile:
-        text = path.read_text(encoding="utf-8")
-        header_lines = []
-        for line in text.splitlines():
-            if line.startswith("--"):
-                header_lines.append(line[2:].strip())
-            elif line.strip():
-                break
-        params = {m.group("name"): m.group("value") for m in _PARAM_LINE.finditer(text)}
-        return cls(path=path, name=path.stem, sql=text, header="\n".join(header_lines), params=params)
-
-    @property
-    def body(self) -> str:
-        """The SQL without a trailing semicolon, for use as a view body or subquery."""
-        return self.sql.strip().rstrip(";")
-
-
-def sql_files(subfolder: str) -> list[SqlFile]:
-    folder = queries_dir() / subfolder
-    if not folder.is_dir():
-        return []
-    return [SqlFile.load(p) for p in sorted(folder.glob("*.sql")) if not p.name.startswith("_")]
-
-
-def _flag_helpers() -> list[SqlFile]:
-    """queries/flags/_name.sql: SQL that several flag files read (e.g. the immigration term matches), each
-    after the helpers it reads itself."""
-    helpers = {f.name: f for f in (SqlFile.load(p) for p in sorted((queries_dir() / "flags").glob("_*.sql")))}
-    ordered: list[SqlFile] = []
-
-    def place(helper: SqlFile, seen: tuple[str, ...]) -> None:
-        if helper in ordered:
-            return
-        if helper.name in seen:
-            raise LprlogsError(f"flag helpers read each other in a circle: {' -> '.join((*seen, helper.name))}",
-                               hint="a helper in queries/flags/_*.sql may read only helpers that do not read it")
-        for other in helpers.values():
-            if other is not helper and _reads(helper.body, other.name):
-                place(other, (*seen, helper.name))
-        ordered.append(helper)
-
-    for helper in helpers.values():
-        place(helper, ())
-    return ordered
-
-
-def flag_columns() -> set[str] | None:
-    """The columns of ``searches`` that the flag files and their helpers name (as DuckDB parses them; a name
-    of another table's column may be among them), or None when one of them cannot be parsed alone."""
-    names: set[str] = set()
-    with duckdb.connect() as con:
-        for sql_file in [*sql_files("flags"), *_flag_helpers()]:
-            tree = json.loads(con.execute("SELECT json_serialize_sql(?)", [sql_file.body]).fetchall()[0][0])
-            if tree.get("error"):
-                return None
-            names |= _column_references(tree)
-    return names & {*SEARCHES_VIEW_COLUMNS, "search_uid"}
-
-
-def _column_references(tree: Any) -> set[str]:
-    """The column names of every column reference in a parsed statement (``json_serialize_sql``)."""
-    if isinstance(tree, dict):
-        found = {tree["column_names"][-1].lower()} if tree.get("class") == "COLUMN_REF" else set()
-        return found.union(*(_column_references(v) for v in tree.values()))
-    if isinstance(tree, list):
-        return set().union(*(_column_references(v) for v in tree))
-    return set()
-
-
-def _reads(body: str, name: str) -> bool:
-    """Whether SQL ``body`` names ``name`` outside its ``--`` comments."""
-    return bool(re.search(rf"\b{name}\b", re.sub(r"--[^\n]*", "", body)))
-
-
-def _helpers_read_by(bodies: list[str]) -> list[tuple[SqlFile, int]]:
-    """The helpers ``bodies`` read, directly or through other helpers, each with how many of those bodies and
-    helpers read it, readers first placed after what they read (``_flag_helpers``' order)."""
-    helpers = _flag_helpers()
-    readers: dict[str, int] = {}
-    for helper in reversed(helpers):  # a helper's readers come after it: count them first
-        direct = sum(_reads(b, helper.name) for b in bodies)
-        via = sum(1 for other in helpers if other.name in readers and _reads(other.body, helper.name))
-        if direct + via:
-            readers[helper.name] = direct + via
-    return [(helper, readers[helper.name]) for helper in helpers if helper.name in readers]
-
-
-# What the ``flags`` view takes from each flag file (``flag_union``).
-FLAG_PART_SELECT = "search_key, CAST(flag AS VARCHAR) AS flag, CAST(evidence AS VARCHAR) AS evidence"
-
-
-def _typed_literal(value: str) -> str:
-    if re.fullmatch(r"-?\d+", value):
-        return value
-    if re.fullmatch(r"-?\d+\.\d*", value):
-        return value
-    if value.lower() in ("true", "false"):
-        return value.upper()
-    return sql_literal(value)
 
 
 def _empty_select(columns: dict[str, str]) -> str:
@@ -166,46 +51,6 @@ def _parquet_select(paths: list[Path], empty_columns: dict[str, str] | None) -> 
 
 
 
-
-SPILL_PREFIX = "lprlogs-spill-"
-
-
-def _process_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:  # alive, but another user's
-        return True
-    return True
-
-
-def spill_folder() -> str:
-    """A new private folder (in the system's temporary folder) for what DuckDB spills to disk, named
-    with this process's id. Folders left by lprlogs processes that are gone (killed, or out of memory
-    while spilling, when nothing could clean up) are removed first: they can hold gigabytes."""
-    temp = Path(tempfile.gettempdir())
-    for folder in temp.glob(f"{SPILL_PREFIX}*-*"):
-        pid = folder.name[len(SPILL_PREFIX):].split("-", 1)[0]
-        if pid.isdigit() and int(pid) != os.getpid() and not _process_alive(int(pid)):
-            shutil.rmtree(folder, ignore_errors=True)
-    return tempfile.mkdtemp(prefix=f"{SPILL_PREFIX}{os.getpid()}-")
-
-
-def connect(threads: int) -> duckdb.DuckDBPyConnection:
-    """A DuckDB connection as lprlogs uses one: times in UTC, and a private folder for what DuckDB spills
-    to disk. DuckDB's own default is `.tmp` in the current folder: a reporter's release folder (or one they
-    cannot write to) would get DuckDB's temporary files. The folder is removed with the connection, or at
-    exit (or, after a kill, by the next lprlogs run: ``spill_folder``)."""
-    con = duckdb.connect(config={"threads": threads})
-    con.execute("SET TimeZone = 'UTC'").fetchall()
-    # DuckDB's own progress bar printed on stdout during long statements (into `lprlogs query --csv > file`,
-    # and under -q); lprlogs shows its own (progress.py reads query_progress(), which still works)
-    con.execute("SET enable_progress_bar_print = false").fetchall()
-    spill = spill_folder()
-    con.execute(f"SET temp_directory = {sql_literal(spill)}").fetchall()
-    weakref.finalize(con, shutil.rmtree, spill, True)
-    return con
 
 
 class Engine:
@@ -288,7 +133,7 @@ class Engine:
             con.execute(f"CREATE OR REPLACE VIEW {side} AS {body}")
         self._create_extension_views()
         if self.redact:
-            from . import redact
+            from .. import redact
 
             redact.apply(self)  # replaces the views that carry personal data with redacted ones
         self._create_flags_view()
@@ -396,7 +241,7 @@ class Engine:
     def _create_extension_views(self) -> None:
         """Views other modules own (agencies, agreements): each module registers its own."""
         try:
-            from . import agencies
+            from .. import agencies
         except ImportError:
             return
         register = getattr(agencies, "register_views", None)
@@ -478,7 +323,7 @@ class Engine:
         else:
             target.unlink(missing_ok=True)
         try:
-            from . import agencies
+            from .. import agencies
         except ImportError:
             agencies = None  # type: ignore[assignment]
         if agencies is not None and hasattr(agencies, "build_derived"):
@@ -493,7 +338,7 @@ class Engine:
         """True when the store holds Flock files stored before compact raw (their row_hash is of the whole
         JSON object) beside files stored compact (whose row_hash is of the compact form): the two hashes of
         one row differ, so duplicates are then found by a hash of ``raw`` as the views show it (slower)."""
-        from .formats.flock import STAGED_CELL_FORMATS
+        from ..formats.flock import STAGED_CELL_FORMATS
 
         forms = {bool((s.get("extra") or {}).get("raw_layouts")) for s in self.store.sources
                  if s.get("status") == "ingested" and s.get("rows_stored") and s.get("format") in STAGED_CELL_FORMATS}

@@ -14,7 +14,7 @@ the rules and is kept in the store.
 Engine hooks: :func:`register_views` defines the ``agencies`` and ``agreements`` views;
 :func:`build_derived` writes ``derived/agencies.parquet`` and ``derived/agreements.parquet``,
 classifying the DISTINCT organisation names in Python (thousands), never row by row. ICE 287(g)
-lists live in :mod:`lprlogs.ice287g`.
+lists live in :mod:`lprlogs.agencies.ice287g`.
 """
 
 from __future__ import annotations
@@ -36,10 +36,10 @@ from typing import TYPE_CHECKING, Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from .errors import LprlogsError
+from ..errors import LprlogsError
 
 if TYPE_CHECKING:
-    from .engine import Engine
+    from ..engine import Engine
 
 KINDS = ("police", "sheriff", "school", "campus", "federal", "state", "tribal", "prosecutor", "corrections",
          "private", "other")
@@ -64,7 +64,7 @@ _ABBREVIATIONS = [
 
 
 def rules_dir() -> Path:
-    from .engine import queries_dir
+    from ..engine import queries_dir
 
     return queries_dir() / "agencies"
 
@@ -506,7 +506,7 @@ def write_atomic(path: Path, data: bytes) -> None:
 
 def save_registry(store_root: Path, path: Path) -> Registry:
     """Check a registry CSV and keep a copy in the store, so every later report uses it."""
-    from .store import Store
+    from ..store import Store
 
     registry = read_registry(path)
     store = Store.open(store_root, create=True)
@@ -623,8 +623,8 @@ def _empty_view_sql(schema: pa.Schema) -> str:
 
 def register_views(engine: Engine) -> None:
     """Define the views `agencies` and `agreements` (empty until there is something to show)."""
+    from ..store import sql_literal
     from . import ice287g
-    from .store import sql_literal
 
     root = engine.store.root
     if (root / "manifest.json").exists() and not is_fresh(engine):
@@ -702,8 +702,8 @@ def classify_command(names: list[str], names_file: str | None, registry_path: Pa
 
 def load_registry_command(store_root: Path, path: Path) -> tuple[list[str], list[tuple[Any, ...]]]:
     """Save a registry in the store, rebuild the agencies table, and say what it changed."""
-    from .engine import Engine
-    from .store import Store
+    from ..engine import Engine
+    from ..store import Store
 
     registry = save_registry(store_root, path)
     engine = Engine(Store.open(store_root))
