@@ -77,7 +77,7 @@ def at(text: str) -> dt.datetime:
 
 
 PRODUCER = "Mountain View CA PD"
-FLAG_NAMES = ("immigration", "immigration_agency", "outside_agency", "federal_searcher", "out_of_state_searcher",
+FLAG_NAMES = ("immigration", "immigration_agency", "immigration_review", "outside_agency", "federal_searcher", "out_of_state_searcher",
               "wide_lookup", "287g_searcher", "school_camera", "school_searcher", "blank_reason", "vague_reason",
               "long_lookback", "moderated", "freeform_prompt")
 
@@ -177,7 +177,7 @@ def test_blank_and_vague_reasons(store_dir: Path) -> None:
     assert vague[4] == 'reason: "inv" (term: inv)'
     assert vague[5] == 'reason: "." (rule: punctuation only)'
     assert vague[6] == 'reason: "d" (rule: one character)'
-    assert vague[7] == 'reason: "Other - Not Applicable" (term: other - not applicable)'
+    assert vague[7] == 'reason: "Other - Not Applicable" (term: Other; detail: term: not applicable)'
     assert all(v is not None for v in vague[8:12])
     assert vague[12:] == [None, None, None]
     fewer = flags_of(store_dir, {"drop_vague_terms": "inv,test"})

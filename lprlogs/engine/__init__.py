@@ -100,6 +100,7 @@ class Engine:
 
     def _create_views(self) -> None:
         con = self.con
+        con.execute((queries_dir() / "macros.sql").read_text(encoding="utf-8"))  # reason_category, reason_detail
         self._create_stored_view()
         # each file's original column names, from the keys of its first rows' raw (source_row <= 1000 lets
         # DuckDB read only the first row group of each file): blank_reason asks whether a file had a Reason column
@@ -149,7 +150,9 @@ class Engine:
         joined = self.has_duplicates and bool({"duplicate_of", "search_uid"} & set(columns))
         duplicate_of = "d.duplicate_of" if joined else "CAST(NULL AS VARCHAR)"
         expressions = {"duplicate_of": f"{duplicate_of} AS duplicate_of",
-                       "search_uid": f"coalesce(s.search_id, {duplicate_of}, s.search_key) AS search_uid"}
+                       "search_uid": f"coalesce(s.search_id, {duplicate_of}, s.search_key) AS search_uid",
+                       "reason_category": "reason_category(s.reason) AS reason_category",
+                       "reason_detail": "reason_detail(s.reason) AS reason_detail"}
         select = ", ".join([f"s.{c}" for c in extra_columns] + [expressions.get(c, f"s.{c}") for c in columns])
         if joined:
             return f"SELECT {select} FROM {stored} AS s LEFT JOIN _duplicates AS d USING (search_key)"
