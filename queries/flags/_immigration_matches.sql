@@ -231,45 +231,55 @@ described_texts AS (
 
 -- back to the rows: one hash semi-join per field against the (few) classified texts
 field_matches AS (
-    SELECT f.search_key, f.source_sha256, f.field, f.text, c.tier, c.why
+    SELECT f.search_key, f.field, f.text, c.tier, c.why
     FROM (
-        SELECT search_key, source_sha256, 'reason' AS field, reason AS text
+        SELECT search_key, 'reason' AS field, reason AS text
         FROM searches SEMI JOIN described_texts AS c ON c.text = searches.reason
         UNION ALL
-        SELECT search_key, source_sha256, 'offense_type', offense_type
+        SELECT search_key, 'offense_type', offense_type
         FROM searches SEMI JOIN described_texts AS c ON c.text = searches.offense_type
         UNION ALL
-        SELECT search_key, source_sha256, 'text_prompt', text_prompt
+        SELECT search_key, 'text_prompt', text_prompt
         FROM searches SEMI JOIN described_texts AS c ON c.text = searches.text_prompt
         UNION ALL
-        SELECT search_key, source_sha256, 'case_number', case_number
+        SELECT search_key, 'case_number', case_number
         FROM searches SEMI JOIN described_texts AS c ON c.text = searches.case_number
     ) AS f
     JOIN described_texts AS c ON c.text = f.text
 ),
 
--- `ice` alone in lower case is left for review when a reason of the same source file names a drug
-drug_sources AS (
-    SELECT DISTINCT s.source_sha256
+-- `ice` alone in lower case is left for review when a reason of the same source file names a drug:
+-- the files that have such a row, their distinct reasons, those naming a drug (other purpose narcotics)
+lone_ice_rows AS (
+    SELECT s.search_key, s.source_sha256
     FROM searches AS s
-    WHERE s.source_sha256 IN (SELECT source_sha256 FROM field_matches WHERE field = 'reason' AND trim(text) = 'ice')
-      AND s.reason IN (
-          SELECT r.reason FROM _reasons AS r
-          WHERE list_has_any(list_transform(fold_words(left(r.reason, CAST(getvariable('immigration_text_cap') AS INTEGER))),
-                                            lambda w: lower(w)),
-                             (SELECT list(phrase) FROM phrases WHERE kind = 'purpose' AND purpose = 'narcotics'))
-      )
+    WHERE s.reason IN (SELECT text FROM described_texts WHERE trim(text) = 'ice' AND tier = 'immigration')
+),
+
+drug_sources AS (
+    SELECT DISTINCT r.source_sha256
+    FROM (
+        SELECT DISTINCT source_sha256, reason
+        FROM searches
+        WHERE source_sha256 IN (SELECT source_sha256 FROM lone_ice_rows)
+    ) AS r
+    WHERE list_has_any(
+        list_transform(fold_words(left(r.reason, CAST(getvariable('immigration_text_cap') AS INTEGER))),
+                       lambda w: lower(w)),
+        (SELECT list(phrase) FROM phrases WHERE kind = 'purpose' AND purpose = 'narcotics'))
 ),
 
 ranked_matches AS (
     SELECT
         m.search_key, m.field, m.text,
-        CASE WHEN m.field = 'reason' AND trim(m.text) = 'ice' AND m.source_sha256 IN (SELECT source_sha256 FROM drug_sources)
-             THEN 'immigration_review' ELSE m.tier END AS tier,
-        CASE WHEN m.field = 'reason' AND trim(m.text) = 'ice' AND m.source_sha256 IN (SELECT source_sha256 FROM drug_sources)
-             THEN '"ice" (term: ice; for review: lower-case ice alone, and reasons of the same file name drugs)'
-             ELSE m.why END AS why
+        CASE WHEN i.search_key IS NULL THEN m.tier ELSE 'immigration_review' END AS tier,
+        CASE WHEN i.search_key IS NULL THEN m.why
+             ELSE '"' || m.text || '" (term: ice; for review: lower-case ice alone, and reasons of the same file name drugs)'
+        END AS why
     FROM field_matches AS m
+    LEFT JOIN (
+        SELECT search_key FROM lone_ice_rows WHERE source_sha256 IN (SELECT source_sha256 FROM drug_sources)
+    ) AS i ON i.search_key = m.search_key AND m.field = 'reason'
 ),
 
 -- a stated immigration purpose in any field wins over the agency tier, which wins over review
