@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 import duckdb
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -28,6 +29,7 @@ def test_neutralized_text_never_starts_a_formula(text: str) -> None:
         assert out == text  # safe text is untouched
 
 
+@pytest.mark.slow
 @settings(max_examples=60, deadline=None)
 @given(st.lists(texts, min_size=1, max_size=20))
 def test_sql_twin_agrees_with_python(values: list[str]) -> None:

@@ -5,9 +5,11 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from test_report import SCRIPT_REASON, write_release
+import pytest
+from helpers import SCRIPT_REASON, write_release
 
 
+@pytest.mark.slow
 def test_export_sqlite_has_every_view_with_same_counts(tmp_path: Path, run_cli, store_dir: Path) -> None:
     write_release(tmp_path / "release")
     assert run_cli("ingest", str(tmp_path / "release"), "-q").exit_code == 0
@@ -35,6 +37,7 @@ def test_export_sqlite_has_every_view_with_same_counts(tmp_path: Path, run_cli, 
     assert not list(target.parent.glob(".*.tmp"))
 
 
+@pytest.mark.slow
 def test_export_replaces_file_and_refuses_a_folder(tmp_path: Path, run_cli) -> None:
     write_release(tmp_path / "release")
     assert run_cli("ingest", str(tmp_path / "release"), "-q").exit_code == 0

@@ -15,11 +15,11 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from helpers import query
 
 from lprlogs.formats import detect
 from lprlogs.formats.flock import FlockExcel
 from lprlogs.sources import Expander
-from tests.helpers import close_engines, query  # noqa: F401  (close_engines is an autouse fixture)
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "flock"
 NETWORK_XLS = "1_1_2026-2_28_2026-Lake Travis ISD TX PD-Network-Audit.xls"
