@@ -17,7 +17,7 @@ import click
 
 from . import __version__
 from .errors import LprlogsError
-from .output import emit, output_options
+from .output import emit, output_options, terminal_safe
 from .schema import LOG_KINDS
 from .store import Store, default_store_dir
 
@@ -32,7 +32,7 @@ def user_errors(func: Callable[..., Any]) -> Callable[..., Any]:
         try:
             return func(*args, **kwargs)
         except LprlogsError as exc:
-            raise click.ClickException(exc.one_line()) from exc
+            raise click.ClickException(terminal_safe(exc.one_line())) from exc
 
     return wrapper
 
@@ -91,7 +91,7 @@ class LprlogsGroup(click.Group):
         except Exception as exc:
             if os.environ.get("LPRLOGS_DEBUG"):
                 raise
-            detail = f"{type(exc).__name__}: {str(exc).strip().splitlines()[0] if str(exc).strip() else ''}"
+            detail = terminal_safe(f"{type(exc).__name__}: {str(exc).strip().splitlines()[0] if str(exc).strip() else ''}")
             raise click.ClickException(
                 f"internal error ({detail}); this is a bug in lprlogs, please report it "
                 "(run again with LPRLOGS_DEBUG=1 to see the details)"
@@ -163,11 +163,11 @@ def print_ingest_report(report: Any, quiet: bool) -> None:
                         f"read {f.rows_read:,}, stored {f.rows_stored:,}, quarantined {f.rows_quarantined:,}")
                 if f.other_tables:
                     line += "; other tables: " + ", ".join(f"{k} {v:,}" for k, v in sorted(f.other_tables.items()))
-                click.echo(line)
+                click.echo(terminal_safe(line))
                 for note in f.notes:
-                    click.echo(f"  note: {note}")
+                    click.echo(terminal_safe(f"  note: {note}"))
             else:
-                click.echo(f"{f.path}: {f.status}: {f.reason}", err=f.status == "rejected")
+                click.echo(terminal_safe(f"{f.path}: {f.status}: {f.reason}"), err=f.status == "rejected")
     d = report.as_dict()
     click.echo(
         f"batch {report.batch_id}: {d['files_ingested']} file(s) ingested, {d['files_already']} already in the store, "
