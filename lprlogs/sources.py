@@ -1,8 +1,11 @@
 """Inputs -> sources: expand files, folders and (nested) zip archives, hash each file, and tell the
 producer and log kind from the file name.
 
-Zip members are extracted safely into a private temporary folder: no member path may escape it, and
-caps on member count, total size and compression ratio refuse zip bombs with a clear message.
+Zip members are extracted safely into a private temporary folder: no member path may escape it, each
+member gets a folder of its own (two members may share a name), and caps on member count, nesting depth,
+and the bytes one input may expand to (across every nested archive, counted as they are written, not as
+headers claim) refuse zip bombs with a clear message. A file, folder or member that cannot be read is one
+rejected source with its reason; the others are still read.
 """
 
 from __future__ import annotations
@@ -12,19 +15,21 @@ import os
 import re
 import shutil
 import stat
-import tempfile
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from .errors import SourceRejected
+from .tempdirs import private_temp_dir
 
 # Zip safety caps (override with environment variables for unusually large releases).
 MAX_ZIP_MEMBERS = int(os.environ.get("LPRLOGS_MAX_ZIP_MEMBERS", 10_000))
 MAX_ZIP_TOTAL_BYTES = int(os.environ.get("LPRLOGS_MAX_ZIP_BYTES", 20 * 1024**3))
 MAX_ZIP_RATIO = float(os.environ.get("LPRLOGS_MAX_ZIP_RATIO", 200.0))
 MAX_ZIP_DEPTH = 4
+UNZIP_PREFIX = "lprlogs-unzip-"
+_SMALL_EXPANSION = 10 * 1024**2  # an input may always expand to this much, whatever its ratio
 
 # Files that are never audit data: skipped quietly-but-recorded, with this reason.
 IGNORED_NAMES = {".ds_store", "thumbs.db", "desktop.ini"}
@@ -150,6 +155,20 @@ def _is_store_or_output(folder: Path) -> bool:
     )
 
 
+class _ZipBudget:
+    """What one input (a zip given by the user, with every archive nested in it) may expand to: its own
+    size times MAX_ZIP_RATIO (at least 10 MiB), at most MAX_ZIP_TOTAL_BYTES. Bytes are counted as written."""
+
+    def __init__(self, outer_size: int):
+        self.cap = min(MAX_ZIP_TOTAL_BYTES, max(_SMALL_EXPANSION, int(outer_size * MAX_ZIP_RATIO)))
+        self.used = 0
+
+    def refusal(self) -> str:
+        return (f"expands to more than {self.cap:,} bytes ({MAX_ZIP_RATIO:,.0f} times the archive's size, "
+                f"nested archives included): looks like a zip bomb; refused (set LPRLOGS_MAX_ZIP_RATIO or "
+                f"LPRLOGS_MAX_ZIP_BYTES to allow)")
+
+
 def _safe_member_path(name: str) -> PurePosixPath | None:
     path = PurePosixPath(name.replace("\\", "/"))
     if path.is_absolute() or ".." in path.parts or (path.parts and ":" in path.parts[0]):
@@ -168,7 +187,8 @@ class Expander:
         self.encoding = encoding
         self.tz = tz
         self.exclude = tuple(p.resolve() for p in exclude)
-        self._tmp: tempfile.TemporaryDirectory[str] | None = None
+        self._tmp: Path | None = None
+        self._folders = 0  # members are extracted into numbered folders: two may share a name
 
     def __enter__(self) -> Expander:
         return self
@@ -178,14 +198,14 @@ class Expander:
 
     def close(self) -> None:
         if self._tmp is not None:
-            self._tmp.cleanup()
+            shutil.rmtree(self._tmp, ignore_errors=True)
             self._tmp = None
 
     @property
     def tmpdir(self) -> Path:
         if self._tmp is None:
-            self._tmp = tempfile.TemporaryDirectory(prefix="lprlogs-unzip-")
-        return Path(self._tmp.name)
+            self._tmp = Path(private_temp_dir(UNZIP_PREFIX))
+        return self._tmp
 
     def expand(self, paths: list[str]) -> Iterator[Source]:
         for given in paths:
@@ -197,32 +217,56 @@ class Expander:
             else:
                 yield from self._file(path, given, depth=0)
 
-    def _excluded(self, path: Path) -> bool:
-        resolved = path.resolve()
+    def _unreadable(self, path: Path, shown: str, exc: BaseException, parent: str | None = None) -> Source:
+        what = "folder" if path.is_dir() else "file"
+        if isinstance(exc, PermissionError):
+            reason = f"the {what} cannot be read: permission denied (check its permissions)"
+        else:
+            reason = f"the {what} cannot be read ({type(exc).__name__}: {exc})"
+        return self._rejected(path, shown, reason, parent)
+
+    def _excluded(self, path: Path, resolved: Path | None = None) -> bool:
+        resolved = resolved or path.resolve()
         return any(resolved == ex or ex in resolved.parents for ex in self.exclude)
 
-    def _walk(self, folder: Path, shown: str) -> Iterator[Source]:
-        if self._excluded(folder) or _is_store_or_output(folder):
-            return
-        for entry in sorted(folder.iterdir(), key=lambda p: p.name):
-            shown_child = str(PurePosixPath(shown) / entry.name)
-            if entry.name.startswith(".") or entry.name.lower() in IGNORED_NAMES:
+    def _walk(self, top: Path, top_shown: str) -> Iterator[Source]:
+        """Files under ``top`` in name order, depth first, without recursion (a release can nest deep)."""
+        # resolved once at the top, then extended by name (links are not followed): resolving every folder
+        # of a deep tree again costs a system call per level of each
+        stack: list[tuple[Path, str, Path]] = [(top, top_shown, top.resolve())]
+        while stack:
+            folder, shown, resolved = stack.pop()
+            if self._excluded(folder, resolved) or _is_store_or_output(folder):
                 continue
-            if entry.is_symlink():  # never followed out of the release, but said: no file is left out unsaid
-                yield self._rejected(entry, shown_child, "a symbolic link: links inside a folder are not followed; "
-                                     "give the file it points to as a path of its own to read it")
+            try:
+                entries = sorted(folder.iterdir(), key=lambda p: p.name)
+            except OSError as exc:
+                yield self._unreadable(folder, shown, exc)
                 continue
-            if entry.is_dir():
-                yield from self._walk(entry, shown_child)
-            elif entry.is_file():
-                if self._excluded(entry):
+            subfolders: list[tuple[Path, str, Path]] = []
+            for entry in entries:
+                shown_child = str(PurePosixPath(shown) / entry.name)
+                if entry.name.startswith(".") or entry.name.lower() in IGNORED_NAMES:
                     continue
-                yield from self._file(entry, shown_child, depth=0)
+                if entry.is_symlink():  # never followed out of the release, but said: no file left out unsaid
+                    yield self._rejected(entry, shown_child, "a symbolic link: links inside a folder are not "
+                                         "followed; give the file it points to as a path of its own to read it")
+                elif entry.is_dir():
+                    subfolders.append((entry, shown_child, resolved / entry.name))
+                elif entry.is_file() and not self._excluded(entry, resolved / entry.name):
+                    yield from self._file(entry, shown_child, depth=0)
+            stack.extend(reversed(subfolders))
 
     def _rejected(self, path: Path, shown: str, reason: str, parent: str | None = None) -> Source:
         return Source(path=path, display_path=shown, skip_reason=reason, parent=parent)
 
     def _make(self, path: Path, shown: str, parent: str | None) -> Source:
+        try:
+            return self._described(path, shown, parent)
+        except OSError as exc:
+            return self._unreadable(path, shown, exc, parent)
+
+    def _described(self, path: Path, shown: str, parent: str | None) -> Source:
         facts = name_facts(shown)
         producer = self.producer or facts["producer"]
         source = Source(
@@ -240,76 +284,110 @@ class Expander:
         )
         return source
 
-    def _file(self, path: Path, shown: str, depth: int, parent: str | None = None) -> Iterator[Source]:
-        if zipfile.is_zipfile(path) and not _looks_like_office(path):
-            yield from self._zip(path, shown, depth)
+    def _file(self, path: Path, shown: str, depth: int, parent: str | None = None,
+              budget: _ZipBudget | None = None) -> Iterator[Source]:
+        try:
+            archive = zipfile.is_zipfile(path) and not _looks_like_office(path)
+            damaged = not archive and _damaged_zip(path)
+        except OSError as exc:
+            yield self._unreadable(path, shown, exc, parent)
             return
-        yield self._make(path, shown, parent)
+        if archive:
+            yield from self._zip(path, shown, depth, budget or _ZipBudget(path.stat().st_size))
+        elif damaged:
+            yield self._rejected(path, shown, "a damaged zip archive (cut short or corrupt: its table of contents "
+                                 "is missing); ask for the file again or re-download it", parent)
+        else:
+            yield self._make(path, shown, parent)
 
-    def _zip(self, path: Path, shown: str, depth: int) -> Iterator[Source]:
+    def _zip(self, path: Path, shown: str, depth: int, budget: _ZipBudget) -> Iterator[Source]:
         if depth >= MAX_ZIP_DEPTH:
             yield self._rejected(path, shown, f"zip nested deeper than {MAX_ZIP_DEPTH} levels; refused")
             return
         try:
             archive = zipfile.ZipFile(path)
-        except (zipfile.BadZipFile, OSError) as exc:
-            yield self._rejected(path, shown, f"not a readable zip archive ({exc})")
+        except (zipfile.BadZipFile, OSError, ValueError) as exc:
+            yield self._rejected(path, shown, f"a damaged zip archive ({exc}); ask for the file again")
             return
         with archive:
             members = [m for m in archive.infolist() if not m.is_dir()]
-            total = sum(m.file_size for m in members)
-            packed = sum(m.compress_size for m in members) or 1
-            if len(members) > MAX_ZIP_MEMBERS:
-                yield self._rejected(path, shown, f"zip has {len(members):,} members, more than the cap of "
-                                     f"{MAX_ZIP_MEMBERS:,}; refused (set LPRLOGS_MAX_ZIP_MEMBERS to allow)")
+            refusal = _archive_refusal(members, budget)
+            if refusal:
+                yield self._rejected(path, shown, refusal)
                 return
-            if total > MAX_ZIP_TOTAL_BYTES:
-                yield self._rejected(path, shown, f"zip expands to {total:,} bytes, more than the cap of "
-                                     f"{MAX_ZIP_TOTAL_BYTES:,}; refused (set LPRLOGS_MAX_ZIP_BYTES to allow)")
-                return
-            if total / packed > MAX_ZIP_RATIO and total > 10 * 1024**2:
-                yield self._rejected(path, shown, f"zip compression ratio {total / packed:,.0f}:1 looks like a zip "
-                                     f"bomb (cap {MAX_ZIP_RATIO:,.0f}:1); refused (set LPRLOGS_MAX_ZIP_RATIO to allow)")
-                return
-            target = Path(tempfile.mkdtemp(prefix="zip-", dir=self.tmpdir))
             for member in sorted(members, key=lambda m: m.filename):
-                member_shown = f"{shown}!/{member.filename}"
-                safe = _safe_member_path(member.filename)
-                mode = (member.external_attr >> 16) & 0o170000
-                if safe is None:
-                    yield self._rejected(path, member_shown, "member path escapes the archive folder; refused", shown)
-                    continue
-                if mode == stat.S_IFLNK:
-                    yield self._rejected(path, member_shown, "member is a symbolic link; refused", shown)
-                    continue
-                name = safe.name
-                if name.startswith(".") or name.lower() in IGNORED_NAMES or "__MACOSX" in safe.parts:
-                    continue
-                if member.compress_size and member.file_size / member.compress_size > MAX_ZIP_RATIO \
-                        and member.file_size > 10 * 1024**2:
-                    yield self._rejected(path, member_shown, "member compression ratio looks like a zip bomb; refused",
-                                         shown)
-                    continue
-                out_path = target / Path(*safe.parts)
-                if target.resolve() not in out_path.resolve().parents:
-                    yield self._rejected(path, member_shown, "member path escapes the archive folder; refused", shown)
-                    continue
-                out_path.parent.mkdir(parents=True, exist_ok=True)
-                written = 0
-                with archive.open(member) as src, open(out_path, "wb") as dst:
-                    for block in iter(lambda: src.read(1 << 20), b""):  # noqa: B023
-                        written += len(block)
-                        if written > member.file_size + 1024:  # lying header: stop at once
-                            break
-                        dst.write(block)
-                if written > member.file_size + 1024:
-                    out_path.unlink(missing_ok=True)
-                    yield self._rejected(path, member_shown, "member is larger than its header says; refused", shown)
-                    continue
-                if zipfile.is_zipfile(out_path) and not _looks_like_office(out_path):
-                    yield from self._zip(out_path, member_shown, depth + 1)
-                else:
-                    yield self._make(out_path, member_shown, shown)
+                self._folders += 1
+                yield from self._member(archive, member, path, shown, self.tmpdir / f"{self._folders:06d}", depth,
+                                        budget)
+
+    def _member(self, archive: zipfile.ZipFile, member: zipfile.ZipInfo, path: Path, shown: str, folder: Path,
+                depth: int, budget: _ZipBudget) -> Iterator[Source]:
+        """One member, extracted into a folder of its own (``folder``), then read or descended into."""
+        member_shown = f"{shown}!/{member.filename}"
+        safe = _safe_member_path(member.filename)
+        if safe is None:
+            yield self._rejected(path, member_shown, "member path escapes the archive folder; refused", shown)
+            return
+        if (member.external_attr >> 16) & 0o170000 == stat.S_IFLNK:
+            yield self._rejected(path, member_shown, "member is a symbolic link; refused", shown)
+            return
+        if safe.name.startswith(".") or safe.name.lower() in IGNORED_NAMES or "__MACOSX" in safe.parts:
+            return
+        out_path = folder.joinpath(*safe.parts)
+        if folder.resolve() not in out_path.resolve().parents:
+            yield self._rejected(path, member_shown, "member path escapes the archive folder; refused", shown)
+            return
+        problem = _extract(archive, member, out_path, budget)
+        if problem:
+            out_path.unlink(missing_ok=True)
+            yield self._rejected(path, member_shown, problem, shown)
+            return
+        yield from self._file(out_path, member_shown, depth + 1, shown, budget)
+
+
+def _archive_refusal(members: list[zipfile.ZipInfo], budget: _ZipBudget) -> str | None:
+    """Why an archive is refused before anything is extracted (its headers), or None."""
+    if len(members) > MAX_ZIP_MEMBERS:
+        return (f"zip has {len(members):,} members, more than the cap of {MAX_ZIP_MEMBERS:,}; refused "
+                f"(set LPRLOGS_MAX_ZIP_MEMBERS to allow)")
+    if budget.used + sum(m.file_size for m in members) > budget.cap:
+        return "zip " + budget.refusal()
+    return None
+
+
+def _extract(archive: zipfile.ZipFile, member: zipfile.ZipInfo, out_path: Path, budget: _ZipBudget) -> str | None:
+    """Write one member, counting its bytes against the input's budget; the reason it failed, or None."""
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    written = 0
+    try:
+        with archive.open(member) as src, open(out_path, "wb") as dst:
+            for block in iter(lambda: src.read(1 << 20), b""):
+                written += len(block)
+                budget.used += len(block)
+                if written > member.file_size + 1024:  # lying header: stop at once
+                    return "member is larger than its header says; refused"
+                if budget.used > budget.cap:
+                    return "archive " + budget.refusal()
+                dst.write(block)
+    except zipfile.BadZipFile as exc:
+        return f"member is damaged ({exc}); ask for the archive again"
+    except (OSError, EOFError, RuntimeError, NotImplementedError, ValueError) as exc:
+        # RuntimeError: encrypted member; NotImplementedError: a compression method zipfile lacks
+        return f"member cannot be extracted ({type(exc).__name__}: {exc})"
+    return None
+
+
+def _damaged_zip(path: Path) -> bool:
+    """A file that starts as a zip archive but has no readable table of contents (a cut-short download).
+    A cut-short workbook starts the same way: it is left to the workbook reader, which names it."""
+    with open(path, "rb") as fh:
+        head = fh.read(4096)
+    if not head.startswith(b"PK\x03\x04"):
+        return False
+    name_length = int.from_bytes(head[26:28], "little")
+    first_member = head[30:30 + name_length]
+    return not (first_member.startswith((b"[Content_Types].xml", b"xl/", b"docProps", b"_rels", b"mimetype",
+                                         b"word/", b"ppt/")))
 
 
 def _looks_like_office(path: Path) -> bool:
