@@ -10,6 +10,8 @@ rejected source with its reason; the others are still read.
 
 from __future__ import annotations
 
+import csv
+import fnmatch
 import hashlib
 import os
 import re
@@ -20,7 +22,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from .errors import SourceRejected
+from .errors import LprlogsError, SourceRejected
+from .schema import LOG_KINDS
 from .tempdirs import private_temp_dir
 
 # Zip safety caps (override with environment variables for unusually large releases).
@@ -47,7 +50,7 @@ class Source:
     size: int = 0
     producer: str | None = None
     log_kind: str | None = None
-    producer_from: str = ""  # 'option', 'file name', or '' when unknown
+    producer_from: str = ""  # 'option', 'producers file line N', 'file name', or '' when unknown
     period: tuple[str, str] | None = None  # dates named in the file name, as written (M_D_YYYY)
     encoding: str | None = None  # user override (--encoding)
     tz: str | None = None  # user-given zone for local times (--tz)
@@ -146,6 +149,56 @@ def name_facts(file_name: str) -> dict[str, object]:
     return {"producer": None, "log_kind": None, "period": None}
 
 
+# --- producers named in a file (--producers) ---------------------------------------------------
+
+
+@dataclass
+class ProducerRule:
+    """One line of a ``--producers`` file: files whose name (or path) matches ``pattern`` are the log of
+    ``producer``, of kind ``log_kind`` when given."""
+
+    pattern: str
+    producer: str
+    log_kind: str | None
+    line: int
+    used: int = 0
+
+    def matches(self, shown: str) -> bool:
+        """Whether the pattern matches the end of the file's path, as many parts as the pattern has:
+        ``audit.csv`` the name, ``eugene/*.csv`` the name and its folder (or archive)."""
+        pattern = self.pattern.replace("\\", "/").strip("/").lower()
+        parts = PurePosixPath(shown.replace("!/", "/").lower()).parts
+        tail = "/".join(parts[-(pattern.count("/") + 1):])
+        return fnmatch.fnmatchcase(tail, pattern)
+
+
+def read_producers_file(path: Path) -> list[ProducerRule]:
+    """The rules of a ``--producers`` CSV: columns ``file`` (a file name or a glob such as ``*_search_audit.csv``
+    or ``eugene/*.xlsx``), ``producer``, and optionally ``log_kind``. The first rule a file matches wins."""
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as fh:
+            rows = list(csv.reader(fh))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise LprlogsError(f"cannot read the producers file ({exc})", path=str(path)) from exc
+    header = [cell.strip().lower() for cell in (rows[0] if rows else [])]
+    if "file" not in header or "producer" not in header:
+        raise LprlogsError("the producers file needs the columns file and producer (and may have log_kind)",
+                           path=str(path), line=1, hint="first line: file,producer,log_kind")
+    rules = []
+    for number, row in enumerate(rows[1:], start=2):
+        cells = dict(zip(header, (cell.strip() for cell in row), strict=False))
+        if not any(cells.values()):
+            continue
+        kind = cells.get("log_kind") or None
+        if not cells.get("file") or not cells.get("producer"):
+            raise LprlogsError("a line needs both a file (name or glob) and a producer", path=str(path), line=number)
+        if kind is not None and kind not in LOG_KINDS:
+            raise LprlogsError(f"unknown log_kind {kind!r}", path=str(path), line=number,
+                               hint="one of " + ", ".join(LOG_KINDS))
+        rules.append(ProducerRule(cells["file"], cells["producer"], kind, number))
+    return rules
+
+
 # --- expansion ----------------------------------------------------------------------------------
 
 
@@ -181,8 +234,9 @@ class Expander:
 
     def __init__(self, *, producer: str | None = None, log_kind: str | None = None,
                  encoding: str | None = None, tz: str | None = None,
-                 exclude: tuple[Path, ...] = ()):
+                 exclude: tuple[Path, ...] = (), producers: list[ProducerRule] | None = None):
         self.producer = producer
+        self.producers = producers or []
         self.log_kind = log_kind
         self.encoding = encoding
         self.tz = tz
@@ -266,17 +320,31 @@ class Expander:
         except OSError as exc:
             return self._unreadable(path, shown, exc, parent)
 
+    def _named(self, shown: str) -> tuple[str | None, str | None, str]:
+        """Producer, log kind and where the producer came from: --producer, else the --producers file's
+        first matching rule, else the file name."""
+        facts = name_facts(shown)
+        if self.producer:
+            return self.producer, self.log_kind or facts["log_kind"], "option"  # type: ignore[return-value]
+        rule = next((r for r in self.producers if r.matches(shown)), None)
+        if rule is not None:
+            rule.used += 1
+            kind = self.log_kind or rule.log_kind or facts["log_kind"]
+            return rule.producer, kind, f"producers file line {rule.line}"  # type: ignore[return-value]
+        named = facts["producer"]
+        return named, self.log_kind or facts["log_kind"], "file name" if named else ""  # type: ignore[return-value]
+
     def _described(self, path: Path, shown: str, parent: str | None) -> Source:
         facts = name_facts(shown)
-        producer = self.producer or facts["producer"]
+        producer, log_kind, producer_from = self._named(shown)
         source = Source(
             path=path,
             display_path=shown,
             sha256=sha256_file(path),
             size=path.stat().st_size,
-            producer=producer,  # type: ignore[arg-type]
-            log_kind=self.log_kind or facts["log_kind"],  # type: ignore[arg-type]
-            producer_from="option" if self.producer else ("file name" if facts["producer"] else ""),
+            producer=producer,
+            log_kind=log_kind,
+            producer_from=producer_from,
             period=facts["period"],  # type: ignore[arg-type]
             encoding=self.encoding,
             tz=self.tz,
@@ -404,4 +472,4 @@ def cleanup_tree(path: Path) -> None:
     shutil.rmtree(path, ignore_errors=True)
 
 
-__all__ = ["Source", "Expander", "name_facts", "sha256_file", "SourceRejected"]
+__all__ = ["Source", "Expander", "ProducerRule", "name_facts", "read_producers_file", "sha256_file", "SourceRejected"]
