@@ -178,8 +178,7 @@ def check_time_zone(tz: str) -> None:
 
 def print_attention(report: Any, rules: list[Any]) -> None:
     """What needs the user's attention, once, after the per-file lines: files whose searches were stored
-    without a producer,
-    and --producers lines that matched no file."""
+    without a producer, and --producers lines that matched no file."""
     unnamed = [f.path for f in report.files if f.status == "ingested" and f.rows_stored and not f.producer]
     if unnamed:
         shown = ", ".join(unnamed[:5]) + (f" and {len(unnamed) - 5} more" if len(unnamed) > 5 else "")
