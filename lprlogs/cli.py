@@ -442,20 +442,28 @@ def analyze(paths: tuple[str, ...], store_dir: Path | None, producer: str | None
 @cli.command()
 @click.option("--sqlite", "sqlite_file", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="SQLite file to write (replaced if it exists).")
+@click.option("--metadata", "metadata_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Where to write Datasette's metadata (default: FILE's name with .metadata.json).")
 @store_option
 @params_option
 @redact_option
 @user_errors
-def export(sqlite_file: Path, store_dir: Path | None, params: tuple[str, ...], redact: bool) -> None:
+def export(sqlite_file: Path, metadata_file: Path | None, store_dir: Path | None, params: tuple[str, ...],
+           redact: bool) -> None:
     """Write every view (searches, flags, sources, quarantine, agencies...) as tables of a SQLite file,
-    to open in Datasette, DB Browser or a spreadsheet tool."""
+    to open in Datasette, DB Browser or a spreadsheet tool, with keys, indexes, full-text search over
+    reasons and prompts, and a metadata file describing each table and column.
+
+    Example: lprlogs export --sqlite logs.db && datasette logs.db -m logs.metadata.json
+    """
     from .export import export_sqlite
 
     engine = open_engine(store_dir, parse_params(params), redact=redact)
-    counts = export_sqlite(engine, sqlite_file)
+    counts = export_sqlite(engine, sqlite_file, metadata_file)
     for name, rows in counts.items():
         click.echo(f"{name}: {rows:,} rows")
-    click.echo(f"{len(counts)} tables -> {sqlite_file}")
+    metadata = metadata_file or sqlite_file.with_name(sqlite_file.stem + ".metadata.json")
+    click.echo(f"{len(counts)} tables -> {sqlite_file} (Datasette: datasette {sqlite_file} -m {metadata})")
 
 
 @cli.command("flags")
