@@ -18,7 +18,7 @@ import duckdb
 from .errors import LprlogsError, SourceRejected
 from .formats import Match, all_readers, detect
 from .progress import enable_query_progress, watch_queries
-from .sources import Expander, ProducerRule, Source
+from .sources import Expander, ProducerRule, Source, cited_path
 from .store import Store, now_utc
 
 
@@ -110,7 +110,7 @@ def ingest(paths: list[str], store_dir: Path, *, producer: str | None = None, lo
     store = Store.open(store_dir, create=True)
     with store.lock(), Expander(producer=producer, log_kind=log_kind, encoding=encoding, tz=tz,
                                 exclude=(store_dir, *exclude), producers=producers) as expander:
-        batch = store.begin_batch([str(p) for p in paths])
+        batch = store.begin_batch([cited_path(str(p)) for p in paths])
         report = IngestReport(batch_id=batch["id"], store=str(store_dir))
         with _Runner(store, batch["id"], force=force, debug=debug, on_event=on_event) as runner:
             for source in expander.expand(list(paths)):

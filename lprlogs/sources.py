@@ -222,6 +222,17 @@ class _ZipBudget:
                 f"LPRLOGS_MAX_ZIP_BYTES to allow)")
 
 
+def cited_path(given: str) -> str:
+    """How a path given to ingest is cited in the store and every output: as typed when it is relative and
+    stays inside the current folder (``samples/``, ``release/a.csv``); otherwise by its last part, so an
+    absolute path (``/Users/<name>/Documents/release``) never puts a home folder in a report."""
+    path = PurePosixPath(given.replace("\\", "/"))
+    if given.startswith("~") or path.is_absolute() or ".." in path.parts:
+        name = Path(given).expanduser().resolve().name
+        return name or given
+    return given
+
+
 def _safe_member_path(name: str) -> PurePosixPath | None:
     path = PurePosixPath(name.replace("\\", "/"))
     if path.is_absolute() or ".." in path.parts or (path.parts and ":" in path.parts[0]):
@@ -264,12 +275,13 @@ class Expander:
     def expand(self, paths: list[str]) -> Iterator[Source]:
         for given in paths:
             path = Path(given)
+            shown = cited_path(given)
             if not path.exists():
-                yield self._rejected(path, given, "no such file or folder")
+                yield self._rejected(path, shown, "no such file or folder")
             elif path.is_dir():
-                yield from self._walk(path, given)
+                yield from self._walk(path, shown)
             else:
-                yield from self._file(path, given, depth=0)
+                yield from self._file(path, shown, depth=0)
 
     def _unreadable(self, path: Path, shown: str, exc: BaseException, parent: str | None = None) -> Source:
         what = "folder" if path.is_dir() else "file"

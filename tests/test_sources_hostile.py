@@ -146,3 +146,13 @@ def test_unzip_folders_of_killed_runs_are_removed(tmp_path: Path, monkeypatch: p
         assert len(list(expander.expand([str(archive)]))) == 1
         assert not stale.exists() and mine.exists()
     assert not any(p.name.startswith(f"{UNZIP_PREFIX}{os.getpid()}-") and p != mine for p in tmp_path.iterdir())
+
+
+def test_absolute_paths_are_cited_from_the_folder_given(run_cli, tmp_path: Path) -> None:
+    home = tmp_path / "Users" / "ann" / "Documents" / "release"
+    write_flock_csv(home / "may", NAME, [flock_row()])
+    assert run_cli("ingest", str(home), "-q").exit_code == 0
+    cited = run_cli("query", "select distinct source_file from searches", "--csv").output.strip().splitlines()
+    assert cited[1:] == [f"release/may/{NAME}"]
+    paths = run_cli("query", "select paths from batches", "--csv").output
+    assert "Users" not in paths and "release" in paths
