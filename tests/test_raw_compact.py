@@ -123,5 +123,5 @@ def test_duplicates_between_files_stored_before_and_after_compact_raw(tmp_path: 
         marked = engine.query("SELECT source_file, duplicate_of IS NOT NULL FROM searches ORDER BY source_file, source_row")[1]
     finally:
         engine.close()
-    assert marked == [(str(tmp_path / "in" / name), False), (str(tmp_path / "in" / name), False),
+    assert marked == [("in/" + name, False), ("in/" + name, False),
                       ("older/" + name, True), ("older/" + name, True)]

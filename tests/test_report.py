@@ -235,11 +235,12 @@ def test_escape_rule_is_the_same_in_python_and_sql() -> None:
     con = duckdb.connect()
     got = [con.execute(f"SELECT {neutralize_sql('$v')}", {"v": s}).fetchall()[0][0] for s in samples]
     assert got == [neutralize(s) for s in samples]
-    assert [neutralize(s)[:2] for s in samples[:4]] == ["'=", "'+", "'-", "-5"]
+    assert [neutralize(s)[:2] for s in samples[:4]] == ["'=", "'+", "'-", "'-"]  # OWASP: any leading minus
     assert neutralize(5) == 5 and neutralize(None) is None
     from lprlogs.report.escape import _FORMULA_START, FORMULA_FIRST_CHARACTERS
 
-    starts = {chr(i) for i in range(128) if _FORMULA_START.match(chr(i) + "A1")}
+    starts = {chr(i) for i in range(0x10000) if _FORMULA_START.match(chr(i) + "A1") or
+              _FORMULA_START.match(chr(i) + "=A1")}
     assert starts == set(FORMULA_FIRST_CHARACTERS)  # the SQL prefilter never hides a match
     assert md_code("a`b") == "``a`b``" and md_code("") == "(blank)"
 

@@ -63,8 +63,8 @@ def test_nested_zip_members_are_read_with_member_paths(tmp_path: Path, store_dir
     report = ingest([str(outer)], store_dir)
     paths = sorted(f.path for f in report.files if f.status == "ingested")
     assert paths == [
-        f"{outer}!/a/{NAME.replace('Conway', 'Searcy')}",
-        f"{outer}!/nested.zip!/inner/{NAME}",
+        f"{outer.name}!/a/{NAME.replace('Conway', 'Searcy')}",
+        f"{outer.name}!/nested.zip!/inner/{NAME}",
     ]
     engine = Engine(Store.open(store_dir))
     assert engine.query("select producer, reason from searches order by 1")[1] == [

@@ -161,5 +161,6 @@ def test_leading_blank_row_keeps_row_numbers(tmp_path: Path, store_dir: Path) ->
     sheet.write_row(3, 1, ["stolen", "2024-01-02 03:04:05"])  # a time typed as text
     book.close()
     ingest([str(path)], store_dir, producer="X CA PD")
+    # a California producer: its local times are Pacific (03:04 PST is 11:04 UTC)
     assert query(store_dir, "SELECT source_row, reason, search_time FROM searches") == [
-        (4, "stolen", dt.datetime(2024, 1, 2, 3, 4, 5, tzinfo=dt.UTC))]
+        (4, "stolen", dt.datetime(2024, 1, 2, 11, 4, 5, tzinfo=dt.UTC))]
