@@ -213,6 +213,7 @@ def test_a_term_the_prefilter_misses_still_matches(tmp_path: Path) -> None:
     assert IMM in flags[keys[0]] and keys[1] not in flags
 
 
+@pytest.mark.slow
 def test_evidence_says_when_a_match_was_fuzzy_or_demoted(tmp_path: Path) -> None:
     store_dir = tmp_path / "store"
     reasons = ["imigraton check", "ICE ERO Miami", "CBP - fentanyl", "undocumneted male", "departed area",
@@ -230,6 +231,7 @@ def test_evidence_says_when_a_match_was_fuzzy_or_demoted(tmp_path: Path) -> None
         REVIEW: 'reason: "CPB" (term: cbp; fuzzy: "cpb" ~ cbp; for review: a short word one swap away from an agency)'}
 
 
+@pytest.mark.slow
 def test_lower_case_ice_alone_is_for_review_only_in_a_file_whose_reasons_name_drugs(tmp_path: Path) -> None:
     store_dir = tmp_path / "store"
     drugs = write_searches(store_dir, [{"reason": "ice"}, {"reason": "narcotics buy"}, {"reason": "ICE"}],
@@ -241,6 +243,7 @@ def test_lower_case_ice_alone_is_for_review_only_in_a_file_whose_reasons_name_dr
     assert set(flags[plain[0]]) == {IMM}
 
 
+@pytest.mark.slow
 def test_a_one_mib_reason_is_classified_on_its_first_characters_and_said_so(tmp_path: Path) -> None:
     store_dir = tmp_path / "store"
     pasted = "ICE detainer request. " + "lorem ipsum dolor sit amet " * 40_000  # about 1 MiB
@@ -254,6 +257,7 @@ def test_a_one_mib_reason_is_classified_on_its_first_characters_and_said_so(tmp_
     assert IMM in flags_of(store_dir, {"immigration_text_cap": "20000"})[keys[1]]
 
 
+@pytest.mark.slow
 def test_searches_view_splits_dropdown_reasons_and_flags_use_the_category(tmp_path: Path) -> None:
     from lprlogs.engine import Engine
     from lprlogs.store import Store

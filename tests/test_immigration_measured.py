@@ -14,7 +14,7 @@ import csv
 from pathlib import Path
 
 import pytest
-from test_flags import flags_of, write_searches
+from helpers import flags_of, write_searches
 
 DATA = Path(__file__).parent / "data" / "immigration_reasons.csv"
 TIERS = ("immigration", "immigration_agency", "immigration_review")
