@@ -17,7 +17,8 @@ HEADER = """\
 Generated from `lprlogs --help` by `python docs/gen_commands.py > docs/commands.md`; do not edit by
 hand. Every command takes `-h/--help`. `--store DIR` defaults to `$LPRLOGS_STORE`, else
 `./lprlogs-store`. Listing commands take `--format table|csv|json|ndjson|markdown` (and `--csv`,
-`--json`). A mistake in what you typed or gave (a missing file, a store that does not exist, bad
+`--json`); tables take the terminal's width (`COLUMNS` or the window), while csv and json stay
+exact. A mistake in what you typed or gave (a missing file, a store that does not exist, bad
 SQL) is one line with a hint, never a traceback.
 """
 
