@@ -35,7 +35,6 @@ _ABBREVIATIONS = [
 ]
 
 
-
 @dataclass(frozen=True)
 class Classification:
     """What an organisation name says: see the module docstring."""
@@ -56,7 +55,6 @@ class Classification:
 
     def row(self) -> tuple[Any, ...]:
         return tuple(getattr(self, c) for c in CLASSIFY_COLUMNS)
-
 
 
 @dataclass
