@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 
 import pytest
+from helpers import network_audit
 
 from lprlogs.agencies import agencies_from_counts, build_tables
 from lprlogs.agencies.ice287g import agreements_table, load_list, read_list
@@ -59,15 +60,11 @@ FLOCK_NAMES = [
 
 
 @pytest.fixture(scope="module")
-def lists(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from tests.conftest import REALDATA
-
-    if not REALDATA.is_dir():
-        pytest.skip("../shared/realdata is not here")
+def lists(tmp_path_factory: pytest.TempPathFactory, realdata: Path) -> Path:
     root = tmp_path_factory.mktemp("store287g")
     store = Store.open(root, create=True)
-    load_list(store, REALDATA / PARTICIPATING)
-    load_list(store, REALDATA / PENDING)
+    load_list(store, realdata / PARTICIPATING)
+    load_list(store, realdata / PENDING)
     return root
 
 
@@ -165,9 +162,8 @@ def test_display_names_from_ice_list(tmp_path: Path) -> None:
     assert shown["Cobb County GA SO [Inactive]"] == "Cobb County Sheriff's Office"
 
 
+@pytest.mark.slow
 def test_cli_load_287g_and_flag(run_cli, store_dir: Path, tmp_path: Path, realdata: Path) -> None:
-    from tests.test_agencies import network_audit
-
     result = run_cli("agencies", "load-287g", str(realdata / PARTICIPATING), "--format", "json")
     assert result.exit_code == 0, result.output
     summary = json.loads(result.output)[0]
