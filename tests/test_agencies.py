@@ -298,7 +298,21 @@ def test_registry_overrides_rules(tmp_path: Path) -> None:
     assert classify("Houston TX PD", registry).classified_by == "rules"
 
 
+def test_registry_time_zone(tmp_path: Path) -> None:
+    """A registry row may give a producer's time zone (``tz``), alone or with other corrections."""
+    registry = read_registry(write(tmp_path / "r.csv", (
+        "name_or_pattern,state,kind,same_as,display_name,tz\n"
+        "Nashville TN PD,,,,,America/Chicago\n"
+        "Irvine Police Department,CA,,,,America/Los_Angeles\n")))
+    got, plain = classify("Nashville TN PD", registry), classify("Nashville TN PD")
+    assert got.tz == "America/Chicago" and plain.tz is None
+    assert (got.state, got.kind, got.agency_key, got.classified_by) == ("TN", "police", plain.agency_key, "rules")
+    got = classify("Irvine Police Department", registry)
+    assert (got.state, got.tz) == ("CA", "America/Los_Angeles")
+
+
 @pytest.mark.parametrize(("text", "message"), [
+    ("name_or_pattern,tz\nFoo,Mars/Olympus\n", "line 2: unknown time zone 'Mars/Olympus'"),
     ("name,kind\nFoo,bogus\n", "line 2: unknown kind 'bogus'"),
     ("name_or_pattern,state\nFoo,Atlantis\n", "line 2: unknown state 'Atlantis'"),
     ("organisation,kind\nFoo,police\n", "no name_or_pattern column"),

@@ -52,6 +52,7 @@ class Classification:
     classified_by: str = "rules"
     display_name: str = ""  # what a letter calls it: see ``display_name``
     display_from: str = "label"  # 'label' (cleaned: ``.display``), 'registry', 'ICE 287(g) list'
+    tz: str | None = None  # the zone of its zone-less local times, when the registry gives one
 
     def row(self) -> tuple[Any, ...]:
         return tuple(getattr(self, c) for c in CLASSIFY_COLUMNS)

@@ -1,5 +1,5 @@
 """A reporter's corrections to the rules: a registry CSV (``name_or_pattern, state, kind, same_as,
-display_name``), read and checked here, kept in the store under ``reference/registry.csv``.
+display_name, tz``), read and checked here, kept in the store under ``reference/registry.csv``.
 
 Reading and applying a registry needs no store; :func:`save_registry` writes it into one, under the
 store's writer lock."""
@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import LprlogsError
+from ..timezones import check_zone
 from .classification import Classification, classify, make_key
 from .rules import KINDS, Rules
 
@@ -24,7 +25,7 @@ if TYPE_CHECKING:
     from ..store import Store
 
 REGISTRY_FILE = "registry.csv"
-REGISTRY_COLUMNS = ("name_or_pattern", "state", "kind", "same_as", "display_name")
+REGISTRY_COLUMNS = ("name_or_pattern", "state", "kind", "same_as", "display_name", "tz")
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,7 @@ class RegistryRule:
     same_as: str | None
     line: int
     display_name: str | None = None
+    tz: str | None = None
 
     def matches(self, name: str, normalized: str) -> bool:
         candidates = (name.strip().upper(), " ".join(name.upper().split()), normalized)
@@ -45,7 +47,7 @@ class RegistryRule:
 
     @property
     def classifies(self) -> bool:
-        """Whether the row changes the classification (not only the display name)."""
+        """Whether the row changes the classification (not only the display name or the time zone)."""
         return bool(self.state or self.kind or self.same_as)
 
 
@@ -58,7 +60,8 @@ class Registry:
     (``*`` any text, ``?`` one character), compared with the name as written and with its
     normalised form. Empty ``state`` / ``kind`` keep what the rules say; ``same_as`` names another
     organisation whose agency_key this one takes; ``display_name`` (optional column) is what letters
-    and tables call the organisation.
+    and tables call the organisation; ``tz`` (optional column, an IANA name such as America/Chicago) is
+    the zone of its zone-less local times.
     """
 
     rules: tuple[RegistryRule, ...] = ()
@@ -80,6 +83,8 @@ class Registry:
             return result
         if rule.display_name:
             result = replace(result, display_name=rule.display_name, display_from="registry")
+        if rule.tz:
+            result = replace(result, tz=rule.tz)
         if not rule.classifies:
             return result
         state = rule.state or result.state
@@ -111,10 +116,14 @@ def _rule(row: dict[str, str | None], line: int, path: Path, rules: Rules) -> Re
         raise LprlogsError(f"unknown kind {kind!r}", path=str(path), line=line, hint="kinds: " + ", ".join(KINDS))
     same_as = (row.get("same_as") or "").strip() or None
     display = " ".join((row.get("display_name") or "").split()) or None
-    if state is None and kind is None and same_as is None and display is None:
+    tz = (row.get("tz") or "").strip() or None
+    if tz is not None:
+        check_zone(tz, f"{path}, line {line}")
+    if state is None and kind is None and same_as is None and display is None and tz is None:
         raise LprlogsError(f"row for {pattern!r} changes nothing", path=str(path), line=line,
-                           hint="fill state, kind, same_as or display_name")
-    return RegistryRule(pattern=pattern, state=state, kind=kind, same_as=same_as, line=line, display_name=display)
+                           hint="fill state, kind, same_as, display_name or tz")
+    return RegistryRule(pattern=pattern, state=state, kind=kind, same_as=same_as, line=line, display_name=display,
+                        tz=tz)
 
 
 def read_registry(path: Path | str, text: str | None = None) -> Registry:
@@ -130,7 +139,8 @@ def read_registry(path: Path | str, text: str | None = None) -> Registry:
     reader = csv.DictReader(io.StringIO(text))
     header = [h.strip().lower() for h in (reader.fieldnames or [])]
     aliases = {"name": "name_or_pattern", "pattern": "name_or_pattern", "same-as": "same_as", "sameas": "same_as",
-               "display name": "display_name", "display-name": "display_name"}
+               "display name": "display_name", "display-name": "display_name", "time zone": "tz",
+               "timezone": "tz", "time_zone": "tz"}
     header = [aliases.get(h, h) for h in header]
     if "name_or_pattern" not in header:
         raise LprlogsError("registry has no name_or_pattern column", path=str(path), line=1,
