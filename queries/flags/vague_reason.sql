@@ -1,13 +1,18 @@
 -- flag: vague_reason
+-- title: Vague reasons
+-- section: accountability
+-- order: 20
 -- answers: which searches give a reason that says nothing about why: `inv`, `investigation`, `.`,
 --   one letter, `test`, `Other - Not Applicable`, `n/a`, `none`, `see case`...
 -- how: the whole reason is folded (lower case, accents removed, punctuation and `+` -> spaces) and
 --   compared with vague_reason_terms.csv (folded the same way); a reason of only punctuation or of a
 --   single character is vague by rule.
 -- evidence: reason: "inv" (term: inv), or reason: "." (rule: punctuation only).
--- param: drop_vague_terms = -  comma-separated terms of vague_reason_terms.csv to ignore
+-- param: drop_vague_terms = - (terms) comma-separated terms of vague_reason_terms.csv to ignore
 -- limits: only the whole reason is compared: "inv 25-1234" (with a case number) is not vague here.
 --   Blank and masked reasons are left to blank_reason / the redaction report.
+-- sentence: only a vague reason was given
+-- followup: no
 WITH
 dropped_terms AS (
     SELECT trim(unnest(string_split(CAST(getvariable('drop_vague_terms') AS VARCHAR), ','))) AS term
