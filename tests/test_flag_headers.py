@@ -4,6 +4,8 @@ before any work, docs/flags.md generated from the headers, a new flag file reach
 
 from __future__ import annotations
 
+import csv
+import json
 import shutil
 from pathlib import Path
 from typing import Any
@@ -216,3 +218,26 @@ def test_every_report_file_runs_alone_and_answers_as_in_the_report(run_cli: Any,
     for name in names:
         assert alone[name] == in_report[name], name
     assert len(alone["flagged_rows"]) > 1000 and len(alone["flag_by_agency"]) > 100
+
+
+def test_flags_and_the_report_count_organisations_by_agency(run_cli: Any, tmp_path: Path) -> None:
+    """`DNU - Houston TX PD`, `Houston TX PD` and `Houston Police Department` are one agency (one agency_key) in
+    `lprlogs flags`, in the report's counts and in its by-agency table, which lists the other names."""
+    rows = [flock_row(reason="inv", org=org)
+            for org in ("Houston TX PD", "DNU - Houston TX PD", "Houston Police Department", "Dallas TX PD")]
+    write_flock_csv(tmp_path / "in", NAME, rows)
+    assert run_cli("ingest", str(tmp_path / "in"), "-q").exit_code == 0
+    cli_counts = run_cli("flags", "--format", "json")
+    vague = next(r for r in json.loads(cli_counts.output) if r["flag"] == "vague_reason")
+    assert (vague["rows"], vague["searching_agencies"]) == (4, 2)
+    report = run_cli("report", "-o", str(tmp_path / "report"))
+    assert report.exit_code == 0, report.output
+    brief = (tmp_path / "report" / "brief.md").read_text(encoding="utf-8")
+    assert "4 rows: 4 distinct searches by 2 organisations" in brief
+    assert "(`vague_reason`): 4 searches (4 rows) by 2 organisations" in brief
+    with open(tmp_path / "report" / "csv" / "by_agency.csv", encoding="utf-8-sig", newline="") as fh:
+        by_agency = [r for r in csv.DictReader(fh) if r["flag"] == "vague_reason"]
+    # the organisation is named by its active name with the most rows, then the first in order
+    assert sorted((r["searcher_org"], r["rows"], r["searches"], r["other_names"]) for r in by_agency) == [
+        ("Dallas TX PD", "1", "1", ""),
+        ("Houston Police Department", "3", "3", "DNU - Houston TX PD; Houston TX PD")]
