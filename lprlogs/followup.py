@@ -316,17 +316,22 @@ def default_flags() -> tuple[str, ...]:
     return tuple(spec.name for spec in flag_specs() if spec.followup)
 
 
-def write_followup(engine: Engine, out_dir: Path, *, flags: tuple[str, ...] = (), agencies: tuple[str, ...] = (),
-                   drafted: dt.date | None = None, cap: int = LETTER_CAP,
-                   appeal_threshold: float = APPEAL_THRESHOLD) -> FollowupResult:
-    """Write the letters, their attachments, tracking.csv and appeal drafts into ``out_dir``."""
-    specs = flag_specs()
-    known = [s.name for s in specs]
+def _checked_flags(engine: Engine, flags: tuple[str, ...]) -> tuple[str, ...]:
+    """The flags asked for (or the default ones), each a flag file's or one the ``flags`` view gives."""
+    known = [spec.name for spec in flag_specs()]
     flags = tuple(dict.fromkeys(flags or default_flags()))
     present = {r[0] for r in engine.con.execute("SELECT DISTINCT flag FROM flags").fetchall()}
     unknown = [f for f in flags if f not in known and f not in present]
     if unknown:
         raise LprlogsError(f"unknown flag {unknown[0]!r}", hint="flags: " + ", ".join(known))
+    return flags
+
+
+def write_followup(engine: Engine, out_dir: Path, *, flags: tuple[str, ...] = (), agencies: tuple[str, ...] = (),
+                   drafted: dt.date | None = None, cap: int = LETTER_CAP,
+                   appeal_threshold: float = APPEAL_THRESHOLD) -> FollowupResult:
+    """Write the letters, their attachments, tracking.csv and appeal drafts into ``out_dir``."""
+    flags = _checked_flags(engine, flags)
     drafted = drafted or dt.date.today()
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
