@@ -69,7 +69,6 @@ class Engine:
         self.store = store
         self.redact = redact
         self.con = connect(threads or os.cpu_count() or 2)
-        load_macros(self.con)
         self.params: dict[str, str] = {}
         self.param_docs: dict[str, str] = {}
         self.param_specs: dict[str, ParamSpec] = {}
@@ -100,6 +99,7 @@ class Engine:
         merged = {**{name: spec.default for name, spec in declared.items()}, **given, "queries_dir": str(queries_dir())}
         set_variables(self.con, merged, declared)
         self.params = merged
+        load_macros(self.con)  # queries/macros.sql, which may read the variables
 
     # --- views -----------------------------------------------------------------------------------
 

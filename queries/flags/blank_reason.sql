@@ -19,7 +19,8 @@ files_without_reason_column AS (
 
 SELECT s.search_key, 'blank_reason' AS flag, 'reason is blank' AS evidence
 FROM searches AS s
--- blank_text (queries/macros.sql): trim() leaves nothing
-WHERE (s.reason IS NULL OR blank_text(s.reason))
+-- blank: trim() leaves nothing. Such a reason is empty or starts with a space trim() removes (ASCII, or a
+-- Unicode space: first byte >= 0x80); the cheap first-byte test spares trim() on almost every row
+WHERE (s.reason IS NULL OR ((s.reason < '!' OR s.reason >= chr(128)) AND trim(s.reason) = ''))
   AND NOT coalesce(list_contains(s.redacted, 'reason'), false)
   AND s.source_sha256 NOT IN (SELECT source_sha256 FROM files_without_reason_column)
