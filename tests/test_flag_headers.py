@@ -12,6 +12,7 @@ from typing import Any
 
 import duckdb
 import pytest
+from helpers import ROOT, flock_row, write_flock_csv
 
 from lprlogs.docs_gen import FLAGS_MD, REGENERATE, render_flags_md
 from lprlogs.engine import Engine, catalog
@@ -27,8 +28,6 @@ from lprlogs.engine.catalog import (
 )
 from lprlogs.errors import LprlogsError
 from lprlogs.store import Store
-from tests.conftest import ROOT
-from tests.helpers import flock_row, write_flock_csv
 
 NAME = "11_1_2025-11_30_2025-Mountain View CA PD-Network-Audit.csv"
 HEADER = """-- flag: {name}

@@ -10,13 +10,13 @@ import datetime as dt
 import json
 import re
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import duckdb
 
 from ..errors import LprlogsError
+from ..paths import queries_dir
 from ..schema import SEARCHES_VIEW_COLUMNS
 from ..store import sql_literal
 
@@ -37,15 +37,6 @@ _KEY_LINE = re.compile(r"^-- (?P<key>[a-z_]+):(?: (?P<value>.*))?$")
 _CONTINUATION = re.compile(r"^--  +(?P<value>\S.*)$")
 _PARAM = re.compile(r"^(?P<name>[A-Za-z_]\w*) = (?P<default>\S+) \((?P<type>[a-z]+)\)(?: +(?P<doc>.*))?$")
 _EXPECTED = {"integer": "a whole number, e.g. 30", "number": "a number, e.g. 2.5", "date": "a date, e.g. 2025-01-31"}
-
-
-def queries_dir() -> Path:
-    """The queries/ folder: top level in a source checkout, lprlogs/queries inside an installed wheel."""
-    top = Path(__file__).resolve().parents[2]
-    checkout = top / "queries"
-    if checkout.is_dir() and (top / "pyproject.toml").exists():
-        return checkout
-    return Path(str(resources.files("lprlogs") / "queries"))
 
 
 @dataclass(frozen=True)
