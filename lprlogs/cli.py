@@ -242,32 +242,27 @@ def require_something_read(report: Any) -> None:
 # --- query ---------------------------------------------------------------------------------------
 
 class QueryCommand(click.Command):
-    """`lprlogs query`, whose help ends with the views and their columns (of the store, when there is one)."""
+    """`lprlogs query`, whose help ends with the views and their columns (as in an empty store)."""
 
     def format_epilog(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        formatter.write("\nViews and their columns (`lprlogs query --schema` lists them for your store):\n")
-        for line in describe_views_for_help(ctx.params.get("store_dir")).splitlines():
+        formatter.write("\nViews and their columns (`lprlogs query --schema` lists those of your store, with the "
+                        "tables its files add):\n")
+        for line in describe_empty_store_views().splitlines():
             formatter.write(f"{line}\n")
 
 
-def describe_views_for_help(store_dir: Path | None) -> str:
-    """The views of the store (or, without one, of an empty store) with their columns."""
+def describe_empty_store_views() -> str:
+    """The views of an empty store with their columns: the same on every machine (docs/commands.md)."""
     import tempfile
 
     from .engine import Engine
 
-    path = resolve_store(store_dir)
-    try:
-        if (path / "manifest.json").exists():
-            return open_engine(store_dir).describe_views()
-        with tempfile.TemporaryDirectory(prefix="lprlogs-help-") as folder:
-            engine = Engine(Store.open(Path(folder) / "store", create=True))
-            try:
-                return engine.describe_views()
-            finally:
-                engine.close()
-    except LprlogsError as exc:
-        return f"  (cannot be listed: {exc.one_line()})"
+    with tempfile.TemporaryDirectory(prefix="lprlogs-help-") as folder:
+        engine = Engine(Store.open(Path(folder) / "store", create=True))
+        try:
+            return engine.describe_views()
+        finally:
+            engine.close()
 
 
 def read_sql_argument(sql: str) -> str:
