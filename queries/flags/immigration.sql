@@ -15,12 +15,14 @@
 --   an Extreme Risk Order, a hotel overstay, illegal entry into a home) does not count.
 -- evidence: reason: "ICE ERO Miami" (term: ero; term: ice; no other purpose stated); reason: "imigraton"
 --   (term: imigration; fuzzy: "imigraton" ~ imigration)
--- param: drop_terms = -  comma-separated terms of immigration_terms.csv to ignore (e.g. -p drop_terms=ice,migra)
--- param: immigration_text_cap = 4096  only the first N characters of a text are classified (a reason can hold a pasted document); the evidence says when a text was longer
--- param: immigration_prefilter = (?i)(imm|imig|imag|inmig|migr|igra|mmig|depor|depr|remov|\bi\W*c\W*e|\bd\W?h\W?s\b|\bh\W?s\W?i\b|\bc\W?b\W?p\b|usbp|\be\W?r\W?o\b|\bi\W*2(00|05|13|47)|287\W*g|alien|undoc|docum|overst|u\W?s\W?c|title\W*8|\bt\W?8\b|\bina\b|\bewi\b|visa|status|unlawful|illegal|without.insp|border|boarder|homeland|detain|coyote|pollero|smuggl|patrulla|blitz|catahoula|^\W*[a-z]{3}\W*$)  a fast first pass: fields containing none of these pieces are not examined (every term must contain one; if one does not, the first pass is skipped)
+-- param: drop_terms = - (terms) comma-separated terms of immigration_terms.csv to ignore (e.g. -p drop_terms=ice,migra)
+-- param: immigration_text_cap = 4096 (integer) only the first N characters of a text are classified (a reason can hold a pasted document); the evidence says when a text was longer
+-- param: immigration_prefilter = (?i)(imm|imig|imag|inmig|migr|igra|mmig|depor|depr|remov|\bi\W*c\W*e|\bd\W?h\W?s\b|\bh\W?s\W?i\b|\bc\W?b\W?p\b|usbp|\be\W?r\W?o\b|\bi\W*2(00|05|13|47)|287\W*g|alien|undoc|docum|overst|u\W?s\W?c|title\W*8|\bt\W?8\b|\bina\b|\bewi\b|visa|status|unlawful|illegal|without.insp|border|boarder|homeland|detain|coyote|pollero|smuggl|patrulla|blitz|catahoula|^\W*[a-z]{3}\W*$) (text) a fast first pass: fields containing none of these pieces are not examined (every term must contain one; if one does not, the first pass is skipped)
 -- limits: a reason states, it does not prove intent: officers are told to keep reasons vague, and
 --   some said an immigration tag was entered in error. A purpose not written in the reason (or in a
 --   way no table lists) is missed; an agency's own dropdown categories are read only when listed.
+-- sentence: the reason states an immigration-enforcement purpose
+-- followup: default
 SELECT search_key, 'immigration' AS flag, evidence
 FROM _immigration_matches
 WHERE tier = 'immigration'

@@ -1,6 +1,7 @@
 -- flag: immigration_agency
 -- title: Immigration agency named with another purpose
 -- section: immigration
+-- order: 20
 -- answers: which searches name HSI, DHS / Homeland Security, or an immigration agency (ICE, ERO, CBP,
 --   Border Patrol) ALONGSIDE AN EXPLICIT OTHER PURPOSE (`HSI-Drug Lead`, `CBP narcotics seizure`,
 --   `ICE homicide suspect vehicle`). A search that states an immigration purpose anywhere is in
@@ -11,6 +12,8 @@
 -- evidence: reason: "HSI-Drug Lead" (term: hsi; other purpose: narcotics (drug))
 -- limits: HSI and DHS investigate drugs, fraud, child exploitation and theft too: this tier says an
 --   immigration-linked agency was involved, not that the search was about immigration.
+-- sentence: the reason names an immigration agency alongside another purpose
+-- followup: no
 SELECT search_key, 'immigration_agency' AS flag, evidence
 FROM _immigration_matches
 WHERE tier = 'immigration_agency'

@@ -1,4 +1,7 @@
 -- flag: vague_reason
+-- title: Vague reasons
+-- section: accountability
+-- order: 20
 -- answers: which searches give a reason that says nothing about why: `inv`, `investigation`, `.`,
 --   one letter, `test`, `Other - Not Applicable`, `n/a`, `none`, `see case`...
 -- how: the whole reason is folded (lower case, accents removed, punctuation and `+` -> spaces) and
@@ -8,9 +11,11 @@
 --   is a vague term, or repeats the category.
 -- evidence: reason: "inv" (term: inv), reason: "." (rule: punctuation only), or
 --   reason: "Other - Not Applicable" (term: Other; detail: term: not applicable).
--- param: drop_vague_terms = -  comma-separated terms of vague_reason_terms.csv to ignore
+-- param: drop_vague_terms = - (terms) comma-separated terms of vague_reason_terms.csv to ignore
 -- limits: only the whole reason is compared: "inv 25-1234" (with a case number) is not vague here.
 --   Blank and masked reasons are left to blank_reason / the redaction report.
+-- sentence: only a vague reason was given
+-- followup: no
 WITH
 dropped_terms AS (
     SELECT trim(unnest(string_split(CAST(getvariable('drop_vague_terms') AS VARCHAR), ','))) AS term
