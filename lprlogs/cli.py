@@ -89,6 +89,11 @@ class LprlogsGroup(click.Group):
         except (click.ClickException, click.exceptions.Exit, click.Abort, KeyboardInterrupt):
             raise
         except Exception as exc:
+            from .engine import damage_error
+
+            damaged = damage_error(exc)  # a view over a missing or truncated store file, read outside `query`
+            if damaged is not None:
+                raise click.ClickException(damaged.one_line()) from exc
             if os.environ.get("LPRLOGS_DEBUG"):
                 raise
             detail = f"{type(exc).__name__}: {str(exc).strip().splitlines()[0] if str(exc).strip() else ''}"
@@ -209,24 +214,57 @@ def require_something_read(report: Any) -> None:
 @output_options
 @click.option("--limit", type=int, default=None, help="Print at most this many rows.")
 @redact_option
+@click.option("--allow-files", "allow_files", multiple=True, metavar="DIR",
+              type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="Let the SQL read files under DIR (read_csv, read_parquet...); by default it reads only the store.")
 @user_errors
 def query(sql: str, store_dir: Path | None, params: tuple[str, ...], fmt: str, limit: int | None,
-          redact: bool) -> None:
+          redact: bool, allow_files: tuple[Path, ...]) -> None:
     """Run read-only SQL over the store's views.
 
     Views: searches, flags, sources, quarantine, batches, agencies, events, sharing and more; a
     SQL error lists them with their columns. Parameters: -p name=value, used in SQL as $name or
     getvariable('name').
 
+    Queries cannot change anything: they cannot write files, attach databases or install or load
+    extensions, and they read only the store (and files under --allow-files DIR).
+
     Example: lprlogs query "select producer, log_kind, count(*) from searches group by all"
     """
+    import duckdb
+
     if sql == "-":
         sql = sys.stdin.read()
     values = parse_params(params)
     engine = open_engine(store_dir, values, redact=redact)
+    engine.lock_down(allow_files)
     relation = engine.relation(sql, values)
-    rows = (relation.limit(limit) if limit is not None else relation).fetchall()
+    try:
+        rows = (relation.limit(limit) if limit is not None else relation).fetchall()
+    except duckdb.Error as exc:
+        raise engine._sql_error(exc) from exc
     emit(relation.columns, rows, fmt)
+
+
+@cli.command()
+@store_option
+@click.option("--force", is_flag=True, help="Build everything again, even what is current.")
+@user_errors
+def rebuild(store_dir: Path | None, force: bool) -> None:
+    """Build the store's derived tables (duplicate marks, agencies, packs) again from the stored rows.
+
+    Ingest does this itself; run it for a store copied without derived/, or after a derived file was
+    lost. Readers never write: without it they compute what they need in memory, each time.
+    """
+    from .engine import derived
+
+    store = Store.open(resolve_store(store_dir))
+    try:
+        built = derived.rebuild(store, force=force)
+    except OSError as exc:
+        raise LprlogsError(f"cannot write the derived tables ({exc.strerror or exc})", path=str(store.root),
+                           hint="rebuild needs a store you can write to; queries work without it") from exc
+    click.echo(f"derived tables {'rebuilt' if built else 'already current'} in {store.layout.derived}", err=True)
 
 
 # --- sources / batches ---------------------------------------------------------------------------

@@ -9,15 +9,14 @@ is written beside FILE and moved into place only when complete.
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
-import uuid
 from pathlib import Path
 
 import pyarrow as pa
 
 from .engine import Engine
 from .errors import LprlogsError
+from .store.atomic import atomic_path
 
 BATCH_ROWS = 50_000
 
@@ -56,42 +55,42 @@ def _select_for_sqlite(engine: Engine, view: str) -> str:
     return f"SELECT {', '.join(parts)} FROM {view}"
 
 
+def _write_views(engine: Engine, db: sqlite3.Connection, counts: dict[str, int]) -> None:
+    db.execute("PRAGMA journal_mode = OFF")
+    db.execute("PRAGMA synchronous = OFF")
+    for view in sorted(engine.views()):
+        if view.startswith("flag_"):
+            continue  # the per-flag views are all in `flags`
+        reader = engine.con.sql(_select_for_sqlite(engine, view)).to_arrow_reader(BATCH_ROWS)
+        schema = reader.schema
+        columns = ", ".join('"' + f.name.replace('"', '""') + '" ' + _sqlite_type(f.type) for f in schema)
+        db.execute(f'CREATE TABLE "{view}" ({columns})')
+        insert = f'INSERT INTO "{view}" VALUES ({", ".join("?" * len(schema))})'
+        total = 0
+        for batch in reader:
+            rows = list(zip(*(col.to_pylist() for col in batch.columns), strict=True)) if batch.num_rows else []
+            db.executemany(insert, rows)
+            total += batch.num_rows
+        counts[view] = total
+        db.commit()
+    db.execute("CREATE TABLE _lprlogs_export (key TEXT, value TEXT)")
+    db.executemany("INSERT INTO _lprlogs_export VALUES (?, ?)", [
+        ("store", str(engine.store.root)), ("redacted", json.dumps(engine.redact)),
+        ("tables", json.dumps(counts)),
+    ])
+    db.commit()
+
+
 def export_sqlite(engine: Engine, target: Path) -> dict[str, int]:
-    """Write every public view (not the internal _ ones) to ``target``; returns rows per table."""
+    """Write every public view (not the internal _ ones) to ``target`` (whole or not at all); returns rows per
+    table."""
     if target.exists() and target.is_dir():
         raise LprlogsError("the SQLite target is a folder", path=str(target), hint="give a file, e.g. lprlogs.sqlite")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
     counts: dict[str, int] = {}
-    db = sqlite3.connect(tmp)
-    try:
-        db.execute("PRAGMA journal_mode = OFF")
-        db.execute("PRAGMA synchronous = OFF")
-        for view in sorted(engine.views()):
-            if view.startswith("flag_"):
-                continue  # the per-flag views are all in `flags`
-            reader = engine.con.sql(_select_for_sqlite(engine, view)).to_arrow_reader(BATCH_ROWS)
-            schema = reader.schema
-            columns = ", ".join('"' + f.name.replace('"', '""') + '" ' + _sqlite_type(f.type) for f in schema)
-            db.execute(f'CREATE TABLE "{view}" ({columns})')
-            insert = f'INSERT INTO "{view}" VALUES ({", ".join("?" * len(schema))})'
-            total = 0
-            for batch in reader:
-                rows = list(zip(*(col.to_pylist() for col in batch.columns), strict=True)) if batch.num_rows else []
-                db.executemany(insert, rows)
-                total += batch.num_rows
-            counts[view] = total
-            db.commit()
-        db.execute("CREATE TABLE _lprlogs_export (key TEXT, value TEXT)")
-        db.executemany("INSERT INTO _lprlogs_export VALUES (?, ?)", [
-            ("store", str(engine.store.root)), ("redacted", json.dumps(engine.redact)),
-            ("tables", json.dumps(counts)),
-        ])
-        db.commit()
-    except BaseException:
-        db.close()
-        tmp.unlink(missing_ok=True)
-        raise
-    db.close()
-    os.replace(tmp, target)
+    with atomic_path(target) as tmp:
+        db = sqlite3.connect(tmp)
+        try:
+            _write_views(engine, db, counts)
+        finally:
+            db.close()
     return counts
