@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 
 import pytest
+from helpers import network_audit
 
 from lprlogs.agencies import agencies_from_counts
 from lprlogs.agencies.ice287g import agreements_table, load_list, read_list
@@ -58,14 +59,10 @@ FLOCK_NAMES = [
 
 
 @pytest.fixture(scope="module")
-def lists(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from tests.conftest import REALDATA
-
-    if not REALDATA.is_dir():
-        pytest.skip("../shared/realdata is not here")
+def lists(tmp_path_factory: pytest.TempPathFactory, realdata: Path) -> Path:
     root = tmp_path_factory.mktemp("store287g")
-    load_list(root, REALDATA / PARTICIPATING)
-    load_list(root, REALDATA / PENDING)
+    load_list(root, realdata / PARTICIPATING)
+    load_list(root, realdata / PENDING)
     return root
 
 
@@ -133,9 +130,8 @@ def test_csv_list_and_status_from_columns(tmp_path: Path) -> None:
         "pending", "TX", "Example County Sheriff's Office", "Task Force Model", 3)
 
 
+@pytest.mark.slow
 def test_cli_load_287g_and_flag(run_cli, store_dir: Path, tmp_path: Path, realdata: Path) -> None:
-    from tests.test_agencies import network_audit
-
     result = run_cli("agencies", "load-287g", str(realdata / PARTICIPATING), "--format", "json")
     assert result.exit_code == 0, result.output
     summary = json.loads(result.output)[0]

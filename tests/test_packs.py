@@ -7,14 +7,15 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
+from helpers import flock_row, write_flock_csv
 
 from lprlogs.cli import cli
 from lprlogs.engine import Engine
 from lprlogs.engine.derived import DerivedState
 from lprlogs.ingest import ingest
 from lprlogs.store import Store, packs
-from tests.helpers import flock_row, write_flock_csv
 
 FILES = 20
 
@@ -42,6 +43,7 @@ def _drop_packs(store_dir: Path) -> None:
     shutil.rmtree(store_dir / "derived" / "packs")
 
 
+@pytest.mark.slow
 def test_views_read_from_packs_give_what_the_files_give(tmp_path: Path) -> None:
     store_dir = tmp_path / "store"
     ingest([str(_release(tmp_path / "in"))], store_dir)
@@ -55,6 +57,7 @@ def test_views_read_from_packs_give_what_the_files_give(tmp_path: Path) -> None:
     assert len(with_packs["searches"]) == FILES * 30
 
 
+@pytest.mark.slow
 def test_a_report_from_packs_is_the_report_from_the_files(tmp_path: Path) -> None:
     store_dir = tmp_path / "store"
     ingest([str(_release(tmp_path / "in"))], store_dir)
@@ -74,6 +77,7 @@ def test_a_report_from_packs_is_the_report_from_the_files(tmp_path: Path) -> Non
     assert b"ICE detainer" in with_packs["csv/immigration.csv"]
 
 
+@pytest.mark.slow
 def test_a_pack_is_not_read_once_a_member_has_left_the_store(tmp_path: Path) -> None:
     store_dir = tmp_path / "store"
     release = _release(tmp_path / "in")
@@ -89,6 +93,7 @@ def test_a_pack_is_not_read_once_a_member_has_left_the_store(tmp_path: Path) -> 
     assert Engine(store).query("SELECT count(*) FROM searches")[1][0][0] == FILES * 30
 
 
+@pytest.mark.slow
 def test_a_new_batch_gets_its_own_pack_and_the_first_is_kept(tmp_path: Path) -> None:
     store_dir = tmp_path / "store"
     ingest([str(_release(tmp_path / "a"))], store_dir)
@@ -110,6 +115,7 @@ def test_few_small_files_are_not_packed(tmp_path: Path) -> None:
     assert _reading(store) == store.files("searches")
 
 
+@pytest.mark.slow
 def test_a_store_fed_one_small_export_at_a_time_is_packed(tmp_path: Path) -> None:
     store_dir = tmp_path / "store"
     release = _release(tmp_path / "in")
