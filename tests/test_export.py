@@ -57,6 +57,7 @@ def test_export_replaces_file_and_refuses_a_folder(tmp_path: Path, run_cli) -> N
     assert result.exit_code != 0 and "Traceback" not in result.output
 
 
+@pytest.mark.slow
 def test_export_has_keys_indexes_full_text_and_metadata(tmp_path: Path, run_cli) -> None:
     write_release(tmp_path / "release")
     assert run_cli("ingest", str(tmp_path / "release"), "-q").exit_code == 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from helpers import flock_row, write_flock_csv
 
 
@@ -16,6 +17,7 @@ def _release(tmp_path: Path) -> Path:
     return folder
 
 
+@pytest.mark.slow
 def test_producers_file_names_generic_files_and_the_rest_are_listed(run_cli, tmp_path: Path) -> None:
     release = _release(tmp_path)
     mapping = tmp_path / "producers.csv"

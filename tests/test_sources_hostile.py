@@ -148,6 +148,7 @@ def test_unzip_folders_of_killed_runs_are_removed(tmp_path: Path, monkeypatch: p
     assert not any(p.name.startswith(f"{UNZIP_PREFIX}{os.getpid()}-") and p != mine for p in tmp_path.iterdir())
 
 
+@pytest.mark.slow
 def test_absolute_paths_are_cited_from_the_folder_given(run_cli, tmp_path: Path) -> None:
     home = tmp_path / "Users" / "ann" / "Documents" / "release"
     write_flock_csv(home / "may", NAME, [flock_row()])

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from .. import agencies
 from ..errors import StoreDamaged
 from ..store import Store, packs, sql_literal
 from ..store.atomic import atomic_path, atomic_write
@@ -42,31 +43,19 @@ DERIVED_MEMORY_LIMIT = os.environ.get("LPRLOGS_MEMORY_LIMIT", "1GB")  # for the 
 
 def agency_inputs(store: Store) -> dict[str, Any]:
     """What the agencies and agreements tables are built from, besides the stored rows."""
-    from types import SimpleNamespace
-
-    from .. import agencies
-
-    inputs = dict(agencies._stamp(SimpleNamespace(store=store)))  # type: ignore[arg-type]
-    inputs.pop("generation", None)
-    return inputs
+    return agencies.inputs_fingerprint(store.root)
 
 
 def agency_tables(engine: Engine) -> dict[str, pa.Table]:
     """The agencies and agreements tables, computed from ``engine``'s stored rows (``_searches_stored``)."""
-    from .. import agencies
-    from ..agencies import ice287g
-
-    table = agencies.agency_table(engine)
-    return {"agencies": table, "agreements": ice287g.agreements_table(engine.store.root, table)}
+    table, agreements = agencies.build_tables(agencies.name_counts(engine.con), engine.store.root)
+    return {"agencies": table, "agreements": agreements}
 
 
 def agency_schemas() -> dict[str, tuple[pa.Schema, str]]:
     """Each agency view's schema and ORDER BY."""
-    from .. import agencies
-    from ..agencies import ice287g
-
     return {"agencies": (agencies.AGENCY_SCHEMA, "name"),
-            "agreements": (ice287g.AGREEMENT_SCHEMA, "source_file, source_row")}
+            "agreements": (agencies.AGREEMENT_SCHEMA, "source_file, source_row")}
 
 
 # --- the stamp ---------------------------------------------------------------------------------------
