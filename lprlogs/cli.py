@@ -294,11 +294,11 @@ def rebuild(store_dir: Path | None, force: bool) -> None:
     Ingest does this itself; run it for a store copied without derived/, or after a derived file was
     lost. Readers never write: without it they compute what they need in memory, each time.
     """
-    from .engine import derived
+    from .engine import rebuild as rebuild_derived
 
     store = Store.open(resolve_store(store_dir))
     try:
-        built = derived.rebuild(store, force=force)
+        built = rebuild_derived(store, force=force)
     except OSError as exc:
         raise LprlogsError(f"cannot write the derived tables ({exc.strerror or exc})", path=str(store.root),
                            hint="rebuild needs a store you can write to; queries work without it") from exc

@@ -102,7 +102,7 @@ def ingest(paths: list[str], store_dir: Path, *, producer: str | None = None, lo
            exclude: tuple[Path, ...] = (), on_event: Callback | None = None, debug: bool = False,
            producers: list[ProducerRule] | None = None) -> IngestReport:
     """Read every file under ``paths`` into the store at ``store_dir``; never stops at one bad file."""
-    from .engine import derived
+    from .engine import rebuild
 
     store = Store.open(store_dir, create=True)
     with store.lock(), Expander(producer=producer, log_kind=log_kind, encoding=encoding, tz=tz,
@@ -121,7 +121,7 @@ def ingest(paths: list[str], store_dir: Path, *, producer: str | None = None, lo
         })
         store.finish_batch(batch)
         try:
-            derived.rebuild(store)  # duplicate marks, agencies, packs for the new manifest (under the lock)
+            rebuild(store)  # duplicate marks, agencies, packs for the new manifest (under the lock)
         except StoreDamaged as exc:  # the batch is stored; readers compute what they can without derived/
             print(f"lprlogs: warning: {exc.one_line()}", file=sys.stderr)
     return report

@@ -2,7 +2,7 @@
 
 ``apply(engine)`` replaces, on the engine's DuckDB connection, every view that carries people or plates
 with a redacted version of itself (the original is renamed ``_unredacted_<view>``; the stored data is not
-changed; writers keep a redacted copy of ``searches`` in ``derived/redacted/`` (``build_copy``) so that a
+changed; writers keep a redacted copy of ``searches`` in ``derived/redacted/`` (engine/derived.py) so that a
 report's many queries do not hash and mask every row again; a reader without a current copy masks live). It runs before the ``flags`` view is created, so flags compute on the redacted views: the
 terms flags look for (immigration words, agency names) are never masked, only plates, phone numbers and
 dates of birth are.
@@ -32,11 +32,10 @@ import os
 import re
 import secrets
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from .errors import LprlogsError
 from .store import Store, sql_literal
-from .store.atomic import atomic_path
 
 if TYPE_CHECKING:
     from .engine import Engine
@@ -207,22 +206,3 @@ def _cached_copy(engine: Engine, view: str, select: str) -> str | None:
     if view != "searches" or not copy or copy.get("key") != key:
         return None
     return f"SELECT * FROM read_parquet({sql_literal(str(copy['path']))})"
-
-
-def build_copy(store: Store, build_id: str) -> dict[str, Any] | None:
-    """Write the redacted ``searches`` to derived/redacted/ (writers only, after the other derived tables:
-    the copy carries their duplicate marks). Returns its stamp entry, or None when the store has no rows."""
-    from .engine import Engine
-
-    engine = Engine(store, redact=True)
-    try:
-        key, select = engine.redacted_searches
-        if engine.derived.redacted.get("key") == key:
-            return {"file": store.layout.relative(engine.derived.redacted["path"]), "key": key}
-        target = store.layout.redacted_file("searches", build_id)
-        with atomic_path(target) as tmp:
-            engine.con.execute(f"COPY ({select}) TO {sql_literal(str(tmp))} (FORMAT parquet, COMPRESSION zstd)"
-                               ).fetchall()
-        return {"file": store.layout.relative(target), "key": key}
-    finally:
-        engine.close()

@@ -8,11 +8,11 @@ import json
 from pathlib import Path
 
 import pytest
+from helpers import flock_row, write_flock_csv
 
 from lprlogs.engine.derived import DerivedState
 from lprlogs.ingest import ingest
 from lprlogs.store import Store
-from tests.helpers import flock_row, write_flock_csv
 
 CONWAY = "11_1_2025-11_30_2025-Conway AR PD-Network-Audit.csv"
 

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from helpers import flock_row, write_flock_csv
 
 from lprlogs.engine import Engine
 from lprlogs.ingest import ingest
 from lprlogs.store import Store
-from tests.helpers import flock_row, write_flock_csv
 
 
 @pytest.fixture

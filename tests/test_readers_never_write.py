@@ -14,13 +14,13 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
+from helpers import flock_row, write_flock_csv
 
 from lprlogs.cli import cli
 from lprlogs.engine import Engine
 from lprlogs.engine.derived import DerivedState
 from lprlogs.ingest import ingest
 from lprlogs.store import Store
-from tests.helpers import flock_row, write_flock_csv
 
 ROOT = Path(__file__).resolve().parent.parent
 NAME = "11_1_2025-11_30_2025-Conway AR PD-Network-Audit.csv"

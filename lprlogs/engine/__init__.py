@@ -4,7 +4,7 @@ read-only user queries.
 Every view is lazy: DuckDB reads the Parquet files named in the manifest when a query runs. Opening an
 engine never writes to the store: derived tables that are missing or stale (``derived.DerivedState``) are
 computed in memory (or in the connection's spill folder, outside the store); writers build them
-(``derived.rebuild``). A stored file that is missing or truncated makes the views that read it fail with a
+(``rebuild``). A stored file that is missing or truncated makes the views that read it fail with a
 one-line "store damaged" error naming it, while the others (``sources``, ``batches``) still work.
 """
 
@@ -21,7 +21,7 @@ import duckdb
 from ..errors import LprlogsError, StoreDamaged
 from ..formats import side_table_schemas
 from ..schema import QUARANTINE_COLUMNS, SEARCHES_VIEW_COLUMNS, STORED_COLUMNS
-from ..store import Store, column_names, decoded_select, packs, sql_literal
+from ..store import Store, column_names, decoded_select, packs, parquet_problem, sql_literal
 from ..store.manifest import BatchEntry, SourceEntry, view_table
 from . import derived
 from .catalog import (  # noqa: F401
@@ -65,25 +65,6 @@ def _parquet_select(paths: list[Path], empty_columns: dict[str, str] | None) -> 
     return f"SELECT * FROM read_parquet([{listing}], union_by_name = true)"
 
 
-def parquet_problem(path: Path) -> str | None:
-    """Why ``path`` cannot be a whole Parquet file ('missing', 'truncated'), from its size and its last eight
-    bytes (the footer's length and the magic PAR1); None when it looks whole."""
-    try:
-        with open(path, "rb") as fh:
-            size = os.fstat(fh.fileno()).st_size
-            if size < 12:
-                return "truncated"
-            fh.seek(size - 8)
-            tail = fh.read(8)
-    except FileNotFoundError:
-        return "missing"
-    except OSError as exc:
-        return f"unreadable ({exc.strerror})"
-    if tail[4:] != b"PAR1" or int.from_bytes(tail[:4], "little") + 12 > size:
-        return "truncated"
-    return None
-
-
 def _error_select(body: str, message: str) -> str:
     """``body``'s columns, but any query of it fails with ``message`` (even when it has no rows)."""
     return f"SELECT * FROM ({body}) WHERE (SELECT error({sql_literal(DAMAGED_MARK + message)})) IS NULL"
@@ -106,7 +87,7 @@ class Engine:
         self._in_memory: dict[str, str] = {}  # derived tables computed by this engine -> the SELECT reading them
         self.allowed_paths: set[str] = set()  # files the views read (``lock_down``)
         self.redacted_searches: tuple[str, str] = ("", "")  # (hash, SELECT) of the redacted searches (redact.py)
-        if not views:  # only what derived tables are built from (a writer, derived.rebuild)
+        if not views:  # only what derived tables are built from (a writer, ``rebuild``)
             self._create_stored_view()
             return
         self._set_params(params or {})
@@ -117,7 +98,7 @@ class Engine:
     @classmethod
     def rebuild_derived(cls, store: Store) -> None:
         """Bring derived/ up to date with the manifest (a writer: takes the store's lock)."""
-        derived.rebuild(store)
+        rebuild(store)
 
     def _check_files(self) -> None:
         """Find the stored files the views would read that are missing or truncated; say so on stderr once."""
@@ -374,7 +355,7 @@ class Engine:
     def ensure_derived(self, force: bool = False) -> bool:
         """Bring derived/ up to date on this engine's connection (a writer: takes the store's lock). Returns
         True when something was built. The views keep reading what they read; ``refresh`` re-reads."""
-        return derived.rebuild(self.store, engine=self, force=force)
+        return derived.rebuild(self.store, Engine, engine=self, force=force)
 
     def refresh(self, force: bool = False) -> None:
         """After the store changed (ingest, registry): rebuild derived tables (a writer) and re-read them."""
@@ -481,3 +462,9 @@ class Engine:
 
     def close(self) -> None:
         self.con.close()
+
+
+def rebuild(store: Store, *, force: bool = False) -> bool:
+    """Bring the store's derived/ up to date (a writer: takes the store's lock; ingest, `agencies load-*` and
+    `lprlogs rebuild` call it). Returns True when something was built."""
+    return derived.rebuild(store, Engine, force=force)

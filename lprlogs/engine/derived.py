@@ -28,7 +28,7 @@ import pyarrow.parquet as pq
 
 from .. import agencies
 from ..errors import StoreDamaged
-from ..store import Store, packs, sql_literal
+from ..store import Store, packs, parquet_problem, sql_literal
 from ..store.atomic import atomic_path, atomic_write
 
 if TYPE_CHECKING:
@@ -144,19 +144,18 @@ def _collect(store: Store, stamp: dict[str, Any]) -> None:
 
 # --- building (writers only) ---------------------------------------------------------------------------
 
-def rebuild(store: Store, *, engine: Engine | None = None, force: bool = False) -> bool:
+def rebuild(store: Store, engine_class: type[Engine], *, engine: Engine | None = None, force: bool = False) -> bool:
     """Bring derived/ up to date with the store's manifest (the caller need not hold the writer lock: it is
-    taken here, re-entrantly). Returns True when something was built."""
-    from . import Engine
-
+    taken here, re-entrantly), reading the stored rows with ``engine`` (else a new ``engine_class`` of the
+    store; lprlogs.engine.rebuild passes Engine). Returns True when something was built."""
     with store.lock():
         if not store.layout.manifest.exists():
             return False
         _refuse_damaged(store)
         own = engine is None
-        engine = engine or Engine(store, views=False)
+        engine = engine or engine_class(store, views=False)
         try:
-            return _rebuild_locked(store, engine, force)
+            return _rebuild_locked(store, engine_class, engine, force)
         finally:
             if own:
                 engine.close()
@@ -164,8 +163,6 @@ def rebuild(store: Store, *, engine: Engine | None = None, force: bool = False) 
 
 def _refuse_damaged(store: Store) -> None:
     """StoreDamaged naming the first stored file that is missing or truncated: nothing is built from it."""
-    from . import parquet_problem
-
     kinds = ["searches", "quarantine", *(f"side/{t}" for t in store.side_tables())]
     for path in (p for kind in kinds for p in store.files(kind)):
         problem = parquet_problem(path)
@@ -176,7 +173,7 @@ def _refuse_damaged(store: Store) -> None:
                                     "or restore it from a backup")
 
 
-def _rebuild_locked(store: Store, engine: Engine, force: bool) -> bool:
+def _rebuild_locked(store: Store, engine_class: type[Engine], engine: Engine, force: bool) -> bool:
     layout = store.layout
     inputs = agency_inputs(store)
     current = DerivedState.load(store, lambda: inputs)
@@ -208,12 +205,26 @@ def _rebuild_locked(store: Store, engine: Engine, force: bool) -> bool:
             if current.redacted else {})
     stamp = _write_stamp(store, tables, pack_list, inputs, old_stamp, kept)
     if layout.secret.exists():  # redaction was used on this store: its redacted copy is derived data too
-        from .. import redact
-
-        redacted = redact.build_copy(store, build_id)
-        if redacted is not None and redacted != kept:
+        redacted = _build_redacted(store, build_id, engine_class(store, redact=True))
+        if redacted != kept:
             stamp = _write_stamp(store, tables, pack_list, inputs, stamp, redacted)
     return built
+
+
+def _build_redacted(store: Store, build_id: str, engine: Engine) -> dict[str, Any]:
+    """The redacted ``searches`` (``engine``: a redacted engine, closed here) written to derived/redacted/ (after
+    the other derived tables: the copy carries their duplicate marks), or the current one kept; its stamp entry."""
+    try:
+        key, select = engine.redacted_searches
+        if engine.derived.redacted.get("key") == key:
+            return {"file": store.layout.relative(engine.derived.redacted["path"]), "key": key}
+        target = store.layout.redacted_file("searches", build_id)
+        with atomic_path(target) as tmp:
+            engine.con.execute(f"COPY ({select}) TO {sql_literal(str(tmp))} (FORMAT parquet, COMPRESSION zstd)"
+                               ).fetchall()
+        return {"file": store.layout.relative(target), "key": key}
+    finally:
+        engine.close()
 
 
 def _write_stamp(store: Store, tables: dict[str, str | None], pack_list: dict[str, list[str]],

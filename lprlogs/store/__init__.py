@@ -150,6 +150,25 @@ def read_manifest(path: Path) -> dict[str, Any]:
     return check_manifest(data, path)
 
 
+def parquet_problem(path: Path) -> str | None:
+    """Why ``path`` cannot be a whole Parquet file ('missing', 'truncated'), from its size and its last eight
+    bytes (the footer's length and the magic PAR1); None when it looks whole."""
+    try:
+        with open(path, "rb") as fh:
+            size = os.fstat(fh.fileno()).st_size
+            if size < 12:
+                return "truncated"
+            fh.seek(size - 8)
+            tail = fh.read(8)
+    except FileNotFoundError:
+        return "missing"
+    except OSError as exc:
+        return f"unreadable ({exc.strerror})"
+    if tail[4:] != b"PAR1" or int.from_bytes(tail[:4], "little") + 12 > size:
+        return "truncated"
+    return None
+
+
 def column_names(con: duckdb.DuckDBPyConnection, select_sql: str) -> list[str]:
     """The columns a SELECT gives, bound by DuckDB without running it (and without making a relation of
     it, which DuckDB's Python layer would parse a second time)."""
