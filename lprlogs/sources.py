@@ -25,6 +25,7 @@ from typing import Any
 
 from .errors import LprlogsError, SourceRejected
 from .schema import LOG_KINDS
+from .store.layout import Layout
 from .tempdirs import private_temp_dir
 from .timezones import ZoneChoice, choose_zone
 
@@ -38,7 +39,6 @@ _SMALL_EXPANSION = 10 * 1024**2  # an input may always expand to this much, what
 
 # Files that are never audit data: skipped quietly-but-recorded, with this reason.
 IGNORED_NAMES = {".ds_store", "thumbs.db", "desktop.ini"}
-STORE_MARKER = "manifest.json"  # a folder holding this (and searches/) is an lprlogs store
 OUTPUT_MARKER = ".lprlogs-output"  # written by report/followup into their output folders
 
 
@@ -206,9 +206,8 @@ def read_producers_file(path: Path) -> list[ProducerRule]:
 
 
 def _is_store_or_output(folder: Path) -> bool:
-    return (folder / OUTPUT_MARKER).exists() or (
-        (folder / STORE_MARKER).exists() and (folder / "searches").is_dir()
-    )
+    store = Layout(folder)
+    return (folder / OUTPUT_MARKER).exists() or (store.manifest.exists() and store.stored_roots()[0].is_dir())
 
 
 class _ZipBudget:
