@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING
 
 from ..schema import REDACTION_MARKERS
 from ..sources import Source
-from ..store import SourceWriter, sql_literal
+from ..sqltext import sql_literal
+from ..store import SourceWriter
 from . import Match
 from .vigilant import (
     check_tz,

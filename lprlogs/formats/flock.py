@@ -36,7 +36,8 @@ from .. import textio
 from ..errors import SourceRejected
 from ..schema import REDACTION_MARKERS
 from ..sources import Source
-from ..store import SourceWriter, as_relation, column_names, sql_literal
+from ..sqltext import quote_ident, sql_literal
+from ..store import SourceWriter, as_relation, column_names
 from . import Match
 
 # --- headers ------------------------------------------------------------------------------------
@@ -125,10 +126,6 @@ def normalize_header(header: object) -> str:
     """' Org  Name\\ufeff' -> 'org name'."""
     text = str(header if header is not None else "").replace("\ufeff", "").replace("\u00a0", " ")
     return re.sub(r"\s+", " ", text).strip().lower()
-
-
-def quote_ident(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 # --- SQL pieces ---------------------------------------------------------------------------------

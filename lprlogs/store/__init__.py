@@ -34,6 +34,7 @@ import duckdb
 from ..errors import LprlogsError
 from ..progress import enable_query_progress
 from ..schema import QUARANTINE_COLUMNS, STAGED_COLUMNS
+from ..sqltext import sql_literal  # re-exported: the one home of SQL quoting is lprlogs.sqltext
 
 if TYPE_CHECKING:
     from ..formats import Match
@@ -46,17 +47,6 @@ _LOCKS_HELD: dict[str, int] = {}  # store folders this process holds the writer 
 
 def default_store_dir() -> Path:
     return Path(os.environ.get("LPRLOGS_STORE") or "./lprlogs-store")
-
-
-def sql_literal(value: object) -> str:
-    """A SQL literal for a Python value (strings quoted with doubled quotes)."""
-    if value is None:
-        return "NULL"
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, int | float):
-        return repr(value)
-    return "'" + str(value).replace("'", "''") + "'"
 
 
 def now_utc() -> str:
