@@ -21,18 +21,8 @@ from ..sources import Source
 from ..sqltext import sql_literal
 from ..store import SourceWriter
 from . import Match
-from .vigilant import (
-    check_tz,
-    find_head,
-    load_sheet,
-    localize,
-    norm_header,
-    note_title_rows,
-    parse_local_times,
-    read_csv_cells,
-    sheet_heads,
-    tz_note,
-)
+from .localtime import check_tz, localize, parse_local_times, tz_note
+from .workbook import find_head, load_sheet, norm_header, note_title_rows, read_csv_cells, sheet_heads
 
 if TYPE_CHECKING:
     import polars as pl

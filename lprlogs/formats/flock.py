@@ -39,6 +39,7 @@ from ..sources import Source
 from ..sqltext import quote_ident, sql_literal
 from ..store import SourceWriter, as_relation, column_names
 from . import Match
+from .workbook import OLE_MAGIC, ZIP_MAGIC, is_workbook
 
 # --- headers ------------------------------------------------------------------------------------
 
@@ -756,8 +757,6 @@ def _stage_wide(out: SourceWriter, wide_sql: str, layout: Layout, width: int, *,
                        all_plainly_fine=all_fine)
 
 
-OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # .xls
-WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xlsb")
 READER_MEMORY_LIMIT = "1GB"  # DuckDB memory limit while a CSV streams through the reader
 
 
@@ -812,7 +811,7 @@ class FlockCsv:
 
     def sniff(self, source: Source) -> Match | None:
         head = source.head(65536)
-        if not head.strip() or head[:4] == b"PK\x03\x04" or head[:5] == b"%PDF-" or head[:8] == OLE_MAGIC:
+        if not head.strip() or head[:4] == ZIP_MAGIC or head[:5] == b"%PDF-" or head[:8] == OLE_MAGIC:
             return None
         try:
             encoding = textio.for_file(source.path, source.encoding)
@@ -1038,23 +1037,6 @@ def _rows_split_at_ids(lines: Iterator[str]) -> Iterator[list[str]]:
 
 # --- Excel ----------------------------------------------------------------------------------------
 
-def _is_workbook(source: Source) -> bool:
-    head = source.head(8)
-    if head == OLE_MAGIC:
-        return True
-    if head[:4] != b"PK\x03\x04":
-        return False
-    import zipfile
-
-    try:
-        with zipfile.ZipFile(source.path) as archive:
-            names = set(archive.namelist())
-    except (zipfile.BadZipFile, OSError):
-        # a workbook cut short (a failed download or copy) is no zip any more: said so, by its name
-        return source.name.lower().endswith(WORKBOOK_SUFFIXES)
-    return any(n.startswith("xl/") for n in names)
-
-
 def _sheet_rows(frame: Any) -> list[list[str]]:
     return [[("" if v is None else str(v)) for v in row] for row in frame.iter_rows()]
 
@@ -1062,7 +1044,7 @@ def _sheet_rows(frame: Any) -> list[list[str]]:
 def _unreadable_workbook(source: Source, error: SourceRejected) -> Match | None:
     """A workbook by its content (an .xlsx/.xlsm/.xlsb zip, or an OLE file named .xls) that fastexcel
     cannot open: skipped with the reason, instead of being reported as an unknown kind of file."""
-    if source.head(4) != b"PK\x03\x04" and not source.name.lower().endswith(".xls"):
+    if source.head(4) != ZIP_MAGIC and not source.name.lower().endswith(".xls"):
         return None  # an OLE file of another kind (.doc, .msg): the other readers name it
     return Match(format=FlockExcel.name, variant="unreadable workbook", confidence=0.05, details={
         "skip": True, "reason": f"{error}; if it opens in Excel or LibreOffice, save it as .xlsx and ingest that"})
@@ -1096,7 +1078,7 @@ class FlockExcel:
         return heads
 
     def sniff(self, source: Source) -> Match | None:
-        if not _is_workbook(source):
+        if not is_workbook(source):
             return None
         try:
             heads = self._heads(self._open(source))

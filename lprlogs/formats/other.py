@@ -18,9 +18,8 @@ import zipfile
 from ..sources import Source
 from ..store import SourceWriter
 from . import Match
-from .vigilant import norm_header, sheet_heads
+from .workbook import OLE_MAGIC, ZIP_MAGIC, norm_header, sheet_heads
 
-OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ICE_287G_HEADERS = ("state", "law enforcement agency")
 # confidences: below every data reader; the Flock reader's "not an audit" table guess is 0.05
 NAMED_DOCUMENT = 0.08  # a document type recognised for sure (Word, RTF, e-mail, image, web page)
@@ -81,7 +80,7 @@ class OtherFiles:
             return None  # the PDF reader's
         if ice_287g_sheet(source) is not None:
             return None  # Ice287gList's
-        if head.startswith(b"PK\x03\x04"):
+        if head.startswith(ZIP_MAGIC):
             return self._office_zip(source)
         if head.startswith(OLE_MAGIC):
             kind = _ole_kind(source)

@@ -26,7 +26,7 @@ from ..errors import SourceRejected
 from ..sources import Source
 from ..store import SourceWriter
 from . import Match
-from .vigilant import find_head, load_sheet, norm_header, note_title_rows, read_csv_cells, sheet_heads
+from .workbook import find_head, load_sheet, norm_header, note_title_rows, read_csv_cells, sheet_heads
 
 if TYPE_CHECKING:
     import polars as pl
