@@ -7,26 +7,22 @@ Every variant in FORMATS.md section 1 is read the same way:
 2. read the cells as text into a *wide* table ``c0..cN`` with the row number a spreadsheet user sees
    (CSV: DuckDB's single-threaded reader, streamed; Excel: fastexcel, one sheet at a time);
 3. align rows that are shifted one cell right or miss a cell (repaired when unambiguous, with a note;
-   quarantined otherwise) and name the cells after the header (``_align_sql``);
-4. ``stage_cells``: map the original headers to the canonical columns, parse times, time frames,
-   numbers and redaction markers, build ``raw`` and ``redacted``, and hand the rows to the store.
-
-``stage_cells`` is also what the PDF reader calls with the cells it cut out of a printout.
+   quarantined otherwise) and name the cells after the header (``align_sql``);
+4. hand the named cells to ``staging.stage_cells`` (shared with the PDF reader), which parses them
+   and sends the rows to the store.
 """
 
 from __future__ import annotations
 
 import contextlib
 import csv
-import functools
 import io
-import json
 import os
 import re
 import threading
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -34,43 +30,23 @@ import duckdb
 
 from .. import textio
 from ..errors import SourceRejected
-from ..schema import REDACTION_MARKERS
 from ..sources import Source
 from ..sqltext import quote_ident, sql_literal
-from ..store import SourceWriter, as_relation, column_names
+from ..store import SourceWriter, column_names
 from . import Match
+from .staging import (
+    FAST_TIME_FORMAT,
+    HEADER_TO_FIELD,
+    STAMP_RE,
+    StageOptions,
+    StageResult,
+    normalize_header,
+    stage_cells,
+)
 from .workbook import OLE_MAGIC, ZIP_MAGIC, is_workbook
 
 # --- headers ------------------------------------------------------------------------------------
 
-# normalised header text -> canonical column ("time_frame" and "search_date" are split/joined later)
-HEADER_TO_FIELD: dict[str, str] = {
-    "id": "search_id",
-    "search id": "search_id",
-    "name": "searcher_user",
-    "user name": "searcher_user",
-    "org name": "searcher_org",
-    "organization name": "searcher_org",
-    "total networks searched": "networks_searched",
-    "networks searched": "networks_searched",
-    "total devices searched": "devices_searched",
-    "devices searched": "devices_searched",
-    "time frame": "time_frame",
-    "license plate": "license_plate",
-    "plate": "license_plate",
-    "reason": "reason",
-    "offense type": "offense_type",
-    "case #": "case_number",
-    "case number": "case_number",
-    "case no": "case_number",
-    "case no.": "case_number",
-    "filters": "filters",
-    "search time": "search_time",
-    "search date": "search_date",
-    "search type": "search_type",
-    "text prompt": "text_prompt",
-    "moderation": "moderation",
-}
 TIME_HEADERS = {"search time", "time frame", "search date"}
 
 # the known column orders, for files without a header row
@@ -93,392 +69,8 @@ FOREIGN_HEADERS = {
     "Vigilant audit": {"reason", "datetime"},
 }
 
-TEXT_FIELDS = ("search_id", "searcher_user", "searcher_org", "search_type", "reason", "offense_type",
-               "case_number", "license_plate", "filters", "text_prompt", "moderation")
-NUMBER_FIELDS = ("networks_searched", "devices_searched")
-# readers whose rows go through stage_cells: since compact raw, their manifest entries list raw_layouts
-STAGED_CELL_FORMATS = ("flock_csv", "flock_excel", "flock_pdf")
-
 UUID_RE = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
-# one timestamp as Flock (or Excel, or a PDF) writes it; used to find and split time values
-STAMP_RE = (r"\d{1,4}[/-]\d{1,2}[/-]\d{1,4}(?:,?\s*|T)\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?"
-            r"(?:\s*[AaPp][Mm])?")
 SEARCH_TIME_RE = r"^\s*" + STAMP_RE + r"\s*(?:UTC|GMT|Z)?\s*$"
-TIME_FORMATS = (
-    "%m/%d/%Y, %I:%M:%S %p", "%m/%d/%Y %I:%M:%S %p", "%m/%d/%Y,%I:%M:%S %p", "%m/%d/%Y, %H:%M:%S",
-    "%m/%d/%Y %H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M:%S.%f", "%Y-%m-%dT%H:%M:%S",
-    "%Y-%m-%dT%H:%M:%S.%f", "%Y-%m-%d %I:%M:%S %p", "%m/%d/%Y, %I:%M %p", "%m/%d/%Y %I:%M %p",
-    "%m/%d/%Y %H:%M", "%Y-%m-%d %H:%M", "%m/%d/%y, %I:%M:%S %p", "%m/%d/%y %H:%M:%S",
-)
-# exemption citations typed into a cell instead of its value (California, FOIA)
-CITATION_RE = (
-    r"(?i)^[\s\[(<]*(?:redacted\b.*|"
-    r"(?:(?:cal\.?\s*)?(?:gov(?:ernment|t)?\.?\s*code|gc|g\.c\.|pc|penal\s*code|§+|sec(?:tion|\.)?|cpra|exempt\w*)"
-    r"[\s.:§]*)?\d{4}(?:\.\d+)?(?:\s*\([a-z0-9]+\))*(?:\s*(?:gc|g\.c\.|gov(?:ernment|t)?\.?\s*code|pc))?"
-    r"|\(b\)\s*\(\d\)(?:\s*\([a-z]\))?)[\s\])>]*$"
-)
-# a bare number (a numeric reason, 5237, even 7923.600) is a value, not a citation: a citation names
-# a code (GC, Gov. Code, §) or a subsection ((f), (b)(6))
-CITATION_NEEDS_RE = r"(?i)(gc|g\.c\.|code|§|sec|cpra|exempt|redacted|\d{4}\s*\([a-z]|\(b\))"
-
-
-@functools.lru_cache(maxsize=4096)  # called for every cell of the head rows of every file
-def normalize_header(header: object) -> str:
-    """' Org  Name\\ufeff' -> 'org name'."""
-    text = str(header if header is not None else "").replace("\ufeff", "").replace("\u00a0", " ")
-    return re.sub(r"\s+", " ", text).strip().lower()
-
-
-# --- SQL pieces ---------------------------------------------------------------------------------
-
-MARKER_GUARD_RE = r"(?i)[*#§]|\d{4}|redact|xxx|\(b\)"
-# one test over the whole row first: a row without any of these holds no marker (most rows)
-ROW_GUARD_RE = r"(?i)[*#§]|redact|xxx|gc|g\.c\.|code|sec|cpra|exempt|\(b\)|\d{4}\s*\([a-z]"
-FAST_TIME_FORMAT = "%m/%d/%Y, %I:%M:%S %p UTC"  # what Flock writes; tried first, the others only on failure
-MAX_LISTED = 10_000  # problem rows named in pass 2's cheap filter; with more, the full problem test runs
-
-
-def _marker_sql(cell: str) -> str:
-    """TRUE when the cell holds a redaction marker or an exemption citation instead of a value.
-
-    A cheap guard (a character class) keeps the full citation pattern off ordinary cells."""
-    markers = ", ".join(sql_literal(m.upper()) for m in REDACTION_MARKERS)
-    return (
-        f"CASE WHEN {cell} IS NULL THEN FALSE WHEN upper(trim({cell})) IN ({markers}) THEN TRUE "
-        f"WHEN NOT regexp_matches({cell}, {sql_literal(MARKER_GUARD_RE)}) THEN FALSE "
-        f"ELSE regexp_full_match(trim({cell}), '^(?:\\*\\s*){{3,}}$|^#{{3,}}$|^[xX]{{3,}}$') "
-        f"OR (regexp_full_match({cell}, {sql_literal(CITATION_RE)}) "
-        f"AND regexp_matches({cell}, {sql_literal(CITATION_NEEDS_RE)})) END"
-    )
-
-
-def _slow_time_sql(text: str) -> str:
-    """A naive TIMESTAMP (UTC wall time) from any time text Flock, Excel or a PDF produce, or NULL."""
-    formats = "[" + ", ".join(sql_literal(f) for f in TIME_FORMATS) + "]"
-    cleaned = (f"regexp_replace(regexp_replace(trim({text}), '\\s+', ' ', 'g'), "
-               f"'\\s*(UTC|GMT|Z|\\+00:?00)$', '', 'i')")
-    return f"try_strptime({cleaned}, {formats})"
-
-
-def _as_utc(naive: str) -> str:
-    """A naive TIMESTAMP read as UTC wall time -> TIMESTAMPTZ. Same value as timezone('UTC', ...), but
-    plain arithmetic on microseconds instead of a calendar conversion (measured 25x cheaper)."""
-    return f"make_timestamptz(epoch_us({naive}))"
-
-
-def _time_sql(text: str) -> str:
-    """A TIMESTAMPTZ (UTC) from Flock's time text, or NULL: the usual format first, then the others."""
-    fast = f"try_strptime({text}, {sql_literal(FAST_TIME_FORMAT)})"
-    return _as_utc(f"coalesce({fast}, {_slow_time_sql(text)})")
-
-
-def _number_sql(cell: str) -> str:
-    cleaned = f"regexp_replace(regexp_replace({cell}, '[,\\s]', '', 'g'), '\\.0*$', '')"
-    return f"coalesce(TRY_CAST({cell} AS BIGINT), TRY_CAST({cleaned} AS BIGINT))"
-
-
-def _clean_sql(cell: str) -> str:
-    """The cell without surrounding spaces, NULL when empty (trim only when needed: it copies)."""
-    return (f"CASE WHEN {cell} = '' THEN NULL WHEN starts_with({cell}, ' ') OR ends_with({cell}, ' ') "
-            f"THEN nullif(trim({cell}), '') ELSE {cell} END")
-
-
-def csv_line_sql(columns: list[str]) -> str:
-    """The cells joined back into one CSV line (quoted where needed), NULL cells left out at the end."""
-    quoted = ", ".join(
-        f"CASE WHEN {c} IS NULL THEN NULL WHEN regexp_matches({c}, '[\",\\n\\r]') "
-        f"THEN '\"' || replace({c}, '\"', '\"\"') || '\"' ELSE {c} END" for c in columns)
-    return f"array_to_string(list_filter([{quoted}], lambda x: x IS NOT NULL), ',')" if columns else "''"
-
-
-@dataclass
-class StageResult:
-    """What stage_cells did with one batch of cells."""
-
-    rows_seen: int = 0
-    rows_stored: int = 0
-    rows_quarantined: int = 0
-    header_repeats: list[int] = field(default_factory=list)
-    unknown_headers: list[str] = field(default_factory=list)
-
-
-def stage_cells(out: SourceWriter, cells: Any, *, variant: str | None = None,
-                problem_column: str | None = None, repair_column: str | None = None,
-                raw_cells: list[str] | None = None, part: str | None = None,
-                candidates: str | None = None, parts: list[str] | None = None,
-                all_plainly_fine: bool = False, cell_columns: list[str] | None = None) -> StageResult:
-    """Send one table of Flock cells (one VARCHAR column per ORIGINAL header text) to the store.
-
-    ``cells`` is a DuckDB relation, pyarrow table or polars frame with the headers as printed (any
-    subset, any case, stray spaces), plus ``source_row`` (required), ``source_page`` and
-    ``source_sheet`` (optional); or the text of a self-contained SELECT giving such a table. Headers
-    are mapped to the canonical columns; times, time frames and numbers are parsed; redaction markers
-    become NULL with the field named in ``redacted``; ``raw`` keeps every original cell. Rows whose
-    ``Search Time`` cannot be parsed, and blank rows, are quarantined with the reason; a header
-    repeated inside the data is dropped with a note. Calls ``out.expect_rows`` with the rows it saw
-    (repeated headers excluded), so callers must not.
-
-    The CSV/Excel readers add: ``problem_column`` (a reason: quarantine the row), ``repair_column``
-    (what was repaired: noted with the row numbers) and ``raw_cells`` (columns holding the row's cells
-    as read, joined into the quarantined raw line; default: the header columns). ``part`` (e.g.
-    "sheet 'January'") is named in notes. The CSV reader also gives ``candidates``: a SELECT of the
-    same columns holding at least every row that could have a problem or a repair (the rows that are
-    plainly fine filtered out cheaply before any parsing), and ``parts``: SELECTs whose rows together
-    are exactly the rows of ``cells``, stored as one file each, written at the same time.
-    ``all_plainly_fine``: the caller found no candidate at all, so there is no problem pass.
-    ``cell_columns``: the columns of ``cells`` when given as text, if the caller knows them.
-
-    The input is scanned twice (problem rows first, then the rows to store), or once with
-    ``all_plainly_fine``; never materialised.
-    """
-    con = out.con
-    # the text of a SELECT is bound once here for its columns, and then only ever used as text: a relation
-    # made of it would be parsed and bound again by DuckDB's Python layer (measured: a third of the time
-    # a small file takes, ~45 ms of a CSV's ~250 ms)
-    relation = None if isinstance(cells, str) else as_relation(con, cells)
-    if cell_columns is None:
-        cell_columns = column_names(con, cells) if relation is None else list(relation.columns)
-    provenance = {"source_row", "source_page", "source_sheet"}
-    if "source_row" not in cell_columns:
-        raise RuntimeError("stage_cells needs a source_row column")
-    hidden = {problem_column, repair_column, *(raw_cells or [])}
-    headers = [c for c in cell_columns if c not in provenance and c not in hidden]
-    result = StageResult()
-    field_of: dict[str, str] = {}
-    for header in headers:
-        canonical = HEADER_TO_FIELD.get(normalize_header(header))
-        if canonical is None or canonical in field_of.values():
-            result.unknown_headers.append(header)  # unknown, or a second column of the same meaning: raw only
-        else:
-            field_of[header] = canonical
-    if result.unknown_headers:
-        out.note("columns not part of a Flock audit kept in raw only: " + ", ".join(result.unknown_headers))
-    column_of = {canonical: quote_ident(header) for header, canonical in field_of.items()}
-    extras = [c for c in ("source_page", "source_sheet") if c in cell_columns]
-
-    # level 0: the parses that also prove a cell holds no redaction marker (a time, a plain integer)
-    level0 = ["*"]
-    time_text: str | None = None
-    time_cell: str | None = None
-    if "search_time" in column_of and "search_date" in column_of:
-        date_cell, time_cell = column_of["search_date"], column_of["search_time"]
-        date_part = f"regexp_replace(trim({date_cell}), '\\s+00:00:00(\\.0+)?$', '')"
-        time_text = (f"CASE WHEN regexp_matches(trim({time_cell}), '^\\d{{1,2}}:\\d{{2}}') "
-                     f"THEN {date_part} || ' ' || trim({time_cell}) ELSE {time_cell} END")
-    elif "search_time" in column_of or "search_date" in column_of:
-        time_cell = column_of.get("search_time") or column_of["search_date"]
-        time_text = time_cell
-    if time_text is not None:
-        level0.append(f"{_time_sql(time_text)} AS _search_time")
-    if "time_frame" in column_of:
-        cell = column_of["time_frame"]
-        for end, position in (("start", 1), ("end", 2)):
-            # trimmed only when the line as it is does not parse: trim copies every string (measured:
-            # half the cost of parsing both ends)
-            line_text = f"split_part({cell}, chr(10), {position})"
-            level0.append(f"coalesce(try_strptime({line_text}, {sql_literal(FAST_TIME_FORMAT)}), "
-                          f"try_strptime(trim({line_text}), {sql_literal(FAST_TIME_FORMAT)})) AS _tf_fast_{end}")
-    for canonical in NUMBER_FIELDS:
-        if canonical in column_of:
-            level0.append(f"TRY_CAST({column_of[canonical]} AS BIGINT) AS _int_{canonical}")
-
-    # level 1: the row guard, one test over the cells that can still hold a marker: a row without any
-    # of its characters or words holds no marker (most rows). A time frame both of whose ends parsed
-    # in Flock's format, a number that is a plain integer and a parsed Search Time cannot be markers,
-    # so their text is left out of the test (measured: the guard is the costliest part of staging).
-    level1 = ["*"]
-    marked = [c for c in (*TEXT_FIELDS, *NUMBER_FIELDS, "time_frame") if c in column_of]
-    guard_cells = []
-    for c in marked:
-        if c in NUMBER_FIELDS:
-            guard_cells.append(f"CASE WHEN _int_{c} IS NULL THEN {column_of[c]} END")
-        elif c == "time_frame":
-            guard_cells.append(f"CASE WHEN _tf_fast_start IS NULL OR _tf_fast_end IS NULL THEN {column_of[c]} END")
-        else:
-            guard_cells.append(column_of[c])
-    joined = "concat_ws(chr(31), " + ", ".join(guard_cells) + ")" if guard_cells else "''"
-    level1.append(f"regexp_matches({joined}, {sql_literal(ROW_GUARD_RE)}) AS _row_guard")
-    if "time_frame" in column_of:
-        cell = column_of["time_frame"]
-        for end, position in (("start", 1), ("end", 2)):
-            slow = _slow_time_sql(f"regexp_extract_all({cell}, {sql_literal(STAMP_RE)})[{position}]")
-            level1.append(f"{_as_utc(f'coalesce(_tf_fast_{end}, {slow})')} AS _tf_{end}")
-    if time_text is not None:
-        # a time that parses is not a redaction marker: the marker test (whose guard every date passes)
-        # runs only on the rows whose time did not parse
-        level1.append(f"CASE WHEN _search_time IS NOT NULL THEN FALSE ELSE {_marker_sql(time_cell)} END "  # type: ignore[arg-type]
-                      "AS _m_search_time")
-
-    # level 1b: for a row that passed the guard, whether each marked cell is a marker, in one list (NULL
-    # for the other rows). One lambda holds the marker test once: written out per cell, its regular
-    # expressions were compiled per cell and twice over, and planning a small file's statement took
-    # longer than running it (measured: 0.4 ms per pattern, 53 patterns for a 14-column export)
-    markers_list = (f"CASE WHEN _row_guard THEN list_transform([{', '.join(column_of[c] for c in marked)}], "
-                    f"lambda _cell: {_marker_sql('_cell')}) END AS _markers") if marked else "NULL AS _markers"
-
-    def is_marker(canonical: str) -> str:
-        return f"_markers[{marked.index(canonical) + 1}]"
-
-    def unless_marker(canonical: str, value: str) -> str:
-        """The value, or NULL when the row passed the guard and the cell is a marker."""
-        return f"CASE WHEN NOT _row_guard THEN {value} WHEN {is_marker(canonical)} THEN NULL ELSE {value} END AS {canonical}"
-
-    # level 2: canonical columns, redacted, raw, and the problem of the row (NULL = store it)
-    values: list[str] = ["CAST(source_row AS BIGINT) AS source_row", *extras]
-    if variant is not None:
-        values.append(f"{sql_literal(variant)} AS variant")
-    for canonical in TEXT_FIELDS:
-        if canonical in column_of:
-            values.append(unless_marker(canonical, _clean_sql(column_of[canonical])))
-    for canonical in NUMBER_FIELDS:
-        if canonical in column_of:
-            cleaned = (f"regexp_replace(regexp_replace({column_of[canonical]}, '[,\\s]', '', 'g'), '\\.0*$', '')")
-            values.append(unless_marker(canonical, f"coalesce(_int_{canonical}, TRY_CAST({cleaned} AS BIGINT))"))
-    if "time_frame" in column_of:
-        values += ["_tf_start AS time_frame_start", "_tf_end AS time_frame_end"]
-    if time_text is not None:
-        values.append("_search_time AS search_time")
-    redacted_items = [f"CASE WHEN {is_marker(c)} THEN '{c}' END" for c in marked]
-    guarded_list = ("CASE WHEN _row_guard THEN list_filter([" + ", ".join(redacted_items)
-                    + "]::VARCHAR[], lambda x: x IS NOT NULL) ELSE []::VARCHAR[] END") if redacted_items else None
-    # only rows that passed the row guard can hold a marker (a stored row's Search Time always parsed, so
-    # it is never one: a redacted Search Time quarantines the row)
-    values.append(f"{guarded_list or '[]::VARCHAR[]'} AS redacted")
-    # raw keeps each cell's text once (store.raw_json_sql rebuilds the JSON object the views show): a cell
-    # its column gives back exactly is null in the stored array, and raw_layout names that column. A text
-    # cell is given back unless it is empty, has a space at either end, or its row passed the marker guard;
-    # a number unless it is not written as the integer's own text (`1,234`, `5.0`); times never.
-    def kept_text(header: str) -> str:
-        canonical, cell = field_of.get(header), quote_ident(header)
-        if canonical in TEXT_FIELDS:
-            return (f"CASE WHEN {cell} = '' OR starts_with({cell}, ' ') OR ends_with({cell}, ' ') OR _row_guard "
-                    f"THEN {cell} END")
-        if canonical in NUMBER_FIELDS:
-            return (f"CASE WHEN _int_{canonical} IS NULL OR _row_guard OR CAST(_int_{canonical} AS VARCHAR) <> {cell} "
-                    f"THEN {cell} END")
-        return cell
-
-    layout = [[h, field_of[h] if field_of.get(h) in (*TEXT_FIELDS, *NUMBER_FIELDS) else None] for h in headers]
-    values.append(("json_array(" + ", ".join(kept_text(h) for h in headers) + ")::VARCHAR" if headers else "'[]'")
-                  + " AS raw")
-    layout_text = json.dumps(layout, ensure_ascii=False)
-    values.append(f"{sql_literal(layout_text)} AS raw_layout")
-    # the manifest lists the layouts: the views rebuild raw with one expression per layout, and a file with
-    # none was stored before compact raw (Engine._mixes_raw_forms)
-    if layout_text not in out.extra.setdefault("raw_layouts", []):
-        out.extra["raw_layouts"].append(layout_text)
-
-    norm_cells = [f"lower(regexp_replace(trim(coalesce({quote_ident(h)}, '')), '\\s+', ' ', 'g'))" for h in headers]
-    blank = " AND ".join(f"coalesce(trim({quote_ident(h)}), '') = ''" for h in headers) or "FALSE"
-    header_hits = " + ".join(
-        f"CAST({c} = {sql_literal(normalize_header(h))} AS INTEGER)" for c, h in zip(norm_cells, headers, strict=True)
-    ) or "0"
-    problems = [f"WHEN {quote_ident(problem_column)} IS NOT NULL THEN {quote_ident(problem_column)}"
-                ] if problem_column else []
-    if time_text is not None:
-        problems.append("WHEN _search_time IS NOT NULL THEN NULL")
-    problems.append(f"WHEN ({header_hits}) >= {max(2, (len(headers) + 1) // 2)} THEN 'header repeated'")
-    problems.append(f"WHEN {blank} THEN 'blank row (every cell empty; blanked out before release?)'")
-    if time_text is not None and time_cell is not None:
-        shown = "Search Date/Search Time" if "search_date" in column_of and "search_time" in column_of else (
-            [h for h, c in field_of.items() if c in ("search_time", "search_date")][0])
-        shown_sql = sql_literal(shown)
-        problems.append(f"WHEN nullif(trim({time_cell}), '') IS NULL THEN {shown_sql} || ' is empty'")
-        problems.append(f"WHEN _m_search_time THEN {shown_sql} || ' is redacted (' || trim({time_cell}) || ')'")
-        problems.append(f"ELSE {shown_sql} || ' cannot be read as a time: ' || left(trim({time_cell}), 60)")
-    problem_sql = "CASE " + " ".join(problems) + " END"
-    line = csv_line_sql([quote_ident(c) for c in (raw_cells or headers)])
-    repair = quote_ident(repair_column) if repair_column else "NULL::VARCHAR"
-
-    def staged(source: str, *, problems: bool = True) -> str:
-        """The levels over ``source``; with ``problems`` also the row's problem (a rows-to-store pass that
-        filters nothing leaves it out: its patterns cost planning time even when never run)."""
-        level1_sql = (f"SELECT *, {markers_list} FROM "
-                      f"(SELECT {', '.join(level1)} FROM (SELECT {', '.join(level0)} FROM {source}))")
-        return f"(SELECT *, {problem_sql} AS _stage_problem FROM ({level1_sql}))" if problems else f"({level1_sql})"
-
-    registered: list[str] = []
-
-    def from_item(table: Any) -> str:
-        if isinstance(table, str):
-            return f"({table})"
-        name = f"_cells_{uuid.uuid4().hex[:8]}"
-        con.register(name, relation if table is cells else as_relation(con, table))
-        registered.append(name)
-        return name
-
-    cells_from = from_item(cells)
-    tmp = out.scratch(".parquet")
-    repairs: list[tuple[str, int, list[int]]] = []
-
-    def problem_pass() -> None:
-        """Pass 1: the rows that will not be stored (quarantine, repeated headers), and the repairs."""
-        if all_plainly_fine:
-            return
-        problem_from = staged(f"({candidates})" if candidates is not None else cells_from)
-        con.execute(
-            f"COPY (SELECT CAST(source_row AS BIGINT) AS source_row, {', '.join(extras + [''])}"
-            f"_stage_problem, {repair} AS _repair, CASE WHEN _stage_problem IS NOT NULL THEN {line} END AS raw "
-            f"FROM {problem_from} WHERE _stage_problem IS NOT NULL OR {repair} IS NOT NULL) "
-            f"TO {sql_literal(str(tmp))} (FORMAT parquet)").fetchall()
-        small = f"read_parquet({sql_literal(str(tmp))})"
-        repeats = con.execute(f"SELECT list(source_row ORDER BY source_row) FROM {small} "
-                              "WHERE _stage_problem = 'header repeated'").fetchall()[0][0] or []
-        result.header_repeats = [int(r) for r in repeats]
-        result.rows_quarantined = out.add_quarantine(con.sql(
-            f"SELECT source_row, {', '.join(extras + [''])}_stage_problem AS reason, raw FROM {small} "
-            "WHERE _stage_problem IS NOT NULL AND _stage_problem <> 'header repeated' ORDER BY source_row"))
-        repairs.extend(con.execute(
-            f"SELECT _repair, count(*), list(source_row ORDER BY source_row)[1:10] FROM {small} "
-            "WHERE _repair IS NOT NULL AND _stage_problem IS NULL GROUP BY 1 ORDER BY 1").fetchall())
-
-    stored_columns = [v.rsplit(" AS ", 1)[-1] for v in values]
-    try:
-        if parts:
-            # the parts and the problem pass run side by side: each part keeps the rows without a problem
-            # (for a row that is fine the problem expression stops at its second test)
-            result.rows_stored = out.add_searches_sql(
-                [f"SELECT {', '.join(values)} FROM {staged(f'({p})')} WHERE _stage_problem IS NULL" for p in parts],
-                stored_columns, meanwhile=problem_pass)
-        else:
-            problem_pass()
-            # pass 2: the rows to store. Pass 1 knows which rows have a problem: a row whose source_row
-            # is not among them has none, so the problem expression (a second time parse) is evaluated
-            # only for those rows, and not at all when there are none (measured: ~10% of pass 2)
-            problem_rows = [] if all_plainly_fine else con.execute(
-                f"SELECT list(DISTINCT source_row) FROM (SELECT source_row FROM read_parquet({sql_literal(str(tmp))}) "
-                f"WHERE _stage_problem IS NOT NULL LIMIT {MAX_LISTED + 1})").fetchall()[0][0] or []
-            if not problem_rows:
-                keep = "TRUE"
-            elif len(problem_rows) <= MAX_LISTED:
-                keep = f"CAST(source_row AS BIGINT) NOT IN ({', '.join(str(int(r)) for r in problem_rows)}) " \
-                       "OR _stage_problem IS NULL"
-            else:
-                keep = "_stage_problem IS NULL"
-            filters_problems = keep != "TRUE"
-            result.rows_stored = out.add_searches_select(
-                f"SELECT {', '.join(values)} FROM {staged(cells_from, problems=filters_problems)} WHERE {keep}",
-                stored_columns)
-    finally:
-        for name in registered:
-            con.unregister(name)
-        tmp.unlink(missing_ok=True)
-    where = f" of {part}" if part else ""
-    if result.header_repeats:
-        listed = ", ".join(str(r) for r in result.header_repeats[:10])
-        out.note(f"header repeated inside the data at row {listed}{' and more' if len(result.header_repeats) > 10 else ''}"
-                 f"{where}: not data, not counted")
-    for what, count, rows in repairs:
-        out.note(f"{what}: {count:,} row(s) repaired (row {', '.join(str(r) for r in rows)}"
-                 f"{' ...' if count > 10 else ''})")
-    if time_text is None:
-        out.note("no Search Time column: rows stored without a search time")
-    result.rows_seen = result.rows_stored + result.rows_quarantined
-    if not isinstance(cells, duckdb.DuckDBPyRelation | str):
-        # an in-memory table: its length is an independent count of the rows handed over
-        result.rows_seen = len(cells) - len(result.header_repeats)
-    out.expect_rows(result.rows_seen)
-    return result
 
 
 # --- layout: where the header is, which variant, or which known order a header-less file has ------
@@ -751,10 +343,10 @@ def _stage_wide(out: SourceWriter, wide_sql: str, layout: Layout, width: int, *,
             bounded = (f"SELECT * FROM ({wide_sql}) WHERE source_row >= {first}" if last is None else
                        f"SELECT * FROM ({wide_sql}) WHERE source_row BETWEEN {first} AND {last} LIMIT {last - first + 1}")
             parts.append(aligned(bounded))
-    return stage_cells(out, aligned(wide_sql), cell_columns=aligned_columns(out.con, layout, width),
-                       variant=variant, problem_column="_problem", repair_column="_repair",
-                       raw_cells=[f"_wide_{i}" for i in range(width)], candidates=candidates, parts=parts,
-                       all_plainly_fine=all_fine)
+    return stage_cells(out, aligned(wide_sql), StageOptions(
+        cell_columns=aligned_columns(out.con, layout, width), variant=variant, problem_column="_problem",
+        repair_column="_repair", raw_cells=[f"_wide_{i}" for i in range(width)], candidates=candidates,
+        parts=parts, all_plainly_fine=all_fine))
 
 
 READER_MEMORY_LIMIT = "1GB"  # DuckDB memory limit while a CSV streams through the reader
@@ -1124,10 +716,10 @@ class FlockExcel:
             try:
                 aligned = align_sql(f"(SELECT * FROM {view})", layout, width, empty_is_null=True)
                 stage_cells(out, f"SELECT *, {sql_literal(sheet_name)} AS source_sheet FROM ({aligned})",
-                            cell_columns=aligned_columns(out.con, layout, width, sheet=True),
-                            variant=layout.variant, problem_column="_problem",
-                            repair_column="_repair", raw_cells=[f"_wide_{i}" for i in range(width)],
-                            part=f"sheet {sheet_name!r}")
+                            StageOptions(cell_columns=aligned_columns(out.con, layout, width, sheet=True),
+                                         variant=layout.variant, problem_column="_problem",
+                                         repair_column="_repair", raw_cells=[f"_wide_{i}" for i in range(width)],
+                                         part=f"sheet {sheet_name!r}"))
             finally:
                 out.con.unregister(view)
         if not variants:

@@ -13,7 +13,7 @@ What such a PDF looks like (the real sample is ``realdata/okaloosa-fl-so/``):
 The reader rebuilds every printed row as one VARCHAR cell per printed header (wrapped lines joined:
 a line that ended in a space was a soft wrap, one that did not was a line break inside the cell),
 with ``source_page`` = the page where the row starts and ``source_row`` = the row's place in the
-printed table + 1 (the header is row 1), and hands the table to ``flock.stage_cells`` so PDF rows are
+printed table + 1 (the header is row 1), and hands the table to ``staging.stage_cells`` so PDF rows are
 parsed exactly like CSV rows. Scanned (image-only), encrypted, truncated and corrupt PDFs are refused
 with one line saying why; text PDFs without an audit header (cover letters) are skipped with the reason;
 a page without text inside a text PDF is named, and the rows it may have cut are quarantined.
@@ -32,7 +32,7 @@ from ..errors import SourceRejected
 from ..sources import Source
 from ..store import SourceWriter
 from . import Match
-from .flock import stage_cells
+from .staging import StageOptions, stage_cells
 
 if TYPE_CHECKING:
     import polars as pl
@@ -458,7 +458,7 @@ class FlockPdf:
             out.add_quarantine(pl.DataFrame(result.quarantined, schema={
                 "source_row": pl.Int64, "source_page": pl.Int32, "raw": pl.Utf8, "reason": pl.Utf8}))
             out.expect_rows(len(result.quarantined))
-        stage_cells(out, result.table, variant=match.variant)  # counts its own rows (expect_rows)
+        stage_cells(out, result.table, StageOptions(variant=match.variant))  # counts its own rows (expect_rows)
 
 
 def _page_list(pages: list[int]) -> str:
