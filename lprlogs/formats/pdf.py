@@ -505,33 +505,43 @@ class PdfRows:
     pages_before_header: list[int] = field(default_factory=list)  # a cover page printed first
 
 
-def read_rows(document: Any) -> PdfRows:
-    """Every printed row as VARCHAR cells named by the printed headers, with ``source_row`` and
-    ``source_page``. Raises SourceRejected when the first pages have no text (a scan) or no audit header."""
-    found = _locate_header(document)
-    if found is None:
-        if not any(_page_lines(document, i, None) for i in range(min(HEADER_PAGES, len(document)))):
-            raise SourceRejected(_scanned_message(document))
-        raise SourceRejected(f"PDF text has no Flock audit header on its first {HEADER_PAGES} pages")
-    header_page, first_lines, header = found
-    columns = _header_columns(first_lines, header)
-    header_y = first_lines[header].y
-    header_norm = _norm(" ".join(columns.headers))
-    norm_headers = [_norm(h) for h in columns.headers]
-    # The line that holds a row's ID is the row's anchor; a row whose ID cell is empty (masked by the
-    # agency) is anchored by a complete search time printed on one line instead.
-    id_col = norm_headers.index("id") if "id" in norm_headers else None
-    time_col = next((norm_headers.index(h) for h in ("search time", "search date") if h in norm_headers), None)
+PageLines = list[tuple[int, dict[int, str] | None]]  # (page, cells of one printed line), None: a page without text
+Group = list[tuple[int, dict[int, str]]]  # the lines of one row: (page, cells)
 
-    def is_anchor(cells: dict[int, str]) -> bool:
-        if id_col is not None and id_col in cells:
+
+@dataclass
+class _Printed:
+    """Page 1's columns and how a row's anchor line (the one holding its ID) is told apart."""
+
+    columns: Columns
+    norm_headers: list[str]
+    id_col: int | None
+    time_col: int | None
+
+    @classmethod
+    def of(cls, columns: Columns) -> _Printed:
+        norm_headers = [_norm(h) for h in columns.headers]
+        return cls(columns=columns, norm_headers=norm_headers,
+                   id_col=norm_headers.index("id") if "id" in norm_headers else None,
+                   time_col=next((norm_headers.index(h) for h in ("search time", "search date")
+                                  if h in norm_headers), None))
+
+    def is_anchor(self, cells: dict[int, str]) -> bool:
+        """The line that holds a row's ID is the row's anchor; a row whose ID cell is empty (masked by the
+        agency) is anchored by a complete search time printed on one line instead."""
+        if self.id_col is not None and self.id_col in cells:
             return True
-        return time_col is not None and time_col in cells and FULL_STAMP.match(cells[time_col]) is not None
+        return self.time_col is not None and self.time_col in cells and \
+            FULL_STAMP.match(cells[self.time_col]) is not None
 
-    pages = len(document)
-    all_lines: list[tuple[int, dict[int, str] | None]] = []  # None marks a page with no text
+
+def _table_lines(document: Any, header_page: int, header_y: float, columns: Columns) -> tuple[PageLines, list[int]]:
+    """Every printed line below page 1's header, as cells, without repeated headers and page footers;
+    and the pages that have no text."""
+    header_norm = _norm(" ".join(columns.headers))
+    all_lines: PageLines = []
     textless: list[int] = []
-    for index in range(header_page, pages):
+    for index in range(header_page, len(document)):
         lines = _page_lines(document, index, columns)
         if not lines:
             textless.append(index + 1)
@@ -548,16 +558,18 @@ def read_rows(document: Any) -> PdfRows:
                 if PAGE_FOOTER.match(text) or _norm(text) == header_norm:
                     continue
             all_lines.append((index + 1, line.cells()))
-    if len(textless) == pages - header_page:
-        raise SourceRejected(_scanned_message(document))
+    return all_lines, textless
 
-    # Rows are bottom-aligned when the first line under the header has no anchor cell (wrapped lines sit
-    # above the ID line), top-aligned otherwise (wrapped lines follow it). Lines that cannot belong to a
-    # row seen in full (cut off by a page without text, or at the end) are kept as fragments.
+
+def _group_rows(all_lines: PageLines, printed: _Printed) -> list[tuple[Group, str | None]]:
+    """The lines grouped into rows: (lines, None) for a row; (lines, reason) for a fragment.
+
+    Rows are bottom-aligned when the first line under the header has no anchor cell (wrapped lines sit
+    above the ID line), top-aligned otherwise (wrapped lines follow it). Lines that cannot belong to a
+    row seen in full (cut off by a page without text, or at the end) are kept as fragments."""
     first_cells = next((cells for _, cells in all_lines if cells is not None), {})
-    bottom_aligned = not is_anchor(first_cells)
-    Group = list[tuple[int, dict[int, str]]]
-    items: list[tuple[Group, str | None]] = []  # (lines, None) for a row; (lines, reason) for a fragment
+    bottom_aligned = not printed.is_anchor(first_cells)
+    items: list[tuple[Group, str | None]] = []
     pending: Group = []
     after_gap = False
     gap_page = 0
@@ -573,13 +585,13 @@ def read_rows(document: Any) -> PdfRows:
             continue
         if bottom_aligned:
             pending.append((page, cells))
-            if is_anchor(cells):
+            if printed.is_anchor(cells):
                 items.append((pending, None if not after_gap else
                               f"first row after page {gap_page}, which has no text: it may begin there; "
                               "check it against the printout"))
                 pending = []
                 after_gap = False
-        elif is_anchor(cells):
+        elif printed.is_anchor(cells):
             if pending:
                 items.append((pending, "lines before this row's ID line belong to no row seen in full"))
             pending = []
@@ -591,7 +603,13 @@ def read_rows(document: Any) -> PdfRows:
             items[-1][0].append((page, cells))
     if pending:
         items.append((pending, "text after the last printed row has no ID line (row cut off at the end)"))
+    return items
 
+
+def _rows_table(items: list[tuple[Group, str | None]], printed: _Printed) -> tuple[pl.DataFrame, list[dict[str, object]]]:
+    """The rows' cells as a table (one VARCHAR per printed header, ``source_row``, ``source_page``) and
+    the quarantine records of the fragments."""
+    columns = printed.columns
     # Producers that keep the space a line was wrapped at tell soft wraps from line breaks in a cell.
     keeps_wrap_spaces = any(text.endswith(" ") for group, reason in items if reason is None
                             for _, cells in group[:-1] for text in cells.values())
@@ -600,7 +618,7 @@ def read_rows(document: Any) -> PdfRows:
         joined = {}
         for col, head in enumerate(columns.headers):
             cell = _join_cell([cells[col] for _, cells in group if col in cells], keeps_wrap_spaces)
-            if cell is not None and norm_headers[col] == "time frame":
+            if cell is not None and printed.norm_headers[col] == "time frame":
                 cell = TIME_FRAME_SPLIT.sub("\\1\n\\2", cell)  # Flock's cell: `<start> UTC` newline `<end> UTC`
             joined[head] = cell
         return joined
@@ -626,7 +644,24 @@ def read_rows(document: Any) -> PdfRows:
         {**{h: pl.Series(h, v, dtype=pl.Utf8) for h, v in records.items()},
          "source_row": pl.Series(rows, dtype=pl.Int64), "source_page": pl.Series(row_pages, dtype=pl.Int32)}
     )
-    return PdfRows(table=table, quarantined=quarantined, pages=pages, textless_pages=textless,
+    return table, quarantined
+
+
+def read_rows(document: Any) -> PdfRows:
+    """Every printed row as VARCHAR cells named by the printed headers, with ``source_row`` and
+    ``source_page``. Raises SourceRejected when the first pages have no text (a scan) or no audit header."""
+    found = _locate_header(document)
+    if found is None:
+        if not any(_page_lines(document, i, None) for i in range(min(HEADER_PAGES, len(document)))):
+            raise SourceRejected(_scanned_message(document))
+        raise SourceRejected(f"PDF text has no Flock audit header on its first {HEADER_PAGES} pages")
+    header_page, first_lines, header = found
+    printed = _Printed.of(_header_columns(first_lines, header))
+    all_lines, textless = _table_lines(document, header_page, first_lines[header].y, printed.columns)
+    if len(textless) == len(document) - header_page:
+        raise SourceRejected(_scanned_message(document))
+    table, quarantined = _rows_table(_group_rows(all_lines, printed), printed)
+    return PdfRows(table=table, quarantined=quarantined, pages=len(document), textless_pages=textless,
                    pages_before_header=list(range(1, header_page + 1)))
 
 
