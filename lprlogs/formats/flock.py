@@ -34,9 +34,11 @@ from ..sources import Source
 from ..sqltext import quote_ident, sql_literal
 from ..store import SourceWriter, column_names
 from . import Match
+from .counts import plain_integer_sql
 from .staging import (
     FAST_TIME_FORMAT,
     HEADER_TO_FIELD,
+    NUMBER_FIELDS,
     STAMP_RE,
     StageOptions,
     StageResult,
@@ -304,16 +306,19 @@ def aligned_columns(con: duckdb.DuckDBPyConnection, layout: Layout, width: int, 
 
 def plainly_fine_sql(layout: Layout, width: int) -> str | None:
     """A cheap test over the wide cells that is TRUE only for rows that need no alignment and whose
-    Search Time parses in Flock's own format: such a row can have no problem and no repair (stage_cells
-    would find none), so the problem pass skips it before any other parsing. None when the layout has
-    no Search Time cell of its own (split date and time: every row is examined)."""
+    Search Time parses in Flock's own format and whose counts are empty or plain integers: such a row can
+    have no problem, no repair and no count to note (stage_cells would find none), so the problem pass
+    skips it before any other parsing. None when the layout has no Search Time cell of its own (split
+    date and time: every row is examined)."""
     st = layout.search_time_index()
     names = [normalize_header(h) for h in layout.headers]
     if st is None or "search date" in names:
         return None
     n = len(layout.headers)
     beyond = " AND ".join(f"c{i} IS NULL" for i in range(n, width)) or "TRUE"
-    return f"({beyond} AND try_strptime(c{st}, {sql_literal(FAST_TIME_FORMAT)}) IS NOT NULL)"
+    counts = "".join(f" AND (coalesce(c{i}, '') = '' OR {plain_integer_sql(f'c{i}')} IS NOT NULL)"
+                     for i, name in enumerate(names) if HEADER_TO_FIELD.get(name) in NUMBER_FIELDS)
+    return f"({beyond} AND try_strptime(c{st}, {sql_literal(FAST_TIME_FORMAT)}) IS NOT NULL{counts})"
 
 
 def all_plainly_fine(con: duckdb.DuckDBPyConnection, wide_sql: str, fine: str) -> bool:

@@ -23,6 +23,7 @@ from ..schema import REDACTION_MARKERS
 from ..sources import Source, name_facts
 from ..store import SourceWriter
 from . import Match
+from .counts import is_odd_count_expr, note_not_whole, whole_number_expr
 
 if TYPE_CHECKING:
     import polars as pl
@@ -246,10 +247,9 @@ class PortalAudit:
         staged = staged.with_columns(pl.col("parsed_time").alias("search_time")).drop("parsed_time", "zone_less")
         for column in ("networks_searched", "devices_searched"):
             if column in staged.columns:
-                as_int = pl.col(column).str.strip_chars().str.replace_all(",", "").cast(pl.Int64, strict=False)
-                not_numbers = staged.filter(pl.col(column).is_not_null() & as_int.is_null()).height
-                if not_numbers:
-                    out.note(f"{not_numbers:,} {column} values are not whole numbers; left empty (text in raw)")
+                as_int = whole_number_expr(pl.col(column))
+                odd = staged.filter(is_odd_count_expr(pl.col(column)))
+                note_not_whole(out, column, odd.height, odd["source_row"].to_list())
                 staged = staged.with_columns(as_int.alias(column))
         if out.producer:
             staged = staged.with_columns(pl.lit(out.producer).alias("searcher_org"))

@@ -26,6 +26,7 @@ import duckdb
 from ..schema import REDACTION_MARKERS
 from ..sqltext import quote_ident, sql_literal
 from ..store import SourceWriter, as_relation, column_names
+from .counts import is_odd_count_sql, note_not_whole, plain_integer_sql, whole_number_sql
 
 # normalised header text -> canonical column ("time_frame" and "search_date" are split/joined later)
 HEADER_TO_FIELD: dict[str, str] = {
@@ -158,6 +159,7 @@ class StageResult:
     rows_quarantined: int = 0
     header_repeats: list[int] = field(default_factory=list)
     unknown_headers: list[str] = field(default_factory=list)
+    not_whole: list[tuple[str, int, list[int]]] = field(default_factory=list)  # (count column, rows, first rows)
 
 
 @dataclass
@@ -236,7 +238,7 @@ def _level0(cells: _Cells) -> list[str]:
                           f"try_strptime(trim({line_text}), {sql_literal(FAST_TIME_FORMAT)})) AS _tf_fast_{end}")
     for canonical in NUMBER_FIELDS:
         if canonical in cells.column_of:
-            level0.append(f"TRY_CAST({cells.column_of[canonical]} AS BIGINT) AS _int_{canonical}")
+            level0.append(f"{plain_integer_sql(cells.column_of[canonical])} AS _int_{canonical}")
     return level0
 
 
@@ -291,6 +293,22 @@ def _unless_marker(cells: _Cells, canonical: str, value: str) -> str:
             f"ELSE {value} END AS {canonical}")
 
 
+def _count_sql(cells: _Cells, canonical: str) -> str:
+    """A count column's value (counts.py: whole numbers only, never rounded)."""
+    return f"coalesce(_int_{canonical}, {whole_number_sql(cells.column_of[canonical])})"
+
+
+def _not_whole_sql(cells: _Cells) -> str:
+    """The count columns of a row whose cell holds text that is neither empty, a placeholder, a marker, nor
+    a whole number."""
+    items = [f"CASE WHEN {is_odd_count_sql(cells.column_of[c], _count_sql(cells, c))} "
+             f"AND NOT coalesce({_is_marker(cells, c)}, FALSE) THEN '{c}' END"
+             for c in NUMBER_FIELDS if c in cells.column_of]
+    if not items:
+        return "[]::VARCHAR[]"
+    return f"list_filter([{', '.join(items)}]::VARCHAR[], lambda x: x IS NOT NULL)"
+
+
 def _values(cells: _Cells, variant: str | None) -> list[str]:
     """Level 2: the stored columns (canonical columns, redacted; raw is added by _raw_values)."""
     column_of = cells.column_of
@@ -302,8 +320,7 @@ def _values(cells: _Cells, variant: str | None) -> list[str]:
             values.append(_unless_marker(cells, canonical, _clean_sql(column_of[canonical])))
     for canonical in NUMBER_FIELDS:
         if canonical in column_of:
-            cleaned = (f"regexp_replace(regexp_replace({column_of[canonical]}, '[,\\s]', '', 'g'), '\\.0*$', '')")
-            values.append(_unless_marker(cells, canonical, f"coalesce(_int_{canonical}, TRY_CAST({cleaned} AS BIGINT))"))
+            values.append(_unless_marker(cells, canonical, _count_sql(cells, canonical)))
     if "time_frame" in column_of:
         values += ["_tf_start AS time_frame_start", "_tf_end AS time_frame_end"]
     if cells.time_text is not None:
@@ -328,9 +345,8 @@ def _raw_values(cells: _Cells, out: SourceWriter) -> list[str]:
         if canonical in TEXT_FIELDS:
             return (f"CASE WHEN {cell} = '' OR starts_with({cell}, ' ') OR ends_with({cell}, ' ') OR _row_guard "
                     f"THEN {cell} END")
-        if canonical in NUMBER_FIELDS:
-            return (f"CASE WHEN _int_{canonical} IS NULL OR _row_guard OR CAST(_int_{canonical} AS VARCHAR) <> {cell} "
-                    f"THEN {cell} END")
+        if canonical in NUMBER_FIELDS:  # _int_ is set only for a cell written as the integer's own text
+            return f"CASE WHEN _int_{canonical} IS NULL OR _row_guard THEN {cell} END"
         return cell
 
     headers = cells.headers
@@ -387,6 +403,7 @@ class _Statement:
     problem: str
     line: str  # the row's cells as one CSV line, for the quarantined raw
     repair: str
+    not_whole: str  # the count columns of the row that are not whole numbers (a list)
     extras: list[str]
 
     def staged(self, source: str, *, problems: bool = True) -> str:
@@ -408,7 +425,7 @@ def _statement(cells: _Cells, options: StageOptions, out: SourceWriter) -> _Stat
         problem=_problem_sql(cells, options.problem_column),
         line=csv_line_sql([quote_ident(c) for c in (options.raw_cells or cells.headers)]),
         repair=quote_ident(options.repair_column) if options.repair_column else "NULL::VARCHAR",
-        extras=cells.extras)
+        not_whole=_not_whole_sql(cells), extras=cells.extras)
 
 
 Repairs = list[tuple[str, int, list[int]]]  # (what was repaired, how many rows, the first row numbers)
@@ -416,15 +433,16 @@ Repairs = list[tuple[str, int, list[int]]]  # (what was repaired, how many rows,
 
 def _problem_pass(out: SourceWriter, sql: _Statement, problem_from: str, tmp: str, result: StageResult,
                   repairs: Repairs) -> None:
-    """Pass 1: the rows that will not be stored (quarantine, repeated headers), and the repairs, written
-    to ``tmp`` (a Parquet file pass 2 reads back)."""
+    """Pass 1: the rows that will not be stored (quarantine, repeated headers), the repairs and the counts
+    that are not whole numbers, written to ``tmp`` (a Parquet file pass 2 reads back)."""
     con = out.con
     extras = ", ".join(sql.extras + [""])
     con.execute(
         f"COPY (SELECT CAST(source_row AS BIGINT) AS source_row, {extras}"
-        f"_stage_problem, {sql.repair} AS _repair, CASE WHEN _stage_problem IS NOT NULL THEN {sql.line} END AS raw "
-        f"FROM {problem_from} WHERE _stage_problem IS NOT NULL OR {sql.repair} IS NOT NULL) "
-        f"TO {sql_literal(tmp)} (FORMAT parquet)").fetchall()
+        f"_stage_problem, {sql.repair} AS _repair, {sql.not_whole} AS _not_whole, "
+        f"CASE WHEN _stage_problem IS NOT NULL THEN {sql.line} END AS raw "
+        f"FROM {problem_from} WHERE _stage_problem IS NOT NULL OR {sql.repair} IS NOT NULL "
+        f"OR len({sql.not_whole}) > 0) TO {sql_literal(tmp)} (FORMAT parquet)").fetchall()
     small = f"read_parquet({sql_literal(tmp)})"
     repeats = con.execute(f"SELECT list(source_row ORDER BY source_row) FROM {small} "
                           "WHERE _stage_problem = 'header repeated'").fetchall()[0][0] or []
@@ -435,6 +453,10 @@ def _problem_pass(out: SourceWriter, sql: _Statement, problem_from: str, tmp: st
     repairs.extend(con.execute(
         f"SELECT _repair, count(*), list(source_row ORDER BY source_row)[1:10] FROM {small} "
         "WHERE _repair IS NOT NULL AND _stage_problem IS NULL GROUP BY 1 ORDER BY 1").fetchall())
+    result.not_whole = con.execute(
+        f"SELECT field, count(*), list(source_row ORDER BY source_row)[1:10] FROM "
+        f"(SELECT unnest(_not_whole) AS field, source_row FROM {small} WHERE _stage_problem IS NULL) "
+        "GROUP BY 1 ORDER BY 1").fetchall()
 
 
 def _keep_filter(out: SourceWriter, tmp: str, options: StageOptions) -> str:
@@ -491,6 +513,8 @@ def _note_outcome(out: SourceWriter, cells: _Cells, result: StageResult, repairs
     for what, count, rows in repairs:
         out.note(f"{what}: {count:,} row(s) repaired (row {', '.join(str(r) for r in rows)}"
                  f"{' ...' if count > 10 else ''})")
+    for column, count, rows in result.not_whole:
+        note_not_whole(out, column, count, rows, where)
     if cells.time_text is None:
         out.note("no Search Time column: rows stored without a search time")
 

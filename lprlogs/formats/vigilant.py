@@ -22,6 +22,7 @@ from ..sources import Source
 from ..sources import _org_from_slug as org_from_slug
 from ..store import SourceWriter
 from . import Match
+from .counts import is_odd_count_expr, note_not_whole, whole_number_expr
 from .localtime import check_tz, localize, parse_local_times, tz_note
 from .workbook import header_index, load_sheet, norm_header, note_title_rows, sheet_heads
 
@@ -188,6 +189,9 @@ class VigilantWorkbook:
         if counts is None:
             out.skip_part(sheet, f"not a table lprlogs knows (first row: {json.dumps(head[0])[:120]})")
             return None, 0
+        # a counts sheet holds labels too: only text that looks like a number is named
+        odd = counts.filter(is_odd_count_expr(pl.col("value_text")) & pl.col("value_text").str.contains(r"^[\s\d,.+-]+$"))
+        note_not_whole(out, "count", odd.height, odd["source_row"].to_list(), f" on sheet {sheet}")
         return "vigilant_counts", out.add_side("vigilant_counts", counts)
 
     @staticmethod
@@ -229,8 +233,7 @@ class VigilantWorkbook:
         return long.filter(pl.col("value_text").is_not_null()).select(
             pl.lit(sheet).alias("source_sheet"), pl.col("source_row"),
             item.str.strip_chars().alias("item"), pl.col("measure").cast(pl.String),
-            pl.col("value_text").str.replace_all(",", "").str.strip_chars()
-            .str.replace(r"\.0+$", "").cast(pl.Int64, strict=False).alias("count"),
+            whole_number_expr(pl.col("value_text")).alias("count"),
             pl.col("value_text"),
             item.str.strip_chars().replace_strict(questions, default=meaning_default,
                                                   return_dtype=pl.String).alias("meaning"),
