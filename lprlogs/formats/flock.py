@@ -34,6 +34,7 @@ from ..sources import Source
 from ..sqltext import quote_ident, sql_literal
 from ..store import SourceWriter, column_names
 from . import Match
+from .columns import unique_headers
 from .counts import plain_integer_sql
 from .staging import (
     FAST_TIME_FORMAT,
@@ -143,18 +144,6 @@ def _guess_order(row: list[str]) -> str | None:
     return None
 
 
-def _unique_headers(headers: list[str]) -> list[str]:
-    """Header cells as column names: an empty one becomes 'column N', a repeated one 'Reason (2)'."""
-    seen: dict[str, int] = {}
-    names = []
-    for position, header in enumerate(headers, start=1):
-        name = header if header.strip() else f"column {position}"
-        key = normalize_header(name)
-        seen[key] = seen.get(key, 0) + 1
-        names.append(name if seen[key] == 1 else f"{name} ({seen[key]})")
-    return names
-
-
 MAX_TITLE_ROWS = 6  # more non-empty lines above a header: a letter or note quoting one, not an export
 
 
@@ -170,7 +159,7 @@ def find_layout(rows: list[list[str]]) -> Layout | None:
     """The layout of a file or sheet from its first records (a few dozen are enough)."""
     for index, row in enumerate(rows[:30]):
         if _is_header(row):
-            headers = _unique_headers(_trim(row))
+            headers = unique_headers(_trim(row), normalize_header)
             above = [r for r in rows[:index] if _trim(r)]
             following = [_trim(r) for r in rows[index + 1:index + 30] if _trim(r)]
             if len(above) > MAX_TITLE_ROWS or (following and not any(_has_time(r) for r in following)):

@@ -26,6 +26,7 @@ import duckdb
 from ..schema import REDACTION_MARKERS
 from ..sqltext import quote_ident, sql_literal
 from ..store import SourceWriter, as_relation, column_names
+from .columns import note_extra_columns
 from .counts import is_odd_count_sql, note_not_whole, plain_integer_sql, whole_number_sql
 
 # normalised header text -> canonical column ("time_frame" and "search_date" are split/joined later)
@@ -542,8 +543,7 @@ def stage_cells(out: SourceWriter, cells: Any, options: StageOptions | None = No
         cell_columns = column_names(con, cells) if relation is None else list(relation.columns)
     result = StageResult()
     mapped = _map_headers(cell_columns, options, result)
-    if result.unknown_headers:
-        out.note("columns not part of a Flock audit kept in raw only: " + ", ".join(result.unknown_headers))
+    note_extra_columns(out, result.unknown_headers, "a Flock audit")
     sql = _statement(mapped, options, out)
     registered = None
     if relation is not None:
