@@ -21,6 +21,7 @@ from ..sources import Source
 from ..sqltext import sql_literal
 from ..store import SourceWriter
 from . import Match
+from .columns import note_extra_columns, refuse_wide, unique_headers
 from .localtime import check_tz, localize, parse_local_times, tz_note
 from .workbook import find_head, load_sheet, norm_header, note_title_rows, read_csv_cells, sheet_heads
 
@@ -94,9 +95,14 @@ class EventLog:
 
     def _read_table(self, source: Source, out: SourceWriter, sheet: str | None, frame: pl.DataFrame,
                     typed: pl.DataFrame, first_row: int) -> tuple[int, int]:
-        header_texts = [str(v) if v is not None else f"column {i + 1}" for i, v in enumerate(frame.row(0))]
-        columns = {COLUMN_OF_HEADER[norm_header(h)]: i for i, h in enumerate(header_texts)
-                   if norm_header(h) in COLUMN_OF_HEADER}
+        refuse_wide(frame.width, f"sheet {sheet!r}" if sheet else "the header")
+        header_texts = unique_headers([str(v) if v is not None else "" for v in frame.row(0)])
+        columns: dict[str, int] = {}
+        for i, h in enumerate(header_texts):
+            if norm_header(h) in COLUMN_OF_HEADER:
+                columns.setdefault(COLUMN_OF_HEADER[norm_header(h)], i)
+        note_extra_columns(out, [h for i, h in enumerate(header_texts) if i not in columns.values()],
+                           "an event log", f"sheet {sheet!r}" if sheet else None)
         body = frame.slice(1)
         cells = {name: body[:, i] for name, i in columns.items()}
         staged = pl.DataFrame({

@@ -22,7 +22,7 @@ import re
 import threading
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +34,7 @@ from ..sources import Source
 from ..sqltext import quote_ident, sql_literal
 from ..store import SourceWriter, column_names
 from . import Match
-from .columns import unique_headers
+from .columns import refuse_wide, unique_headers
 from .counts import plain_integer_sql
 from .staging import (
     FAST_TIME_FORMAT,
@@ -46,7 +46,7 @@ from .staging import (
     normalize_header,
     stage_cells,
 )
-from .workbook import OLE_MAGIC, ZIP_MAGIC, is_workbook
+from .workbook import OLE_MAGIC, PASSWORD_HINT, ZIP_MAGIC, is_workbook, password_protected
 
 # --- headers ------------------------------------------------------------------------------------
 
@@ -390,6 +390,26 @@ def _head_records(text: str) -> list[list[str]]:
         return [line.split(",") for line in text.splitlines()[:80]]
 
 
+def _transcoded(out: SourceWriter, scratch: list[Path], path: Path, encoding: textio.Encoding,
+                nul: str | None = None) -> tuple[Path, int]:
+    """A UTF-8 copy of ``path`` in the writer's scratch folder, and the bytes replaced with U+FFFD."""
+    copy = out.scratch(".csv")
+    scratch.append(copy)
+    return copy, textio.transcode_to_utf8(path, encoding, copy, nul=nul)
+
+
+@dataclass
+class _CsvJob:
+    """One CSV being read: what the second read needs to know."""
+
+    source: Source
+    encoding: textio.Encoding
+    layout: Layout
+    out: SourceWriter
+    scratch: list[Path]  # transcoded copies, removed at the end
+    notes_before: int  # notes of DuckDB's read end here (dropped when its rows are thrown away)
+
+
 class FlockCsv:
     """Flock audit exports as CSV text, in any of the encodings releases come in."""
 
@@ -404,7 +424,7 @@ class FlockCsv:
         except SourceRejected:
             encoding = textio.detect(head)
         text = textio.decode_head(source.path, encoding)
-        rows = _head_records(text) if "\x00" not in text else []
+        rows = [] if textio.looks_binary(head) else _head_records(text.replace("\x00", "\ufffd"))
         layout = find_layout(rows) if rows else None
         if layout is None and source.encoding:
             detected = textio.detect(head)
@@ -423,64 +443,88 @@ class FlockCsv:
 
     def read(self, source: Source, match: Match, out: SourceWriter) -> None:
         encoding = textio.for_file(source.path, source.encoding)
-        path = source.path
-        transcoded: Path | None = None
+        scratch: list[Path] = []  # transcoded copies, removed at the end
         try:
-            if not encoding.is_utf8:
-                transcoded = out.scratch(".csv")
-                replaced = textio.transcode_to_utf8(source.path, encoding, transcoded)
-                if replaced:
-                    out.note(f"{replaced:,} byte(s) could not be decoded as {encoding.codec} and were replaced "
-                             "with U+FFFD; check the encoding (--encoding)")
-                path = transcoded
+            path = self._utf8(source, encoding, out, scratch)
             out.encoding = encoding.label
             text = textio.decode_head(path, textio.Encoding("utf-8-sig"))
             layout = find_layout(_head_records(text))
             if layout is None:
                 raise SourceRejected(describe_foreign(_head_records(text)))
+            refuse_wide(len(layout.headers), "the header")
             out.variant = layout.variant
             _federal_kind(out, layout)
-            # an unclosed quote makes DuckDB read every later row into that one cell: the quotes are counted
-            # (a whole read of the file) on another thread while DuckDB reads, and its rows are thrown
-            # away when the count is odd
-            quotes = _QuoteCount(path) if _ids_first(layout) else None
+            # what DuckDB cannot be trusted with is found by one read of the bytes on another thread while
+            # DuckDB reads: an unclosed quote (every later row read into one cell), a blank line (DuckDB
+            # skips it, and the row numbers after it would not be the spreadsheet's), a NUL byte
+            scan = _FileScan(path)
             notes_before = len(out.notes)
+            failure: duckdb.Error | None = None
             try:
                 with single_thread(out.con):
                     self._read_duckdb(path, layout, out)
-                if quotes is not None and quotes.odd():
-                    raise _UnclosedQuote
-            except (duckdb.Error, _UnclosedQuote) as exc:
-                if quotes is not None and quotes.odd():
-                    _reset(out)
-                    del out.notes[notes_before:]
-                    out.note("the file has an unclosed quote; read with the tolerant reader, which starts a new "
-                             "row at every line that begins with a search ID, so the broken row cannot swallow "
-                             "others")
-                    self._read_python(path, layout, out, split_at_ids=True)
-                    return
-                if encoding.is_utf8 and "unicode" in str(exc).lower() and transcoded is None:
-                    _reset(out)
-                    given = encoding.how == "given"
-                    fallback = encoding if given else textio.Encoding("cp1252", 0, "detected after a UTF-8 error")
-                    transcoded = out.scratch(".csv")
-                    replaced = textio.transcode_to_utf8(source.path, fallback, transcoded)
-                    if given:
-                        out.note(f"{replaced:,} byte(s) are not valid {encoding.codec} (given with --encoding) and "
-                                 "were replaced with U+FFFD")
-                    else:
-                        out.encoding = "cp1252 (not UTF-8 past the first 64 KiB)"
-                        out.note("the file is not valid UTF-8 past its first 64 KiB; read as cp1252")
-                    with single_thread(out.con):
-                        self._read_duckdb(transcoded, layout, out)
-                else:
-                    _reset(out)
-                    out.note(f"DuckDB could not parse the CSV ({str(exc).splitlines()[0][:160]}); "
-                             "read with the tolerant Python reader instead")
-                    self._read_python(path, layout, out)
+            except duckdb.Error as exc:
+                failure = exc
+            if failure is None and not scan.result().needs_another_read(layout):
+                return
+            _reset(out)
+            job = _CsvJob(source, encoding, layout, out, scratch, notes_before)
+            self._read_again(job, path, scan.result(), failure)
         finally:
-            if transcoded is not None:
-                transcoded.unlink(missing_ok=True)
+            for copy in scratch:
+                copy.unlink(missing_ok=True)
+
+    @staticmethod
+    def _utf8(source: Source, encoding: textio.Encoding, out: SourceWriter, scratch: list[Path]) -> Path:
+        """The file as UTF-8: itself, or a transcoded copy."""
+        if encoding.is_utf8:
+            return source.path
+        transcoded, replaced = _transcoded(out, scratch, source.path, encoding)
+        if replaced:
+            out.note(f"{replaced:,} byte(s) could not be decoded as {encoding.codec} and were replaced "
+                     "with U+FFFD; check the encoding (--encoding)")
+        return transcoded
+
+    def _read_again(self, job: _CsvJob, path: Path, scan: _Scan, failure: duckdb.Error | None) -> None:
+        """After DuckDB's read was thrown away (and its notes): the file read the way its shape needs."""
+        source, encoding, layout, out = job.source, job.encoding, job.layout, job.out
+        del out.notes[job.notes_before:]
+        if scan.nuls:
+            path, _ = _transcoded(out, job.scratch, path, textio.Encoding("utf-8-sig"), nul="\ufffd")
+            lines = ", ".join(str(n) for n in scan.nul_lines) + (" ..." if scan.nuls > len(scan.nul_lines) else "")
+            out.note(f"{scan.nuls:,} NUL byte(s) (\\x00, a damaged file) replaced with U+FFFD (line {lines}); "
+                     "the rows were read")
+        if scan.odd_quotes and _ids_first(layout):
+            out.note("the file has an unclosed quote; read with the tolerant reader, which starts a new "
+                     "row at every line that begins with a search ID, so the broken row cannot swallow "
+                     "others")
+            self._read_python(path, layout, out, split_at_ids=True)
+        elif failure is not None and encoding.is_utf8 and "unicode" in str(failure).lower() and path == source.path:
+            self._read_cp1252(source, encoding, layout, out, job.scratch)
+        elif failure is not None:
+            out.note(f"DuckDB could not parse the CSV ({str(failure).splitlines()[0][:160]}); "
+                     "read with the tolerant Python reader instead")
+            self._read_python(path, layout, out)
+        elif scan.blank_lines:
+            self._read_python(path, layout, out)  # numbers records as a spreadsheet does, blank lines too
+        else:
+            with single_thread(out.con):
+                self._read_duckdb(path, layout, out)
+
+    def _read_cp1252(self, source: Source, encoding: textio.Encoding, layout: Layout, out: SourceWriter,
+                     scratch: list[Path]) -> None:
+        """A file that is not valid UTF-8 past its first 64 KiB: read as cp1252 (or as given, replaced)."""
+        given = encoding.how == "given"
+        fallback = encoding if given else textio.Encoding("cp1252", 0, "detected after a UTF-8 error")
+        transcoded, replaced = _transcoded(out, scratch, source.path, fallback)
+        if given:
+            out.note(f"{replaced:,} byte(s) are not valid {encoding.codec} (given with --encoding) and "
+                     "were replaced with U+FFFD")
+        else:
+            out.encoding = "cp1252 (not UTF-8 past the first 64 KiB)"
+            out.note("the file is not valid UTF-8 past its first 64 KiB; read as cp1252")
+        with single_thread(out.con):
+            self._read_duckdb(transcoded, layout, out)
 
     def _read_duckdb(self, path: Path, layout: Layout, out: SourceWriter) -> None:
         width = len(layout.headers) + 2
@@ -568,35 +612,66 @@ def _ids_first(layout: Layout) -> bool:
     return bool(layout.headers) and normalize_header(layout.headers[0]) == "id"
 
 
-def _odd_quote_count(path: Path) -> bool:
-    """True when the file holds an odd number of double quotes: some quote is never closed."""
-    count = 0
+@dataclass
+class _Scan:
+    """What one read of a CSV's bytes found."""
+
+    odd_quotes: bool = False  # some quote is never closed
+    blank_lines: bool = False  # a blank line before the last row
+    nuls: int = 0  # NUL bytes
+    nul_lines: list[int] = field(default_factory=list)  # the lines of the first ones
+
+    def needs_another_read(self, layout: Layout) -> bool:
+        return bool(self.nuls or self.blank_lines or (self.odd_quotes and _ids_first(layout)))
+
+
+def _scan_bytes(path: Path) -> _Scan:
+    scan = _Scan()
+    quotes = lines = 0
+    first_blank = last_content = -1
+    offset = 0
+    previous = b""
     with open(path, "rb") as fh:
         for block in iter(lambda: fh.read(1 << 24), b""):
-            count += block.count(b'"')
-    return count % 2 == 1
+            quotes += block.count(b'"')
+            if first_blank < 0:
+                joined = previous + block  # a blank line may straddle two blocks
+                found = min((i for i in (joined.find(b"\n\n"), joined.find(b"\n\r\n")) if i >= 0), default=-1)
+                if found >= 0:
+                    first_blank = offset - len(previous) + found
+            if b"\x00" in block:
+                scan.nuls += block.count(b"\x00")
+                at = block.find(b"\x00")
+                while at >= 0 and len(scan.nul_lines) < 10:
+                    scan.nul_lines.append(lines + block.count(b"\n", 0, at) + 1)
+                    at = block.find(b"\x00", at + 1)
+            stripped = len(block.rstrip())
+            if stripped:
+                last_content = offset + stripped - 1
+            lines += block.count(b"\n")
+            previous = block[-2:]
+            offset += len(block)
+    scan.odd_quotes = quotes % 2 == 1
+    scan.blank_lines = 0 <= first_blank < last_content
+    return scan
 
 
-class _UnclosedQuote(Exception):
-    """The file's quote count is odd: what DuckDB read is thrown away."""
-
-
-class _QuoteCount:
-    """``_odd_quote_count`` on a thread of its own, started at once; ``odd()`` waits for it."""
+class _FileScan:
+    """``_scan_bytes`` on a thread of its own, started at once; ``result()`` waits for it."""
 
     def __init__(self, path: Path):
-        self._result: list[bool] = []
+        self._result: list[_Scan] = []
         self._errors: list[BaseException] = []
-        self._thread = threading.Thread(target=self._run, args=(path,), name="lprlogs-quotes", daemon=True)
+        self._thread = threading.Thread(target=self._run, args=(path,), name="lprlogs-scan", daemon=True)
         self._thread.start()
 
     def _run(self, path: Path) -> None:
         try:
-            self._result.append(_odd_quote_count(path))
-        except BaseException as exc:  # re-raised by odd()
+            self._result.append(_scan_bytes(path))
+        except BaseException as exc:  # re-raised by result()
             self._errors.append(exc)
 
-    def odd(self) -> bool:
+    def result(self) -> _Scan:
         self._thread.join()
         if self._errors:
             raise self._errors[0]
@@ -629,7 +704,11 @@ def _sheet_rows(frame: Any) -> list[list[str]]:
 
 def _unreadable_workbook(source: Source, error: SourceRejected) -> Match | None:
     """A workbook by its content (an .xlsx/.xlsm/.xlsb zip, or an OLE file named .xls) that fastexcel
-    cannot open: skipped with the reason, instead of being reported as an unknown kind of file."""
+    cannot open: skipped with the reason, instead of being reported as an unknown kind of file; one saved
+    with a password is rejected, said so."""
+    if password_protected(source, str(error)):
+        return Match(format=FlockExcel.name, variant="password-protected workbook", confidence=0.9, details={
+            "problem": f"workbook is password protected (encrypted): it cannot be read; {PASSWORD_HINT}"})
     if source.head(4) != ZIP_MAGIC and not source.name.lower().endswith(".xls"):
         return None  # an OLE file of another kind (.doc, .msg): the other readers name it
     return Match(format=FlockExcel.name, variant="unreadable workbook", confidence=0.05, details={
@@ -681,41 +760,11 @@ class FlockExcel:
                      confidence=0.9)
 
     def read(self, source: Source, match: Match, out: SourceWriter) -> None:
+        if match.details.get("problem"):
+            raise SourceRejected(str(match.details["problem"]))
         workbook = self._open(source)
-        variants: list[str] = []
-        for sheet_name in workbook.sheet_names:
-            try:
-                frame = workbook.load_sheet(sheet_name, header_row=None, dtypes="string", skip_rows=0).to_polars()
-            except Exception as exc:
-                out.skip_part(sheet_name, f"sheet could not be read ({str(exc).splitlines()[0][:120]})")
-                continue
-            if frame.height == 0 or frame.width == 0:
-                out.skip_part(sheet_name, "empty sheet")
-                continue
-            head = _sheet_rows(frame.head(80))
-            layout = find_layout(head)
-            if layout is None:
-                out.skip_part(sheet_name, describe_foreign(head) + " (a pivot or summary sheet?)")
-                continue
-            variants.append(layout.variant)
-            width = max(len(layout.headers) + 2, frame.width)
-            import polars as pl
-
-            cells = frame.rename({c: f"c{i}" for i, c in enumerate(frame.columns)})
-            cells = cells.with_columns([pl.lit(None, dtype=pl.String).alias(f"c{i}") for i in range(frame.width, width)])
-            cells = cells.with_row_index("source_row", offset=1).with_columns(pl.col("source_row").cast(pl.Int64))
-            cells = cells.slice(layout.data_start)
-            view = f"_xl_{uuid.uuid4().hex[:8]}"
-            out.con.register(view, cells.to_arrow())
-            try:
-                aligned = align_sql(f"(SELECT * FROM {view})", layout, width, empty_is_null=True)
-                stage_cells(out, f"SELECT *, {sql_literal(sheet_name)} AS source_sheet FROM ({aligned})",
-                            StageOptions(cell_columns=aligned_columns(out.con, layout, width, sheet=True),
-                                         variant=layout.variant, problem_column="_problem",
-                                         repair_column="_repair", raw_cells=[f"_wide_{i}" for i in range(width)],
-                                         part=f"sheet {sheet_name!r}"))
-            finally:
-                out.con.unregister(view)
+        variants = [v for sheet_name in workbook.sheet_names
+                    if (v := self._read_sheet(source, workbook, sheet_name, out)) is not None]
         if not variants:
             raise SourceRejected("no sheet of this workbook is a Flock audit: "
                                  + "; ".join(f"{p['part']}: {p['reason']}" for p in out.parts_skipped))
@@ -724,6 +773,44 @@ class FlockExcel:
         if out.log_kind is None and all(v.startswith("flock-10") for v in variants):
             out.log_kind = "federal_audit"
         out.encoding = None
+
+    @staticmethod
+    def _read_sheet(source: Source, workbook: Any, sheet_name: str, out: SourceWriter) -> str | None:
+        """Stage one sheet's rows; its variant, or None when it is skipped (with the reason)."""
+        import polars as pl
+
+        try:
+            frame = workbook.load_sheet(sheet_name, header_row=None, dtypes="string", skip_rows=0).to_polars()
+        except Exception as exc:
+            out.skip_part(sheet_name, f"sheet could not be read ({str(exc).splitlines()[0][:120]})")
+            return None
+        if frame.height == 0 or frame.width == 0:
+            out.skip_part(sheet_name, "empty sheet")
+            return None
+        head = _sheet_rows(frame.head(80))
+        layout = find_layout(head)
+        if layout is None:
+            out.skip_part(sheet_name, describe_foreign(head) + " (a pivot or summary sheet?)")
+            return None
+        refuse_wide(frame.width, f"sheet {sheet_name!r}")
+        width = max(len(layout.headers) + 2, frame.width)
+        cells = frame.rename({c: f"c{i}" for i, c in enumerate(frame.columns)})
+        cells = cells.with_columns([pl.lit(None, dtype=pl.String).alias(f"c{i}") for i in range(frame.width, width)])
+        # skip_rows=0 keeps the blank rows above the used range: the index is the sheet's row number
+        cells = cells.with_row_index("source_row", offset=1).with_columns(pl.col("source_row").cast(pl.Int64))
+        cells = cells.slice(layout.data_start)
+        view = f"_xl_{uuid.uuid4().hex[:8]}"
+        out.con.register(view, cells.to_arrow())
+        try:
+            aligned = align_sql(f"(SELECT * FROM {view})", layout, width, empty_is_null=True)
+            stage_cells(out, f"SELECT *, {sql_literal(sheet_name)} AS source_sheet FROM ({aligned})",
+                        StageOptions(cell_columns=aligned_columns(out.con, layout, width, sheet=True),
+                                     variant=layout.variant, problem_column="_problem",
+                                     repair_column="_repair", raw_cells=[f"_wide_{i}" for i in range(width)],
+                                     part=f"sheet {sheet_name!r}"))
+        finally:
+            out.con.unregister(view)
+        return layout.variant
 
 
 READERS: list[Any] = [FlockCsv(), FlockExcel()]

@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 import zipfile
 
+from .. import textio
 from ..sources import Source
 from ..store import SourceWriter
 from . import Match
@@ -113,7 +114,7 @@ class OtherFiles:
 
     @staticmethod
     def _text(source: Source, head: bytes) -> Match:
-        if b"\x00" in head:
+        if textio.looks_binary(head):
             shown = head[:8].hex(" ")
             return _skip("unknown", f"a binary file of a type lprlogs does not know (first bytes {shown}); "
                          f"{_SKIP_HINT}", UNKNOWN)

@@ -34,7 +34,7 @@ from ..store import SourceWriter
 from . import Match
 from .columns import note_extra_columns, refuse_wide, unique_headers
 from .counts import is_odd_count_expr, note_not_whole, whole_number_expr
-from .workbook import find_head, load_sheet, note_title_rows, sheet_heads
+from .workbook import csv_text, find_head, load_sheet, note_title_rows, sheet_heads
 
 if TYPE_CHECKING:
     import polars as pl
@@ -80,20 +80,6 @@ def _strict_pattern(n_fields: int) -> str:
 def _split_strict(line: str) -> list[str]:
     """Fields of a line (or joined lines) that matched the strict pattern."""
     return next(csv.reader(io.StringIO(line), strict=True))
-
-
-def _decode(source: Source) -> tuple[str, str]:
-    """The file's text and the encoding recorded for it (detected, or --encoding)."""
-    encoding = textio.for_file(source.path, source.encoding)
-    data = source.path.read_bytes()[encoding.bom_length:]
-    try:
-        text = data.decode(encoding.codec)
-    except UnicodeDecodeError:
-        if encoding.how == "given":
-            text = data.decode(encoding.codec, errors="replace")
-        else:
-            return data.decode("cp1252", errors="replace"), "cp1252"
-    return text.lstrip("\ufeff"), "utf-8" if encoding.is_utf8 else encoding.label
 
 
 @dataclass
@@ -160,7 +146,7 @@ class PortalAudit:
     # --- the portal's CSV -----------------------------------------------------------------------------
 
     def _read_csv(self, source: Source, out: SourceWriter) -> tuple[pl.DataFrame, list[str]]:
-        text, out.encoding = _decode(source)
+        text = csv_text(source, out)
         if "\r\n" in text:
             text = text.replace("\r\n", "\n")
             out.note("lines end in CRLF (portal files use LF): read as LF")

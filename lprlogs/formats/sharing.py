@@ -21,12 +21,20 @@ import csv
 import re
 from typing import TYPE_CHECKING
 
-from .. import textio
 from ..errors import SourceRejected
 from ..sources import Source
 from ..store import SourceWriter
 from . import Match
-from .workbook import find_head, load_sheet, norm_header, note_title_rows, read_csv_cells, sheet_heads
+from .columns import note_extra_columns, refuse_wide, unique_headers
+from .workbook import (
+    csv_text,
+    find_head,
+    load_sheet,
+    norm_header,
+    note_title_rows,
+    read_csv_cells,
+    sheet_heads,
+)
 
 if TYPE_CHECKING:
     import polars as pl
@@ -142,7 +150,10 @@ class SharingList:
         ``row_numbers`` (one per data row) when some rows were taken out (quarantined)."""
         positions = _head_kind(list(frame.row(0)))
         assert positions is not None
-        headers = [str(v) if v is not None else f"column {i + 1}" for i, v in enumerate(frame.row(0))]
+        refuse_wide(frame.width, f"sheet {sheet!r}" if sheet else "the header")
+        headers = unique_headers([str(v) if v is not None else "" for v in frame.row(0)])
+        note_extra_columns(out, [h for i, h in enumerate(headers) if i not in positions.values()],
+                           "a sharing list", f"sheet {sheet!r}" if sheet else None)
         numbers = (pl.Series("source_row", row_numbers, dtype=pl.Int64) if row_numbers is not None else
                    pl.int_range(first_row + 1, first_row + frame.height, dtype=pl.Int64).alias("source_row"))
         body = frame.slice(1).with_columns(numbers)
@@ -206,8 +217,7 @@ def _csv_cells(source: Source, out: SourceWriter) -> tuple[pl.DataFrame, list[in
     line number of each data row kept. The usual CSV reader is used unless the quotes do not pair up:
     an odd number of quotes (one never closed), a table the reader refuses, or a cell spanning lines
     (a stray quote that swallowed the lines up to the next one)."""
-    encoding = textio.for_file(source.path, source.encoding)
-    text = source.path.read_bytes()[encoding.bom_length:].decode(encoding.codec, errors="replace").lstrip("\ufeff")
+    text = csv_text(source, out)
     if text.count('"') % 2 == 0:
         try:
             frame = read_csv_cells(source, "sharing", out)
@@ -217,7 +227,6 @@ def _csv_cells(source: Source, out: SourceWriter) -> tuple[pl.DataFrame, list[in
                 frame.select(pl.any_horizontal(pl.all().str.contains("\n", literal=True).fill_null(False)))
                 .to_series()):
             return frame, None
-    out.encoding = encoding.label
     return _cells_by_line(text, out)
 
 

@@ -22,6 +22,7 @@ from ..sources import Source
 from ..sources import _org_from_slug as org_from_slug
 from ..store import SourceWriter
 from . import Match
+from .columns import note_extra_columns, refuse_wide, unique_headers
 from .counts import is_odd_count_expr, note_not_whole, whole_number_expr
 from .localtime import check_tz, localize, parse_local_times, tz_note
 from .workbook import header_index, load_sheet, norm_header, note_title_rows, sheet_heads
@@ -54,7 +55,8 @@ def producer_from_file_name(name: str) -> str | None:
 # --- the Vigilant reader -------------------------------------------------------------------------------
 
 def _is_audit_header(row: list[str | None]) -> bool:
-    return {norm_header(v) for v in row if v is not None} == {"reason", "datetime"}
+    """``Reason, DateTime`` (any order), with any other columns an agency added (kept in raw)."""
+    return {"reason", "datetime"} <= {norm_header(v) for v in row if v is not None}
 
 
 def _is_audit_head(rows: list[list[str | None]]) -> bool:
@@ -107,14 +109,18 @@ class VigilantWorkbook:
     def _read_audit(self, source: Source, sheet: str, out: SourceWriter, header_at: int) -> None:
         frame, first_row = load_sheet(source, sheet, dtypes="string", skip=header_at)
         typed, _ = load_sheet(source, sheet, dtypes=None, skip=header_at)
-        headers = [norm_header(v) for v in frame.row(0)]
+        refuse_wide(frame.width, f"sheet {sheet!r}")
+        header_texts = unique_headers([str(v) if v is not None else "" for v in frame.row(0)])
+        headers = [norm_header(v) for v in header_texts]
         reason_at, time_at = headers.index("reason"), headers.index("datetime")
-        header_texts = [str(v) for v in frame.row(0)]
+        extras = [i for i in range(frame.width) if i not in (reason_at, time_at)]
+        note_extra_columns(out, [header_texts[i] for i in extras], "a Vigilant audit", f"sheet {sheet!r}")
         body = pl.DataFrame({
             "source_row": pl.int_range(first_row + 1, first_row + frame.height, eager=True, dtype=pl.Int64),
             "reason_text": frame[:, reason_at][1:],
             "time_text": frame[:, time_at][1:],
             "time_local": parse_local_times(typed[:, time_at][1:]),
+            **{f"_extra_{i}": frame[:, i][1:] for i in extras},
         })
         blank = (pl.col("reason_text").is_null() | (pl.col("reason_text").str.strip_chars() == "")) \
             & pl.col("time_text").is_null()
@@ -125,7 +131,8 @@ class VigilantWorkbook:
         body = body.filter(~blank)
         out.expect_rows(body.height)
         raw = pl.struct([pl.col("reason_text").alias(header_texts[reason_at]),
-                         pl.col("time_text").alias(header_texts[time_at])]).struct.json_encode()
+                         pl.col("time_text").alias(header_texts[time_at]),
+                         *(pl.col(f"_extra_{i}").alias(header_texts[i]) for i in extras)]).struct.json_encode()
         staged = body.select(
             pl.col("source_row"),
             pl.lit(sheet).alias("source_sheet"),

@@ -46,6 +46,26 @@ def is_workbook(source: Source) -> bool:
     return any(n.startswith("xl/") for n in names)
 
 
+PASSWORD_HINT = "ask the agency for a copy without a password (or for the password)"
+
+
+def password_protected(source: Source, error: str = "") -> bool:
+    """True for a workbook saved with a password to open: an encrypted .xlsx is an OLE2 compound file
+    holding an ``EncryptedPackage`` stream (its name is in the directory, in UTF-16); an encrypted .xls
+    is told by the reader's error."""
+    if any(word in error.lower() for word in ("password", "encrypt")):
+        return True
+    if source.head(8) != OLE_MAGIC:
+        return False
+    name = "EncryptedPackage".encode("utf-16-le")
+    with open(source.path, "rb") as fh:
+        if source.size <= 64 << 20:
+            return name in fh.read()
+        head = fh.read(4 << 20)
+        fh.seek(-(4 << 20), 2)
+        return name in head or name in fh.read()
+
+
 def norm_header(value: object) -> str:
     return re.sub(r"\s+", " ", str(value if value is not None else "").replace("\ufeff", "")).strip().lower()
 
@@ -152,13 +172,32 @@ def header_index(rows: list[list[str | None]], is_header: Callable[[list[str | N
 
 
 
+def csv_text(source: Source, out: SourceWriter) -> str:
+    """A CSV's whole text, its encoding detected (or --encoding) and recorded in ``out.encoding``: a file
+    that is not valid UTF-8 past its head is read as cp1252; NUL bytes (a damaged file) become U+FFFD,
+    said in a note, so the rows around them are read."""
+    encoding = textio.for_file(source.path, source.encoding)
+    data = source.path.read_bytes()[encoding.bom_length:]
+    out.encoding = encoding.label
+    try:
+        text = data.decode(encoding.codec)
+    except UnicodeDecodeError:
+        if encoding.how == "given":
+            text = data.decode(encoding.codec, errors="replace")
+        else:
+            text = data.decode("cp1252", errors="replace")
+            out.encoding = "cp1252"
+    nuls = text.count("\x00")
+    if nuls:
+        out.note(f"{nuls:,} NUL byte(s) (\\x00, a damaged file) replaced with U+FFFD; the rows were read")
+        text = text.replace("\x00", "\ufffd")
+    return text.lstrip("\ufeff")
+
+
 def read_csv_cells(source: Source, what: str, out: SourceWriter) -> pl.DataFrame:
     """A small CSV side file (event log, sharing list) as text cells, no header, for the header finders;
-    its encoding detected (or --encoding) and recorded like the audit readers'; ``what`` names it in
-    the one-line error."""
-    encoding = textio.for_file(source.path, source.encoding)
-    out.encoding = encoding.label
-    text = source.path.read_bytes()[encoding.bom_length:].decode(encoding.codec, errors="replace").lstrip("\ufeff")
+    ``what`` names it in the one-line error."""
+    text = csv_text(source, out)
     try:
         return pl.read_csv(io.BytesIO(text.encode("utf-8")), has_header=False, infer_schema=False)
     except pl.exceptions.PolarsError as exc:
