@@ -60,6 +60,7 @@ class EventLog:
     """Reader of Flock event logs (workbook or CSV)."""
 
     name = "flock_event_log"
+    kinds = ("event_log",)  # the log kinds it reads (formats.detect checks --log-type against them)
 
     def sniff(self, source: Source) -> Match | None:
         found = find_head(source, _is_event_head)

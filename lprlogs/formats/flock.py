@@ -33,7 +33,7 @@ from ..errors import SourceRejected
 from ..sources import Source
 from ..sqltext import quote_ident, sql_literal
 from ..store import SourceWriter, column_names
-from . import Match
+from . import FLOCK_AUDIT_KINDS, Match
 from .columns import refuse_wide, unique_headers
 from .counts import plain_integer_sql
 from .staging import (
@@ -414,6 +414,7 @@ class FlockCsv:
     """Flock audit exports as CSV text, in any of the encodings releases come in."""
 
     name = "flock_csv"
+    kinds = FLOCK_AUDIT_KINDS  # the log kinds it reads (formats.detect checks --log-type against them)
 
     def sniff(self, source: Source) -> Match | None:
         head = source.head(65536)
@@ -719,6 +720,7 @@ class FlockExcel:
     """Flock audit exports saved as workbooks (.xlsx, .xlsm, .xls, .xlsb): every sheet, one by one."""
 
     name = "flock_excel"
+    kinds = FLOCK_AUDIT_KINDS  # the log kinds it reads (formats.detect checks --log-type against them)
 
     def _open(self, source: Source) -> Any:
         import fastexcel

@@ -74,6 +74,7 @@ class OtherFiles:
     """Recognises what is not audit data, to skip it with a reason."""
 
     name = "other"
+    kinds: tuple[str, ...] = ()  # not a log
 
     def sniff(self, source: Source) -> Match | None:
         head = source.head(8192)
@@ -163,6 +164,7 @@ class Ice287gList:
     reference lists exactly as `lprlogs agencies load-287g FILE` does (it is not an audit log)."""
 
     name = "ice_287g"
+    kinds: tuple[str, ...] = ()  # not a log
 
     def sniff(self, source: Source) -> Match | None:
         sheet = ice_287g_sheet(source)

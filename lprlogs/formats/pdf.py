@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 from ..errors import SourceRejected
 from ..sources import Source
 from ..store import SourceWriter
-from . import Match
+from . import FLOCK_AUDIT_KINDS, Match
 from .pdftext import (
     OCR_HINT,
     Columns,
@@ -114,6 +114,7 @@ class FlockPdf:
     """Flock audit exports printed to PDF (text PDFs); scans and non-audit PDFs are explained."""
 
     name = "flock_pdf"
+    kinds = FLOCK_AUDIT_KINDS  # the log kinds it reads (formats.detect checks --log-type against them)
 
     def sniff(self, source: Source) -> Match | None:
         head = source.head(1024)

@@ -95,6 +95,7 @@ class PortalAudit:
     """Reader of transparency-portal search audits (CSV, or a workbook sheet)."""
 
     name = "portal_csv"
+    kinds = ("portal_audit",)  # the log kinds it reads (formats.detect checks --log-type against them)
 
     def sniff(self, source: Source) -> Match | None:
         found = find_head(source, lambda row: portal_form(row) is not None)

@@ -67,6 +67,7 @@ class VigilantWorkbook:
     """Reader of Vigilant (LEARN) audit workbooks."""
 
     name = "vigilant_xlsx"
+    kinds = ("vigilant_audit",)  # the log kinds it reads (formats.detect checks --log-type against them)
 
     def sniff(self, source: Source) -> Match | None:
         heads = sheet_heads(source)
