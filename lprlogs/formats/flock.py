@@ -636,18 +636,16 @@ def _scan_bytes(path: Path) -> _Scan:
         for block in iter(lambda: fh.read(1 << 24), b""):
             quotes += block.count(b'"')
             if first_blank < 0:
-                joined = previous + block  # a blank line may straddle two blocks
-                found = min((i for i in (joined.find(b"\n\n"), joined.find(b"\n\r\n")) if i >= 0), default=-1)
-                if found >= 0:
-                    first_blank = offset - len(previous) + found
+                first_blank = _first_blank_line(previous, block, offset)
             if b"\x00" in block:
                 scan.nuls += block.count(b"\x00")
                 at = block.find(b"\x00")
                 while at >= 0 and len(scan.nul_lines) < 10:
                     scan.nul_lines.append(lines + block.count(b"\n", 0, at) + 1)
                     at = block.find(b"\x00", at + 1)
-            stripped = len(block.rstrip())
-            if stripped:
+            tail = block[-256:].rstrip()  # a block rarely ends in more blank space than this
+            stripped = len(block) - min(256, len(block)) + len(tail) if tail else len(block.rstrip())
+            if stripped > 0:
                 last_content = offset + stripped - 1
             lines += block.count(b"\n")
             previous = block[-2:]
@@ -655,6 +653,17 @@ def _scan_bytes(path: Path) -> _Scan:
     scan.odd_quotes = quotes % 2 == 1
     scan.blank_lines = 0 <= first_blank < last_content
     return scan
+
+
+def _first_blank_line(previous: bytes, block: bytes, offset: int) -> int:
+    """The file offset of the first blank line in ``block`` (or straddling it and the end of the one
+    before, ``previous``: its last two bytes), or -1."""
+    seam = previous + block[:2]
+    for text, start in ((seam, offset - len(previous)), (block, offset)):
+        hits = [i for i in (text.find(b"\n\n"), text.find(b"\n\r\n")) if i >= 0]
+        if hits:
+            return start + min(hits)
+    return -1
 
 
 class _FileScan:
