@@ -158,3 +158,16 @@ def test_password_protected_workbook_says_so(tmp_path: Path, store_dir: Path) ->
     assert outcome.status == "rejected"
     assert outcome.reason.startswith("workbook is password protected")
     assert "not a format lprlogs reads" not in outcome.reason
+
+
+@pytest.mark.parametrize(("encoding", "reason"), [("utf-16", "theft"), ("utf-8-sig", "theft"),
+                                                  ("utf-8", "theft\rof a car"), ("utf-8", "theft\x1a")])
+def test_portal_encodings_and_control_characters(tmp_path: Path, store_dir: Path, encoding: str,
+                                                 reason: str) -> None:
+    path = tmp_path / "menlo-park-ca-pd_2026-04-25_search_audit.csv"
+    lines = [PORTAL_HEADER] + [f'"p{i}","***","2026-03-10T04:31:52.901Z","4","{reason if i == 2 else "x"}"'
+                               for i in range(1, 5)]
+    path.write_bytes("\n".join(lines).encode(encoding))
+    outcome = ingest([str(path)], store_dir).files[0]
+    assert (outcome.format, outcome.rows_stored, outcome.rows_quarantined) == ("portal_csv", 4, 0)
+    assert query(store_dir, "SELECT source_row, reason FROM searches WHERE search_id = 'p2'") == [(3, reason)]
