@@ -24,9 +24,10 @@ TERM_TABLES: dict[str, dict[str, list[str]]] = {
         "purpose": ["immigration"],
         "agency_only": ["immigration", "immigration_agency"],
         "agency": ["immigration_agency"],
-        "other_meaning": [],
+        "review": ["immigration_review"],
     },
     "vague_reason_terms.csv": {"": ["vague_reason"]},
+    "reason_categories.csv": {"vague": ["vague_reason"]},
 }
 
 

@@ -16,6 +16,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
+from .. import agencies
 from ..errors import LprlogsError
 from ..formats import side_table_schemas
 from ..schema import QUARANTINE_COLUMNS, SEARCHES_VIEW_COLUMNS, STORED_COLUMNS
@@ -100,6 +101,7 @@ class Engine:
 
     def _create_views(self) -> None:
         con = self.con
+        con.execute((queries_dir() / "macros.sql").read_text(encoding="utf-8"))  # reason_category, reason_detail
         self._create_stored_view()
         # each file's original column names, from the keys of its first rows' raw (source_row <= 1000 lets
         # DuckDB read only the first row group of each file): blank_reason asks whether a file had a Reason column
@@ -149,7 +151,9 @@ class Engine:
         joined = self.has_duplicates and bool({"duplicate_of", "search_uid"} & set(columns))
         duplicate_of = "d.duplicate_of" if joined else "CAST(NULL AS VARCHAR)"
         expressions = {"duplicate_of": f"{duplicate_of} AS duplicate_of",
-                       "search_uid": f"coalesce(s.search_id, {duplicate_of}, s.search_key) AS search_uid"}
+                       "search_uid": f"coalesce(s.search_id, {duplicate_of}, s.search_key) AS search_uid",
+                       "reason_category": "reason_category(s.reason) AS reason_category",
+                       "reason_detail": "reason_detail(s.reason) AS reason_detail"}
         select = ", ".join([f"s.{c}" for c in extra_columns] + [expressions.get(c, f"s.{c}") for c in columns])
         if joined:
             return f"SELECT {select} FROM {stored} AS s LEFT JOIN _duplicates AS d USING (search_key)"
@@ -240,13 +244,7 @@ class Engine:
 
     def _create_extension_views(self) -> None:
         """Views other modules own (agencies, agreements): each module registers its own."""
-        try:
-            from .. import agencies
-        except ImportError:
-            return
-        register = getattr(agencies, "register_views", None)
-        if register is not None:
-            register(self)
+        agencies.register_views(self)
 
     def _create_flags_view(self) -> None:
         """``flag_<name>`` per queries/flags/<name>.sql and ``flags``, their union (``flag_union``)."""
@@ -322,12 +320,7 @@ class Engine:
             os.replace(tmp, target)
         else:
             target.unlink(missing_ok=True)
-        try:
-            from .. import agencies
-        except ImportError:
-            agencies = None  # type: ignore[assignment]
-        if agencies is not None and hasattr(agencies, "build_derived"):
-            agencies.build_derived(self)
+        agencies.build_derived(self)
         packs.build(self.con, self.store)
         tmp_stamp = derived / f".stamp.{uuid.uuid4().hex}.tmp"
         tmp_stamp.write_text(json.dumps({"generation": generation}))
