@@ -8,9 +8,9 @@ import json
 from pathlib import Path
 
 import pytest
+from helpers import FLOCK_14, flock_row, query, write_flock_csv
 
 from lprlogs.ingest import ingest
-from tests.helpers import FLOCK_14, close_engines, flock_row, query, write_flock_csv  # noqa: F401
 
 ODD = ["5.5", "1e3", "0x10", "1_000", "five"]
 WHOLE = {"12": 12, "1,234": 1234, "5.0": 5, " 7 ": 7, "——": None, "": None}

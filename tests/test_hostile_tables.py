@@ -9,9 +9,9 @@ import uuid
 from pathlib import Path
 
 import pytest
+from helpers import FLOCK_14, flock_row, query, write_flock_csv
 
 from lprlogs.ingest import ingest
-from tests.helpers import FLOCK_14, close_engines, flock_row, query, write_flock_csv  # noqa: F401
 
 PORTAL_HEADER = '"id","userId","searchDate","networkCount","reason"'
 
@@ -106,6 +106,7 @@ def test_ten_thousand_columns_is_refused_in_one_line(tmp_path: Path, store_dir: 
         assert "\n" not in outcome.reason and "report" not in outcome.reason
 
 
+@pytest.mark.slow
 def test_a_few_hundred_extra_columns_are_kept_in_raw(tmp_path: Path, store_dir: Path) -> None:
     extra = [f"x{i}" for i in range(300)]
     path = tmp_path / "wide.csv"

@@ -240,11 +240,11 @@ def test_portal_workbook_with_cover_and_pivot_sheets(tmp_path: Path, store_dir: 
     assert rows_read[0][:4] == ("Log", 2, "e0", 10)
     assert rows_read[0][4] == dt.datetime(2025, 6, 18, 0, 2, 4, 789000, tzinfo=dt.UTC)
     assert rows_read[-1][:4] == ("Log", 33, "e-last", 7)
-    skipped = {p["part"] for p in Store_parts(store_dir)}
+    skipped = {p["part"] for p in _parts_skipped(store_dir)}
     assert skipped == {"Cover", "Pivot"}
 
 
-def Store_parts(store_dir: Path) -> list[dict[str, str]]:
+def _parts_skipped(store_dir: Path) -> list[dict[str, str]]:
     from lprlogs.store import Store
 
     return Store.open(store_dir).sources[0]["parts_skipped"]

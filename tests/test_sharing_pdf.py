@@ -7,9 +7,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from helpers import query
 
 from lprlogs.ingest import ingest
-from tests.helpers import close_engines, query  # noqa: F401
 
 HEADERS = ("Organization Name", "Networks Shared With Me", "Networks I'm Sharing")
 COLUMN_X = (40, 200, 480)
@@ -109,7 +109,7 @@ def test_log_type_sharing_on_a_pdf_that_is_no_sharing_list_says_so(tmp_path: Pat
 
 
 def test_log_type_is_honoured_or_refused_in_one_line(tmp_path: Path, store_dir: Path) -> None:
-    from tests.helpers import flock_row, write_flock_csv
+    from helpers import flock_row, write_flock_csv
 
     audit = write_flock_csv(tmp_path / "a", "audit.csv", [flock_row()])
     outcome = ingest([str(audit)], store_dir, log_kind="sharing").files[0]
