@@ -319,6 +319,14 @@ class Store:
         batch["finished_at"] = now_utc()
         self.save_manifest()
 
+    def discard_batch(self, batch: dict[str, Any]) -> None:
+        """Forget a batch that stored nothing (a path that does not exist, nothing readable, nothing new), and
+        the skipped or rejected entries it recorded: a failed run leaves no empty batch behind."""
+        with self.mutex:
+            self.manifest["sources"] = [s for s in self.sources if s.get("batch_id") != batch["id"]]
+            self.manifest["batches"] = [b for b in self.batches if b is not batch and b.get("id") != batch["id"]]
+        self.save_manifest()
+
     def next_seq(self) -> int:
         """The number of the next source (orders sources: the first of two duplicate rows is the one of the
         lower number). Numbers handed out stay taken even before their source is recorded, so sources read

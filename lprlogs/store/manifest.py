@@ -120,6 +120,7 @@ class BatchEntry:
     files_rejected: int = field(default=0, metadata=_view())
     rows_stored: int = field(default=0, metadata=_view())
     rows_quarantined: int = field(default=0, metadata=_view())
+    interrupted: bool = field(default=False, metadata=_view())  # stopped by Ctrl-C or a full disk
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> BatchEntry:
@@ -136,7 +137,10 @@ class BatchEntry:
 
 def view_schema(cls: type[SourceEntry] | type[BatchEntry]) -> pa.Schema:
     """The Arrow schema of ``cls``'s view rows: whole numbers as int64, everything else as text."""
-    return pa.schema([(f.metadata.get("column", f.name), pa.int64() if f.type.startswith("int") else pa.string())
+    def arrow_type(f: dataclasses.Field[Any]) -> pa.DataType:
+        return pa.int64() if f.type.startswith("int") else pa.bool_() if f.type == "bool" else pa.string()
+
+    return pa.schema([(f.metadata.get("column", f.name), arrow_type(f))
                       for f in dataclasses.fields(cls) if "view" in f.metadata])
 
 
