@@ -18,6 +18,7 @@ from typing import Any
 
 import duckdb
 
+from .agencies import stored_registry
 from .errors import DiskFull, Interrupted, LprlogsError, SourceRejected, StoreDamaged, is_disk_full
 from .formats import Match, all_readers, detect
 from .progress import enable_query_progress, watch_queries
@@ -109,7 +110,8 @@ def ingest(paths: list[str], store_dir: Path, *, producer: str | None = None, lo
     no batch behind."""
     store = Store.open(store_dir, create=True)
     with store.lock(), Expander(producer=producer, log_kind=log_kind, encoding=encoding, tz=tz,
-                                exclude=(store_dir, *exclude), producers=producers) as expander:
+                                exclude=(store_dir, *exclude), producers=producers,
+                                registry=stored_registry(store.root)) as expander:
         batch = store.begin_batch([cited_path(str(p)) for p in paths])
         report = IngestReport(batch_id=batch["id"], store=str(store_dir))
         with _Runner(store, batch["id"], force=force, debug=debug, on_event=on_event) as runner, \

@@ -78,6 +78,8 @@ class SourceEntry:
     batch_id: int | None = field(default=None, metadata=_view())
     seq: int = 0
     ingested_at: str | None = field(default=None, metadata=_view())
+    time_basis: str | None = field(default=None, metadata=_view())  # how its times were read (timezones.py)
+    local_zone: str | None = field(default=None, metadata=_view())  # the producer's zone, when known
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> SourceEntry:
