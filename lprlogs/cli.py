@@ -66,6 +66,9 @@ def parse_params(pairs: tuple[str, ...]) -> dict[str, str]:
         if not sep or not name.strip():
             raise LprlogsError(f"parameter {pair!r} is not NAME=VALUE", hint="e.g. -p retention_days=90")
         params[name.strip()] = value.strip()
+    from .law import check_params
+
+    check_params(params)
     return params
 
 
@@ -442,6 +445,25 @@ def flags_command(store_dir: Path | None, params: tuple[str, ...], fmt: str, ter
     emit(columns, rows, fmt)
     if fmt == "table" and parameter_line(engine):
         click.echo(parameter_line(engine))
+
+
+@cli.command("law")
+@store_option
+@params_option
+@output_options
+@user_errors
+def law_command(store_dir: Path | None, params: tuple[str, ...], fmt: str) -> None:
+    """The state-law rules in force for the store's producers: the law, its dates, the rules, their
+    confidence and review status, and which state_law_* flags they drive at -p law_confidence (default
+    medium; low also counts rules nobody reviewed). Possible conflicts, never findings of a violation."""
+    from .law import rules_in_force
+
+    engine = open_engine(store_dir, parse_params(params))
+    columns, rows = rules_in_force(engine)
+    if fmt == "table":  # the long texts go to csv/json; the table shows what a reporter checks first
+        keep = [i for i, c in enumerate(columns) if c not in ("what_was_checked", "why", "rows", "confidence_by_rule")]
+        columns, rows = [columns[i] for i in keep], [tuple(r[i] for i in keep) for r in rows]
+    emit(columns, rows, fmt)
 
 
 # --- agencies ------------------------------------------------------------------------------------

@@ -1,0 +1,34 @@
+-- flag: state_law_out_of_state
+-- title: Out-of-state searcher where the state limits sharing
+-- section: state_law
+-- answers: which searches were run by an agency of another state on cameras in a state whose law bans
+--   sharing with other states' agencies (California since 2016, Virginia since 2025-07-01) or allows it
+--   only on a condition (Illinois: the searcher's written declaration), at the time of the search.
+-- how: searcher and producer states from the `agencies` view; federal searchers are not "out of state"
+--   (see state_law_federal). The rule is the producer state's version in force at the search time.
+-- evidence: searcher "Houston TX PD" (TX) is outside the producer's state (CA); Cal. Civ. Code
+--   §§ 1798.90.5-.55 (SB 34, 2015): out-of-state sharing banned: a public agency may share ALPR
+--   information only with another public agency ... (CA rule in effect from 2016-01-01, confidence high).
+--   A possible conflict, not a finding of one.
+-- param: law_confidence = medium (text) the least confidence (high, medium or low) of a law-table rule that may flag; rules of rows nobody reviewed flag only with low
+-- limits: a restricted state's condition (a declaration, a written request, a warrant) may have been met
+--   on paper the log does not show; ask for it. Says nothing when either state is unknown.
+SELECT
+    s.search_key,
+    'state_law_out_of_state' AS flag,
+    'searcher "' || s.searcher_org || '" (' || searcher.state || ') is outside the producer''s state ('
+        || producer.state || '); ' || r.citation || ': out-of-state sharing ' || r.out_of_state_sharing || ': '
+        || r.out_of_state_rule || ' (' || r.state || ' rule in effect from ' || r.effective_from
+        || ', confidence ' || r.out_of_state_confidence || '). A possible conflict, not a finding of one.'
+        AS evidence
+FROM searches AS s
+JOIN agencies AS producer ON producer.name = s.producer
+JOIN agencies AS searcher ON searcher.name = s.searcher_org
+JOIN _state_law_rules AS r
+    ON r.state = producer.state
+   AND s.search_time >= r.starts_at AND (r.ends_at IS NULL OR s.search_time < r.ends_at)
+WHERE r.out_of_state_counts
+  AND r.out_of_state_sharing IN ('banned', 'restricted')
+  AND searcher.state IS NOT NULL
+  AND searcher.state <> producer.state
+  AND NOT coalesce(searcher.federal, false)

@@ -1,0 +1,158 @@
+-- title: Searches that may conflict with state law
+-- answers: per producer (the agency whose cameras were searched) and each state-law rule its searches
+--   may conflict with: the law, the rule, the date it took effect and its confidence, how many distinct
+--   searches and searching agencies, the top searching agencies, example rows (file and row) and the
+--   questions to ask. A producer whose state has no ALPR law in the table, or whose state is unknown,
+--   gets one row saying so; a producer with a law and nothing flagged gets one row saying that.
+-- counting: distinct searches by search_uid; the rule is the one the flag's evidence names (producer's
+--   state, or for state_law_immigration the first rule named).
+-- parameters: law_confidence (declared in the state_law_* flags).
+WITH
+flagged AS (
+    SELECT search_key, flag, evidence FROM flag_state_law_retention
+    UNION ALL SELECT search_key, flag, evidence FROM flag_state_law_out_of_state
+    UNION ALL SELECT search_key, flag, evidence FROM flag_state_law_federal
+    UNION ALL SELECT search_key, flag, evidence FROM flag_state_law_immigration
+    UNION ALL SELECT search_key, flag, evidence FROM flag_state_law_no_purpose
+),
+
+-- the rule a row's evidence names: "(XX rule in effect from YYYY-MM-DD, confidence C)"
+named AS (
+    SELECT
+        f.flag,
+        s.producer,
+        s.searcher_org,
+        s.search_uid,
+        s.search_time,
+        s.source_file,
+        s.source_row,
+        regexp_extract(f.evidence, '\(([A-Z]{2}) rule in effect from (\d{4}-\d{2}-\d{2}), confidence (\w+)\)', 1)
+            AS law_state,
+        regexp_extract(f.evidence, '\(([A-Z]{2}) rule in effect from (\d{4}-\d{2}-\d{2}), confidence (\w+)\)', 2)
+            AS effective_from,
+        regexp_extract(f.evidence, '\(([A-Z]{2}) rule in effect from (\d{4}-\d{2}-\d{2}), confidence (\w+)\)', 3)
+            AS confidence
+    FROM flagged AS f
+    JOIN searches AS s USING (search_key)
+),
+
+per_agency AS (
+    SELECT producer, flag, law_state, effective_from, searcher_org, count(DISTINCT search_uid) AS searches
+    FROM named
+    GROUP BY ALL
+),
+
+examples AS (
+    SELECT producer, flag, law_state, effective_from,
+           string_agg(source_file || ' row ' || source_row || ' (' || coalesce(searcher_org, '?') || ', '
+                      || strftime(search_time AT TIME ZONE 'UTC', '%Y-%m-%d %H:%M') || ' UTC)', '; '
+                      ORDER BY search_time, source_file, source_row) AS examples
+    FROM (SELECT *, row_number() OVER (PARTITION BY producer, flag, law_state, effective_from
+                                       ORDER BY search_time, source_file, source_row) AS n FROM named)
+    WHERE n <= 3
+    GROUP BY ALL
+),
+
+conflicts AS (
+    SELECT
+        n.producer, n.flag, n.law_state, n.effective_from, any_value(n.confidence) AS confidence,
+        count(DISTINCT n.search_uid) AS searches, count(DISTINCT n.searcher_org) AS searching_agencies
+    FROM named AS n
+    GROUP BY ALL
+),
+
+top_agencies AS (
+    SELECT producer, flag, law_state, effective_from,
+           string_agg(searcher_org || ' (' || searches || ')', '; ' ORDER BY searches DESC, searcher_org)
+               FILTER (WHERE rank <= 5) AS top_agencies
+    FROM (SELECT *, row_number() OVER (PARTITION BY producer, flag, law_state, effective_from
+                                       ORDER BY searches DESC, searcher_org) AS rank FROM per_agency)
+    GROUP BY ALL
+),
+
+laws AS (
+    SELECT * FROM read_csv(getvariable('queries_dir') || '/law/state_alpr_laws.csv', header = true,
+                           all_varchar = true)
+),
+
+producers AS (
+    SELECT s.producer, any_value(p.state) AS state, count(DISTINCT s.search_uid) AS searches
+    FROM searches AS s
+    LEFT JOIN agencies AS p ON p.name = s.producer
+    WHERE s.producer IS NOT NULL
+    GROUP BY s.producer
+),
+
+found AS (
+    SELECT
+        c.producer,
+        p.state AS producer_state,
+        c.flag,
+        l.citation AS law,
+        CASE c.flag
+            WHEN 'state_law_retention' THEN 'data that matched no hotlist kept at most ' || l.retention_days || ' days'
+            WHEN 'state_law_out_of_state' THEN 'out-of-state sharing ' || l.out_of_state_sharing || ': ' || l.out_of_state_rule
+            WHEN 'state_law_federal' THEN 'federal sharing ' || l.federal_sharing || ': ' || l.federal_rule
+            WHEN 'state_law_immigration' THEN 'immigration use ' || l.immigration_use || ': ' || l.immigration_rule
+            WHEN 'state_law_no_purpose' THEN 'purpose required: ' || l.purpose_rule
+        END AS rule,
+        c.law_state,
+        c.effective_from,
+        c.confidence,
+        CASE WHEN coalesce(trim(l.reviewed), '') = '' THEN 'not reviewed' ELSE l.reviewed END AS reviewed,
+        c.searches,
+        c.searching_agencies,
+        t.top_agencies,
+        e.examples,
+        CASE c.flag
+            WHEN 'state_law_retention' THEN 'What is your retention setting for ALPR data that matched no hotlist, '
+                || 'and since when? Do purge logs show data older than the limit was deleted? Was the older data '
+                || 'kept under a warrant, preservation request or active investigation?'
+            WHEN 'state_law_out_of_state' THEN 'Which sharing agreements gave these agencies access, and when were '
+                || 'they revoked? For a restricted state: where is the written declaration or request the law '
+                || 'requires from each agency? Which exception (warrant, court order, active investigation) applied?'
+            WHEN 'state_law_federal' THEN 'Who granted these federal accounts access (agreement, national '
+                || 'network, vendor pilot), and when was it revoked? Was there a warrant or court order?'
+            WHEN 'state_law_immigration' THEN 'Was the search made for immigration enforcement, or a criminal case '
+                || 'with an immigration word? Which agency asked for it, and did a judicial warrant or declaration '
+                || 'cover it?'
+            WHEN 'state_law_no_purpose' THEN 'Where is the purpose of these accesses recorded, as the law requires? '
+                || 'What does the audit the law requires say about them?'
+        END AS questions
+    FROM conflicts AS c
+    JOIN producers AS p ON p.producer = c.producer
+    LEFT JOIN laws AS l ON l.state = c.law_state AND l.effective_from = c.effective_from
+    LEFT JOIN top_agencies AS t
+        ON t.producer = c.producer AND t.flag = c.flag AND t.law_state = c.law_state
+       AND t.effective_from = c.effective_from
+    LEFT JOIN examples AS e
+        ON e.producer = c.producer AND e.flag = c.flag AND e.law_state = c.law_state
+       AND e.effective_from = c.effective_from
+),
+
+-- producers with nothing flagged: why (no state, no law found, or a law and no possible conflict)
+quiet AS (
+    SELECT
+        p.producer,
+        p.state AS producer_state,
+        NULL AS flag,
+        CASE
+            WHEN p.state IS NULL THEN 'state unknown: no state law compared'
+            WHEN NOT EXISTS (SELECT 1 FROM laws AS l WHERE l.state = p.state)
+                THEN 'not in the law table: no state law compared'
+            WHEN EXISTS (SELECT 1 FROM laws AS l WHERE l.state = p.state AND l.citation = 'none')
+                THEN 'no state ALPR law found (as of late 2026)'
+            ELSE 'no possible conflict found with the rules in force'
+        END AS law,
+        NULL AS rule, NULL AS law_state, NULL AS effective_from, NULL AS confidence, NULL AS reviewed,
+        0 AS searches, 0 AS searching_agencies, NULL AS top_agencies, NULL AS examples,
+        CASE WHEN p.state IS NULL THEN 'Which state are these cameras in? (agencies: the producer''s name has no state)'
+        END AS questions
+    FROM producers AS p
+    WHERE p.producer NOT IN (SELECT producer FROM found)
+)
+
+SELECT * FROM found
+UNION ALL BY NAME
+SELECT * FROM quiet
+ORDER BY producer, searches DESC, flag
