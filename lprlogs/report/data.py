@@ -37,6 +37,7 @@ from ..engine import Engine, SqlFile, _typed_literal, flag_columns, sql_files
 from ..errors import LprlogsError
 from ..schema import SEARCHES_VIEW_COLUMNS, STORED_COLUMNS
 from ..store import sql_literal
+from . import law_section
 
 # Flag names of the contract, in the order the report presents them, grouped by section.
 IMMIGRATION_FLAGS = ("immigration", "immigration_agency")
@@ -121,6 +122,7 @@ class ReportData:
     xlsx_rows_per_flag: int
     csv_rows_per_flag: int | None  # None: every row
     notes: list[str] = field(default_factory=list)
+    state_law: dict[str, Any] = field(default_factory=dict)  # report/law_section.py
 
     @property
     def flag_names(self) -> list[str]:
@@ -531,4 +533,5 @@ def collect(engine: Engine, *, since: int | None = None) -> ReportData:
         xlsx_rows_per_flag=caps.xlsx,
         csv_rows_per_flag=caps.csv,
         notes=notes,
+        state_law=law_section.collect(engine),
     )

@@ -47,11 +47,13 @@ def render_html(data: ReportData) -> str:
         "cross": [f for f in CROSS_AGENCY_FLAGS if f in present],
         "school": [f for f in SCHOOL_FLAGS if f in present],
         "accountability": [f for f in ACCOUNTABILITY_FLAGS if f in present]
-        + [f for f in present if f not in IMMIGRATION_FLAGS + CROSS_AGENCY_FLAGS + SCHOOL_FLAGS + ACCOUNTABILITY_FLAGS],
+        + [f for f in present if f not in IMMIGRATION_FLAGS + CROSS_AGENCY_FLAGS + SCHOOL_FLAGS + ACCOUNTABILITY_FLAGS
+           and not f.startswith("state_law_")],
+        "state_law": [f for f in present if f.startswith("state_law_")],
     }
     template = html_environment().get_template("index.html")
     return template.render(data=data, charts_data=charts, sections=sections, dq=data_quality_summary(data),
-                           neutralize_rule=NEUTRALIZE_RULE, version=__version__)
+                           neutralize_rule=NEUTRALIZE_RULE, version=__version__, law=data.state_law)
 
 
 def write_html(data: ReportData, path: Path) -> Path:
