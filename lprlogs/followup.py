@@ -82,11 +82,13 @@ class FollowupResult:
     tracking: Path | None = None
     unmatched_agencies: list[str] = field(default_factory=list)
     skipped_rows_without_agency: int = 0
+    law_letters: list[tuple[str, Path, int]] = field(default_factory=list)  # law.write_law_letters
 
     def summary_rows(self) -> tuple[list[str], list[tuple[Any, ...]]]:
         columns = ["kind", "agency", "state", "law", "searches", "file"]
         rows = [("letter", x.agency, x.state or "", x.law["citation"], x.searches, x.letter_md.name) for x in self.letters]
         rows += [("appeal", a.producer, a.state or "", "", a.rows, a.path.name) for a in self.appeals]
+        rows += [("state_law", p, "", "", n, path.name) for p, path, n in self.law_letters]
         return columns, rows
 
 
@@ -405,4 +407,7 @@ def write_followup(engine: Engine, out_dir: Path, *, flags: tuple[str, ...] = ()
         total = sum(r["rows"] for r in p["releases"])
         result.appeals.append(Appeal(producer=p["producer"], state=state, path=path, rows=total, shares={
             f"{r['log_kind']}:{f}": m / r["rows"] for r in p["releases"] for f, m in r["masked"].items()}))
+    from .law import write_law_letters
+
+    result.law_letters = write_law_letters(engine, out_dir, drafted.isoformat(), wanted)
     return result

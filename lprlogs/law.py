@@ -27,3 +27,51 @@ def rules_in_force(engine: Engine) -> tuple[list[str], list[tuple[Any, ...]]]:
     with the rules' confidence, review status and which of them flag at the ``law_confidence`` in force."""
     sql = (queries_dir() / "law" / "producer_rules.sql").read_text(encoding="utf-8")
     return engine.query(sql)
+
+
+# what to ask a producer for, per state_law_* flag: the records that would show an exception or compliance
+LETTER_REQUESTS = {
+    "state_law_out_of_state": "Every sharing agreement, access grant or network setting (including national and "
+                              "statewide lookup) that let out-of-state agencies search the agency's ALPR data, with "
+                              "the dates each began and was revoked, and every written declaration, certification "
+                              "or request the law requires from an out-of-state agency before sharing.",
+    "state_law_federal": "Every agreement, access grant, vendor pilot or request under which federal agencies could "
+                         "search the agency's ALPR data, with the dates each began and was revoked, and any warrant "
+                         "or court order relied on.",
+    "state_law_immigration": "Records of the searches listed above made for, or on behalf of, immigration "
+                             "authorities: the requests, the case files they cite, and any warrant or declaration "
+                             "relied on.",
+    "state_law_retention": "The agency's retention setting for ALPR data that matched no hotlist, with the date of "
+                           "each change, and the purge or deletion logs, preservation requests and warrants under "
+                           "which older data was kept.",
+    "state_law_no_purpose": "The access records the law requires (with the purpose of each access) for the searches "
+                            "listed above, and the audits of ALPR use the law or the agency's policy requires.",
+}
+
+
+def write_law_letters(engine: Engine, out_dir: Any, drafted: str, wanted: set[str]) -> list[tuple[str, Any, int]]:
+    """One draft per producer with possible conflicts (queries/reports/state_law.sql), asking for the records
+    that would show an exception or compliance and citing the law; returns (producer, path, searches)."""
+    from .engine import sql_files
+    from .followup import _agency_info, law_for, render, slugify
+
+    sql_file = next(f for f in sql_files("reports") if f.name == "state_law")
+    columns, rows = engine.query(sql_file.body)
+    by_producer: dict[str, list[dict[str, Any]]] = {}
+    for row in rows:
+        item = dict(zip(columns, row, strict=True))
+        if item["flag"] and (not wanted or item["producer"].lower().strip() in wanted):
+            by_producer.setdefault(item["producer"], []).append(item)
+    info = _agency_info(engine, list(by_producer))
+    written, slugs = [], set()
+    for producer, items in by_producer.items():
+        state, federal, kind = info[producer]
+        requests = [LETTER_REQUESTS[f] for f in LETTER_REQUESTS if any(i["flag"] == f for i in items)]
+        requests.append("The audits of ALPR use and sharing that the state law or the agency's policy requires, "
+                        "for the period of these searches.")
+        path = out_dir / f"state-law-{slugify(producer, slugs)}.md"
+        path.write_text(render("state_law.md.j2", drafted=drafted, law=law_for(state, federal), rules=items,
+                               agency={"name": producer, "state": state or "state", "kind": kind},
+                               requests=requests), encoding="utf-8")
+        written.append((producer, path, sum(int(i["searches"]) for i in items)))
+    return written

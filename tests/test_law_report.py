@@ -49,3 +49,20 @@ def test_report_section_per_producer_with_rule_counts_and_the_law_rows_in_the_me
     rows = files.data.state_law["producers"]["Mountain View CA PD"]
     assert {r["flag"]: r["searches"] for r in rows} == {"state_law_out_of_state": 2, "state_law_federal": 1,
                                                         "state_law_immigration": 1}
+
+
+def test_followup_writes_a_state_law_letter_to_a_producer_with_possible_conflicts(store_dir: Path, tmp_path: Path,
+                                                                                  run_cli) -> None:  # noqa: ANN001
+    write_release(store_dir)
+    out = tmp_path / "letters"
+    result = run_cli("followup", "-o", str(out), "--format", "csv")
+    assert result.exit_code == 0, result.output
+    assert "state_law,Mountain View CA PD,,,4,state-law-mountain-view-ca-pd.md" in result.output
+    letter = (out / "state-law-mountain-view-ca-pd.md").read_text(encoding="utf-8")
+    assert "California Public Records Act" in letter or "Public Records" in letter
+    assert r"**Cal\. Civ\. Code §§ 1798\.90\.5\-\.55 \(SB 34, 2015\)" in letter  # Markdown-escaped
+    assert "(CA rule in effect from 2018-01-01)" in letter
+    assert "possible conflicts, not findings of a violation" in letter
+    assert "written declaration, certification or request the law requires" in letter
+    assert "dates each began and was revoked" in letter
+    assert not (out / "state-law-houston-tx-pd.md").exists()  # no state law found for Texas
