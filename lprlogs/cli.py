@@ -281,7 +281,9 @@ def followup(out_dir: Path, flag_names: tuple[str, ...], agency_names: tuple[str
 
     Each letter (.md and .txt) names the agency's state public-records law (or federal FOIA) and lists
     its flagged searches with where each was found; all of them are also in <agency>-searches.csv.
-    Over-redacted releases get an appeal draft. Letters are drafts: a reporter checks each one.
+    Over-redacted releases get an appeal draft, and producers whose searches may conflict with their
+    state's ALPR law (state_law_* flags; by default, or when such a --flag is given) a state-law draft
+    asking for the records that would show an exception. Letters are drafts: a reporter checks each one.
     """
     from .followup import write_followup
 

@@ -34,7 +34,8 @@ if TYPE_CHECKING:
 DEFAULT_FLAGS = ("immigration", "federal_searcher", "out_of_state_searcher", "287g_searcher")
 KNOWN_FLAGS = ("immigration", "immigration_agency", "outside_agency", "federal_searcher", "out_of_state_searcher",
                "wide_lookup", "287g_searcher", "school_camera", "school_searcher", "blank_reason", "vague_reason",
-               "long_lookback", "moderated", "freeform_prompt")
+               "long_lookback", "moderated", "freeform_prompt", "state_law_retention", "state_law_out_of_state",
+               "state_law_federal", "state_law_immigration", "state_law_no_purpose")
 LETTER_CAP = 25  # searches listed in a letter's body; all of them are in the attachment CSV
 APPEAL_THRESHOLD = 0.9  # share of rows with a field masked that triggers an appeal draft
 APPEAL_FIELDS = {"searcher_user": "Officer / user names (Name)", "case_number": "Case numbers (Case #)",
@@ -321,6 +322,8 @@ def write_followup(engine: Engine, out_dir: Path, *, flags: tuple[str, ...] = ()
                    drafted: dt.date | None = None, cap: int = LETTER_CAP,
                    appeal_threshold: float = APPEAL_THRESHOLD) -> FollowupResult:
     """Write the letters, their attachments, tracking.csv and appeal drafts into ``out_dir``."""
+    # producers' state-law letters: in a default run, or for the state_law_* flags asked for
+    law_flags = tuple(f for f in flags if f.startswith("state_law_")) if flags else ("state_law_",)
     flags = tuple(dict.fromkeys(flags or DEFAULT_FLAGS))
     present = {r[0] for r in engine.con.execute("SELECT DISTINCT flag FROM flags").fetchall()}
     unknown = [f for f in flags if f not in KNOWN_FLAGS and f not in present]
@@ -409,5 +412,6 @@ def write_followup(engine: Engine, out_dir: Path, *, flags: tuple[str, ...] = ()
             f"{r['log_kind']}:{f}": m / r["rows"] for r in p["releases"] for f, m in r["masked"].items()}))
     from .law import write_law_letters
 
-    result.law_letters = write_law_letters(engine, out_dir, drafted.isoformat(), wanted)
+    if law_flags:
+        result.law_letters = write_law_letters(engine, out_dir, drafted.isoformat(), wanted, law_flags)
     return result

@@ -49,9 +49,11 @@ LETTER_REQUESTS = {
 }
 
 
-def write_law_letters(engine: Engine, out_dir: Any, drafted: str, wanted: set[str]) -> list[tuple[str, Any, int]]:
-    """One draft per producer with possible conflicts (queries/reports/state_law.sql), asking for the records
-    that would show an exception or compliance and citing the law; returns (producer, path, searches)."""
+def write_law_letters(engine: Engine, out_dir: Any, drafted: str, wanted: set[str],
+                      flags: tuple[str, ...] = ("state_law_",)) -> list[tuple[str, Any, int]]:
+    """One draft per producer (``wanted``: these names only, when given) with possible conflicts under the
+    ``flags`` (names or prefixes) in queries/reports/state_law.sql, asking for the records that would show an
+    exception or compliance and citing the law; returns (producer, path, searches)."""
     from .engine import sql_files
     from .followup import _agency_info, law_for, render, slugify
 
@@ -60,7 +62,8 @@ def write_law_letters(engine: Engine, out_dir: Any, drafted: str, wanted: set[st
     by_producer: dict[str, list[dict[str, Any]]] = {}
     for row in rows:
         item = dict(zip(columns, row, strict=True))
-        if item["flag"] and (not wanted or item["producer"].lower().strip() in wanted):
+        if (item["flag"] and item["flag"].startswith(flags)
+                and (not wanted or item["producer"].lower().strip() in wanted)):
             by_producer.setdefault(item["producer"], []).append(item)
     info = _agency_info(engine, list(by_producer))
     written, slugs = [], set()
