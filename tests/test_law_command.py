@@ -42,3 +42,15 @@ def test_law_lists_each_producers_rules_in_force(store_dir: Path, run_cli: Any) 
     assert table.exit_code == 0 and "2016-01-01" in table.output and "what_was_checked" not in table.output
     bad = run_cli("law", "-p", "law_confidence=sure")
     assert bad.exit_code != 0 and "law_confidence must be high, medium or low" in bad.output
+
+
+def test_the_report_query_runs_alone(store_dir: Path, run_cli: Any) -> None:
+    write_searches(store_dir, [{"searcher_org": "[Federal] Federal Bureau of Investigation (FBI)", "reason": "fraud",
+                                "search_time": dt.datetime(2025, 6, 1, tzinfo=UTC)}], producer="Mountain View CA PD")
+    sql = (Path(__file__).parent.parent / "queries" / "reports" / "state_law.sql").read_text(encoding="utf-8")
+    result = run_cli("query", "-", "--format", "csv", input=sql)
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(io.StringIO(result.output)))
+    assert [(r["producer"], r["flag"], r["searches"], r["law_state"], r["effective_from"]) for r in rows] == [
+        ("Mountain View CA PD", "state_law_federal", "1", "CA", "2018-01-01")]
+    assert rows[0]["questions"].startswith("Who granted these federal accounts access")
