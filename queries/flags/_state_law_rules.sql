@@ -1,6 +1,7 @@
 -- Shared by the state_law_* flags (a helper view, `_state_law_rules`).
--- answers: each version of each state's ALPR rules in queries/law/state_alpr_laws.csv, with the moment
---   it took effect and ended (midnight of the date in the state's time zone, as UTC), and for each rule
+-- answers: for each organisation of the `agencies` view with a state, each version of its state's ALPR
+--   rules in queries/law/state_alpr_laws.csv, with the moment it took effect and ended (midnight of the
+--   date in the state's time zone, as UTC; a version still in force ends at infinity), and for each rule
 --   (retention, out_of_state, federal, immigration, purpose) its confidence and whether it counts.
 -- how: a rule's confidence is the row's, unless confidence_by_rule names that rule (e.g.
 --   retention=low). A rule counts when its confidence is at least law_confidence AND its row was
@@ -61,11 +62,13 @@ by_version AS (
 )
 
 SELECT
+    a.name AS agency,
+    coalesce(a.federal, false) AS agency_federal,
     l.state,
     l.citation,
     l.effective_from,
     timezone(l.zone, CAST(l.effective_from AS TIMESTAMP)) AS starts_at,
-    timezone(l.zone, CAST(l.effective_to AS TIMESTAMP)) AS ends_at,
+    coalesce(timezone(l.zone, CAST(l.effective_to AS TIMESTAMP)), CAST('infinity' AS TIMESTAMPTZ)) AS ends_at,
     CAST(l.retention_days AS DOUBLE) AS retention_days,
     l.out_of_state_sharing,
     l.out_of_state_rule,
@@ -76,5 +79,6 @@ SELECT
     l.purpose_required,
     l.purpose_rule,
     b.* EXCLUDE (state, effective_from)
-FROM laws AS l
-JOIN by_version AS b USING (state, effective_from)
+FROM agencies AS a
+JOIN laws AS l ON l.state = a.state
+JOIN by_version AS b ON b.state = l.state AND b.effective_from = l.effective_from

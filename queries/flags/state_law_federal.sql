@@ -21,11 +21,9 @@ SELECT
         || r.effective_from || ', confidence ' || r.federal_confidence
         || '). A possible conflict, not a finding of one.' AS evidence
 FROM searches AS s
-JOIN agencies AS producer ON producer.name = s.producer
 JOIN agencies AS searcher ON searcher.name = s.searcher_org
 JOIN _state_law_rules AS r
-    ON r.state = producer.state
-   AND s.search_time >= r.starts_at AND (r.ends_at IS NULL OR s.search_time < r.ends_at)
+    ON r.agency = s.producer AND s.search_time >= r.starts_at AND s.search_time < r.ends_at
 WHERE r.federal_counts
   AND r.federal_sharing IN ('banned', 'restricted')
   AND searcher.federal

@@ -23,10 +23,8 @@ rules_hit AS (
             || r.immigration_rule || ' (' || r.state || ' rule in effect from ' || r.effective_from
             || ', confidence ' || r.immigration_confidence || ')' AS why
     FROM searches AS s
-    JOIN agencies AS producer ON producer.name = s.producer
     JOIN _state_law_rules AS r
-        ON r.state = producer.state
-       AND s.search_time >= r.starts_at AND (r.ends_at IS NULL OR s.search_time < r.ends_at)
+        ON r.agency = s.producer AND s.search_time >= r.starts_at AND s.search_time < r.ends_at
     WHERE r.immigration_counts AND r.immigration_use IN ('banned', 'restricted')
     UNION ALL
     SELECT
@@ -36,12 +34,9 @@ rules_hit AS (
             || ': immigration use ' || r.immigration_use || ': ' || r.immigration_rule || ' (' || r.state
             || ' rule in effect from ' || r.effective_from || ', confidence ' || r.immigration_confidence || ')'
     FROM searches AS s
-    JOIN agencies AS searcher ON searcher.name = s.searcher_org
     JOIN _state_law_rules AS r
-        ON r.state = searcher.state
-       AND s.search_time >= r.starts_at AND (r.ends_at IS NULL OR s.search_time < r.ends_at)
-    WHERE r.immigration_counts AND r.immigration_use IN ('banned', 'restricted')
-      AND NOT coalesce(searcher.federal, false)
+        ON r.agency = s.searcher_org AND s.search_time >= r.starts_at AND s.search_time < r.ends_at
+    WHERE r.immigration_counts AND r.immigration_use IN ('banned', 'restricted') AND NOT r.agency_federal
 )
 
 SELECT

@@ -30,8 +30,6 @@ SELECT
         || '). A possible conflict, not a finding of one.' AS evidence
 FROM unstated AS u
 JOIN searches AS s ON s.search_key = u.search_key
-JOIN agencies AS producer ON producer.name = s.producer
 JOIN _state_law_rules AS r
-    ON r.state = producer.state
-   AND s.search_time >= r.starts_at AND (r.ends_at IS NULL OR s.search_time < r.ends_at)
+    ON r.agency = s.producer AND s.search_time >= r.starts_at AND s.search_time < r.ends_at
 WHERE r.purpose_counts AND r.purpose_required = 'yes'

@@ -17,18 +17,16 @@ SELECT
     s.search_key,
     'state_law_out_of_state' AS flag,
     'searcher "' || s.searcher_org || '" (' || searcher.state || ') is outside the producer''s state ('
-        || producer.state || '); ' || r.citation || ': out-of-state sharing ' || r.out_of_state_sharing || ': '
+        || r.state || '); ' || r.citation || ': out-of-state sharing ' || r.out_of_state_sharing || ': '
         || r.out_of_state_rule || ' (' || r.state || ' rule in effect from ' || r.effective_from
         || ', confidence ' || r.out_of_state_confidence || '). A possible conflict, not a finding of one.'
         AS evidence
 FROM searches AS s
-JOIN agencies AS producer ON producer.name = s.producer
-JOIN agencies AS searcher ON searcher.name = s.searcher_org
 JOIN _state_law_rules AS r
-    ON r.state = producer.state
-   AND s.search_time >= r.starts_at AND (r.ends_at IS NULL OR s.search_time < r.ends_at)
+    ON r.agency = s.producer AND s.search_time >= r.starts_at AND s.search_time < r.ends_at
+JOIN agencies AS searcher ON searcher.name = s.searcher_org
 WHERE r.out_of_state_counts
   AND r.out_of_state_sharing IN ('banned', 'restricted')
   AND searcher.state IS NOT NULL
-  AND searcher.state <> producer.state
+  AND searcher.state <> r.state
   AND NOT coalesce(searcher.federal, false)

@@ -26,10 +26,8 @@ SELECT
         || ' days (' || r.state || ' rule in effect from ' || r.effective_from || ', confidence '
         || r.retention_confidence || '). A possible conflict, not a finding of one.' AS evidence
 FROM searches AS s
-JOIN agencies AS producer ON producer.name = s.producer
 JOIN _state_law_rules AS r
-    ON r.state = producer.state
-   AND s.search_time >= r.starts_at AND (r.ends_at IS NULL OR s.search_time < r.ends_at)
+    ON r.agency = s.producer AND s.search_time >= r.starts_at AND s.search_time < r.ends_at
 WHERE r.retention_counts
   AND r.retention_days IS NOT NULL
   AND s.time_frame_start IS NOT NULL

@@ -20,7 +20,7 @@ laws AS (
 ),
 
 flagging AS (
-    SELECT
+    SELECT DISTINCT
         state,
         effective_from,
         concat_ws(', ',
