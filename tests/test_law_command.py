@@ -47,10 +47,15 @@ def test_law_lists_each_producers_rules_in_force(store_dir: Path, run_cli: Any) 
 def test_the_report_query_runs_alone(store_dir: Path, run_cli: Any) -> None:
     write_searches(store_dir, [{"searcher_org": "[Federal] Federal Bureau of Investigation (FBI)", "reason": "fraud",
                                 "search_time": dt.datetime(2025, 6, 1, tzinfo=UTC)}], producer="Mountain View CA PD")
+    write_searches(store_dir, [{"searcher_org": "Chicago IL PD", "reason": "ICE detainer",
+                                "search_time": dt.datetime(2025, 6, 1, tzinfo=UTC)}], producer="Houston TX PD",
+                   name="1_1_2025-1_2_2025-Houston TX PD-Network-Audit.csv")
     sql = (Path(__file__).parent.parent / "queries" / "reports" / "state_law.sql").read_text(encoding="utf-8")
     result = run_cli("query", "-", "--format", "csv", input=sql)
     assert result.exit_code == 0, result.output
     rows = list(csv.DictReader(io.StringIO(result.output)))
-    assert [(r["producer"], r["flag"], r["searches"], r["law_state"], r["effective_from"]) for r in rows] == [
-        ("Mountain View CA PD", "state_law_federal", "1", "CA", "2018-01-01")]
-    assert rows[0]["questions"].startswith("Who granted these federal accounts access")
+    assert [(r["producer"], r["flag"], r["searches"], r["law_state"], r["effective_from"], r["confidence"])
+            for r in rows] == [
+        ("Houston TX PD", "state_law_immigration", "1", "IL", "2024-01-01", "high"),  # by the searcher's state
+        ("Mountain View CA PD", "state_law_federal", "1", "CA", "2018-01-01", "high")]
+    assert rows[1]["questions"].startswith("Who granted these federal accounts access")

@@ -4,20 +4,20 @@
 --   searches and searching agencies, the top searching agencies, example rows (file and row) and the
 --   questions to ask. A producer whose state has no ALPR law in the table, or whose state is unknown,
 --   gets one row saying so; a producer with a law and nothing flagged gets one row saying that.
--- counting: distinct searches by search_uid; the rule is the one the flag's evidence names (producer's
---   state, or for state_law_immigration the first rule named).
+-- counting: distinct searches by search_uid. The rule of a flagged row is the producer state's version in
+--   force at its search time; for state_law_immigration, the searcher's state's when the producer's state
+--   has no such rule (as the flag's evidence says).
 -- parameters: law_confidence (declared in the state_law_* flags).
 WITH
 flagged AS (
-    SELECT search_key, flag, evidence FROM flag_state_law_retention
-    UNION ALL SELECT search_key, flag, evidence FROM flag_state_law_out_of_state
-    UNION ALL SELECT search_key, flag, evidence FROM flag_state_law_federal
-    UNION ALL SELECT search_key, flag, evidence FROM flag_state_law_immigration
-    UNION ALL SELECT search_key, flag, evidence FROM flag_state_law_no_purpose
+    SELECT search_key, flag FROM flag_state_law_retention
+    UNION ALL SELECT search_key, flag FROM flag_state_law_out_of_state
+    UNION ALL SELECT search_key, flag FROM flag_state_law_federal
+    UNION ALL SELECT search_key, flag FROM flag_state_law_immigration
+    UNION ALL SELECT search_key, flag FROM flag_state_law_no_purpose
 ),
 
--- the rule a row's evidence names: "(XX rule in effect from YYYY-MM-DD, confidence C)"
-named AS (
+with_rules AS (
     SELECT
         f.flag,
         s.producer,
@@ -26,14 +26,28 @@ named AS (
         s.search_time,
         s.source_file,
         s.source_row,
-        regexp_extract(f.evidence, '\(([A-Z]{2}) rule in effect from (\d{4}-\d{2}-\d{2}), confidence (\w+)\)', 1)
-            AS law_state,
-        regexp_extract(f.evidence, '\(([A-Z]{2}) rule in effect from (\d{4}-\d{2}-\d{2}), confidence (\w+)\)', 2)
-            AS effective_from,
-        regexp_extract(f.evidence, '\(([A-Z]{2}) rule in effect from (\d{4}-\d{2}-\d{2}), confidence (\w+)\)', 3)
-            AS confidence
+        pr.state AS producer_law_state,
+        pr.effective_from AS producer_law_from,
+        sr.state AS searcher_law_state,
+        sr.effective_from AS searcher_law_from
     FROM flagged AS f
     JOIN searches AS s USING (search_key)
+    LEFT JOIN _state_law_rules AS pr
+        ON pr.agency = s.producer AND s.search_time >= pr.starts_at AND s.search_time < pr.ends_at
+       AND (f.flag <> 'state_law_immigration'
+            OR (pr.immigration_counts AND pr.immigration_use IN ('banned', 'restricted')))
+    LEFT JOIN _state_law_rules AS sr
+        ON f.flag = 'state_law_immigration'
+       AND sr.agency = s.searcher_org AND s.search_time >= sr.starts_at AND s.search_time < sr.ends_at
+),
+
+named AS (
+    SELECT
+        w.* EXCLUDE (producer_law_state, producer_law_from, searcher_law_state, searcher_law_from),
+        coalesce(w.producer_law_state, w.searcher_law_state) AS law_state,
+        CASE WHEN w.producer_law_state IS NOT NULL THEN w.producer_law_from ELSE w.searcher_law_from END
+            AS effective_from
+    FROM with_rules AS w
 ),
 
 per_agency AS (
@@ -55,10 +69,16 @@ examples AS (
 
 conflicts AS (
     SELECT
-        n.producer, n.flag, n.law_state, n.effective_from, any_value(n.confidence) AS confidence,
+        n.producer, n.flag, n.law_state, n.effective_from,
         count(DISTINCT n.search_uid) AS searches, count(DISTINCT n.searcher_org) AS searching_agencies
     FROM named AS n
     GROUP BY ALL
+),
+
+rule_confidence AS (
+    SELECT DISTINCT state, effective_from, retention_confidence, out_of_state_confidence, federal_confidence,
+                    immigration_confidence, purpose_confidence
+    FROM _state_law_rules
 ),
 
 top_agencies AS (
@@ -98,7 +118,13 @@ found AS (
         END AS rule,
         c.law_state,
         c.effective_from,
-        c.confidence,
+        CASE c.flag
+            WHEN 'state_law_retention' THEN rc.retention_confidence
+            WHEN 'state_law_out_of_state' THEN rc.out_of_state_confidence
+            WHEN 'state_law_federal' THEN rc.federal_confidence
+            WHEN 'state_law_immigration' THEN rc.immigration_confidence
+            WHEN 'state_law_no_purpose' THEN rc.purpose_confidence
+        END AS confidence,
         CASE WHEN coalesce(trim(l.reviewed), '') = '' THEN 'not reviewed' ELSE l.reviewed END AS reviewed,
         c.searches,
         c.searching_agencies,
@@ -122,6 +148,7 @@ found AS (
     FROM conflicts AS c
     JOIN producers AS p ON p.producer = c.producer
     LEFT JOIN laws AS l ON l.state = c.law_state AND l.effective_from = c.effective_from
+    LEFT JOIN rule_confidence AS rc ON rc.state = c.law_state AND rc.effective_from = c.effective_from
     LEFT JOIN top_agencies AS t
         ON t.producer = c.producer AND t.flag = c.flag AND t.law_state = c.law_state
        AND t.effective_from = c.effective_from
