@@ -9,6 +9,7 @@ from pathlib import Path
 from test_flags import write_searches
 
 from lprlogs.engine import Engine
+from lprlogs.report import law_section
 from lprlogs.store import Store
 
 UTC = dt.UTC
@@ -33,8 +34,12 @@ def test_report_section_per_producer_with_rule_counts_and_the_law_rows_in_the_me
     engine = Engine(Store.open(store_dir))
     try:
         files = build_report(engine, tmp_path / "report")
+        columns, alone = engine.query(law_section.state_law_sql(engine))  # the SQL file as lprlogs query runs it
     finally:
         engine.close()
+    # the report reads the flags it computed once; the same rows as the file run alone
+    assert [dict(zip(columns, r, strict=True)) for r in alone] == [
+        r for rows in files.data.state_law["producers"].values() for r in rows]
     page = files.html.read_text(encoding="utf-8")
     section = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page[page.index('id="state-law"'):page.index('id="rows"')]))
     assert "Houston TX PD (TX) no state ALPR law found (as of late 2026)." in section

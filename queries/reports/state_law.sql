@@ -9,36 +9,35 @@
 --   has no such rule (as the flag's evidence says).
 -- parameters: law_confidence (declared in the state_law_* flags).
 WITH
+-- every flagged row with what the summary needs (the report runs this with its own flagged rows in place of
+-- this part: lprlogs/report/law_section.py)
 flagged AS (
-    SELECT search_key, flag FROM flag_state_law_retention
-    UNION ALL SELECT search_key, flag FROM flag_state_law_out_of_state
-    UNION ALL SELECT search_key, flag FROM flag_state_law_federal
-    UNION ALL SELECT search_key, flag FROM flag_state_law_immigration
-    UNION ALL SELECT search_key, flag FROM flag_state_law_no_purpose
+    SELECT f.flag, s.producer, s.searcher_org, s.search_uid, s.search_time, s.source_file, s.source_row
+    FROM (
+        SELECT search_key, flag FROM flag_state_law_retention
+        UNION ALL SELECT search_key, flag FROM flag_state_law_out_of_state
+        UNION ALL SELECT search_key, flag FROM flag_state_law_federal
+        UNION ALL SELECT search_key, flag FROM flag_state_law_immigration
+        UNION ALL SELECT search_key, flag FROM flag_state_law_no_purpose
+    ) AS f
+    JOIN searches AS s USING (search_key)
 ),
 
 with_rules AS (
     SELECT
-        f.flag,
-        s.producer,
-        s.searcher_org,
-        s.search_uid,
-        s.search_time,
-        s.source_file,
-        s.source_row,
+        f.*,
         pr.state AS producer_law_state,
         pr.effective_from AS producer_law_from,
         sr.state AS searcher_law_state,
         sr.effective_from AS searcher_law_from
     FROM flagged AS f
-    JOIN searches AS s USING (search_key)
     LEFT JOIN _state_law_rules AS pr
-        ON pr.agency = s.producer AND s.search_time >= pr.starts_at AND s.search_time < pr.ends_at
+        ON pr.agency = f.producer AND f.search_time >= pr.starts_at AND f.search_time < pr.ends_at
        AND (f.flag <> 'state_law_immigration'
             OR (pr.immigration_counts AND pr.immigration_use IN ('banned', 'restricted')))
     LEFT JOIN _state_law_rules AS sr
         ON f.flag = 'state_law_immigration'
-       AND sr.agency = s.searcher_org AND s.search_time >= sr.starts_at AND s.search_time < sr.ends_at
+       AND sr.agency = f.searcher_org AND f.search_time >= sr.starts_at AND f.search_time < sr.ends_at
 ),
 
 named AS (
