@@ -47,13 +47,11 @@ def test_california_sharing_rules_start_at_local_midnight_of_2016_01_01(store_di
     assert names == [[], [], [], [], []] + [out, fed, [], out, []] * 2
     assert found[5]["state_law_out_of_state"] == (
         'searcher "Houston TX PD" (TX) is outside the producer\'s state (CA); Cal. Civ. Code §§ 1798.90.5-.55 '
-        "(SB 34, 2015): out-of-state sharing banned: a public agency may share ALPR information only with another "
-        "public agency (Civ. Code § 1798.90.55(b)); 'public agency' means California state or local agencies "
-        "(§ 1798.90.5(f)), which the Attorney General reads (Bulletin 2023-DLE-06) as excluding out-of-state and "
-        "federal agencies, including access through vendor networks (CA rule in effect from 2016-01-01, "
-        "confidence high). A possible conflict, not a finding of one.")
-    assert found[6]["state_law_federal"].startswith(
-        f'searcher "{FBI}" is federal; Cal. Civ. Code §§ 1798.90.5-.55 (SB 34, 2015): federal sharing banned: ')
+        "(SB 34, 2015): out-of-state sharing banned (CA rule in effect from 2016-01-01, confidence high). A possible "
+        "conflict, not a finding of one.")
+    assert found[6]["state_law_federal"] == (
+        f'searcher "{FBI}" is federal; Cal. Civ. Code §§ 1798.90.5-.55 (SB 34, 2015): federal sharing banned (CA '
+        "rule in effect from 2016-01-01, confidence high). A possible conflict, not a finding of one.")
     assert found[11]["state_law_federal"].startswith('searcher "[Federal] Federal Bureau of Investigation (FBI)" '
                                                      "is federal; Cal. Civ. Code §§ 1798.90.5-.55 (SB 34, 2015); "
                                                      "Gov. Code § 7284.6")
@@ -77,16 +75,14 @@ def test_california_purpose_and_immigration(store_dir: Path) -> None:
     assert [sorted(f) for f in found] == [
         [], ["state_law_no_purpose"], ["state_law_no_purpose"], [],
         ["state_law_out_of_state"], ["state_law_immigration", "state_law_out_of_state"], []]
-    assert found[1]["state_law_no_purpose"].startswith(
-        "reason is blank; Cal. Civ. Code §§ 1798.90.5-.55 (SB 34, 2015): each access must be recorded with its date")
+    assert found[1]["state_law_no_purpose"] == (
+        "reason is blank; Cal. Civ. Code §§ 1798.90.5-.55 (SB 34, 2015): a purpose must be recorded for each access "
+        "(CA rule in effect from 2016-01-01, confidence high). A possible conflict, not a finding of one.")
     assert found[2]["state_law_no_purpose"].startswith('reason: "inv" (term: inv); Cal. Civ. Code')
     assert found[5]["state_law_immigration"] == (
         'immigration purpose stated (reason: "ICE detainer" (term: ice detainer)); cameras in CA: Cal. Civ. Code '
-        "§§ 1798.90.5-.55 (SB 34, 2015); Gov. Code § 7284.6 (SB 54, California Values Act): immigration use banned: "
-        "California law enforcement agencies shall not use agency moneys or personnel to investigate, detain, "
-        "detect or arrest persons for immigration enforcement purposes, including by providing personal "
-        "information (Gov. Code § 7284.6(a)(1)) (CA rule in effect from 2018-01-01, confidence medium). A possible "
-        "conflict, not a finding of one.")
+        "§§ 1798.90.5-.55 (SB 34, 2015); Gov. Code § 7284.6 (SB 54, California Values Act): immigration use banned "
+        "(CA rule in effect from 2018-01-01, confidence medium). A possible conflict, not a finding of one.")
     # at high confidence the Values Act reading (medium) no longer flags; SB 34's sharing ban (high) still does
     high = law_flags(store_dir, keys, {"law_confidence": "high"})
     assert sorted(high[5]) == ["state_law_out_of_state"]
@@ -136,7 +132,7 @@ def test_illinois_immigration_by_an_out_of_state_agency_and_by_an_illinois_agenc
            "written declaration" in found[1]["state_law_out_of_state"]
     assert found[0]["state_law_immigration"].startswith(
         'immigration purpose stated (reason: "immigration" (term: immigration)); cameras in IL: 625 ILCS 5/2-130 '
-        "(P.A. 103-0540, HB 3326): immigration use banned: ")
+        "(P.A. 103-0540, HB 3326): immigration use banned (IL rule in effect from 2024-01-01, confidence high)")
     assert found[5]["state_law_immigration"].startswith(
         'immigration purpose stated (reason: "ICE detainer" (term: ice detainer)); searcher "Chicago IL PD" is an '
         "agency of IL: 625 ILCS 5/2-130")

@@ -7,9 +7,8 @@
 -- how: the searcher is federal in the `agencies` view; the rule is the producer state's version in force
 --   at the search time.
 -- evidence: searcher "[Federal] Federal Bureau of Investigation (FBI)" is federal; Cal. Civ. Code
---   §§ 1798.90.5-.55 (SB 34, 2015): federal sharing banned: a public agency may share ALPR information
---   only with another public agency ... (CA rule in effect from 2016-01-01, confidence high). A possible
---   conflict, not a finding of one.
+--   §§ 1798.90.5-.55 (SB 34, 2015): federal sharing banned (CA rule in effect from 2016-01-01, confidence
+--   high). A possible conflict, not a finding of one. A restriction adds what the law requires.
 -- param: law_confidence = medium (text) the least confidence (high, medium or low) of a law-table rule that may flag; rules of rows nobody reviewed flag only with low
 -- limits: only as good as the agency classification; a local agency searching for a federal one is not
 --   here (see the immigration flags). A warrant or court order may have allowed it; ask.
@@ -17,7 +16,9 @@ SELECT
     s.search_key,
     'state_law_federal' AS flag,
     'searcher "' || s.searcher_org || '" is federal; ' || r.citation || ': federal sharing '
-        || r.federal_sharing || ': ' || r.federal_rule || ' (' || r.state || ' rule in effect from '
+        -- a ban is its own rule; a restriction says what the law requires (e.g. a warrant)
+        || r.federal_sharing || CASE WHEN r.federal_sharing = 'restricted' THEN ': ' || r.federal_rule ELSE '' END
+        || ' (' || r.state || ' rule in effect from '
         || r.effective_from || ', confidence ' || r.federal_confidence
         || '). A possible conflict, not a finding of one.' AS evidence
 FROM searches AS s

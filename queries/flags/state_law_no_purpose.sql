@@ -6,9 +6,9 @@
 --   2016), at the time of the search.
 -- how: the rows of _blank_reasons and _vague_reasons; the rule is the producer state's version in force
 --   at the search time.
--- evidence: reason is blank; Cal. Civ. Code §§ 1798.90.5-.55 (SB 34, 2015): each access must be recorded
---   with ... the purpose for accessing the information ... (CA rule in effect from 2016-01-01, confidence
---   high). A possible conflict, not a finding of one.
+-- evidence: reason is blank; Cal. Civ. Code §§ 1798.90.5-.55 (SB 34, 2015): a purpose must be recorded
+--   for each access (CA rule in effect from 2016-01-01, confidence high). A possible conflict, not a
+--   finding of one.
 -- param: law_confidence = medium (text) the least confidence (high, medium or low) of a law-table rule that may flag; rules of rows nobody reviewed flag only with low
 -- limits: the purpose may be recorded elsewhere (a case file, a second field the export dropped); a
 --   reason masked before release is not blank, and files without a reason column say nothing.
@@ -25,7 +25,8 @@ unstated AS (
 SELECT
     s.search_key,
     'state_law_no_purpose' AS flag,
-    u.why || '; ' || r.citation || ': ' || r.purpose_rule || ' (' || r.state || ' rule in effect from '
+    u.why || '; ' || r.citation || ': a purpose must be recorded for each access (' || r.state
+        || ' rule in effect from '
         || r.effective_from || ', confidence ' || r.purpose_confidence
         || '). A possible conflict, not a finding of one.' AS evidence
 FROM unstated AS u

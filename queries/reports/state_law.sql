@@ -110,7 +110,8 @@ found AS (
         l.citation AS law,
         CASE c.flag
             WHEN 'state_law_retention' THEN 'data that matched no hotlist kept at most ' || l.retention_days || ' days'
-            WHEN 'state_law_out_of_state' THEN 'out-of-state sharing ' || l.out_of_state_sharing || ': ' || l.out_of_state_rule
+            WHEN 'state_law_out_of_state'
+                THEN 'out-of-state sharing ' || l.out_of_state_sharing || ': ' || l.out_of_state_rule
             WHEN 'state_law_federal' THEN 'federal sharing ' || l.federal_sharing || ': ' || l.federal_rule
             WHEN 'state_law_immigration' THEN 'immigration use ' || l.immigration_use || ': ' || l.immigration_rule
             WHEN 'state_law_no_purpose' THEN 'purpose required: ' || l.purpose_rule
