@@ -40,7 +40,7 @@ with_rules AS (
        AND sr.agency = f.searcher_org AND f.search_time >= sr.starts_at AND f.search_time < sr.ends_at
 ),
 
-named AS (
+named AS MATERIALIZED (
     SELECT
         w.* EXCLUDE (producer_law_state, producer_law_from, searcher_law_state, searcher_law_from),
         coalesce(w.producer_law_state, w.searcher_law_state) AS law_state,
@@ -55,14 +55,16 @@ per_agency AS (
     GROUP BY ALL
 ),
 
+-- the first three rows by search time (then file and row), and the five agencies with most searches
 examples AS (
-    SELECT producer, flag, law_state, effective_from,
-           string_agg(source_file || ' row ' || source_row || ' (' || coalesce(searcher_org, '?') || ', '
-                      || strftime(search_time AT TIME ZONE 'UTC', '%Y-%m-%d %H:%M') || ' UTC)', '; '
-                      ORDER BY search_time, source_file, source_row) AS examples
-    FROM (SELECT *, row_number() OVER (PARTITION BY producer, flag, law_state, effective_from
-                                       ORDER BY search_time, source_file, source_row) AS n FROM named)
-    WHERE n <= 3
+    SELECT
+        producer, flag, law_state, effective_from,
+        array_to_string(list_transform(
+            min_by({'t': search_time, 'f': source_file, 'r': source_row, 'o': searcher_org},
+                   {'t': search_time, 'f': source_file, 'r': source_row}, 3),
+            lambda x: x.f || ' row ' || x.r || ' (' || coalesce(x.o, '?') || ', '
+                      || strftime(x.t AT TIME ZONE 'UTC', '%Y-%m-%d %H:%M') || ' UTC)'), '; ') AS examples
+    FROM named
     GROUP BY ALL
 ),
 
@@ -82,10 +84,9 @@ rule_confidence AS (
 
 top_agencies AS (
     SELECT producer, flag, law_state, effective_from,
-           string_agg(searcher_org || ' (' || searches || ')', '; ' ORDER BY searches DESC, searcher_org)
-               FILTER (WHERE rank <= 5) AS top_agencies
-    FROM (SELECT *, row_number() OVER (PARTITION BY producer, flag, law_state, effective_from
-                                       ORDER BY searches DESC, searcher_org) AS rank FROM per_agency)
+           array_to_string(list(searcher_org || ' (' || searches || ')' ORDER BY searches DESC, searcher_org)[1:5],
+                           '; ') AS top_agencies
+    FROM per_agency
     GROUP BY ALL
 ),
 
@@ -95,11 +96,10 @@ laws AS (
 ),
 
 producers AS (
-    SELECT s.producer, any_value(p.state) AS state, count(DISTINCT s.search_uid) AS searches
-    FROM searches AS s
-    LEFT JOIN agencies AS p ON p.name = s.producer
-    WHERE s.producer IS NOT NULL
-    GROUP BY s.producer
+    SELECT d.producer, any_value(p.state) AS state
+    FROM (SELECT DISTINCT producer FROM searches WHERE producer IS NOT NULL) AS d
+    LEFT JOIN agencies AS p ON p.name = d.producer
+    GROUP BY d.producer
 ),
 
 found AS (
