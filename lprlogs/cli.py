@@ -17,7 +17,7 @@ import click
 
 from . import __version__
 from .errors import LprlogsError
-from .output import emit, output_options
+from .output import emit, output_options, terminal_safe
 from .schema import LOG_KINDS
 from .store import Store, default_store_dir
 
@@ -32,7 +32,7 @@ def user_errors(func: Callable[..., Any]) -> Callable[..., Any]:
         try:
             return func(*args, **kwargs)
         except LprlogsError as exc:
-            raise click.ClickException(exc.one_line()) from exc
+            raise click.ClickException(terminal_safe(exc.one_line())) from exc
 
     return wrapper
 
@@ -94,7 +94,7 @@ class LprlogsGroup(click.Group):
         except Exception as exc:
             if os.environ.get("LPRLOGS_DEBUG"):
                 raise
-            detail = f"{type(exc).__name__}: {str(exc).strip().splitlines()[0] if str(exc).strip() else ''}"
+            detail = terminal_safe(f"{type(exc).__name__}: {str(exc).strip().splitlines()[0] if str(exc).strip() else ''}")
             raise click.ClickException(
                 f"internal error ({detail}); this is a bug in lprlogs, please report it "
                 "(run again with LPRLOGS_DEBUG=1 to see the details)"
@@ -118,6 +118,9 @@ def ingest_options(func: Callable[..., Any]) -> Callable[..., Any]:
         click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=str)),
         store_option,
         click.option("--producer", default=None, help="The agency whose log these files are (overrides file names)."),
+        click.option("--producers", "producers_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+                     help="A CSV naming the producer (and log_kind) of files by name or glob: columns "
+                          "file,producer,log_kind. For releases of generically named files."),
         click.option("--log-type", "log_kind", type=click.Choice(LOG_KINDS), default=None,
                      help="The kind of log (overrides file names)."),
         click.option("--encoding", default=None,
@@ -135,11 +138,18 @@ def ingest_options(func: Callable[..., Any]) -> Callable[..., Any]:
 
 def run_ingest(paths: tuple[str, ...], store_dir: Path | None, producer: str | None, log_kind: str | None,
                encoding: str | None, tz: str | None, force: bool, quiet: bool, debug: bool,
-               as_json: bool, exclude: tuple[Path, ...] = ()):  # noqa: ANN201
+               as_json: bool, exclude: tuple[Path, ...] = (), producers_file: Path | None = None):  # noqa: ANN201
     from .ingest import ingest
     from .progress import IngestProgress
+    from .sources import read_producers_file
 
     store_path = resolve_store(store_dir)
+    if producer and producers_file:
+        raise LprlogsError("give --producer or --producers, not both",
+                           hint="--producer names one agency for every file; --producers maps files to agencies")
+    rules = read_producers_file(producers_file) if producers_file else None
+    if tz:
+        check_time_zone(tz)
     if encoding:
         import codecs
         try:
@@ -149,12 +159,39 @@ def run_ingest(paths: tuple[str, ...], store_dir: Path | None, producer: str | N
     show_bar = not quiet and not as_json and sys.stderr.isatty()
     with IngestProgress(enabled=show_bar) as progress:
         report = ingest(list(paths), store_path, producer=producer, log_kind=log_kind, encoding=encoding, tz=tz,
-                        force=force, exclude=exclude, on_event=progress.event, debug=debug)
+                        force=force, exclude=exclude, on_event=progress.event, debug=debug, producers=rules)
     if as_json:
         click.echo(json.dumps(report.as_dict(), indent=2, ensure_ascii=False))
     else:
         print_ingest_report(report, quiet=quiet)
+        print_attention(report, rules or [])
     return report
+
+
+def check_time_zone(tz: str) -> None:
+    """An unknown --tz is the user's mistake: said before any file is read."""
+    import zoneinfo
+
+    try:
+        zoneinfo.ZoneInfo(tz)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
+        raise LprlogsError(f"unknown time zone {tz!r}",
+                           hint="an IANA name such as America/Los_Angeles, America/Chicago or UTC") from exc
+
+
+def print_attention(report: Any, rules: list[Any]) -> None:
+    """What needs the user's attention, once, after the per-file lines: files whose searches were stored
+    without a producer, and --producers lines that matched no file."""
+    unnamed = [f.path for f in report.files if f.status == "ingested" and f.rows_stored and not f.producer]
+    if unnamed:
+        shown = ", ".join(unnamed[:5]) + (f" and {len(unnamed) - 5} more" if len(unnamed) > 5 else "")
+        click.echo(terminal_safe(
+            f"attention: {len(unnamed)} file(s) stored without a producer (the agency whose log it is): {shown}. "
+            "Each is kept apart in every output; name them with --producer, or list them in a CSV "
+            "(file,producer,log_kind) given as --producers FILE, and ingest again with --force."))
+    for rule in rules:
+        if not rule.used:
+            click.echo(terminal_safe(f"attention: --producers line {rule.line} ({rule.pattern}) matched no file"))
 
 
 def print_ingest_report(report: Any, quiet: bool) -> None:
@@ -166,11 +203,11 @@ def print_ingest_report(report: Any, quiet: bool) -> None:
                         f"read {f.rows_read:,}, stored {f.rows_stored:,}, quarantined {f.rows_quarantined:,}")
                 if f.other_tables:
                     line += "; other tables: " + ", ".join(f"{k} {v:,}" for k, v in sorted(f.other_tables.items()))
-                click.echo(line)
+                click.echo(terminal_safe(line))
                 for note in f.notes:
-                    click.echo(f"  note: {note}")
+                    click.echo(terminal_safe(f"  note: {note}"))
             else:
-                click.echo(f"{f.path}: {f.status}: {f.reason}", err=f.status == "rejected")
+                click.echo(terminal_safe(f"{f.path}: {f.status}: {f.reason}"), err=f.status == "rejected")
     d = report.as_dict()
     click.echo(
         f"batch {report.batch_id}: {d['files_ingested']} file(s) ingested, {d['files_already']} already in the store, "
@@ -183,8 +220,9 @@ def print_ingest_report(report: Any, quiet: bool) -> None:
 @ingest_options
 @click.option("--json", "as_json", is_flag=True, help="Print a machine-readable summary.")
 @user_errors
-def ingest(paths: tuple[str, ...], store_dir: Path | None, producer: str | None, log_kind: str | None,
-           encoding: str | None, tz: str | None, force: bool, quiet: bool, debug: bool, as_json: bool) -> None:
+def ingest(paths: tuple[str, ...], store_dir: Path | None, producer: str | None, producers_file: Path | None,
+           log_kind: str | None, encoding: str | None, tz: str | None, force: bool, quiet: bool, debug: bool,
+           as_json: bool) -> None:
     """Read files, folders and .zip archives into the store.
 
     Every file is either ingested, found already in the store (same sha256), skipped as not an
@@ -192,7 +230,7 @@ def ingest(paths: tuple[str, ...], store_dir: Path | None, producer: str | None,
     quarantined with its reason. Exit status is non-zero only when nothing at all could be read.
     """
     require_something_read(run_ingest(paths, store_dir, producer, log_kind, encoding, tz, force, quiet, debug,
-                                      as_json))
+                                      as_json, producers_file=producers_file))
 
 
 def require_something_read(report: Any) -> None:
@@ -393,7 +431,8 @@ def report(store_dir: Path | None, out_dir: Path, params: tuple[str, ...], since
 @ingest_options
 @report_options
 @user_errors
-def analyze(paths: tuple[str, ...], store_dir: Path | None, producer: str | None, log_kind: str | None,
+def analyze(paths: tuple[str, ...], store_dir: Path | None, producer: str | None, producers_file: Path | None,
+            log_kind: str | None,
             encoding: str | None, tz: str | None, force: bool, quiet: bool, debug: bool, out_dir: Path,
             params: tuple[str, ...], since: int | None, redact: bool) -> None:
     """Ingest PATH... into the store, then write the report into -o DIR (the one-command main job).
@@ -401,27 +440,35 @@ def analyze(paths: tuple[str, ...], store_dir: Path | None, producer: str | None
     Example: lprlogs analyze release/ -o report/   then open report/index.html
     """
     require_something_read(run_ingest(paths, store_dir, producer, log_kind, encoding, tz, force, quiet, debug,
-                                      False, exclude=(out_dir,)))
+                                      False, exclude=(out_dir,), producers_file=producers_file))
     run_report(store_dir, out_dir, params, since, redact)
 
 
 @cli.command()
 @click.option("--sqlite", "sqlite_file", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="SQLite file to write (replaced if it exists).")
+@click.option("--metadata", "metadata_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Where to write Datasette's metadata (default: FILE's name with .metadata.json).")
 @store_option
 @params_option
 @redact_option
 @user_errors
-def export(sqlite_file: Path, store_dir: Path | None, params: tuple[str, ...], redact: bool) -> None:
+def export(sqlite_file: Path, metadata_file: Path | None, store_dir: Path | None, params: tuple[str, ...],
+           redact: bool) -> None:
     """Write every view (searches, flags, sources, quarantine, agencies...) as tables of a SQLite file,
-    to open in Datasette, DB Browser or a spreadsheet tool."""
+    to open in Datasette, DB Browser or a spreadsheet tool, with keys, indexes, full-text search over
+    reasons and prompts, and a metadata file describing each table and column.
+
+    Example: lprlogs export --sqlite logs.db && datasette logs.db -m logs.metadata.json
+    """
     from .export import export_sqlite
 
     engine = open_engine(store_dir, parse_params(params), redact=redact)
-    counts = export_sqlite(engine, sqlite_file)
+    counts = export_sqlite(engine, sqlite_file, metadata_file)
     for name, rows in counts.items():
         click.echo(f"{name}: {rows:,} rows")
-    click.echo(f"{len(counts)} tables -> {sqlite_file}")
+    metadata = metadata_file or sqlite_file.with_name(sqlite_file.stem + ".metadata.json")
+    click.echo(f"{len(counts)} tables -> {sqlite_file} (Datasette: datasette {sqlite_file} -m {metadata})")
 
 
 @cli.command("flags")
@@ -481,7 +528,7 @@ def agencies() -> None:
 @click.option("--file", "names_file", default=None, metavar="FILE",
               help="Read names from FILE (one per line, or a CSV with a name column); - reads standard input.")
 @click.option("--registry", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
-              help="A registry CSV (name_or_pattern, state, kind, same_as) overriding the rules.")
+              help="A registry CSV (name_or_pattern, state, kind, same_as, display_name) overriding the rules.")
 @store_option
 @output_options
 @user_errors
@@ -494,7 +541,7 @@ def agencies_classify(names: tuple[str, ...], names_file: str | None, registry: 
 
     Example: lprlogs agencies classify "Cypress Fairbanks ISD (TX) PD" "Federal Way WA PD"
     """
-    from .agencies import classify_command
+    from .agencies.commands import classify_command
 
     columns, rows = classify_command(list(names), names_file, registry, resolve_store(store_dir),
                                      sys.stdin)
@@ -507,7 +554,7 @@ def agencies_classify(names: tuple[str, ...], names_file: str | None, registry: 
 @user_errors
 def agencies_list(store_dir: Path | None, fmt: str) -> None:
     """Every organisation seen in the store, as producer or searcher, with row counts in each role."""
-    from .agencies import list_agencies
+    from .agencies.commands import list_agencies
 
     columns, rows = list_agencies(open_engine(store_dir))
     emit(columns, rows, fmt)
@@ -526,9 +573,9 @@ def agencies_load_287g(file: Path, status: str | None, replace_older: bool, stor
                        fmt: str) -> None:
     """Load ICE's 287(g) participating or pending list (.xlsx as ICE publishes it) into the store
     and match each agreement to the organisation names in the logs (view: agreements)."""
-    from .agencies.ice287g import load_command
+    from .agencies.commands import load_287g_command
 
-    columns, rows = load_command(resolve_store(store_dir), file, status, replace_older)
+    columns, rows = load_287g_command(resolve_store(store_dir), file, status, replace_older)
     emit(columns, rows, fmt)
 
 
@@ -538,9 +585,9 @@ def agencies_load_287g(file: Path, status: str | None, replace_older: bool, stor
 @output_options
 @user_errors
 def agencies_load_registry(file: Path, store_dir: Path | None, fmt: str) -> None:
-    """Save a registry CSV (name_or_pattern, state, kind, same_as) in the store: it overrides the
+    """Save a registry CSV (name_or_pattern, state, kind, same_as, display_name) in the store: it overrides the
     rules for every later command and report."""
-    from .agencies import load_registry_command
+    from .agencies.commands import load_registry_command
 
     columns, rows = load_registry_command(resolve_store(store_dir), file)
     emit(columns, rows, fmt)

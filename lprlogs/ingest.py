@@ -18,7 +18,7 @@ import duckdb
 from .errors import LprlogsError, SourceRejected
 from .formats import Match, all_readers, detect
 from .progress import enable_query_progress, watch_queries
-from .sources import Expander, Source
+from .sources import Expander, ProducerRule, Source, cited_path
 from .store import Store, now_utc
 
 
@@ -102,14 +102,15 @@ def _skipped_entry(source: Source, status: str, reason: str, batch_id: int,
 
 def ingest(paths: list[str], store_dir: Path, *, producer: str | None = None, log_kind: str | None = None,
            encoding: str | None = None, tz: str | None = None, force: bool = False,
-           exclude: tuple[Path, ...] = (), on_event: Callback | None = None, debug: bool = False) -> IngestReport:
+           exclude: tuple[Path, ...] = (), on_event: Callback | None = None, debug: bool = False,
+           producers: list[ProducerRule] | None = None) -> IngestReport:
     """Read every file under ``paths`` into the store at ``store_dir``; never stops at one bad file."""
     from .engine import Engine
 
     store = Store.open(store_dir, create=True)
     with store.lock(), Expander(producer=producer, log_kind=log_kind, encoding=encoding, tz=tz,
-                                exclude=(store_dir, *exclude)) as expander:
-        batch = store.begin_batch([str(p) for p in paths])
+                                exclude=(store_dir, *exclude), producers=producers) as expander:
+        batch = store.begin_batch([cited_path(str(p)) for p in paths])
         report = IngestReport(batch_id=batch["id"], store=str(store_dir))
         with _Runner(store, batch["id"], force=force, debug=debug, on_event=on_event) as runner:
             for source in expander.expand(list(paths)):

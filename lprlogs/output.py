@@ -10,6 +10,8 @@ import datetime as dt
 import decimal
 import io
 import json
+import re
+import shutil
 import uuid
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -100,18 +102,46 @@ def render(columns: Sequence[str], rows: Sequence[Sequence[Any]], fmt: str) -> s
     return _table(columns, rows)
 
 
+# C0 controls but tab and newline, DEL, C1 controls, and the bidirectional overrides that can make a file
+# name read as another one: printed as visible escapes, never sent to the terminal.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def terminal_safe(text: str) -> str:
+    """Data (a reason, a file name) as plain text for a terminal: control and escape characters shown as
+    ``\\x1b``-style escapes, so an ESC or OSC sequence inside a file cannot move the cursor or retitle it."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100
+                        else f"\\u{ord(m.group()):04x}", text)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float | decimal.Decimal) and not isinstance(value, bool)
+
+
+def _number_text(value: Any) -> str:
+    if isinstance(value, int):
+        return f"{value:,}"
+    return f"{value:,.2f}" if value != int(value) else f"{int(value):,}"
+
+
 def _table(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+    """A table for people: as wide as the terminal (``COLUMNS`` or the window), numbers right-aligned with
+    thousands separators; cells are Text objects, so ``[bold]`` in a reason is printed, not obeyed."""
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
+    numeric = [bool(rows) and all(v is None or _is_number(v) for v in (r[i] for r in rows)) and
+               any(_is_number(r[i]) for r in rows) for i in range(len(columns))]
     table = Table(show_header=True, header_style="bold", show_lines=False)
-    for column in columns:
-        table.add_column(str(column), overflow="fold")
+    for column, right in zip(columns, numeric, strict=True):
+        table.add_column(Text(terminal_safe(str(column))), overflow="fold", justify="right" if right else "left")
     for row in rows:
-        table.add_row(*(cell_text(v) for v in row))
-    console = Console(file=io.StringIO(), width=200, force_terminal=False, color_system=None)
+        table.add_row(*(Text(_number_text(v) if _is_number(v) else terminal_safe(cell_text(v))) for v in row))
+    width = shutil.get_terminal_size((100, 24)).columns
+    console = Console(file=io.StringIO(), width=max(width, 40), force_terminal=False, color_system=None)
     console.print(table)
-    return console.file.getvalue().rstrip("\n")  # type: ignore[attr-defined]
+    return "\n".join(line.rstrip() for line in console.file.getvalue().rstrip("\n").split("\n"))  # type: ignore[attr-defined]
 
 
 def emit(columns: Sequence[str], rows: Sequence[Sequence[Any]], fmt: str) -> None:

@@ -10,6 +10,9 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import duckdb
+from rich.markup import escape
+
+from .output import terminal_safe
 
 POLL_SECONDS = 0.25
 
@@ -91,7 +94,8 @@ class IngestProgress:
         if not self._started:
             self._started = time.perf_counter()
         if kind == "start":
-            self._name = source.name[:50]
+            # a file name is data: markup in it ("[b]") is shown, control characters escaped
+            self._name = escape(terminal_safe(source.name[:50]))
             self._progress.update(self._task, description=f"reading {self._name}")
         elif kind == "progress" and outcome is not None:
             self._progress.update(self._task, description=f"reading {self._name} {outcome.fraction:4.0%}")

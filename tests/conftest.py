@@ -1,24 +1,36 @@
-"""Shared fixtures: a temporary store, the CLI runner, and the real files in ../shared/realdata."""
+"""Shared fixtures (a temporary store, the CLI runner, the real files in ../shared/realdata) and the
+automatic `realdata` marker. Builders live in helpers.py."""
 
 from __future__ import annotations
 
-import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-
-ROOT = Path(__file__).resolve().parent.parent
-SAMPLES = ROOT / "samples"
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
-REALDATA = Path(os.environ.get("LPRLOGS_REALDATA", ROOT.parent / "shared" / "realdata"))
+from helpers import REALDATA, close_engines
 
 
-@pytest.fixture
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A test that reads the real files (through the `realdata` fixture, even via a module fixture) is
+    marked `realdata`, so `-m "not realdata"` leaves them out."""
+    for item in items:
+        if "realdata" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.realdata)
+
+
+@pytest.fixture(scope="session")
 def realdata() -> Path:
     if not REALDATA.is_dir():
         pytest.skip("../shared/realdata is not here (a user's fresh clone); CI always has it")
     return REALDATA
+
+
+@pytest.fixture(autouse=True)
+def _close_cached_engines() -> Iterator[None]:
+    """helpers.query keeps one engine per store; close them after each test."""
+    yield
+    close_engines()
 
 
 @pytest.fixture

@@ -8,10 +8,9 @@ from pathlib import Path
 
 import click
 import pytest
+from helpers import ROOT, flock_row, write_flock_csv
 
 from lprlogs.cli import cli
-from tests.conftest import ROOT
-from tests.helpers import flock_row, write_flock_csv
 
 NAME = "11_1_2025-11_30_2025-Conway AR PD-Network-Audit.csv"
 
@@ -51,6 +50,7 @@ def test_version(runner) -> None:
     assert result.exit_code == 0 and re.search(r"\d+\.\d+", result.output)
 
 
+@pytest.mark.slow
 def test_ingest_query_and_formats(run_cli, tmp_path: Path) -> None:
     write_flock_csv(tmp_path / "in", NAME, [flock_row(reason="a|b"), flock_row(reason="c")])
     result = run_cli("ingest", str(tmp_path / "in"), "-q")
@@ -75,6 +75,7 @@ def test_ingest_json_summary(run_cli, tmp_path: Path) -> None:
     assert summary["files"][0]["producer"] == "Conway AR PD"
 
 
+@pytest.mark.slow
 def test_query_is_read_only(run_cli, tmp_path: Path) -> None:
     write_flock_csv(tmp_path / "in", NAME, [flock_row()])
     run_cli("ingest", str(tmp_path / "in"), "-q")
@@ -120,6 +121,7 @@ def test_sources_and_batches_listings(run_cli, tmp_path: Path) -> None:
     assert batches[0]["batch_id"] == 1 and batches[0]["files_ingested"] == 1
 
 
+@pytest.mark.slow
 def test_every_duckdb_type_prints_in_every_format(run_cli, tmp_path: Path) -> None:
     write_flock_csv(tmp_path / "in", NAME, [flock_row()])
     run_cli("ingest", str(tmp_path / "in"), "-q")

@@ -77,6 +77,7 @@ def test_spill_folder_of_a_killed_run_is_removed_by_the_next(tmp_path: Path, mon
         con.close()
 
 
+@pytest.mark.slow
 def test_derived_tables_are_rebuilt_after_the_connection_spilled(tmp_path: Path) -> None:
     """The duplicate search used to switch to a second spill folder and back: once DuckDB had spilled
     ("Cannot switch temporary directory after the current one has been used"), an ingest of a release

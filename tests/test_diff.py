@@ -9,32 +9,18 @@ import json
 from pathlib import Path
 
 import pytest
+from helpers import FLOCK_HEADER, flock_time, write_csv
 
 from lprlogs.engine import Engine
 
-HEADER = ["ID", "Name", "Org Name", "Total Networks Searched", "Total Devices Searched", "Time Frame",
-          "License Plate", "Reason", "Case #", "Filters", "Search Time", "Search Type", "Text Prompt", "Moderation"]
 OLD_HEADER = ["Name", "Org Name", "Total Networks Searched", "Total Devices Searched", "Time Frame",
               "License Plate", "Reason", "Case #", "Filters", "Search Time", "Search Type"]
 
 
-def stamp(t: dt.datetime) -> str:
-    return t.strftime("%m/%d/%Y, %I:%M:%S %p UTC")
-
-
 def row(n: int, org: str, when: dt.datetime, reason: str, user: str = "K. Doe") -> list[str]:
-    frame = f"{stamp(when - dt.timedelta(days=1))}\n{stamp(when)}"
+    frame = f"{flock_time(when - dt.timedelta(days=1))}\n{flock_time(when)}"
     return [f"d0000000-0000-4000-8000-{n:012d}", user, org, "10", "100", frame, f"{n % 9 + 1}DEF{n:03d}",
-            reason, "", "", stamp(when), "lookup", "", "allow"]
-
-
-def write(path: Path, header: list[str], rows: list[list[str]]) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "w", newline="", encoding="utf-8") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(header)
-        writer.writerows(rows)
-    return path
+            reason, "", "", flock_time(when), "lookup", "", "allow"]
 
 
 NOV30 = dt.datetime(2025, 11, 30, 12, 0, tzinfo=dt.UTC)
@@ -50,11 +36,12 @@ def two_months(tmp_path: Path) -> tuple[Path, Path]:
     december = [row(200 + i, org, NOV30 + dt.timedelta(days=i), r) for i, (org, r) in enumerate([
         ("Cobb County GA SO", "ICE ERO assist"), ("Cobb County GA SO", "robbery"),
         ("Marietta GA PD", "Immigration (civil/administrative) - "), ("Cobb County GA SO", "missing person")], start=1)]
-    m1 = write(tmp_path / "m1" / "11_1_2025-11_30_2025-Cobb County GA SO-Audit.csv", HEADER, november + overlap)
-    m2 = write(tmp_path / "m2" / "11_30_2025-12_31_2025-Cobb County GA SO-Audit.csv", HEADER, overlap + december)
+    m1 = write_csv(tmp_path / "m1" / "11_1_2025-11_30_2025-Cobb County GA SO-Audit.csv", FLOCK_HEADER, november + overlap)
+    m2 = write_csv(tmp_path / "m2" / "11_30_2025-12_31_2025-Cobb County GA SO-Audit.csv", FLOCK_HEADER, overlap + december)
     return m1, m2
 
 
+@pytest.mark.slow
 def test_diff_since_first_batch_gives_exactly_the_second_months_new_flagged_searches(run_cli, two_months) -> None:
     m1, m2 = two_months
     assert run_cli("ingest", str(m1), "-q").exit_code == 0
@@ -79,14 +66,15 @@ def test_diff_since_first_batch_gives_exactly_the_second_months_new_flagged_sear
 def test_overlapping_rows_without_ids_are_not_new(run_cli, tmp_path: Path) -> None:
     old = [r[1:11] for r in [row(1, "Cobb County GA SO", NOV30, "ICE detainer"),
                              row(2, "Cobb County GA SO", NOV30 + dt.timedelta(days=3), "ICE hold")]]
-    m1 = write(tmp_path / "a" / "11_1_2025-11_30_2025-Cobb County GA SO-Audit.csv", OLD_HEADER, old[:1])
-    m2 = write(tmp_path / "b" / "11_30_2025-12_31_2025-Cobb County GA SO-Audit.csv", OLD_HEADER, old)
+    m1 = write_csv(tmp_path / "a" / "11_1_2025-11_30_2025-Cobb County GA SO-Audit.csv", OLD_HEADER, old[:1])
+    m2 = write_csv(tmp_path / "b" / "11_30_2025-12_31_2025-Cobb County GA SO-Audit.csv", OLD_HEADER, old)
     run_cli("ingest", str(m1), "-q")
     run_cli("ingest", str(m2), "-q")
     payload = json.loads(run_cli("diff", "--since", "1", "--json").output)
     assert [s["reason"] for s in payload["new_flagged_searches"]] == ["ICE hold"]
 
 
+@pytest.mark.slow
 def test_exit_codes_and_formats(run_cli, two_months) -> None:
     m1, m2 = two_months
     run_cli("ingest", str(m1), "-q")
@@ -107,9 +95,9 @@ def test_exit_codes_and_formats(run_cli, two_months) -> None:
 
 
 def test_new_files_without_flags_exit_4(run_cli, tmp_path: Path) -> None:
-    a = write(tmp_path / "a" / "11_1_2025-11_30_2025-Cobb County GA SO-Audit.csv", HEADER,
+    a = write_csv(tmp_path / "a" / "11_1_2025-11_30_2025-Cobb County GA SO-Audit.csv", FLOCK_HEADER,
               [row(1, "Cobb County GA SO", NOV30, "theft")])
-    b = write(tmp_path / "b" / "12_1_2025-12_31_2025-Cobb County GA SO-Audit.csv", HEADER,
+    b = write_csv(tmp_path / "b" / "12_1_2025-12_31_2025-Cobb County GA SO-Audit.csv", FLOCK_HEADER,
               [row(2, "Cobb County GA SO", NOV30 + dt.timedelta(days=2), "robbery")])
     run_cli("ingest", str(a), "-q")
     run_cli("ingest", str(b), "-q")
@@ -118,6 +106,7 @@ def test_new_files_without_flags_exit_4(run_cli, tmp_path: Path) -> None:
     assert json.loads(result.output)["counts"]["new_sources"] == 1
 
 
+@pytest.mark.slow
 def test_samples_second_month_new_flagged_searches(run_cli, store_dir: Path) -> None:
     samples = Path(__file__).resolve().parent.parent / "samples" / "batches"
     month1, month2 = sorted((samples / "month1").glob("*.csv")), sorted((samples / "month2").glob("*.csv"))

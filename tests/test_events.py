@@ -7,10 +7,10 @@ import json
 from pathlib import Path
 
 import xlsxwriter
+from helpers import query
 
 from lprlogs.ingest import ingest
 from lprlogs.store import Store
-from tests.helpers import close_engines, query  # noqa: F401  (close_engines is an autouse fixture)
 
 HOTLIST_ENTRY = ("Hotlist Name: 488 SUSPECT VEHICLE\nLicense: 7ABC123\nState: california\nReason: 488 PC\n"
                  "Case: 25-001\nExpiry: 2025-09-18T20:28:00.170Z\nConsolidated: false\n")

@@ -8,70 +8,18 @@ columns a row has; the immigration reason table lives in test_flags_immigration.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 from pathlib import Path
 from typing import Any
 
 import duckdb
-import polars as pl
+import pytest
+from helpers import flags_of, write_searches
 
 from lprlogs.engine import Engine
-from lprlogs.formats import Match
-from lprlogs.schema import STAGED_COLUMNS
-from lprlogs.sources import Source
 from lprlogs.store import Store
 
 UTC = dt.UTC
-POLARS_TYPES = {"BIGINT": pl.Int64, "INTEGER": pl.Int32, "TIMESTAMPTZ": pl.Datetime("us", "UTC"),
-                "VARCHAR": pl.String, "VARCHAR[]": pl.List(pl.String)}
-
-
-def write_searches(store_dir: Path, rows: list[dict[str, Any]], *, producer: str | None = "Mountain View CA PD",
-                   log_kind: str = "network_audit", name: str = "11_1_2025-11_30_2025-Mountain View CA PD"
-                   "-Network-Audit.csv") -> list[str]:
-    """Store ``rows`` (dicts of canonical columns) as one source; returns their search_keys in order."""
-    store = Store.open(store_dir, create=True)
-    columns = {c: POLARS_TYPES[t] for c, t in STAGED_COLUMNS.items() if c not in ("source_row", "raw")}
-    frame = pl.DataFrame(
-        [{**{c: r.get(c) for c in columns}, "source_row": i + 2, "raw": json.dumps(r, default=str)}
-         for i, r in enumerate(rows)],
-        schema={**columns, "source_row": pl.Int64, "raw": pl.String},
-    )
-    payload = (name + json.dumps(rows, default=str, sort_keys=True)).encode()
-    store_dir.mkdir(parents=True, exist_ok=True)
-    body = store_dir.parent / f"{hashlib.sha256(payload).hexdigest()[:12]}.json"
-    body.write_bytes(payload)
-    source = Source(path=body, display_path=name, sha256=hashlib.sha256(payload).hexdigest(), size=len(payload),
-                    producer=producer, log_kind=log_kind, producer_from="file name")
-    con = duckdb.connect()
-    con.execute("SET TimeZone = 'UTC'")
-    with store.lock():
-        batch = store.begin_batch([name])
-        writer = store.writer(con, source, Match(format="hand_made", variant="test rows"), batch["id"])
-        writer.add_searches(frame)
-        writer.commit()
-        store.finish_batch(batch)
-    con.close()
-    Engine(store).close()
-    prefix = source.sha256[:16]
-    return [f"{prefix}::{i + 2}" for i in range(len(rows))]
-
-
-def flags_of(store_dir: Path, params: dict[str, str] | None = None) -> dict[str, dict[str, str]]:
-    """search_key -> {flag: evidence}."""
-    engine = Engine(Store.open(store_dir), params or {})
-    try:
-        _, rows = engine.query("SELECT search_key, flag, evidence FROM flags")
-    finally:
-        engine.close()
-    result: dict[str, dict[str, str]] = {}
-    for key, flag, evidence in rows:
-        assert flag not in result.setdefault(key, {}), f"{flag} twice for {key}"
-        result[key][flag] = evidence
-    return result
-
-
 def at(text: str) -> dt.datetime:
     return dt.datetime.fromisoformat(text).replace(tzinfo=UTC)
 
@@ -92,6 +40,7 @@ def test_every_contract_flag_has_its_sql_file_with_a_header() -> None:
         assert "answers:" in sql_file.header and "limits:" in sql_file.header, name
 
 
+@pytest.mark.slow
 def test_cross_agency_flags(store_dir: Path) -> None:
     searchers = [PRODUCER, "Houston TX PD", "[Federal] Federal Bureau of Investigation (FBI)", "Federal Way WA PD",
                  "Cypress Fairbanks ISD (TX) PD", None, "Los Altos CA PD"]
@@ -115,6 +64,7 @@ def test_cross_agency_flags(store_dir: Path) -> None:
     assert set(flags[org_keys[0]]) == {"out_of_state_searcher"}
 
 
+@pytest.mark.slow
 def test_school_camera_only_for_network_audits_of_a_school(store_dir: Path) -> None:
     school = "Beverly Hills Unified School District CA"
     keys = write_searches(store_dir, [{"searcher_org": "Los Angeles CA PD", "reason": "robbery"},
@@ -129,6 +79,7 @@ def test_school_camera_only_for_network_audits_of_a_school(store_dir: Path) -> N
     assert set(flags[org_keys[0]]) == {"school_searcher"}
 
 
+@pytest.mark.slow
 def test_287g_searcher_after_loading_the_list(store_dir: Path, realdata: Path, run_cli: Any) -> None:
     keys = write_searches(store_dir, [{"searcher_org": "Cherokee County AL SO", "reason": "theft"},
                                       {"searcher_org": "Houston TX PD", "reason": "theft"}])
@@ -141,6 +92,7 @@ def test_287g_searcher_after_loading_the_list(store_dir: Path, realdata: Path, r
     assert "287g_searcher" not in flags.get(keys[1], {})
 
 
+@pytest.mark.slow
 def test_wide_lookup_and_its_parameter(store_dir: Path) -> None:
     keys = write_searches(store_dir, [{"networks_searched": n, "reason": "theft"} for n in (0, 99, 100, 5000)])
     flags = flags_of(store_dir)
@@ -150,6 +102,7 @@ def test_wide_lookup_and_its_parameter(store_dir: Path) -> None:
     assert [("wide_lookup" in wider.get(k, {})) for k in keys] == [False, False, False, True]
 
 
+@pytest.mark.slow
 def test_long_lookback_is_exact_to_the_second(store_dir: Path) -> None:
     searched = at("2025-11-15T12:00:00")
     starts = [searched - dt.timedelta(days=30), searched - dt.timedelta(days=30, seconds=1),
@@ -165,6 +118,7 @@ def test_long_lookback_is_exact_to_the_second(store_dir: Path) -> None:
     assert [("long_lookback" in longer.get(k, {})) for k in keys] == [False, False, False, False, True, False]
 
 
+@pytest.mark.slow
 def test_blank_and_vague_reasons(store_dir: Path) -> None:
     reasons = ["", "   ", None, "***", "inv", ".", "d", "Other - Not Applicable", "n/a", "Investigation", "TEST",
                "see case", "stolen vehicle", "inv 25-1234", "Person+Crime"]
@@ -185,6 +139,7 @@ def test_blank_and_vague_reasons(store_dir: Path) -> None:
     assert "vague_reason" not in fewer.get(keys[4], {}) and "vague_reason" not in fewer.get(keys[10], {})
 
 
+@pytest.mark.slow
 def test_blank_reason_with_unicode_spaces(store_dir: Path) -> None:
     """DuckDB's trim() also removes Unicode spaces (no-break, ideographic): a reason of those is blank, and
     one that is a vague term behind them is vague. The flags test a reason's first byte before trim()."""
@@ -212,6 +167,7 @@ def test_first_byte_test_keeps_every_reason_trim_leaves_empty() -> None:
         assert "< '!' OR" in (Path(__file__).parent.parent / "queries" / "flags" / path).read_text()
 
 
+@pytest.mark.slow
 def test_blank_reason_ignores_files_without_a_reason_column(store_dir: Path) -> None:
     """Also in a redacted engine, whose searches view has no raw: a file's columns come from source_columns."""
     keys = write_searches(store_dir, [{"searcher_org": PRODUCER}, {"searcher_org": PRODUCER}])
@@ -224,6 +180,7 @@ def test_blank_reason_ignores_files_without_a_reason_column(store_dir: Path) -> 
         redacted.close()
 
 
+@pytest.mark.slow
 def test_moderated_and_freeform(store_dir: Path) -> None:
     rows = [{"moderation": "block", "reason": "theft"}, {"moderation": "Warn", "reason": "theft"},
             {"moderation": "allow", "reason": "theft"},
@@ -237,6 +194,7 @@ def test_moderated_and_freeform(store_dir: Path) -> None:
     assert "freeform_prompt" not in flags.get(keys[5], {})
 
 
+@pytest.mark.slow
 def test_flags_command_counts_terms_and_parameters(store_dir: Path, run_cli: Any) -> None:
     searched = at("2025-11-15T12:00:00")
     rows = [
@@ -270,6 +228,7 @@ def test_flags_command_counts_terms_and_parameters(store_dir: Path, run_cli: Any
     assert typo.exit_code != 0 and "unknown parameter retension_days" in typo.output
 
 
+@pytest.mark.slow
 def test_no_portal_reason_is_immigration_related(store_dir: Path, realdata: Path, run_cli: Any) -> None:
     paths = [realdata / "flock-transparency-portal", realdata / "smpd-pra-W012541-attachments"]
     result = run_cli("ingest", "-q", *map(str, paths))
@@ -286,6 +245,7 @@ def test_no_portal_reason_is_immigration_related(store_dir: Path, realdata: Path
         engine.close()
 
 
+@pytest.mark.slow
 def test_okaloosa_pdf_long_lookback_and_blank_reason_match_a_count_from_the_pages(
         store_dir: Path, realdata: Path, run_cli: Any) -> None:
     """Count the 30 printed pages independently of the PDF reader (page text, one regular expression per
@@ -320,6 +280,7 @@ def test_okaloosa_pdf_long_lookback_and_blank_reason_match_a_count_from_the_page
     assert rows["immigration"] == 0 and rows["immigration_agency"] == 0
 
 
+@pytest.mark.slow
 def test_flags_view_matches_each_flag_view_and_flags_duplicate_rows_like_their_original(store_dir: Path) -> None:
     # `flags` is one plan (flags read the stored rows; the shared immigration pass runs once): it must
     # give exactly what the per-flag views give, and a row marked as a duplicate is still flagged

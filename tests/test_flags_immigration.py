@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from test_flags import flags_of, write_searches
+from helpers import flags_of, write_searches
 
 IMM, AGENCY, NONE = "immigration", "immigration_agency", None
 
@@ -153,6 +153,7 @@ def test_evidence_names_field_text_and_term(reason_flags: dict[str, dict[str, st
     assert reason_flags["HSI immigration fraud"][IMM] == 'reason: "HSI immigration fraud" (term: immigration)'
 
 
+@pytest.mark.slow
 def test_other_fields_are_read_and_named(tmp_path: Path) -> None:
     store_dir = tmp_path / "store"
     rows = [
@@ -171,6 +172,7 @@ def test_other_fields_are_read_and_named(tmp_path: Path) -> None:
     assert IMM in flags[keys[4]] and AGENCY not in flags[keys[4]]  # a stated purpose anywhere wins
 
 
+@pytest.mark.slow
 def test_drop_terms_parameter_removes_a_misfiring_term(tmp_path: Path) -> None:
     store_dir = tmp_path / "store"
     keys = write_searches(store_dir, [{"reason": "assist ICE"}, {"reason": "ICE detainer"}, {"reason": "HSI"}])
@@ -197,6 +199,7 @@ def test_every_term_passes_the_prefilter() -> None:
     assert missed == []
 
 
+@pytest.mark.slow
 def test_a_term_the_prefilter_misses_still_matches(tmp_path: Path) -> None:
     """With a prefilter that lets nothing through, the SQL notices and examines every text."""
     store_dir = tmp_path / "store"

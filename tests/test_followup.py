@@ -9,30 +9,18 @@ import re
 from pathlib import Path
 
 import pytest
+from helpers import FLOCK_HEADER, flock_time, write_csv
 
 from lprlogs.engine import Engine
 from lprlogs.followup import law_for, public_records_laws, slugify, write_followup
 from lprlogs.store import Store
 
-HEADER = ["ID", "Name", "Org Name", "Total Networks Searched", "Total Devices Searched", "Time Frame",
-          "License Plate", "Reason", "Case #", "Filters", "Search Time", "Search Type", "Text Prompt", "Moderation"]
-
 
 def flock_row(search_id: str, user: str, org: str, when: dt.datetime, plate: str, reason: str,
               case: str = "", networks: int = 12) -> list[str]:
-    def stamp(t: dt.datetime) -> str:
-        return t.strftime("%m/%d/%Y, %I:%M:%S %p UTC")
-    frame = f"{stamp(when - dt.timedelta(days=2))}\n{stamp(when)}"
-    return [search_id, user, org, str(networks), "300", frame, plate, reason, case, "", stamp(when), "lookup", "",
+    frame = f"{flock_time(when - dt.timedelta(days=2))}\n{flock_time(when)}"
+    return [search_id, user, org, str(networks), "300", frame, plate, reason, case, "", flock_time(when), "lookup", "",
             "allow"]
-
-
-def write_flock(path: Path, rows: list[list[str]]) -> Path:
-    with open(path, "w", newline="", encoding="utf-8") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(HEADER)
-        writer.writerows(rows)
-    return path
 
 
 T0 = dt.datetime(2025, 11, 3, 15, 4, 5, tzinfo=dt.UTC)
@@ -64,12 +52,12 @@ def release_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     # an over-redacted organisation audit: every name and case number masked
     rows.append(flock_row("a0000000-0000-4000-8000-000000000007", "P. Marlow", "Houston TX PD",
                           T0 + dt.timedelta(days=6), "3XYZ333", '=HYPERLINK("http://x","ICE detainer") | deport'))
-    write_flock(folder / "11_1_2025-11_30_2025-Mountain View CA PD-Network-Audit.csv", rows)
+    write_csv(folder / "11_1_2025-11_30_2025-Mountain View CA PD-Network-Audit.csv", FLOCK_HEADER, rows)
     masked = [flock_row(f"b0000000-0000-4000-8000-00000000001{i}", "***", "Tulsa OK PD",
                         T0 + dt.timedelta(hours=i), "***", "theft", case="***") for i in range(10)]
     masked.append(flock_row("b0000000-0000-4000-8000-000000000020", "A. Kemp", "Tulsa OK PD", T0, "1AAA111",
                             "theft", case="25-1"))
-    write_flock(folder / "10_1_2025-10_31_2025-Tulsa OK PD-Audit.csv", masked)
+    write_csv(folder / "10_1_2025-10_31_2025-Tulsa OK PD-Audit.csv", FLOCK_HEADER, masked)
     assert CliRunner().invoke(cli, ["ingest", str(folder), "-q", "--store", str(store)]).exit_code == 0
     return store
 
@@ -93,6 +81,7 @@ def test_slugs_are_unique_and_safe() -> None:
     assert slugify("ETC", taken) == "etc-2"
 
 
+@pytest.mark.slow
 def test_followup_writes_one_letter_per_agency_with_findings(run_cli, release_store: Path, tmp_path: Path) -> None:
     out = tmp_path / "letters"
     result = run_cli("followup", "-o", str(out), "--format", "csv", "--store", str(release_store))
@@ -153,6 +142,7 @@ def test_over_redacted_producer_gets_an_appeal_citing_the_share(run_cli, release
     assert "Officer / user names" in text and "Case numbers" in text
 
 
+@pytest.mark.slow
 def test_flag_and_agency_options_limit_the_letters(run_cli, release_store: Path, tmp_path: Path) -> None:
     store = ("--store", str(release_store))
     out = tmp_path / "only-federal"
@@ -169,11 +159,12 @@ def test_flag_and_agency_options_limit_the_letters(run_cli, release_store: Path,
     assert bad.exit_code == 1 and "unknown flag" in bad.output
 
 
+@pytest.mark.slow
 def test_long_lists_are_capped_in_the_letter_and_complete_in_the_attachment(store_dir: Path, tmp_path: Path,
                                                                             run_cli) -> None:
     rows = [flock_row(f"c0000000-0000-4000-8000-{i:012d}", "Q. Ames", "Houston TX PD",
                       T0 + dt.timedelta(minutes=i), f"{i % 9 + 1}ABC{i:03d}", "ICE") for i in range(40)]
-    src = write_flock(tmp_path / "11_1_2025-11_30_2025-Mountain View CA PD-Network-Audit.csv", rows)
+    src = write_csv(tmp_path / "11_1_2025-11_30_2025-Mountain View CA PD-Network-Audit.csv", FLOCK_HEADER, rows)
     run_cli("ingest", str(src), "-q")
     engine = Engine(Store.open(store_dir))
     result = write_followup(engine, tmp_path / "out", cap=10, drafted=dt.date(2026, 1, 2))
@@ -194,6 +185,7 @@ def test_redacted_letters_carry_no_plate_or_name(run_cli, release_store: Path, t
     assert "pseudonymised" in text
 
 
+@pytest.mark.slow
 def test_samples_one_letter_per_agency_with_findings_naming_its_law(run_cli, store_dir: Path,
                                                                     tmp_path: Path) -> None:
     samples = Path(__file__).resolve().parent.parent / "samples" / "flock"
@@ -248,6 +240,7 @@ def test_law_marked_for_review_is_flagged_in_the_letter_and_unknown_state_gets_a
         assert "check before sending:" not in california.lower() and "10 days" in california
 
 
+@pytest.mark.slow
 def test_rerun_keeps_what_the_newsroom_typed_into_tracking(run_cli, release_store: Path, tmp_path: Path) -> None:
     out = tmp_path / "letters"
     store = ("--store", str(release_store))
@@ -273,11 +266,12 @@ def test_rerun_keeps_what_the_newsroom_typed_into_tracking(run_cli, release_stor
     assert again["Cobb County GA SO"]["status"] == ""
 
 
+@pytest.mark.slow
 def test_letters_name_the_agencys_287g_agreement_from_a_loaded_list(run_cli, tmp_path: Path) -> None:
     ice_list = Path(__file__).resolve().parent.parent / "samples" / "reference" / "ice-287g-participating-sample.xlsx"
     if not ice_list.exists():
         pytest.skip("sample 287(g) list not generated")
-    src = write_flock(tmp_path / "11_1_2025-11_30_2025-Mountain View CA PD-Network-Audit.csv", [
+    src = write_csv(tmp_path / "11_1_2025-11_30_2025-Mountain View CA PD-Network-Audit.csv", FLOCK_HEADER, [
         flock_row("e0000000-0000-4000-8000-000000000001", "Q. Ames", "Marianna FL PD", T0, "1ABC111", "ICE hold")])
     run_cli("ingest", str(src), "-q")
     assert run_cli("agencies", "load-287g", str(ice_list)).exit_code == 0

@@ -11,11 +11,11 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from helpers import FLOCK_14, flock_row
 
 import lprlogs.formats.flock as flock
 from lprlogs.ingest import ingest
 from lprlogs.store import raw_json_sql
-from tests.helpers import FLOCK_14, flock_row
 
 QUIRKS = [
     flock_row(reason="REDACTED"),
@@ -96,6 +96,7 @@ def quirky_csv(tmp_path: Path) -> Path:
     return _write(tmp_path / "in")
 
 
+@pytest.mark.slow
 def test_parts_store_exactly_what_one_pass_stores(quirky_csv, tmp_path, monkeypatch):
     plain, plain_outcome = _ingest(quirky_csv, tmp_path / "plain")
     assert plain["files"] == [1]
@@ -112,6 +113,7 @@ def test_parts_store_exactly_what_one_pass_stores(quirky_csv, tmp_path, monkeypa
         plain_outcome.rows_stored, plain_outcome.rows_quarantined)
 
 
+@pytest.mark.slow
 def test_problem_pass_prefilter_changes_nothing(quirky_csv, tmp_path, monkeypatch):
     fast, fast_outcome = _ingest(quirky_csv, tmp_path / "fast")
     monkeypatch.setattr(flock, "plainly_fine_sql", lambda layout, width: None)

@@ -11,14 +11,13 @@ import shutil
 from pathlib import Path
 
 import pytest
+from helpers import SAMPLES, flock_row, write_flock_csv
 
 import lprlogs.ingest as ingest_module
 from lprlogs.engine import Engine
 from lprlogs.ingest import ingest
 from lprlogs.store import Store
-from tests.helpers import flock_row, write_flock_csv
 
-SAMPLES = Path(__file__).resolve().parent.parent / "samples"
 VOLATILE = {"ingested_at", "started_at", "finished_at", "seconds"}
 
 
@@ -56,6 +55,7 @@ def _small_release(folder: Path) -> Path:
     return folder
 
 
+@pytest.mark.slow
 def test_small_files_side_by_side_store_what_one_by_one_stores(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     release = _small_release(tmp_path / "release")
     serial_outcomes, serial = _run([str(release)], tmp_path / "serial", 1, monkeypatch)
@@ -70,6 +70,7 @@ def test_small_files_side_by_side_store_what_one_by_one_stores(tmp_path: Path, m
     assert duplicates == 1
 
 
+@pytest.mark.slow
 def test_the_samples_side_by_side_store_what_one_by_one_stores(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     """Every kind of file at once: CSVs read side by side, workbooks, PDFs, zips and reference lists read
     alone in between (a reference list takes the store lock, so the workers are idle first)."""
@@ -79,6 +80,7 @@ def test_the_samples_side_by_side_store_what_one_by_one_stores(tmp_path: Path, m
     assert side == serial
 
 
+@pytest.mark.slow
 def test_a_second_batch_after_side_by_side_reading_numbers_on(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setattr(os, "cpu_count", lambda: 4)
     first = _small_release(tmp_path / "a")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import tomllib
 from pathlib import PurePosixPath
 
-from tests.conftest import ROOT
+from helpers import ROOT
 
 
 def _covered(relative: str, patterns: list[str]) -> bool:

@@ -7,13 +7,14 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
+from helpers import flock_row, write_flock_csv
 
 from lprlogs.cli import cli
 from lprlogs.engine import Engine
 from lprlogs.ingest import ingest
 from lprlogs.store import Store, packs
-from tests.helpers import flock_row, write_flock_csv
 
 FILES = 20
 
@@ -37,6 +38,7 @@ def _drop_packs(store_dir: Path) -> None:
     shutil.rmtree(store_dir / "derived" / "packs")
 
 
+@pytest.mark.slow
 def test_views_read_from_packs_give_what_the_files_give(tmp_path: Path) -> None:
     store_dir = tmp_path / "store"
     ingest([str(_release(tmp_path / "in"))], store_dir)
@@ -50,6 +52,7 @@ def test_views_read_from_packs_give_what_the_files_give(tmp_path: Path) -> None:
     assert len(with_packs["searches"]) == FILES * 30
 
 
+@pytest.mark.slow
 def test_a_report_from_packs_is_the_report_from_the_files(tmp_path: Path) -> None:
     store_dir = tmp_path / "store"
     ingest([str(_release(tmp_path / "in"))], store_dir)
@@ -69,6 +72,7 @@ def test_a_report_from_packs_is_the_report_from_the_files(tmp_path: Path) -> Non
     assert b"ICE detainer" in with_packs["csv/immigration.csv"]
 
 
+@pytest.mark.slow
 def test_a_pack_is_not_read_once_a_member_has_left_the_store(tmp_path: Path) -> None:
     store_dir = tmp_path / "store"
     release = _release(tmp_path / "in")
@@ -85,6 +89,7 @@ def test_a_pack_is_not_read_once_a_member_has_left_the_store(tmp_path: Path) -> 
     assert Engine(store).query("SELECT count(*) FROM searches")[1][0][0] == FILES * 30
 
 
+@pytest.mark.slow
 def test_a_new_batch_gets_its_own_pack_and_the_first_is_kept(tmp_path: Path) -> None:
     store_dir = tmp_path / "store"
     ingest([str(_release(tmp_path / "a"))], store_dir)
@@ -106,6 +111,7 @@ def test_few_small_files_are_not_packed(tmp_path: Path) -> None:
     assert packs.reading_files(store) == store.files("searches")
 
 
+@pytest.mark.slow
 def test_a_store_fed_one_small_export_at_a_time_is_packed(tmp_path: Path) -> None:
     store_dir = tmp_path / "store"
     release = _release(tmp_path / "in")

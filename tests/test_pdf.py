@@ -12,13 +12,13 @@ from pathlib import Path
 
 import pypdfium2 as pdfium
 import pytest
+from helpers import ROOT, query
 
 from lprlogs.engine import Engine
 from lprlogs.formats import pdf as pdf_format
 from lprlogs.ingest import ingest
 from lprlogs.store import Store
 
-ROOT = Path(__file__).resolve().parent.parent
 OKALOOSA = "okaloosa-fl-so/11_1_2025-12_8_2025-Okaloosa_County_FL_SO-Audit.pages-1-30.pdf"
 UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 NAME = "1_1_2026-1_31_2026-Example County FL SO-Audit.pdf"
@@ -33,10 +33,6 @@ def _bench_module():
     return module
 
 
-def _query(store_dir: Path, sql: str) -> list[tuple]:
-    return Engine(Store.open(store_dir)).query(sql)[1]
-
-
 def _rows(store_dir: Path) -> list[dict]:
     columns, rows = Engine(Store.open(store_dir)).query(
         "SELECT search_id, searcher_org, networks_searched, devices_searched, time_frame_start, time_frame_end, "
@@ -49,13 +45,9 @@ def _rows(store_dir: Path) -> list[dict]:
 
 
 @pytest.fixture(scope="module")
-def okaloosa_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from tests.conftest import REALDATA
-
-    if not REALDATA.is_dir():
-        pytest.skip("../shared/realdata is not here")
+def okaloosa_store(tmp_path_factory: pytest.TempPathFactory, realdata: Path) -> Path:
     store_dir = tmp_path_factory.mktemp("okaloosa") / "store"
-    report = ingest([str(REALDATA / OKALOOSA)], store_dir)
+    report = ingest([str(realdata / OKALOOSA)], store_dir)
     outcome = report.files[0]
     assert outcome.status == "ingested", outcome.reason
     assert (outcome.format, outcome.variant) == ("flock_pdf", "pdf flock-trimmed-9")
@@ -74,7 +66,7 @@ def test_real_slice_row_count_matches_the_uuids_printed(realdata: Path, okaloosa
     assert len(set(ids)) == len(ids)
     assert ids == printed_ids  # same IDs, same order
     assert [r["source_row"] for r in rows] == list(range(2, 271))
-    assert _query(okaloosa_store, "SELECT count(*) FROM quarantine")[0][0] == 0
+    assert query(okaloosa_store, "SELECT count(*) FROM quarantine")[0][0] == 0
     # every printed column was read for every row
     assert all(r["searcher_org"] == "Okaloosa County FL SO" and r["search_time"] and r["time_frame_start"]
                and r["time_frame_end"] and r["networks_searched"] is not None and r["devices_searched"] is not None
@@ -123,7 +115,7 @@ def test_real_slice_pages_and_the_rows_either_side_of_a_page_break(okaloosa_stor
 
 
 def test_real_slice_blank_reasons_and_long_lookbacks(okaloosa_store: Path) -> None:
-    blank, long_lookback, barely = _query(okaloosa_store, """
+    blank, long_lookback, barely = query(okaloosa_store, """
         SELECT count(*) FILTER (reason IS NULL),
                count(*) FILTER (epoch(search_time) - epoch(time_frame_start) > 30 * 86400),
                count(*) FILTER (epoch(search_time) - epoch(time_frame_start) BETWEEN 30 * 86400 + 1 AND 30 * 86400 + 6)
@@ -245,7 +237,7 @@ def test_truncated_and_encrypted_pdfs_are_rejected_in_one_line(tmp_path: Path, s
     assert reasons["garbage.pdf"][0] == "rejected" and "could not be opened" in reasons["garbage.pdf"][1]
     assert reasons["locked.pdf"][0] == "rejected" and "encrypted" in reasons["locked.pdf"][1]
     assert all("\n" not in reason for _, reason in reasons.values())
-    assert _query(store_dir, "SELECT count(*) FROM searches")[0][0] == 0
+    assert query(store_dir, "SELECT count(*) FROM searches")[0][0] == 0
 
 
 def test_text_after_the_last_row_is_quarantined_not_lost(tmp_path: Path, store_dir: Path) -> None:
@@ -273,7 +265,7 @@ def test_text_after_the_last_row_is_quarantined_not_lost(tmp_path: Path, store_d
     report = ingest([str(cut.parent)], store_dir)
     outcome = report.files[0]
     assert (outcome.status, outcome.rows_stored, outcome.rows_quarantined) == ("ingested", 6, 1)
-    raw, reason, page = _query(store_dir, "SELECT raw, reason, source_page FROM quarantine")[0]
+    raw, reason, page = query(store_dir, "SELECT raw, reason, source_page FROM quarantine")[0]
     assert json.loads(raw) == {"Time Frame": "12/01/2025, 01:00:00 PM UTC"}
     assert "no ID line" in reason and page == pages + 1
     shutil.rmtree(tmp_path / "cut")

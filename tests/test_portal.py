@@ -8,9 +8,9 @@ import json
 from pathlib import Path
 
 import pytest
+from helpers import query
 
 from lprlogs.ingest import ingest
-from tests.helpers import close_engines, query  # noqa: F401  (close_engines is an autouse fixture)
 
 NEW_HEADER = '"id","userId","searchDate","networkCount","reason","caseNumber"'
 OLD_HEADER = '"id","userId","searchDate","cameraCount","reason"'

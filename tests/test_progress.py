@@ -7,11 +7,11 @@ import os
 import time
 
 import duckdb
+from helpers import flock_row, write_flock_csv
 
 import lprlogs.formats.flock as flock
 from lprlogs.ingest import FileProgress, ingest
 from lprlogs.progress import IngestProgress, enable_query_progress, watch_queries
-from tests.test_ingest_parts import _write
 
 
 def test_watch_queries_reports_a_running_statement():
@@ -40,18 +40,24 @@ def test_finished_connections_count_as_done():
 
 
 def test_ingest_sends_progress_events(tmp_path, monkeypatch):
+    """One file stored in parts side by side: progress events come while it is read (between its start and
+    done), each a share of the file, and they move past zero."""
     monkeypatch.setattr(flock, "PART_MIN_BYTES", 0)
     monkeypatch.setattr(flock, "PART_ROWS", 200)
     monkeypatch.setattr(os, "cpu_count", lambda: 2)
     monkeypatch.setattr("lprlogs.progress.POLL_SECONDS", 0.005)
+    rows = [flock_row(networks=i, search_id=f"00000000-0000-4000-8000-{i:012d}") for i in range(3000)]
+    path = write_flock_csv(tmp_path / "in", "1_1_2025-12_31_2025-Parts City TX PD-Network-Audit.csv", rows)
     events: list[tuple[str, object]] = []
-    report = ingest([str(_write(tmp_path / "in"))], tmp_path / "store",
+    report = ingest([str(path)], tmp_path / "store",
                     on_event=lambda kind, source, outcome: events.append((kind, outcome)))
     assert report.files[0].status == "ingested"
     kinds = [k for k, _ in events]
-    assert kinds[0] == "start" and kinds[-1] == "done"
+    assert kinds[0] == "start" and kinds[-1] == "done" and kinds.count("start") == kinds.count("done") == 1
     progress = [o for k, o in events if k == "progress"]
+    assert progress, "no progress event while a 3,000-row file was read in 15 parts"
     assert all(isinstance(p, FileProgress) and 0.0 <= p.fraction <= 1.0 for p in progress)
+    assert max(p.fraction for p in progress) > 0.0
 
 
 def test_bar_shows_the_share_of_the_file_and_is_off_when_disabled():

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
@@ -137,6 +138,7 @@ FROM report_searches GROUP BY ALL ORDER BY rows DESC, producer, log_kind
 """
 
 
+@pytest.mark.slow
 @settings(max_examples=40, deadline=None)
 @given(st.lists(flagged_row, max_size=300))
 @example([("immigration", 7, "reason 1", 0), ("outside_agency", 7, "reason 11", 5), ("blank_reason", 8, None, 1)])
@@ -153,6 +155,7 @@ def test_search_counts_equal_counting_distinct_ids_everywhere(rows: list[tuple[s
 TEN_REASONS_NO_DUPLICATES = [("outside_agency", 100 * i + j, f"reason {i}", j) for i in range(10) for j in range(i + 1)]
 
 
+@pytest.mark.slow
 @settings(max_examples=60, deadline=None)
 @given(st.lists(flagged_row, max_size=300), st.integers(1, 40))
 @example(TEN_REASONS_NO_DUPLICATES, 1)
@@ -178,6 +181,7 @@ ORDER BY s.search_time, s.search_key
 """
 
 
+@pytest.mark.slow
 @settings(max_examples=40, deadline=None)
 @given(st.lists(flagged_row, max_size=200), st.integers(1, 20))
 def test_school_and_immigration_rows_equal_the_plain_query(rows: list[tuple[str, int, str | None, int | None]],
@@ -190,6 +194,7 @@ def test_school_and_immigration_rows_equal_the_plain_query(rows: list[tuple[str,
             == con.execute(PLAIN_SCHOOL_IMMIGRATION).fetchall())
 
 
+@pytest.mark.slow
 @settings(max_examples=60, deadline=None)
 @given(st.lists(flagged_row, max_size=200), st.integers(1, 30), st.booleans())
 def test_printed_rows_are_the_first_by_time_then_key(rows: list[tuple[str, int, str | None, int | None]],
@@ -207,6 +212,7 @@ def test_printed_rows_are_the_first_by_time_then_key(rows: list[tuple[str, int, 
     assert con.execute("SELECT count(*), count(evidence) FROM report_rows").fetchone() == (len(rows), len(rows))
 
 
+@pytest.mark.slow
 @settings(max_examples=20, deadline=None)
 @given(st.lists(flagged_row, min_size=1, max_size=100), st.integers(1, 10))
 def test_a_flag_giving_two_rows_for_one_search_prints_it_once_with_the_first_evidence(
@@ -224,6 +230,7 @@ def test_a_flag_giving_two_rows_for_one_search_prints_it_once_with_the_first_evi
     assert picked == expected
 
 
+@pytest.mark.slow
 def test_csv_rows_come_in_printed_order(tmp_path: Path) -> None:
     """A finding's CSV file lists its rows by search time, on a connection with two threads. 400,000 rows in
     random time order span several of DuckDB's row groups: written from report_rows without sorting at the

@@ -22,14 +22,12 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
+from helpers import ROOT, SAMPLES
 
 from lprlogs.engine import Engine
-from lprlogs.errors import LprlogsError
 from lprlogs.ingest import IngestReport, ingest
 from lprlogs.store import Store
 
-ROOT = Path(__file__).resolve().parent.parent
-SAMPLES = ROOT / "samples"
 GOLDEN = Path(__file__).resolve().parent / "golden" / "samples_sources.json"
 FIELDS = ("status", "format", "variant", "rows_read", "rows_stored", "rows_quarantined")
 UPDATE = os.environ.get("LPRLOGS_UPDATE_GOLDEN") == "1"
@@ -163,6 +161,7 @@ def test_golden_row_counts_are_the_generated_ones(
 def test_every_audit_row_is_read_and_accounted_for(
     outcomes: dict[str, dict[str, object]], generated: tuple[Path, list[Path], dict, dict, dict]
 ) -> None:
+    assert set(generated[2]) - set(PENDING), "no generated audit file to check"
     for path, rows in generated[2].items():
         if path in PENDING:
             continue
@@ -207,6 +206,7 @@ def _pdf_text(data: bytes) -> list[str]:
     return [document[i].get_textpage().get_text_range() for i in range(len(document))]
 
 
+@pytest.mark.slow
 def test_regenerating_from_the_seed_gives_the_committed_files(
     generated: tuple[Path, list[Path], dict, dict, dict], tmp_path: Path
 ) -> None:
@@ -256,6 +256,7 @@ def _canonical(field: str, value: object) -> object:
     return value
 
 
+@pytest.mark.slow
 def test_stored_values_are_the_generated_ones(
     engine: Engine, generated: tuple[Path, list[Path], dict, dict, dict]
 ) -> None:
@@ -266,7 +267,7 @@ def test_stored_values_are_the_generated_ones(
         if path in PENDING or not expected_rows:
             continue
         fields = [f for f in COMPARED if f in {"search_time", *expected_rows[0]}]
-        quoted = str(ROOT / path).replace("'", "''")
+        quoted = path.replace("'", "''")
         _, rows = engine.query(f"select {', '.join(fields)} from searches where source_file = '{quoted}'")
         stored = Counter(tuple(_canonical(f, v) for f, v in zip(fields, row, strict=True)) for row in rows)
         wanted = Counter(tuple(_canonical(f, record.get(f)) for f in fields) for record in expected_rows)
@@ -284,10 +285,11 @@ def test_side_tables_hold_the_generated_rows(
 ) -> None:
     """The event log's rows (blanked ones kept as redacted) and the sharing list's (organisation, network,
     direction) rows are exactly the ones the generator wrote."""
+    assert set(generated[3]) - set(PENDING), "no generated side table to check"
     for path, tables in generated[3].items():
         if path in PENDING:
             continue
-        quoted = str(ROOT / path).replace("'", "''")
+        quoted = path.replace("'", "''")
         for key, expected_rows in tables.items():
             view, columns = key.split(":")
             _, rows = engine.query(f"select {columns} from {view} where source_file = '{quoted}'")
@@ -316,40 +318,32 @@ def test_no_real_person_names(engine: Engine) -> None:
 
 
 def test_samples_demonstrate_every_finding(engine: Engine) -> None:
-    """Each contract flag whose SQL file exists fires on the samples; 287g_searcher once the sample
-    287(g) list is loaded, on exactly the searchers that list names (and none of its false friends)."""
+    """Each contract flag has its SQL file and fires on the samples; 287g_searcher (the sample 287(g) list
+    is loaded) on exactly the searchers that list names (and none of its false friends)."""
     flags_dir = ROOT / "queries" / "flags"
-    built = [flag for flag in CONTRACT_FLAGS if (flags_dir / f"{flag}.sql").exists()]
-    if not built:
-        pytest.skip("no flag SQL files yet (flags issue)")
+    no_file = [flag for flag in CONTRACT_FLAGS if not (flags_dir / f"{flag}.sql").exists()]
+    assert not no_file, f"contract flags without a SQL file under queries/flags: {no_file}"
     _, rows = engine.query("select flag, count(*) from flags group by flag")
     _, listed = engine.query(
         "select distinct s.searcher_org from flags f join searches s using (search_key) "
         "where f.flag = '287g_searcher' order by 1"
     )
     counts = dict(rows)
-    try:
-        loaded = engine.query("select count(*) from agreements")[1][0][0]
-        assert loaded == 16, "the sample 287(g) list has 16 agreements; the fixture's load-287g failed?"
-    except LprlogsError:  # no agreements view: the agencies part is not built
-        loaded = 0
-    expected = [flag for flag in built if flag != "287g_searcher" or loaded]
-    missing = [flag for flag in expected if not counts.get(flag)]
+    loaded = engine.query("select count(*) from agreements")[1][0][0]
+    assert loaded == 16, "the sample 287(g) list has 16 agreements; the fixture's load-287g failed?"
+    missing = [flag for flag in CONTRACT_FLAGS if not counts.get(flag)]
     assert not missing, f"flags with no row on the samples: {missing} (counts: {counts})"
-    if "287g_searcher" in expected:
-        assert [row[0] for row in listed] == [
-            "Brookhaven GA PD",
-            "Cobb County GA SO",
-            "Colbert County AL SO",
-            "Collier County FL SO",
-            "Fort Wayne IN PD",
-            "Marianna FL PD",
-        ]
+    assert [row[0] for row in listed] == [
+        "Brookhaven GA PD",
+        "Cobb County GA SO",
+        "Colbert County AL SO",
+        "Collier County FL SO",
+        "Fort Wayne IN PD",
+        "Marianna FL PD",
+    ]
 
 
 def test_immigration_traps_do_not_flag(engine: Engine) -> None:
-    if not (ROOT / "queries" / "flags" / "immigration.sql").exists():
-        pytest.skip("immigration flag not built yet")
     traps = (
         "police assist",
         "notice of violation",
@@ -382,8 +376,6 @@ def test_immigration_traps_do_not_flag(engine: Engine) -> None:
 def test_own_searches_spelled_differently_are_not_outside(engine: Engine) -> None:
     """'Mountain View Police Department' (file name) and 'Mountain View CA PD (Santa Clara County)' (its users'
     Org Name) are one agency: its own searches are not outside-agency searches; the others' are."""
-    if not (ROOT / "queries" / "flags" / "outside_agency.sql").exists():
-        pytest.skip("outside_agency flag not built yet")
     _, rows = engine.query(
         "select s.searcher_org = 'Mountain View CA PD (Santa Clara County)' as own, count(f.flag) "
         "from searches s left join flags f on f.search_key = s.search_key and f.flag = 'outside_agency' "
@@ -403,6 +395,7 @@ def test_source_columns_lists_each_files_original_header(engine: Engine) -> None
                               "Search Type", "Text Prompt", "Moderation"])
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("pick", ["named columns", "every column", "a named column missing"])
 def test_printed_rows_evidence_is_the_flags_views(engine: Engine, pick: str, monkeypatch: pytest.MonkeyPatch
                                                   ) -> None:

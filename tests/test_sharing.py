@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+from helpers import query
+
 from lprlogs.formats.sharing import producer_from_list_name
 from lprlogs.ingest import ingest
 from lprlogs.store import Store
-from tests.helpers import close_engines, query  # noqa: F401  (close_engines is an autouse fixture)
 
 
+@pytest.mark.slow
 def test_sharing_csv_directions_commas_and_empty_rows(tmp_path: Path, store_dir: Path) -> None:
     path = tmp_path / "in" / "shared.csv"
     path.parent.mkdir(parents=True)
@@ -33,6 +36,7 @@ def test_sharing_csv_directions_commas_and_empty_rows(tmp_path: Path, store_dir:
     assert Store.open(store_dir).sources[0]["side_rows"] == {"sharing": 5}
 
 
+@pytest.mark.slow
 def test_plain_list_of_network_names(tmp_path: Path, store_dir: Path) -> None:
     path = tmp_path / "in" / "automated-license-plate-readers-sample-county-sheriffs-office-1234_doc2.dat"
     path.parent.mkdir(parents=True)
@@ -62,6 +66,7 @@ def test_producer_from_list_name() -> None:
     assert producer_from_list_name("SharedNetworks_2025_December.xlsx") is None
 
 
+@pytest.mark.slow
 def test_real_sharing_files(realdata: Path, store_dir: Path) -> None:
     ingest([str(realdata / "ocsd-flock-sharednetworks")], store_dir)
     counts = query(store_dir, "SELECT regexp_extract(source_file, '[^/]+$'), direction, count(*), "

@@ -6,7 +6,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tests.helpers import close_engines, query  # noqa: F401  (close_engines is an autouse fixture)
+import pytest
+from helpers import query
 
 HEADER = "Organization Name,Networks Shared With Me,Networks I'm Sharing"
 
@@ -24,6 +25,7 @@ def _ingest(run_cli, path: Path) -> dict:
     return json.loads(result.stdout)["files"][0]
 
 
+@pytest.mark.slow
 def test_unclosed_quote_quarantines_only_its_line(tmp_path: Path, run_cli, store_dir: Path) -> None:
     broken = 'Marina CA PD,Marina CA PD,"City of Dana Point CA (OCSD),City of Laguna Hills CA (OCSD)'
     path = _write(tmp_path, [
@@ -51,6 +53,7 @@ def test_unclosed_quote_quarantines_only_its_line(tmp_path: Path, run_cli, store
                             "each row on one line, so the row is quarantined, not guessed")]
 
 
+@pytest.mark.slow
 def test_two_stray_quotes_do_not_swallow_the_lines_between(tmp_path: Path, run_cli, store_dir: Path) -> None:
     """An even number of quotes: a CSV reader parses the file, but lines 2-4 end up in one cell."""
     path = _write(tmp_path, [
@@ -71,6 +74,7 @@ def test_two_stray_quotes_do_not_swallow_the_lines_between(tmp_path: Path, run_c
     assert reasons == [(2, "unclosed quote"), (4, "stray quote")]
 
 
+@pytest.mark.slow
 def test_unclosed_quote_in_utf16_file(tmp_path: Path, run_cli, store_dir: Path) -> None:
     path = _write(tmp_path, [HEADER, 'A CA PD,B CA PD,"C CA PD', "D CA PD,E CA PD,"], encoding="utf-16")
     outcome = _ingest(run_cli, path)

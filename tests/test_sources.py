@@ -7,13 +7,13 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from helpers import FLOCK_14, flock_row, write_flock_csv
 
 from lprlogs import sources
 from lprlogs.engine import Engine
 from lprlogs.ingest import ingest
 from lprlogs.sources import Expander, name_facts
 from lprlogs.store import Store
-from tests.helpers import FLOCK_14, flock_row, write_flock_csv
 
 NAME = "11_1_2025-11_30_2025-Conway AR PD-Network-Audit.csv"
 
@@ -50,6 +50,7 @@ def _csv_bytes(reason: str) -> bytes:
     return (FLOCK_14 + "\n" + flock_row(reason=reason) + "\n").encode()
 
 
+@pytest.mark.slow
 def test_nested_zip_members_are_read_with_member_paths(tmp_path: Path, store_dir: Path) -> None:
     inner = io.BytesIO()
     with zipfile.ZipFile(inner, "w") as archive:
@@ -62,14 +63,15 @@ def test_nested_zip_members_are_read_with_member_paths(tmp_path: Path, store_dir
     report = ingest([str(outer)], store_dir)
     paths = sorted(f.path for f in report.files if f.status == "ingested")
     assert paths == [
-        f"{outer}!/a/{NAME.replace('Conway', 'Searcy')}",
-        f"{outer}!/nested.zip!/inner/{NAME}",
+        f"{outer.name}!/a/{NAME.replace('Conway', 'Searcy')}",
+        f"{outer.name}!/nested.zip!/inner/{NAME}",
     ]
     engine = Engine(Store.open(store_dir))
     assert engine.query("select producer, reason from searches order by 1")[1] == [
         ("Conway AR PD", "inner row"), ("Searcy AR PD", "outer row")]
 
 
+@pytest.mark.slow
 def test_zip_of_same_files_as_folder_is_already_ingested(tmp_path: Path, store_dir: Path) -> None:
     path = write_flock_csv(tmp_path / "in", NAME, [flock_row()])
     archive = _zip(tmp_path / "r.zip", {NAME: path.read_bytes()})
@@ -90,6 +92,7 @@ def test_path_traversal_member_is_refused(tmp_path: Path, store_dir: Path) -> No
     assert not (tmp_path.parent / "escape.csv").exists()
 
 
+@pytest.mark.slow
 def test_zip_bomb_stand_in_is_refused(tmp_path: Path, store_dir: Path) -> None:
     archive = _zip(tmp_path / "bomb.zip", {"zeros.csv": b"\0" * (60 * 1024 * 1024)})
     report = ingest([str(archive)], store_dir)
@@ -105,6 +108,7 @@ def test_member_count_cap(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> No
     assert len(found) == 1 and "more than the cap" in (found[0].skip_reason or "")
 
 
+@pytest.mark.slow
 def test_store_and_output_folders_are_never_reingested(tmp_path: Path) -> None:
     release = tmp_path / "release"
     write_flock_csv(release, NAME, [flock_row()])

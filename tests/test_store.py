@@ -12,11 +12,11 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from helpers import ROOT, flock_row, write_flock_csv
 
 from lprlogs.engine import Engine
 from lprlogs.ingest import ingest
 from lprlogs.store import Store
-from tests.helpers import flock_row, write_flock_csv
 
 NAME = "11_1_2025-11_30_2025-Conway AR PD-Network-Audit.csv"
 
@@ -26,6 +26,7 @@ def _store_rows(store_dir: Path) -> int:
     return engine.query("select count(*) from searches")[1][0][0]
 
 
+@pytest.mark.slow
 def test_ingest_is_idempotent_and_force_reads_again(tmp_path: Path, store_dir: Path) -> None:
     write_flock_csv(tmp_path / "in", NAME, [flock_row(reason=f"r{i}", networks=i) for i in range(5)])
     first = ingest([str(tmp_path / "in")], store_dir)
@@ -42,6 +43,7 @@ def test_ingest_is_idempotent_and_force_reads_again(tmp_path: Path, store_dir: P
     assert len(list((store_dir / "searches").glob("*.parquet"))) == 1  # the old files are gone
 
 
+@pytest.mark.slow
 def test_search_key_is_stable_across_reingest(tmp_path: Path, store_dir: Path) -> None:
     write_flock_csv(tmp_path / "in", NAME, [flock_row(reason=f"r{i}") for i in range(3)])
     ingest([str(tmp_path / "in")], store_dir)
@@ -50,6 +52,7 @@ def test_search_key_is_stable_across_reingest(tmp_path: Path, store_dir: Path) -
     assert Engine(Store.open(store_dir)).query("select search_key from searches order by 1")[1] == keys
 
 
+@pytest.mark.slow
 def test_exact_duplicates_are_stored_and_marked_not_dropped(tmp_path: Path, store_dir: Path) -> None:
     row = flock_row(reason="same row")
     write_flock_csv(tmp_path / "in", NAME, [row, row, flock_row(reason="other"), row])
@@ -65,6 +68,7 @@ def test_exact_duplicates_are_stored_and_marked_not_dropped(tmp_path: Path, stor
     assert engine.query("select count(distinct search_uid) from searches")[1][0][0] == 2
 
 
+@pytest.mark.slow
 def test_crash_before_manifest_commit_leaves_store_as_before(tmp_path: Path, store_dir: Path,
                                                              monkeypatch: pytest.MonkeyPatch) -> None:
     write_flock_csv(tmp_path / "a", NAME, [flock_row(reason="a")])
@@ -94,6 +98,7 @@ import sys
 from lprlogs.ingest import ingest
 ingest(sys.argv[2:], __import__('pathlib').Path(sys.argv[1]))
 """
+FILES, ROWS = 16, 50
 
 
 def _check_consistent(store_dir: Path) -> int:
@@ -111,29 +116,60 @@ def _check_consistent(store_dir: Path) -> int:
     return total
 
 
-def test_kill_9_at_any_moment_never_half_writes(tmp_path: Path, store_dir: Path) -> None:
-    """Kill a real ingest process at staggered moments; the store is always whole and usable."""
-    inputs = []
-    for i in range(6):
-        rows = [flock_row(reason=f"file {i} row {j}", networks=j, search_id=f"id-{i}-{j}") for j in range(3000)]
-        inputs.append(str(write_flock_csv(tmp_path / "in", NAME.replace("Conway", f"Town{i}"), rows)))
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
-    seen_totals = set()
-    for delay in (0.3, 0.8, 1.3, 1.9, 2.6):
-        proc = subprocess.Popen([sys.executable, "-c", CRASH_SCRIPT, str(store_dir), *inputs], env=env)
-        time.sleep(delay)
+def _committed(store_dir: Path) -> int:
+    """Sources the manifest names as ingested (0 before the first commit); the manifest is replaced
+    atomically, so a reader never sees half of it."""
+    try:
+        manifest = json.loads((store_dir / "manifest.json").read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return 0
+    return sum(1 for s in manifest["sources"] if s.get("status") == "ingested")
+
+
+def _kill_after_commits(store_dir: Path, inputs: list[str], commits: int) -> int:
+    """Start an ingest in a child process, watch the manifest, and SIGKILL the child as soon as it has
+    committed ``commits`` more sources: other files are then being read and written side by side. Returns
+    how many sources were committed when the kill landed."""
+    before = _committed(store_dir)
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen([sys.executable, "-c", CRASH_SCRIPT, str(store_dir), *inputs], env=env)
+    try:
+        while _committed(store_dir) < before + commits and proc.poll() is None:
+            time.sleep(0.002)
         proc.send_signal(signal.SIGKILL)
+    finally:
         proc.wait()
-        if (store_dir / "manifest.json").exists():
-            total = _check_consistent(store_dir)
-            assert total % 3000 == 0  # whole sources only
-            seen_totals.add(total)
+    assert proc.returncode == -signal.SIGKILL, "the ingest ended before it was killed"
+    return _committed(store_dir)
+
+
+@pytest.mark.slow
+def test_kill_9_inside_an_ingest_never_half_writes(tmp_path: Path, store_dir: Path) -> None:
+    """Kill a real ingest process in the middle of its work, four times; each time the store is whole: every
+    source it names is complete (and the views count exactly those rows), and a later ingest completes it."""
+    inputs = []
+    for i in range(FILES):
+        rows = [flock_row(reason=f"file {i} row {j}", networks=j, search_id=f"id-{i}-{j}") for j in range(ROWS)]
+        inputs.append(str(write_flock_csv(tmp_path / "in", NAME.replace("Conway", f"Town{i}"), rows)))
+    seen_totals = []
+    for commits in (1, 2, 1, 3):
+        committed = _kill_after_commits(store_dir, inputs, commits)
+        assert committed < FILES  # killed inside the ingest, with files left to read
+        total = _check_consistent(store_dir)
+        assert total == committed * ROWS  # whole sources only
+        seen_totals.append(total)
+    assert _store_rows(store_dir) == seen_totals[-1]  # what the killed writers left behind is not in the views
+    assert len(set(seen_totals)) == 4 and seen_totals == sorted(seen_totals), seen_totals
+    assert 0 < seen_totals[0] and seen_totals[-1] < FILES * ROWS
     # after the crashes, a normal run completes the store
-    ingest(inputs, store_dir)
-    assert _check_consistent(store_dir) == 6 * 3000
-    assert _store_rows(store_dir) == 6 * 3000
+    report = ingest(inputs, store_dir)
+    assert sum(f.status == "ingested" for f in report.files) == FILES - seen_totals[-1] // ROWS
+    assert _check_consistent(store_dir) == FILES * ROWS
+    assert _store_rows(store_dir) == FILES * ROWS
+    assert not (store_dir / "tmp").exists()
 
 
+@pytest.mark.slow
 def test_manifest_text_is_the_same_json_with_a_line_per_source(tmp_path: Path, store_dir: Path) -> None:
     from lprlogs.store import manifest_text
 

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 import xlsxwriter
+from helpers import query
 
 from lprlogs.formats.vigilant import producer_from_file_name
 from lprlogs.ingest import ingest
 from lprlogs.store import Store
-from tests.helpers import close_engines, query  # noqa: F401  (close_engines is an autouse fixture)
 
 
 def make_workbook(path: Path) -> Path:
@@ -48,6 +48,7 @@ def make_workbook(path: Path) -> Path:
     return path
 
 
+@pytest.mark.slow
 def test_audit_without_tz_is_stored_as_utc_and_says_so(tmp_path: Path, store_dir: Path) -> None:
     path = make_workbook(tmp_path / "in" / "alpr-audits-sample-police-department-12345_doc5.xlsx")
     outcome = ingest([str(path)], store_dir).files[0]
@@ -67,6 +68,7 @@ def test_audit_without_tz_is_stored_as_utc_and_says_so(tmp_path: Path, store_dir
     assert entry["rows_blanked"] == 1
 
 
+@pytest.mark.slow
 def test_audit_with_tz_converts_local_times(tmp_path: Path, store_dir: Path) -> None:
     path = make_workbook(tmp_path / "in" / "irvine.xlsx")
     outcome = ingest([str(path)], store_dir, producer="Irvine CA PD", tz="America/Los_Angeles").files[0]
@@ -82,6 +84,7 @@ def test_unknown_tz_is_refused_with_a_hint(tmp_path: Path, store_dir: Path) -> N
     assert outcome.status == "rejected" and "unknown time zone" in outcome.reason
 
 
+@pytest.mark.slow
 def test_side_sheets(tmp_path: Path, store_dir: Path) -> None:
     path = make_workbook(tmp_path / "in" / "irvine.xlsx")
     ingest([str(path)], store_dir, producer="Irvine CA PD")
@@ -106,6 +109,7 @@ def test_producer_from_file_name() -> None:
     assert producer_from_file_name("audit.xlsx") is None
 
 
+@pytest.mark.slow
 def test_real_irvine_workbook(realdata: Path, store_dir: Path) -> None:
     path = realdata / "irvine-ca-pd-vigilant" / "alpr-audits-irvine-police-department-181267_doc5.xlsx"
     outcome = ingest([str(path)], store_dir, tz="America/Los_Angeles").files[0]
@@ -157,5 +161,6 @@ def test_leading_blank_row_keeps_row_numbers(tmp_path: Path, store_dir: Path) ->
     sheet.write_row(3, 1, ["stolen", "2024-01-02 03:04:05"])  # a time typed as text
     book.close()
     ingest([str(path)], store_dir, producer="X CA PD")
+    # a California producer: its local times are Pacific (03:04 PST is 11:04 UTC)
     assert query(store_dir, "SELECT source_row, reason, search_time FROM searches") == [
-        (4, "stolen", dt.datetime(2024, 1, 2, 3, 4, 5, tzinfo=dt.UTC))]
+        (4, "stolen", dt.datetime(2024, 1, 2, 11, 4, 5, tzinfo=dt.UTC))]

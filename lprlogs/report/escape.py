@@ -1,10 +1,11 @@
 """All escaping of report output, in one place.
 
 - HTML: one Jinja environment with autoescape on, so every value a template prints is escaped.
-- Spreadsheets (XLSX, CSV, and any other writer): one rule, ``neutralize``, that prefixes ``'`` to a
-  text cell starting with ``=``, ``+``, ``@``, a tab, a carriage return, or ``-`` followed by a
-  letter, so a spreadsheet never reads it as a formula. The same rule is offered as a SQL expression
-  (``neutralize_sql``) for writers that stream rows through DuckDB; both are built from ONE pattern.
+- Spreadsheets (XLSX, CSV, and any other writer): one rule, ``neutralize``, OWASP's for CSV injection:
+  a text cell whose first character other than spaces and line breaks is ``=``, ``+``, ``-``, ``@``, a
+  tab or a carriage return (or their full-width and small forms) gets a leading ``'``, so a spreadsheet
+  never reads it as a formula. The same rule is offered as a SQL expression (``neutralize_sql``) for
+  writers that stream rows through DuckDB; both are built from ONE pattern.
 - Markdown: ``md_text`` backslash-escapes punctuation Markdown would interpret; ``md_code`` prints
   verbatim text (reasons) as an inline code span, where nothing is a link, HTML or emphasis.
 """
@@ -20,12 +21,17 @@ from typing import Any
 import jinja2
 
 # The spreadsheet rule, written once. Used by `neutralize` (Python) and `neutralize_sql` (DuckDB).
-FORMULA_START = r"^([=+@\t\r]|-[A-Za-z])"
+# Triggers: = + - @ tab CR, and the full-width (U+FF1D, U+FF0B, U+FF0D, U+FF20) and small (U+FE66, U+FE62,
+# U+FE63, U+FE6B) forms some spreadsheets fold to them. Leading spaces and line breaks are skipped because
+# some importers trim them before deciding.
+_TRIGGERS = "=+\\-@\t\r\uff1d\uff0b\uff0d\uff20\ufe66\ufe62\ufe63\ufe6b"
+FORMULA_START = "^[ \n]*[" + _TRIGGERS + "]"
 _FORMULA_START = re.compile(FORMULA_START)
-FORMULA_FIRST_CHARACTERS = "=+@\t\r-"  # every first character FORMULA_START can match
+# every first character FORMULA_START can match (a cheap test before the pattern)
+FORMULA_FIRST_CHARACTERS = " \n=+-@\t\r\uff1d\uff0b\uff0d\uff20\ufe66\ufe62\ufe63\ufe6b"
 NEUTRALIZE_PREFIX = "'"
-NEUTRALIZE_RULE = ("text cells that begin with =, +, @, a tab, a carriage return, or a minus sign "
-                   "followed by a letter are written with a leading apostrophe (') so that no spreadsheet "
+NEUTRALIZE_RULE = ("text cells that begin (after any spaces) with =, +, -, @, a tab or a carriage return, or "
+                   "their full-width forms, are written with a leading apostrophe (') so that no spreadsheet "
                    "runs them as a formula or turns them into a link")
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
