@@ -505,13 +505,13 @@ def law_command(store_dir: Path | None, params: tuple[str, ...], fmt: str) -> No
     """The state-law rules in force for the store's producers: the law, its dates, the rules, their
     confidence and review status, and which state_law_* flags they drive at -p law_confidence (default
     medium; low also counts rules nobody reviewed). Possible conflicts, never findings of a violation."""
-    from .law import rules_in_force
+    from .law import TABLE_COLUMNS, rules_in_force
 
     engine = open_engine(store_dir, parse_params(params))
     columns, rows = rules_in_force(engine)
-    if fmt == "table":  # the long texts go to csv/json; the table shows what a reporter checks first
-        keep = [i for i, c in enumerate(columns) if c not in ("what_was_checked", "why", "rows", "confidence_by_rule")]
-        columns, rows = [columns[i] for i in keep], [tuple(r[i] for i in keep) for r in rows]
+    if fmt == "table":  # the rules and long texts go to csv/json; the table shows what a reporter checks first
+        keep = [columns.index(c) for c in TABLE_COLUMNS]
+        columns, rows = list(TABLE_COLUMNS), [tuple(r[i] for i in keep) for r in rows]
     emit(columns, rows, fmt)
 
 

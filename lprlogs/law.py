@@ -5,13 +5,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .engine import queries_dir
 from .errors import LprlogsError
+from .paths import queries_dir
 
 if TYPE_CHECKING:
     from .engine import Engine
 
 LAW_CONFIDENCE_LEVELS = ("high", "medium", "low")
+# what `lprlogs law` prints in a terminal table; --format csv/json gives every column
+TABLE_COLUMNS = ("producer", "state", "law", "effective_from", "confidence", "reviewed", "flags_at_this_level")
 
 
 def check_params(params: dict[str, str]) -> None:

@@ -11,7 +11,7 @@ from typing import Any
 
 import duckdb
 import pytest
-from test_flags import flags_of, write_searches
+from helpers import flags_of, write_searches
 
 STATE_LAW_FLAGS = ("state_law_retention", "state_law_out_of_state", "state_law_federal", "state_law_immigration",
                    "state_law_no_purpose")

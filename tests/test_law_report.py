@@ -6,7 +6,7 @@ import datetime as dt
 import re
 from pathlib import Path
 
-from test_flags import write_searches
+from helpers import write_searches
 
 from lprlogs.engine import Engine
 from lprlogs.report import law_section

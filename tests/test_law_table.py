@@ -9,7 +9,7 @@ import re
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from lprlogs.engine import queries_dir
+from lprlogs.paths import queries_dir
 
 COLUMNS = ["state", "effective_from", "effective_to", "zone", "citation", "retention_days", "out_of_state_sharing",
            "out_of_state_rule", "federal_sharing", "federal_rule", "immigration_use", "immigration_rule",
@@ -99,3 +99,15 @@ def test_reviewed_rows_say_what_was_checked_and_the_issue_states_are_reviewed() 
     assert {r["out_of_state_sharing"] for r in ca} == {"banned"} and ca[0]["effective_from"] == "2016-01-01"
     va = next(r for r in rows if r["state"] == "VA")
     assert (va["retention_days"], va["effective_from"]) == ("21", "2025-07-01")
+
+
+def test_a_rules_zone_is_its_states_zone_or_for_a_state_of_two_zones_the_western_one() -> None:
+    """A rule starts at midnight in ``zone``: the state's one zone (queries/agencies/state_zones.csv), or for a
+    state of two zones (blank there) the western one, whose midnight comes last, so no search is flagged early."""
+    zones = {r["state"]: r["zone"] for r in csv.DictReader((Path(queries_dir()) / "agencies" / "state_zones.csv")
+                                                            .open(encoding="utf-8"))}
+    western = {"FL": "America/Chicago", "ID": "America/Los_Angeles", "KY": "America/Chicago",
+               "NE": "America/Denver", "OR": "America/Los_Angeles", "TN": "America/Chicago"}
+    for row in law_rows():
+        if row["zone"]:
+            assert row["zone"] == (zones[row["state"]] or western[row["state"]]), row["state"]
