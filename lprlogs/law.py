@@ -50,33 +50,3 @@ LETTER_REQUESTS = {
                             "listed above, and the audits of ALPR use the law or the agency's policy requires.",
 }
 
-
-def write_law_letters(engine: Engine, out_dir: Any, drafted: str, wanted: set[str],
-                      flags: tuple[str, ...] = ("state_law_",)) -> list[tuple[str, Any, int]]:
-    """One draft per producer (``wanted``: these names only, when given) with possible conflicts under the
-    ``flags`` (names or prefixes) in queries/reports/state_law.sql, asking for the records that would show an
-    exception or compliance and citing the law; returns (producer, path, searches)."""
-    from .engine import sql_files
-    from .followup import _agency_info, law_for, render, slugify
-
-    sql_file = next(f for f in sql_files("reports") if f.name == "state_law")
-    columns, rows = engine.query(sql_file.body)
-    by_producer: dict[str, list[dict[str, Any]]] = {}
-    for row in rows:
-        item = dict(zip(columns, row, strict=True))
-        if (item["flag"] and item["flag"].startswith(flags)
-                and (not wanted or item["producer"].lower().strip() in wanted)):
-            by_producer.setdefault(item["producer"], []).append(item)
-    info = _agency_info(engine, list(by_producer))
-    written, slugs = [], set()
-    for producer, items in by_producer.items():
-        state, federal, kind = info[producer]
-        requests = [LETTER_REQUESTS[f] for f in LETTER_REQUESTS if any(i["flag"] == f for i in items)]
-        requests.append("The audits of ALPR use and sharing that the state law or the agency's policy requires, "
-                        "for the period of these searches.")
-        path = out_dir / f"state-law-{slugify(producer, slugs)}.md"
-        path.write_text(render("state_law.md.j2", drafted=drafted, law=law_for(state, federal), rules=items,
-                               agency={"name": producer, "state": state or "state", "kind": kind},
-                               requests=requests), encoding="utf-8")
-        written.append((producer, path, sum(int(i["searches"]) for i in items)))
-    return written
