@@ -7,7 +7,7 @@ from typing import Any
 
 from .. import __version__
 from .charts import bar_chart, column_chart
-from .data import ACCOUNTABILITY_FLAGS, CROSS_AGENCY_FLAGS, IMMIGRATION_FLAGS, SCHOOL_FLAGS, ReportData
+from .data import ReportData
 from .escape import NEUTRALIZE_RULE, html_environment
 
 TIER_NAMES = ["immigration purpose stated", "immigration agency named"]
@@ -41,19 +41,10 @@ def render_html(data: ReportData) -> str:
         "imm_month": column_chart("Immigration-related searches by month (UTC)",
                                   data.immigration_by_month.dicts(), "month", TIER_COLUMNS, names=TIER_NAMES),
     }
-    present = set(data.findings)
-    sections = {
-        "immigration": [f for f in IMMIGRATION_FLAGS if f in present],
-        "cross": [f for f in CROSS_AGENCY_FLAGS if f in present],
-        "school": [f for f in SCHOOL_FLAGS if f in present],
-        "accountability": [f for f in ACCOUNTABILITY_FLAGS if f in present]
-        + [f for f in present if f not in IMMIGRATION_FLAGS + CROSS_AGENCY_FLAGS + SCHOOL_FLAGS + ACCOUNTABILITY_FLAGS
-           and not f.startswith("state_law_")],
-        "state_law": [f for f in present if f.startswith("state_law_")],
-    }
     template = html_environment().get_template("index.html")
-    return template.render(data=data, charts_data=charts, sections=sections, dq=data_quality_summary(data),
-                           neutralize_rule=NEUTRALIZE_RULE, version=__version__, law=data.state_law)
+    return template.render(data=data, charts_data=charts, sections=data.sections, dq=data_quality_summary(data),
+                           neutralize_rule=NEUTRALIZE_RULE, version=__version__,
+                           law=data.state_law)
 
 
 def write_html(data: ReportData, path: Path) -> Path:

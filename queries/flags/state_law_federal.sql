@@ -1,6 +1,7 @@
 -- flag: state_law_federal
 -- title: Federal searcher where the state limits federal sharing
 -- section: state_law
+-- order: 30
 -- answers: which searches were run by a federal agency on cameras in a state whose law bans or limits
 --   sharing with federal agencies (California since 2016, Virginia since 2025-07-01), at the time of
 --   the search.
@@ -12,6 +13,8 @@
 -- param: law_confidence = medium (text) the least confidence (high, medium or low) of a law-table rule that may flag; rules of rows nobody reviewed flag only with low
 -- limits: only as good as the agency classification; a local agency searching for a federal one is not
 --   here (see the immigration flags). A warrant or court order may have allowed it; ask.
+-- sentence: a federal agency searched cameras in a state whose law bans or limits that sharing (a possible conflict, not a finding)
+-- followup: no
 SELECT
     s.search_key,
     'state_law_federal' AS flag,

@@ -1,6 +1,7 @@
 -- flag: state_law_immigration
 -- title: Immigration search under a state law that bans it
 -- section: state_law
+-- order: 40
 -- answers: which searches that state an immigration-enforcement purpose (the `immigration` flag's tier)
 --   searched cameras in a state whose law bans or limits immigration use (Illinois since 2024), or were
 --   run by an agency of such a state, at the time of the search.
@@ -14,6 +15,8 @@
 -- limits: a reason states a purpose, it does not prove it; a criminal case with an immigration word may
 --   fall outside the ban, and some laws allow it with a judicial warrant. Only the immigration tier:
 --   immigration_agency rows are not here.
+-- sentence: an immigration purpose was stated under a state law that bans or limits that use (a possible conflict, not a finding)
+-- followup: no
 WITH
 rules_hit AS (
     SELECT

@@ -1,6 +1,7 @@
 -- flag: state_law_no_purpose
 -- title: No stated purpose where the state requires one
 -- section: state_law
+-- order: 50
 -- answers: which searches give a blank or vague reason (the rules of blank_reason and vague_reason) on
 --   cameras in a state whose law requires a purpose to be recorded for each access (California since
 --   2016), at the time of the search.
@@ -12,6 +13,8 @@
 -- param: law_confidence = medium (text) the least confidence (high, medium or low) of a law-table rule that may flag; rules of rows nobody reviewed flag only with low
 -- limits: the purpose may be recorded elsewhere (a case file, a second field the export dropped); a
 --   reason masked before release is not blank, and files without a reason column say nothing.
+-- sentence: no purpose was given where the state requires one for each access (a possible conflict, not a finding)
+-- followup: no
 WITH
 unstated AS (
     SELECT search_key, 'reason is blank' AS why FROM _blank_reasons

@@ -1,6 +1,7 @@
 -- flag: state_law_out_of_state
 -- title: Out-of-state searcher where the state limits sharing
 -- section: state_law
+-- order: 20
 -- answers: which searches were run by an agency of another state on cameras in a state whose law bans
 --   sharing with other states' agencies (California since 2016, Virginia since 2025-07-01) or allows it
 --   only on a condition (Illinois: the searcher's written declaration), at the time of the search.
@@ -14,6 +15,8 @@
 -- param: law_confidence = medium (text) the least confidence (high, medium or low) of a law-table rule that may flag; rules of rows nobody reviewed flag only with low
 -- limits: a restricted state's condition (a declaration, a written request, a warrant) may have been met
 --   on paper the log does not show; ask for it. Says nothing when either state is unknown.
+-- sentence: an agency of another state searched cameras in a state whose law bans or limits that sharing (a possible conflict, not a finding)
+-- followup: no
 SELECT
     s.search_key,
     'state_law_out_of_state' AS flag,

@@ -1,6 +1,7 @@
 -- flag: state_law_retention
 -- title: Reached back past the state's retention limit
 -- section: state_law
+-- order: 10
 -- answers: which searches reached back further than the law of the producer's state lets agencies keep
 --   data that matched no hotlist (e.g. 21 days in Virginia from 2025-07-01), at the time of the search.
 -- how: the producer's state comes from the `agencies` view; the rule is the version of
@@ -16,6 +17,8 @@
 --   keep data longer as evidence, under a warrant, preservation request or active investigation, or
 --   when it matched a hotlist. Needs the time frame and search time; rows missing either, producers of
 --   unknown state and states without a retention number are not flagged.
+-- sentence: the search may have reached back past the producer's state retention limit (a possible conflict, not a finding)
+-- followup: no
 SELECT
     s.search_key,
     'state_law_retention' AS flag,
