@@ -71,6 +71,9 @@ def parse_params(pairs: tuple[str, ...]) -> dict[str, str]:
         if not sep or not name.strip():
             raise LprlogsError(f"parameter {pair!r} is not NAME=VALUE", hint="e.g. -p retention_days=90")
         params[name.strip()] = value.strip()
+    from .law import check_params
+
+    check_params(params)
     return params
 
 
@@ -433,7 +436,9 @@ def followup(out_dir: Path, flag_names: tuple[str, ...], agency_names: tuple[str
 
     Each letter (.md and .txt) names the agency's state public-records law (or federal FOIA) and lists
     its flagged searches with where each was found; all of them are also in <agency>-searches.csv.
-    Over-redacted releases get an appeal draft. Letters are drafts: a reporter checks each one.
+    Over-redacted releases get an appeal draft, and producers whose searches may conflict with their
+    state's ALPR law (state_law_* flags; by default, or when such a --flag is given) a state-law draft
+    asking for the records that would show an exception. Letters are drafts: a reporter checks each one.
     """
     from .followup import write_followup
 
@@ -626,6 +631,25 @@ def flags_command(store_dir: Path | None, params: tuple[str, ...], fmt: str, ter
     emit(columns, rows, fmt)
     if fmt == "table" and parameter_line(engine):
         click.echo(parameter_line(engine))
+
+
+@cli.command("law")
+@store_option
+@params_option
+@output_options
+@user_errors
+def law_command(store_dir: Path | None, params: tuple[str, ...], fmt: str) -> None:
+    """The state-law rules in force for the store's producers: the law, its dates, the rules, their
+    confidence and review status, and which state_law_* flags they drive at -p law_confidence (default
+    medium; low also counts rules nobody reviewed). Possible conflicts, never findings of a violation."""
+    from .law import TABLE_COLUMNS, rules_in_force
+
+    engine = open_engine(store_dir, parse_params(params))
+    columns, rows = rules_in_force(engine)
+    if fmt == "table":  # the rules and long texts go to csv/json; the table shows what a reporter checks first
+        keep = [columns.index(c) for c in TABLE_COLUMNS]
+        columns, rows = list(TABLE_COLUMNS), [tuple(r[i] for i in keep) for r in rows]
+    emit(columns, rows, fmt)
 
 
 # --- agencies ------------------------------------------------------------------------------------

@@ -23,8 +23,9 @@ from typing import TYPE_CHECKING, Any
 
 import jinja2
 
-from .engine import flag_specs, queries_dir
+from .engine import flag_specs, queries_dir, sql_files
 from .errors import LprlogsError
+from .law import LETTER_REQUESTS
 from .report.escape import md_code, md_text, neutralize
 from .store import sql_literal
 
@@ -78,11 +79,13 @@ class FollowupResult:
     tracking: Path | None = None
     unmatched_agencies: list[str] = field(default_factory=list)
     skipped_rows_without_agency: int = 0
+    law_letters: list[tuple[str, Path, int]] = field(default_factory=list)  # law.write_law_letters
 
     def summary_rows(self) -> tuple[list[str], list[tuple[Any, ...]]]:
         columns = ["kind", "agency", "state", "law", "searches", "file"]
         rows = [("letter", x.agency, x.state or "", x.law["citation"], x.searches, x.letter_md.name) for x in self.letters]
         rows += [("appeal", a.producer, a.state or "", "", a.rows, a.path.name) for a in self.appeals]
+        rows += [("state_law", p, "", "", n, path.name) for p, path, n in self.law_letters]
         return columns, rows
 
 
@@ -331,6 +334,8 @@ def write_followup(engine: Engine, out_dir: Path, *, flags: tuple[str, ...] = ()
                    drafted: dt.date | None = None, cap: int = LETTER_CAP,
                    appeal_threshold: float = APPEAL_THRESHOLD) -> FollowupResult:
     """Write the letters, their attachments, tracking.csv and appeal drafts into ``out_dir``."""
+    # producers' state-law letters: in a default run, or for the state_law_* flags asked for
+    law_flags = tuple(f for f in flags if f.startswith("state_law_")) if flags else ("state_law_",)
     flags = _checked_flags(engine, flags)
     drafted = drafted or dt.date.today()
     out_dir = Path(out_dir)
@@ -413,4 +418,33 @@ def write_followup(engine: Engine, out_dir: Path, *, flags: tuple[str, ...] = ()
         total = sum(r["rows"] for r in p["releases"])
         result.appeals.append(Appeal(producer=p["producer"], state=state, path=path, rows=total, shares={
             f"{r['log_kind']}:{f}": m / r["rows"] for r in p["releases"] for f, m in r["masked"].items()}))
+    if law_flags:
+        result.law_letters = write_law_letters(engine, out_dir, drafted.isoformat(), wanted, law_flags)
     return result
+
+
+def write_law_letters(engine: Engine, out_dir: Any, drafted: str, wanted: set[str],
+                      flags: tuple[str, ...] = ("state_law_",)) -> list[tuple[str, Any, int]]:
+    """One draft per producer (``wanted``: these names only, when given) with possible conflicts under the
+    ``flags`` (names or prefixes) in queries/reports/state_law.sql, asking for the records that would show an
+    exception or compliance and citing the law; returns (producer, path, searches)."""
+    columns, rows = engine.query(next(f for f in sql_files("reports") if f.name == "state_law").body)
+    by_producer: dict[str, list[dict[str, Any]]] = {}
+    for row in rows:
+        item = dict(zip(columns, row, strict=True))
+        if (item["flag"] and item["flag"].startswith(flags)
+                and (not wanted or item["producer"].lower().strip() in wanted)):
+            by_producer.setdefault(item["producer"], []).append(item)
+    info = _agency_info(engine, list(by_producer))
+    written, slugs = [], set()
+    for producer, items in by_producer.items():
+        state, federal, kind = info[producer]
+        requests = [LETTER_REQUESTS[f] for f in LETTER_REQUESTS if any(i["flag"] == f for i in items)]
+        requests.append("The audits of ALPR use and sharing that the state law or the agency's policy requires, "
+                        "for the period of these searches.")
+        path = out_dir / f"state-law-{slugify(producer, slugs)}.md"
+        path.write_text(render("state_law.md.j2", drafted=drafted, law=law_for(state, federal), rules=items,
+                               agency={"name": producer, "state": state or "state", "kind": kind},
+                               requests=requests), encoding="utf-8")
+        written.append((producer, path, sum(int(i["searches"]) for i in items)))
+    return written

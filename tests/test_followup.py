@@ -86,7 +86,8 @@ def test_followup_writes_one_letter_per_agency_with_findings(run_cli, release_st
     out = tmp_path / "letters"
     result = run_cli("followup", "-o", str(out), "--format", "csv", "--store", str(release_store))
     assert result.exit_code == 0, result.output
-    letters = sorted(p.name for p in out.glob("*.md") if not p.name.startswith("appeal-"))
+    letters = sorted(p.name for p in out.glob("*.md") if not p.name.startswith(("appeal-", "state-law-")))
+    assert [p.name for p in out.glob("state-law-*.md")] == ["state-law-mountain-view-ca-pd.md"]  # test_law_report
     assert letters == ["cobb-county-ga-so.md", "federal-homeland-security-investigations-hsi.md", "houston-tx-pd.md"]
     assert sorted(p.name for p in out.glob("*.txt")) == [n.replace(".md", ".txt") for n in letters]
 

@@ -50,6 +50,7 @@ from ..engine.catalog import FLAG_SECTIONS
 from ..errors import LprlogsError
 from ..schema import SEARCHES_VIEW_COLUMNS, STORED_COLUMNS
 from ..store import sql_literal
+from . import law_section
 
 
 @dataclass
@@ -112,6 +113,7 @@ class ReportData:
     xlsx_rows_per_flag: int
     csv_rows_per_flag: int | None  # None: every row
     notes: list[str] = field(default_factory=list)
+    state_law: dict[str, Any] = field(default_factory=dict)  # report/law_section.py
 
     @property
     def flag_names(self) -> list[str]:
@@ -544,4 +546,5 @@ def collect(engine: Engine, *, since: int | None = None) -> ReportData:
         xlsx_rows_per_flag=caps.xlsx,
         csv_rows_per_flag=caps.csv,
         notes=notes,
+        state_law=law_section.collect(engine),
     )

@@ -43,7 +43,8 @@ def render_html(data: ReportData) -> str:
     }
     template = html_environment().get_template("index.html")
     return template.render(data=data, charts_data=charts, sections=data.sections, dq=data_quality_summary(data),
-                           neutralize_rule=NEUTRALIZE_RULE, version=__version__)
+                           neutralize_rule=NEUTRALIZE_RULE, version=__version__,
+                           law=data.state_law)
 
 
 def write_html(data: ReportData, path: Path) -> Path:
