@@ -7,14 +7,12 @@ import datetime as dt
 import json
 import os
 import re
-import subprocess
 from pathlib import Path
 
 import pytest
-from helpers import FORMULA_REASON, SCRIPT_REASON, write_release
+from helpers import FORMULA_REASON, SCRIPT_REASON, chromium, write_release
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
-CHROMIUM = Path("/usr/bin/chromium")
 
 
 @pytest.fixture(scope="module")
@@ -85,16 +83,6 @@ def test_report_refuses_foreign_nonempty_folder(built: dict[str, Path], tmp_path
     assert missing.exit_code != 0 and "no lprlogs store" in missing.output
 
 
-def _chromium(args: list[str], tmp_path: Path) -> subprocess.CompletedProcess[str]:
-    if not CHROMIUM.exists():
-        pytest.skip("/usr/bin/chromium is not installed (Debian package `chromium`; CI installs it)")
-    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-             "--disable-background-networking", "--disable-component-update", "--disable-sync",
-             "--disable-default-apps", "--disable-extensions", "--host-resolver-rules=MAP * ~NOTFOUND",
-             f"--user-data-dir={tmp_path / 'profile'}"]
-    return subprocess.run([str(CHROMIUM), *flags, *args], capture_output=True, text=True, timeout=90)
-
-
 def _page_requests(netlog: Path) -> list[str]:
     """Network URLs the PAGE asked for (the browser's own update pings have no origin as initiator)."""
     text = netlog.read_text(errors="replace")
@@ -114,7 +102,7 @@ def test_network_check_catches_a_page_request(tmp_path: Path) -> None:
     page = tmp_path / "control.html"
     page.write_text('<p>x</p><img src="http://example.invalid/pixel.png">', encoding="utf-8")
     netlog = tmp_path / "netlog.json"
-    _chromium([f"--log-net-log={netlog}", "--dump-dom", page.as_uri()], tmp_path)
+    chromium([f"--log-net-log={netlog}", "--dump-dom", page.as_uri()], tmp_path)
     assert _page_requests(netlog) == ["http://example.invalid/pixel.png"]
 
 
@@ -123,7 +111,7 @@ def test_network_check_catches_a_page_request(tmp_path: Path) -> None:
 def test_html_in_chromium_shows_headline_without_network_or_errors(built: dict[str, Path], tmp_path: Path) -> None:
     page = built["out"] / "index.html"
     netlog = tmp_path / "netlog.json"
-    result = _chromium(["--enable-logging=stderr", "--v=0", f"--log-net-log={netlog}", "--dump-dom",
+    result = chromium(["--enable-logging=stderr", "--v=0", f"--log-net-log={netlog}", "--dump-dom",
                         page.as_uri()], tmp_path)
     dom = result.stdout
     assert re.search(r'id="n-rows">\s*12\s*<', dom), dom[:2000]
@@ -138,7 +126,7 @@ def test_html_in_chromium_shows_headline_without_network_or_errors(built: dict[s
 @pytest.mark.browser
 def test_html_readable_on_a_phone_and_printable(built: dict[str, Path], tmp_path: Path) -> None:
     shot = tmp_path / "phone.png"
-    _chromium(["--window-size=390,2000", f"--screenshot={shot}", (built["out"] / "index.html").as_uri()], tmp_path)
+    chromium(["--window-size=390,2000", f"--screenshot={shot}", (built["out"] / "index.html").as_uri()], tmp_path)
     assert shot.is_file() and shot.stat().st_size > 10_000
     html = (built["out"] / "index.html").read_text(encoding="utf-8")
     assert 'name="viewport"' in html and "@media print" in html

@@ -121,6 +121,9 @@ class ReportData:
     xlsx_rows_per_flag: int
     csv_rows_per_flag: int | None  # None: every row
     notes: list[str] = field(default_factory=list)
+    file_periods: Table = field(default_factory=lambda: Table([], []))
+    searches_by_hour: Table = field(default_factory=lambda: Table([], []))
+    time_basis: Table | None = None  # rows by time_basis; None when the store does not record it
 
     @property
     def flag_names(self) -> list[str]:
@@ -216,10 +219,13 @@ def prepare(engine: Engine, since: int | None) -> None:
     con.execute(f"CREATE OR REPLACE VIEW report_searches AS {keyed_searches}").fetchall()
     agency_columns = {c for c, _ in engine.views().get("agencies", [])}
     if {"name", "state"} <= agency_columns:
+        federal = "bool_or(federal)" if "federal" in agency_columns else "false"
         con.execute("CREATE OR REPLACE TABLE report_agencies AS "
-                    "SELECT name, any_value(state) AS state FROM agencies GROUP BY name").fetchall()
+                    f"SELECT name, any_value(state) AS state, {federal} AS federal FROM agencies GROUP BY name"
+                    ).fetchall()
     else:
-        con.execute("CREATE OR REPLACE TABLE report_agencies (name VARCHAR, state VARCHAR)").fetchall()
+        con.execute("CREATE OR REPLACE TABLE report_agencies (name VARCHAR, state VARCHAR, federal BOOLEAN)"
+                    ).fetchall()
     collect_facts(con)
     _materialize_flags(engine, flag_searches)
     _select_printed_rows(engine, caps.printed, stored_rows)
@@ -474,12 +480,22 @@ def flag_term_tables(sql_file: SqlFile) -> list[dict[str, str]]:
     return rows
 
 
+def _per(table: Table, per: str) -> Table:
+    """The month or hour rows of immigration_by_time.sql, the period column named after them."""
+    columns = [per if c == "period" else c for c in table.columns if c != "per"]
+    return Table(columns, [row[1:] for row in table.rows if row[0] == per])
+
+
 def collect(engine: Engine, *, since: int | None = None) -> ReportData:
     """Run every report query once and return what the writers need (call ``prepare`` first)."""
     caps = row_caps(engine)
     # the slowest first, so that the two workers finish together
     named = ["top_reasons", "flag_by_agency", "flag_counts", "producers", "headline", "school_immigration",
-             "school_cameras", "immigration_by_agency", "immigration_by_state", "immigration_by_month", "redactions"]
+             "school_cameras", "immigration_by_agency", "immigration_by_state", "immigration_by_time", "redactions",
+             "file_periods"]
+    has_time_basis = "time_basis" in {c for c, _ in engine.views().get("searches", [])}
+    if has_time_basis:
+        named.append("time_basis")
     results = run_side_by_side(engine, {name: _report_sql(name).body for name in named})
     headline = results["headline"].dicts()[0]
     counts = {r["flag"]: r for r in results["flag_counts"].dicts()}
@@ -520,7 +536,7 @@ def collect(engine: Engine, *, since: int | None = None) -> ReportData:
         flag_by_agency=by_agency_all,
         immigration_by_agency=results["immigration_by_agency"],
         immigration_by_state=results["immigration_by_state"],
-        immigration_by_month=results["immigration_by_month"],
+        immigration_by_month=_per(results["immigration_by_time"], "month"),
         school_cameras=results["school_cameras"],
         school_immigration=results["school_immigration"],
         data_quality=run_named(engine, "data_quality"),
@@ -531,4 +547,7 @@ def collect(engine: Engine, *, since: int | None = None) -> ReportData:
         xlsx_rows_per_flag=caps.xlsx,
         csv_rows_per_flag=caps.csv,
         notes=notes,
+        file_periods=results["file_periods"],
+        searches_by_hour=_per(results["immigration_by_time"], "hour"),
+        time_basis=results["time_basis"] if has_time_basis else None,
     )

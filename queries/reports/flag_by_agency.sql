@@ -1,6 +1,6 @@
 -- title: Each finding by searching organisation
 -- answers: For every flag, which organisations ran the flagged searches, in which state (from the
---   agencies table, when known), how many rows and distinct searches, and over which dates.
+--   agencies table, when known; "Federal" for federal agencies), how many rows and distinct searches, and over which dates.
 -- counting: as in flag_counts.sql, distinct search ids are counted only among the rows of searches
 --   with several rows (shared_search); every other row is one search.
 -- parameters: none (reads report_flags, report_agencies).
@@ -30,7 +30,7 @@ shared_searches_per_org AS (
 SELECT
     r.flag,
     r.searcher_org,
-    a.state,
+    coalesce(a.state, CASE WHEN a.federal THEN 'Federal' END) AS state,
     r.rows,
     r.searches_with_one_row + coalesce(s.searches_with_several_rows, 0) AS searches,
     r.first_search,
