@@ -91,11 +91,12 @@ def _connection(rows: list[tuple[str, int, str | None, int | None]], *, whole_st
     if stored:
         con.executemany("INSERT INTO report_searches VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", stored)
     for column, kind in (("networks_searched", "BIGINT"), ("time_frame_start", "TIMESTAMPTZ"), ("case_number", "VARCHAR"),
-                         ("source_sheet", "VARCHAR"), ("source_row", "BIGINT"), ("source_page", "INTEGER")):
+                         ("source_sheet", "VARCHAR"), ("source_row", "BIGINT"), ("source_page", "INTEGER"),
+                         ("search_id", "VARCHAR")):
         con.execute(f"ALTER TABLE report_searches ADD COLUMN {column} {kind}")
     con.execute(f"CREATE VIEW flags AS WITH searches AS (SELECT * FROM report_searches) {FLAG_BODY}")
-    con.execute("CREATE TABLE report_agencies (name VARCHAR, state VARCHAR)")
-    con.execute("INSERT INTO report_agencies VALUES ('Org 1', 'TX')")
+    con.execute("CREATE TABLE report_agencies (name VARCHAR, state VARCHAR, federal BOOLEAN)")
+    con.execute("INSERT INTO report_agencies VALUES ('Org 1', 'TX', false)")
     collect_facts(con)
     engine = _Engine(con, len(rows), whole_store_only, school_too=school_too)
     _materialize_flags(engine, "SELECT * REPLACE (rid AS search_key) FROM report_searches")  # type: ignore[arg-type]

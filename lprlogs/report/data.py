@@ -203,7 +203,9 @@ REPORT_OBJECTS = (("VIEW", "report_rows"), ("TABLE", "report_printed_ranks"), ("
 # The columns of each printed row: what the HTML, the workbook and the CSV files show and cite.
 PRINTED_ROW_COLUMNS = ("search_time", "producer", "log_kind", "searcher_org", "networks_searched",
                        "time_frame_start", "reason", "case_number", "source_file", "source_sheet",
-                       "source_row", "source_page", "duplicate_of", "search_key")
+                       "source_row", "source_page", "duplicate_of", "search_key", "search_id")
+# printed too when the store records them (how each row's time was read)
+OPTIONAL_PRINTED_COLUMNS = ("time_basis",)
 
 
 def prepare(engine: Engine, since: int | None) -> None:
@@ -353,7 +355,7 @@ def _printed_columns() -> tuple[str, ...] | None:
     named = flag_columns()
     if named is None or "raw" in named:
         return None
-    wanted = {*PRINTED_ROW_COLUMNS, *named}
+    wanted = {*PRINTED_ROW_COLUMNS, *OPTIONAL_PRINTED_COLUMNS, *named}
     return tuple(c for c in (*SEARCHES_VIEW_COLUMNS, "search_uid") if c in wanted)
 
 
@@ -417,7 +419,9 @@ def _rank_printed_rows(engine: Engine, keep: str) -> None:
         """).fetchall()
     # the printed columns are joined in when read: each reader takes one flag's first rows (a few thousand,
     # or a CSV file's hundred thousand), cheaper than writing a million wide rows once
-    columns = ", ".join("s." + c for c in PRINTED_ROW_COLUMNS)
+    picked = set(con.table("report_printed_searches").columns)
+    columns = ", ".join("s." + c for c in PRINTED_ROW_COLUMNS + OPTIONAL_PRINTED_COLUMNS
+                        if c in PRINTED_ROW_COLUMNS or c in picked)
     con.execute("CREATE OR REPLACE VIEW report_rows AS "
                 f"SELECT r.flag, r.printed_rank, r.evidence, {columns}, r.evidence_found "
                 "FROM report_printed_ranks AS r JOIN report_printed_searches AS s USING (rid)").fetchall()
@@ -478,6 +482,16 @@ def flag_term_tables(sql_file: SqlFile) -> list[dict[str, str]]:
             for row in csv.DictReader(fh):
                 rows.append({"table": name, **{k: (v or "") for k, v in row.items() if k is not None}})
     return rows
+
+
+def time_basis_note(data: ReportData) -> str:
+    """One sentence saying what the report's times are (the workbook, the brief and the CSV notes say it)."""
+    if data.time_basis is None:
+        return ("Times are UTC as stored. Logs with local times and no zone (Vigilant audits, older portal exports, "
+                "event logs) were stored as if UTC unless ingest was given their zone (--tz); the data-quality "
+                "notes name them.")
+    bases = "; ".join(f"{r['time_basis']}: {int(r['rows']):,} rows" for r in data.time_basis.dicts())
+    return f"Times are UTC; each row's time_basis says how its time was read ({bases})."
 
 
 def _per(table: Table, per: str) -> Table:
