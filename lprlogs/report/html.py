@@ -111,6 +111,13 @@ def _by_state(data: ReportData, flag: str) -> list[dict[str, Any]]:
     return [{"state": s, "searches": n} for s, n in totals.items()]
 
 
+def _state_title(lead: dict[str, Any]) -> str:
+    total = int(lead["immigration_searches"] or 0) + int(lead["immigration_agency_searches"] or 0)
+    who = {"Federal": "Federal agencies", UNKNOWN_STATE: "Organisations with no readable state"}.get(
+        lead["state"], f"Organisations in {lead['state']}")
+    return f"{who} ran the most immigration-related searches ({total:,})"
+
+
 def _accountability_rows(data: ReportData) -> tuple[list[dict[str, Any]], list[str]]:
     flags = [f for f in ("blank_reason", "vague_reason", "long_lookback") if f in data.findings]
     orgs: dict[str, dict[str, Any]] = {}
@@ -135,8 +142,7 @@ def build_charts(data: ReportData) -> dict[str, BarChart | ColumnChart]:
     lead = max(states, key=lambda r: int(r["immigration_searches"] or 0) + int(r["immigration_agency_searches"] or 0),
                default=None)
     charts["imm_state"] = bar_chart(
-        f"Most immigration-related searches came from {lead['state']} organisations" if lead
-        else "Immigration-related searches by the searching organisation's state",
+        _state_title(lead) if lead else "Immigration-related searches by the searching organisation's state",
         states, "state", TIER_COLUMNS, names=TIER_NAMES, notes=_state_notes(states),
         source=_source(data, ["immigration_by_state"], list(IMMIGRATION_FLAGS)))
     charts["imm_month"] = _month_chart(data)
