@@ -27,6 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from lprlogs import agencies  # noqa: E402
+from lprlogs.agencies import classification  # noqa: E402
 
 STATES = ["CA", "TX", "GA", "FL", "AR", "IL", "CO", "WA", "AZ", "NY", "IN", "OR", "ME", "OK", "HI", "DE"]
 SHAPES = ["{p} {s} PD", "{p} County {s} SO", "{P} POLICE DEPARTMENT ({s})", "{p} ISD ({s}) PD",
@@ -63,7 +64,7 @@ def main() -> None:
     names = synthetic_names(args.names)
 
     def classify_all() -> None:
-        agencies._classify_by_rules.cache_clear()
+        classification._classify_by_rules.cache_clear()
         for name in names:
             agencies.classify(name)
 
@@ -87,7 +88,7 @@ def main() -> None:
         rows = con.execute(sql).fetchall()
 
         def build() -> None:
-            agencies._classify_by_rules.cache_clear()
+            classification._classify_by_rules.cache_clear()
             agencies.agencies_from_counts(rows, None)
 
         seconds = median_time(build, args.runs)

@@ -504,7 +504,7 @@ def agencies() -> None:
 @click.option("--file", "names_file", default=None, metavar="FILE",
               help="Read names from FILE (one per line, or a CSV with a name column); - reads standard input.")
 @click.option("--registry", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
-              help="A registry CSV (name_or_pattern, state, kind, same_as) overriding the rules.")
+              help="A registry CSV (name_or_pattern, state, kind, same_as, display_name) overriding the rules.")
 @store_option
 @output_options
 @user_errors
@@ -517,7 +517,7 @@ def agencies_classify(names: tuple[str, ...], names_file: str | None, registry: 
 
     Example: lprlogs agencies classify "Cypress Fairbanks ISD (TX) PD" "Federal Way WA PD"
     """
-    from .agencies import classify_command
+    from .agencies.commands import classify_command
 
     columns, rows = classify_command(list(names), names_file, registry, resolve_store(store_dir),
                                      sys.stdin)
@@ -530,7 +530,7 @@ def agencies_classify(names: tuple[str, ...], names_file: str | None, registry: 
 @user_errors
 def agencies_list(store_dir: Path | None, fmt: str) -> None:
     """Every organisation seen in the store, as producer or searcher, with row counts in each role."""
-    from .agencies import list_agencies
+    from .agencies.commands import list_agencies
 
     columns, rows = list_agencies(open_engine(store_dir))
     emit(columns, rows, fmt)
@@ -549,9 +549,9 @@ def agencies_load_287g(file: Path, status: str | None, replace_older: bool, stor
                        fmt: str) -> None:
     """Load ICE's 287(g) participating or pending list (.xlsx as ICE publishes it) into the store
     and match each agreement to the organisation names in the logs (view: agreements)."""
-    from .agencies.ice287g import load_command
+    from .agencies.commands import load_287g_command
 
-    columns, rows = load_command(resolve_store(store_dir), file, status, replace_older)
+    columns, rows = load_287g_command(resolve_store(store_dir), file, status, replace_older)
     emit(columns, rows, fmt)
 
 
@@ -561,9 +561,9 @@ def agencies_load_287g(file: Path, status: str | None, replace_older: bool, stor
 @output_options
 @user_errors
 def agencies_load_registry(file: Path, store_dir: Path | None, fmt: str) -> None:
-    """Save a registry CSV (name_or_pattern, state, kind, same_as) in the store: it overrides the
+    """Save a registry CSV (name_or_pattern, state, kind, same_as, display_name) in the store: it overrides the
     rules for every later command and report."""
-    from .agencies import load_registry_command
+    from .agencies.commands import load_registry_command
 
     columns, rows = load_registry_command(resolve_store(store_dir), file)
     emit(columns, rows, fmt)

@@ -14,8 +14,8 @@ import zoneinfo
 from dataclasses import dataclass
 from functools import lru_cache
 
-from .engine.catalog import queries_dir  # lprlogs/paths.py once the agencies split lands
 from .errors import LprlogsError
+from .paths import queries_dir
 
 UTC_BASIS = "utc"
 UNKNOWN_BASIS = "local, zone unknown"

@@ -10,9 +10,10 @@ from pathlib import Path
 import pytest
 from helpers import network_audit
 
-from lprlogs.agencies import agencies_from_counts
+from lprlogs.agencies import agencies_from_counts, build_tables
 from lprlogs.agencies.ice287g import agreements_table, load_list, read_list
 from lprlogs.errors import LprlogsError
+from lprlogs.store import Store
 
 PARTICIPATING = "ice-287g/participatingAgencies07182025pm.xlsx"
 PENDING = "ice-287g/pendingAgencies07182025pm.xlsx"
@@ -61,8 +62,9 @@ FLOCK_NAMES = [
 @pytest.fixture(scope="module")
 def lists(tmp_path_factory: pytest.TempPathFactory, realdata: Path) -> Path:
     root = tmp_path_factory.mktemp("store287g")
-    load_list(root, realdata / PARTICIPATING)
-    load_list(root, realdata / PENDING)
+    store = Store.open(root, create=True)
+    load_list(store, realdata / PARTICIPATING)
+    load_list(store, realdata / PENDING)
     return root
 
 
@@ -128,6 +130,36 @@ def test_csv_list_and_status_from_columns(tmp_path: Path) -> None:
     row = table[0]
     assert (row["status"], row["state"], row["agency"], row["support_type"], row["source_row"]) == (
         "pending", "TX", "Example County Sheriff's Office", "Task Force Model", 3)
+
+
+def test_display_names_from_ice_list(tmp_path: Path) -> None:
+    """Every log name of an agency in ICE's list (one key) shows ICE's name; the registry's name wins."""
+    path = tmp_path / "participating.csv"
+    path.write_text("STATE,LAW ENFORCEMENT AGENCY,TYPE,COUNTY,SUPPORT TYPE,SIGNED\n"
+                    "GEORGIA,Cobb County Sheriff's Office,County,Cobb,Jail Enforcement Model,1/2/2025\n"
+                    "GEORGIA,Cobb County Sheriff's Office,County,Cobb,Task Force Model,1/2/2025\n"
+                    "FLORIDA,Marianna Police Department,Municipality,Jackson,Task Force Model,3/4/2025\n")
+    store = Store.open(tmp_path / "store", create=True)
+    load_list(store, path)
+    rows = [("DNU - Cobb County GA SO", 0, 2), ("Cobb County GA SO [Inactive]", 0, 1), ("Cobb County AL SO", 0, 1),
+            ("Marianna FL PD", 0, 1), ("Marianna Police Department", 3, 0), ("Houston TX PD", 0, 1)]
+    agencies, agreements = build_tables(rows, store.root)
+    shown = {r["name"]: (r["display_name"], r["display_from"]) for r in agencies.to_pylist()}
+    assert shown == {
+        "DNU - Cobb County GA SO": ("Cobb County Sheriff's Office", "ICE 287(g) list"),
+        "Cobb County GA SO [Inactive]": ("Cobb County Sheriff's Office", "ICE 287(g) list"),
+        "Cobb County AL SO": ("Cobb County Sheriff's Office", "label"),  # another state: cleaned label
+        "Marianna FL PD": ("Marianna Police Department", "ICE 287(g) list"),
+        "Marianna Police Department": ("Marianna Police Department", "ICE 287(g) list"),  # state inferred
+        "Houston TX PD": ("Houston Police Department", "label"),
+    }
+    assert agreements.num_rows == 3
+    (store.root / "reference" / "registry.csv").write_text(
+        "name_or_pattern,display_name\nDNU - Cobb County GA SO,Cobb County (GA) Sheriff\n")
+    agencies, _ = build_tables(rows, store.root)
+    shown = {r["name"]: r["display_name"] for r in agencies.to_pylist()}
+    assert shown["DNU - Cobb County GA SO"] == "Cobb County (GA) Sheriff"
+    assert shown["Cobb County GA SO [Inactive]"] == "Cobb County Sheriff's Office"
 
 
 @pytest.mark.slow

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from helpers import network_audit
 
-from lprlogs.agencies import Rules, classify, read_registry, resolve_keys
+from lprlogs.agencies import Rules, classify, display_name, read_registry, resolve_keys
 from lprlogs.errors import LprlogsError
 
 # name, state, kind, federal, school, inactive
@@ -123,6 +123,47 @@ CASES = [
     ("Weld County CO SO", "CO", "sheriff", False, False, False),
     ("REEVE COUNTY SHERRIFFS OFFICE", None, "sheriff", False, False, False),
     ("SACRAMENTO PROBATIONS DEPARTMENT", None, "corrections", False, False, False),
+    # federal agencies with police forces: federal, never the state their name starts with
+    ("Tennessee Valley Authority Police", None, "federal", True, False, False),
+    ("TVA Police", None, "federal", True, False, False),
+    ("Tennessee Valley Authority Police (TN)", "TN", "federal", True, False, False),
+    ("Amtrak Police", None, "federal", True, False, False),
+    ("Pentagon Force Protection Agency", None, "federal", True, False, False),
+    ("US Park Police", None, "federal", True, False, False),
+    ("Federal Reserve Police", None, "federal", True, False, False),
+    ("Hoover Dam Police", None, "federal", True, False, False),
+    ("Bureau of Reclamation Police", None, "federal", True, False, False),
+    ("NIH Police", None, "federal", True, False, False),
+    ("US Mint Police", None, "federal", True, False, False),
+    ("Smithsonian Police", None, "federal", True, False, False),
+    ("US Capitol Police", None, "federal", True, False, False),
+    ("Library of Congress Police", None, "federal", True, False, False),
+    ("NASA Protective Services", None, "federal", True, False, False),
+    ("US Department of Agriculture OIG", None, "federal", True, False, False),
+    # ... and the state bodies with the same words stay state
+    ("Texas Department of Agriculture", "TX", "state", False, False, False),
+    ("Texas Capitol Police", "TX", "state", False, False, False),
+    # a state code in each position Flock and agencies put it, including codes that are English words
+    ("Indianapolis IN Metro PD", "IN", "police", False, False, False),
+    ("Indianapolis IN Metro Police Department", "IN", "police", False, False, False),
+    ("IN - Indianapolis Metro PD", "IN", "police", False, False, False),
+    ("Indianapolis Metro PD IN", "IN", "police", False, False, False),
+    ("Indianapolis Metropolitan Police Department (IN)", "IN", "police", False, False, False),
+    ("Metro Nashville TN PD", "TN", "police", False, False, False),
+    ("Las Vegas NV Metro PD", "NV", "police", False, False, False),
+    ("LAS VEGAS METRO NV PD", "NV", "police", False, False, False),
+    ("Louisville KY Metro PD", "KY", "police", False, False, False),
+    ("Tulsa OK Metro PD", "OK", "police", False, False, False),
+    ("Gary IN Metropolitan Police", "IN", "police", False, False, False),
+    ("Portland OR Transit Police", "OR", "police", False, False, False),
+    ("Boise ID Airport Police", "ID", "police", False, False, False),
+    ("Indiana State Police", "IN", "state", False, False, False),
+    ("Oklahoma City OK PD", "OK", "police", False, False, False),
+    ("Walk In Metro Clinic", None, "other", False, False, False),  # IN the word, before no agency word
+    ("Stop In City Market", None, "other", False, False, False),
+    # closed accounts, however marked
+    ("AZ - TOLLESON PD RAVEN (DEACTIVATED)", "AZ", "police", False, False, True),
+    ("Do Not Use - Marietta GA PD", "GA", "police", False, False, True),
 ]
 
 
@@ -141,6 +182,62 @@ def test_normalized_drops_decorations() -> None:
     assert classify("Mountain View CA PD (Santa Clara County)").normalized == "MOUNTAIN VIEW CA PD"
     assert classify("Mountain View Police Department").normalized == "MOUNTAIN VIEW PD"
     assert classify("ALAMEDA COUNTY SHERIFFS OFFICE (CA)").normalized == "ALAMEDA COUNTY SO"
+
+
+DISPLAY = [
+    ("Cobb County GA SO", "Cobb County Sheriff's Office"),
+    ("Houston TX PD", "Houston Police Department"),
+    ("DNU - Austin TX PD", "Austin Police Department"),
+    ("Do Not Use - Marietta GA PD", "Marietta Police Department"),
+    ("Lake Travis ISD TX PD [Inactive]", "Lake Travis ISD Police Department"),
+    ("[Federal] Federal Bureau of Investigation (FBI)", "Federal Bureau of Investigation (FBI)"),
+    ("Greenfield CA PD - Condor Cameras", "Greenfield Police Department"),
+    ("Mountain View CA PD (Santa Clara County)", "Mountain View Police Department (Santa Clara County)"),
+    ("Houston TX PD (1)", "Houston Police Department"),
+    ("Houston TX PD (REDACTED)", "Houston Police Department"),
+    ("Indianapolis IN Metro PD", "Indianapolis Metro Police Department"),
+    ("CA - Wasco PD", "Wasco Police Department"),
+    ("Terre Haute PD IN", "Terre Haute Police Department"),
+    ("Kern County CA DA", "Kern County District Attorney's Office"),
+    ("Los Angeles County CA SD", "Los Angeles County Sheriff's Department"),
+    ("Texas DPS", "Texas Department of Public Safety"),
+    ("CA DOJ", "CA DOJ"),  # a code that is part of the name stays
+    ("ALACHUA FL PD (FLEX)", "ALACHUA POLICE DEPARTMENT"),  # capitals stay capitals
+    ("GLENDORA (CA) PD", "GLENDORA POLICE DEPARTMENT"),
+    ("CARSON CITY SO NV (FLEX)", "CARSON CITY SHERIFF'S OFFICE"),
+    ("CITY OF EDGEWATER FL - (CONDOR)", "CITY OF EDGEWATER"),
+    ("BEXLEY OH PD (CONDOR)", "BEXLEY POLICE DEPARTMENT"),
+    ("Kern High USD CA", "Kern High USD"),  # a school district's SD is never a sheriff
+    ("REDACTED", "(name redacted)"),
+    ("[REDACTED]", "(name redacted)"),
+    ("***", "(name redacted)"),
+]
+
+
+@pytest.mark.parametrize(("name", "expected"), DISPLAY, ids=[d[0] for d in DISPLAY])
+def test_display_name_cleans_flock_labels(name: str, expected: str) -> None:
+    assert classify(name).display_name == expected
+    assert display_name(name) == expected
+
+
+def test_display_name_order_registry_then_ice_then_label(tmp_path: Path) -> None:
+    ice = {classify("Cobb County Sheriff's Office", state_hint="GA").agency_key: "Cobb County Sheriff's Office"}
+    assert display_name("DNU - Cobb County GA SO", None, ice) == "Cobb County Sheriff's Office"
+    assert display_name("Cobb County GA SO [Inactive]", None, ice) == "Cobb County Sheriff's Office"
+    assert display_name("Cobb County AL SO", None, ice) == "Cobb County Sheriff's Office"  # the label: no match
+    assert classify("Cobb County AL SO").display_from == "label"
+    registry = read_registry(write(tmp_path / "r.csv", (
+        "name_or_pattern,state,kind,same_as,display_name\n"
+        "*Cobb County GA SO*,,,,Cobb County Sheriff's Office (Georgia)\n"
+        "NCRIC,CA,state,,Northern California Regional Intelligence Center\n")))
+    assert display_name("DNU - Cobb County GA SO", registry, ice) == "Cobb County Sheriff's Office (Georgia)"
+    # a display-only row changes nothing else
+    got, plain = classify("DNU - Cobb County GA SO", registry), classify("DNU - Cobb County GA SO")
+    assert (got.state, got.kind, got.agency_key, got.classified_by) == (plain.state, plain.kind, plain.agency_key,
+                                                                        "rules")
+    got = classify("NCRIC", registry)
+    assert (got.state, got.kind, got.display_name, got.display_from) == (
+        "CA", "state", "Northern California Regional Intelligence Center", "registry")
 
 
 def test_keys_same_agency_different_spellings() -> None:
@@ -201,7 +298,21 @@ def test_registry_overrides_rules(tmp_path: Path) -> None:
     assert classify("Houston TX PD", registry).classified_by == "rules"
 
 
+def test_registry_time_zone(tmp_path: Path) -> None:
+    """A registry row may give a producer's time zone (``tz``), alone or with other corrections."""
+    registry = read_registry(write(tmp_path / "r.csv", (
+        "name_or_pattern,state,kind,same_as,display_name,tz\n"
+        "Nashville TN PD,,,,,America/Chicago\n"
+        "Irvine Police Department,CA,,,,America/Los_Angeles\n")))
+    got, plain = classify("Nashville TN PD", registry), classify("Nashville TN PD")
+    assert got.tz == "America/Chicago" and plain.tz is None
+    assert (got.state, got.kind, got.agency_key, got.classified_by) == ("TN", "police", plain.agency_key, "rules")
+    got = classify("Irvine Police Department", registry)
+    assert (got.state, got.tz) == ("CA", "America/Los_Angeles")
+
+
 @pytest.mark.parametrize(("text", "message"), [
+    ("name_or_pattern,tz\nFoo,Mars/Olympus\n", "line 2: unknown time zone 'Mars/Olympus'"),
     ("name,kind\nFoo,bogus\n", "line 2: unknown kind 'bogus'"),
     ("name_or_pattern,state\nFoo,Atlantis\n", "line 2: unknown state 'Atlantis'"),
     ("organisation,kind\nFoo,police\n", "no name_or_pattern column"),
@@ -340,6 +451,14 @@ def test_agencies_view_and_list(run_cli, store_dir: Path, tmp_path: Path) -> Non
     assert rows["Colbert County AL SO"]["agency_key"] != rows["Colbert County GA SO"]["agency_key"]
     assert rows["[Federal] Federal Bureau of Investigation (FBI)"]["federal"] is True
     assert rows["Cypress Fairbanks ISD (TX) PD"]["school"] is True
+    # the display name a letter uses: the label without Flock's decorations
+    result = run_cli("query", "select name, display_name from agencies where name in "
+                     "('[Federal] Federal Bureau of Investigation (FBI)', 'Colbert County AL SO') order by 1",
+                     "--format", "json")
+    assert json.loads(result.output) == [
+        {"name": "Colbert County AL SO", "display_name": "Colbert County Sheriff's Office"},
+        {"name": "[Federal] Federal Bureau of Investigation (FBI)",
+         "display_name": "Federal Bureau of Investigation (FBI)"}]
     # flags join on the verbatim name
     result = run_cli("query", "select count(*) as n from searches s join agencies a on a.name = s.searcher_org",
                      "--format", "json")
@@ -364,6 +483,12 @@ def test_load_registry_changes_classify_and_list(run_cli, store_dir: Path, tmp_p
                                         searchers=[("NCRIC", 1)])))
     listed = {r["name"]: r for r in json.loads(run_cli("agencies", "list", "--format", "json").output)}
     assert listed["NCRIC"]["rows_as_searcher"] == 2 and listed["NCRIC"]["kind"] == "state"
+    # a registry that only names an agency for display counts as a change, and shows in the view
+    names_only = write(tmp_path / "names.csv", "name_or_pattern,display_name\nMarianna FL PD,City of Marianna Police\n")
+    result = run_cli("agencies", "load-registry", str(names_only), "--format", "json")
+    assert json.loads(result.output)[0]["names_in_store_changed"] == 1
+    result = run_cli("query", "select display_name, kind from agencies where name = 'Marianna FL PD'", "--format", "json")
+    assert json.loads(result.output) == [{"display_name": "City of Marianna Police", "kind": "police"}]
 
 
 def test_load_registry_rejects_bad_file(run_cli, tmp_path: Path) -> None:
@@ -376,7 +501,8 @@ def test_classify_command(run_cli, tmp_path: Path) -> None:
     result = run_cli("agencies", "classify", "Federal Way WA PD", "Cypress Fairbanks ISD (TX) PD", "--format", "csv")
     assert result.exit_code == 0, result.output
     lines = result.output.strip().splitlines()
-    assert lines[0].startswith("name,normalized,state,kind,federal,school,inactive")
+    assert lines[0] == "name,normalized,state,kind,federal,school,inactive,agency_key,classified_by,display_name"
+    assert lines[1].endswith(",Federal Way Police Department")
     assert lines[1].startswith("Federal Way WA PD,FEDERAL WAY WA PD,WA,police,false,false,false")
     assert lines[2].startswith("Cypress Fairbanks ISD (TX) PD,CYPRESS FAIRBANKS ISD PD,TX,school,false,true,false")
     result = run_cli("agencies", "classify", "-", "--format", "json", input="Justice IL PD\n\nDNU - Austin TX PD\n")

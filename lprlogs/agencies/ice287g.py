@@ -19,9 +19,12 @@ them.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import hashlib
+import io
 import re
+from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -29,10 +32,14 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ..errors import LprlogsError
-from . import Rules, classify, reference_dir, stored_registry, write_atomic
+from .classification import classify
+from .registry import reference_dir, stored_registry, write_atomic
+from .rules import Rules
 
 if TYPE_CHECKING:
     import polars as pl
+
+    from ..store import Store
 else:
     from ..lazy import pl
 
@@ -89,9 +96,6 @@ def _read_grid(path: Path) -> list[list[Any]]:
         if suffix in (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"):
             frame = pl.read_excel(path, engine="calamine", has_header=False, infer_schema_length=0)
         elif suffix in (".csv", ".txt"):
-            import csv
-            import io
-
             text = path.read_bytes().decode("utf-8-sig", errors="replace")
             return [list(r) for r in csv.reader(io.StringIO(text))]  # a few hundred rows, ragged
         else:
@@ -151,19 +155,16 @@ def read_list(path: Path | str, status: str | None = None) -> pa.Table:
     return pa.Table.from_pylist(rows, schema=LIST_SCHEMA)
 
 
-def load_list(store_root: Path, path: Path | str, status: str | None = None, replace_older: bool = False
+def load_list(store: Store, path: Path | str, status: str | None = None, replace_older: bool = False
               ) -> dict[str, Any]:
-    """Read an ICE list and keep it in the store (reference/287g/<sha16>.parquet)."""
-    from ..store import Store
-
+    """Read an ICE list and keep it in ``store`` (reference/287g/<sha16>.parquet), under its writer lock."""
     table = read_list(path, status)
     if table.num_rows == 0:
         raise LprlogsError("the list has no agreements", path=str(path))
-    store = Store.open(store_root, create=True)
     with store.lock():
-        if not (store_root / "manifest.json").exists():
+        if not (store.root / "manifest.json").exists():
             store.save_manifest()
-        folder = lists_dir(store_root)
+        folder = lists_dir(store.root)
         folder.mkdir(parents=True, exist_ok=True)
         sha16 = table.column("source_sha256")[0].as_py()[:16]
         list_status = table.column("status")[0].as_py()
@@ -226,23 +227,12 @@ def agreements_table(store_root: Path, agencies: pa.Table) -> pa.Table:
     return pa.Table.from_pylist(out, schema=AGREEMENT_SCHEMA)
 
 
-def load_command(store_root: Path, path: Path, status: str | None, replace_older: bool
-                 ) -> tuple[list[str], list[tuple[Any, ...]]]:
-    """`lprlogs agencies load-287g`: keep the list, rebuild the agreements, and count matches."""
-    from ..engine import Engine
-    from ..store import Store, sql_literal
-
-    summary = load_list(store_root, path, status, replace_older)
-    engine = Engine(Store.open(store_root))
-    try:
-        engine.refresh()
-        sha_file = sql_literal(str(path))
-        matched, agencies = engine.con.execute(
-            "SELECT count(matched_name), count(DISTINCT matched_name) FROM agreements "
-            f"WHERE source_file = {sha_file}").fetchall()[0]
-    finally:
-        engine.close()
-    return (["file", "status", "agreements", "rows_without_state", "agreements_matched", "log_names_matched",
-             "lists_replaced"],
-            [(summary["file"], summary["status"], summary["rows"], summary["rows_without_state"], matched,
-              agencies, ", ".join(summary["replaced"]))])
+def ice_names(agreements: pa.Table) -> dict[str, str]:
+    """agency_key -> ICE's name for that agency (the name its rows use most, participating lists first),
+    for every agreement with a key: the display name of the log names with that key."""
+    counts: dict[str, Counter[tuple[int, str]]] = {}
+    for row in agreements.select(["agency_key", "agency", "status"]).to_pylist():
+        if row["agency_key"] and row["agency"]:
+            rank = 0 if row["status"] == "participating" else 1
+            counts.setdefault(row["agency_key"], Counter())[(rank, row["agency"])] += 1
+    return {key: min(c, key=lambda k: (k[0], -c[k], k[1]))[1] for key, c in counts.items()}

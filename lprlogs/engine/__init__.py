@@ -16,6 +16,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
+from .. import agencies
 from ..errors import LprlogsError
 from ..formats import side_table_schemas
 from ..schema import QUARANTINE_COLUMNS, SEARCHES_VIEW_COLUMNS, STORED_COLUMNS
@@ -240,13 +241,7 @@ class Engine:
 
     def _create_extension_views(self) -> None:
         """Views other modules own (agencies, agreements): each module registers its own."""
-        try:
-            from .. import agencies
-        except ImportError:
-            return
-        register = getattr(agencies, "register_views", None)
-        if register is not None:
-            register(self)
+        agencies.register_views(self)
 
     def _create_flags_view(self) -> None:
         """``flag_<name>`` per queries/flags/<name>.sql and ``flags``, their union (``flag_union``)."""
@@ -322,12 +317,7 @@ class Engine:
             os.replace(tmp, target)
         else:
             target.unlink(missing_ok=True)
-        try:
-            from .. import agencies
-        except ImportError:
-            agencies = None  # type: ignore[assignment]
-        if agencies is not None and hasattr(agencies, "build_derived"):
-            agencies.build_derived(self)
+        agencies.build_derived(self)
         packs.build(self.con, self.store)
         tmp_stamp = derived / f".stamp.{uuid.uuid4().hex}.tmp"
         tmp_stamp.write_text(json.dumps({"generation": generation}))

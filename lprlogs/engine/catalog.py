@@ -6,26 +6,17 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import duckdb
 
 from ..errors import LprlogsError
+from ..paths import queries_dir
 from ..schema import SEARCHES_VIEW_COLUMNS
 from ..store import sql_literal
 
 _PARAM_LINE = re.compile(r"^--\s*param:\s*(?P<name>\w+)\s*=\s*(?P<value>[^\s]+)\s*(?P<doc>.*)$", re.MULTILINE)
-
-
-def queries_dir() -> Path:
-    """The queries/ folder: top level in a source checkout, lprlogs/queries inside an installed wheel."""
-    top = Path(__file__).resolve().parents[2]
-    checkout = top / "queries"
-    if checkout.is_dir() and (top / "pyproject.toml").exists():
-        return checkout
-    return Path(str(resources.files("lprlogs") / "queries"))
 
 
 @dataclass

@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 import zipfile
 
+from ..agencies import ice287g
 from ..sources import Source
 from ..store import SourceWriter
 from . import Match
@@ -171,9 +172,7 @@ class Ice287gList:
         return Match(format=self.name, variant=f"ice-287g list (sheet {sheet!r})", confidence=ICE_LIST)
 
     def read(self, source: Source, match: Match, out: SourceWriter) -> None:
-        from ..agencies import ice287g
-
-        summary = ice287g.load_list(out.store.root, source.path)
+        summary = ice287g.load_list(out.store, source.path)
         out.side_rows["agreements"] = int(summary["rows"])
         out.variant = f"ice-287g {summary['status']} list"
         out.note(f"loaded as ICE's 287(g) {summary['status']} list: {summary['rows']:,} agreements, matched to the "
