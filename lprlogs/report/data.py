@@ -121,7 +121,6 @@ class ReportData:
     xlsx_rows_per_flag: int
     csv_rows_per_flag: int | None  # None: every row
     notes: list[str] = field(default_factory=list)
-    file_periods: Table = field(default_factory=lambda: Table([], []))
     searches_by_hour: Table = field(default_factory=lambda: Table([], []))
     time_basis: Table | None = None  # rows by time_basis; None when the store does not record it
 
@@ -505,8 +504,7 @@ def collect(engine: Engine, *, since: int | None = None) -> ReportData:
     caps = row_caps(engine)
     # the slowest first, so that the two workers finish together
     named = ["top_reasons", "flag_by_agency", "flag_counts", "producers", "headline", "school_immigration",
-             "school_cameras", "immigration_by_agency", "immigration_by_state", "immigration_by_time", "redactions",
-             "file_periods"]
+             "school_cameras", "immigration_by_agency", "immigration_by_state", "immigration_by_time", "redactions"]
     has_time_basis = "time_basis" in {c for c, _ in engine.views().get("searches", [])}
     if has_time_basis:
         named.append("time_basis")
@@ -561,7 +559,6 @@ def collect(engine: Engine, *, since: int | None = None) -> ReportData:
         xlsx_rows_per_flag=caps.xlsx,
         csv_rows_per_flag=caps.csv,
         notes=notes,
-        file_periods=results["file_periods"],
         searches_by_hour=_per(results["immigration_by_time"], "hour"),
         time_basis=results["time_basis"] if has_time_basis else None,
     )

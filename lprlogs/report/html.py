@@ -59,11 +59,26 @@ def _period(source_file: str, first: Any, last: Any) -> tuple[dt.date, dt.date] 
     return None
 
 
+def file_periods(data: ReportData) -> list[tuple[dt.date, dt.date]]:
+    """The days each file with searches covers: the period its name gives, else the first and last search of
+    its producer's log of that kind (the producers table; no second pass over the rows)."""
+    spans = {(r["producer"], r["log_kind"]): (r["first_search"], r["last_search"]) for r in data.producers.dicts()}
+    periods = []
+    for r in data.data_quality.dicts():
+        if not int(r["rows_stored"] or 0):
+            continue
+        first, last = spans.get((r["producer"] or "(unknown producer)", r["log_kind"] or "(unknown kind)"),
+                                (None, None))
+        period = _period(str(r["path"]), first, last)
+        if period:
+            periods.append(period)
+    return periods
+
+
 def month_coverage(data: ReportData, months: list[str]) -> dict[str, tuple[str, str]]:
     """For each month (YYYY-MM): "full", "partial" or "none", by how many of its days the files' periods
     cover, and a note saying so."""
-    periods = [p for r in data.file_periods.dicts()
-               if (p := _period(str(r["source_file"]), r["first_search"], r["last_search"]))]
+    periods = file_periods(data)
     result = {}
     for month in months:
         year, number = int(month[:4]), int(month[5:7])
@@ -189,7 +204,7 @@ def _month_chart(data: ReportData) -> ColumnChart:
     return column_chart(title + f" ({_time_label(data)})", rows, "month", TIER_COLUMNS, names=TIER_NAMES,
                         rate="immigration_per_1000_searches",
                         rate_name="Immigration purpose per 1,000 searches in the logs that month",
-                        coverage=coverage, notes=notes, source=_source(data, ["immigration_by_time", "file_periods"],
+                        coverage=coverage, notes=notes, source=_source(data, ["immigration_by_time", "producers", "data_quality"],
                                                                         list(IMMIGRATION_FLAGS)))
 
 

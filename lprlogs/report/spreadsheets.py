@@ -207,8 +207,8 @@ def source_links(data: ReportData, folder: Path) -> dict[str, str]:
     """Relative links from the report folder to the released files that are on this computer where the
     citations say (the path given to ingest, from the folder the report is written from)."""
     links = {}
-    for row in data.file_periods.dicts() + data.data_quality.dicts():
-        name = str(row.get("source_file") or row.get("path") or "")
+    for row in data.data_quality.dicts():
+        name = str(row.get("path") or "")
         candidate = Path(name)
         if not name or "!" in name or candidate.suffix.lower() not in LINKED_SUFFIXES or not candidate.is_file():
             continue
