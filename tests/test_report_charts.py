@@ -73,7 +73,7 @@ def test_months_run_on_with_zeros_a_denominator_and_partial_coverage(report: dic
     coverage = month_coverage(data, [m["month"] for m in months])
     assert coverage["2025-01"][0] == "partial" and "17 of its 31 days" in coverage["2025-01"][1]
     assert coverage["2025-02"][0] == "full" and coverage["2025-04"][0] == "full"
-    assert "Shaded: 1 month the files cover only in part (2025-01)" in report["html"]
+    assert "Shaded: 1 month the files cover only in part (2025-01)." in report["html"]
     assert "per 1,000 searches in the logs that month" in report["html"]
 
 

@@ -149,3 +149,22 @@ def test_screenshots_for_a_person(sample_report: Path, tmp_path: Path) -> None:
         shot = folder / f"report-{width}.png"
         chromium([f"--window-size={width},2400", f"--screenshot={shot}", sample_report.as_uri()], tmp_path)
         assert shot.is_file() and shot.stat().st_size > 20_000
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_real_release_page_fits_and_labels_do_not_overlap(realdata: Path, tmp_path: Path) -> None:
+    """The real files span four years with gaps: 53 months of narrow columns."""
+    from click.testing import CliRunner
+
+    from lprlogs.cli import cli
+
+    result = CliRunner().invoke(cli, ["analyze", str(realdata), "-o", str(tmp_path / "out"), "--store",
+                                      str(tmp_path / "store"), "-q"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    page = tmp_path / "out" / "index.html"
+    assert "no file covers (no logs, not no searches)" in page.read_text(encoding="utf-8")
+    for width in (1280, 420):
+        m = measure(page, width, tmp_path)
+        assert m["overflow"] == [] and m["overlaps"] == [] and m["broken"] == [], (width, m)
+        assert m["minFont"] >= 11 and m["scrollWidth"] <= m["viewport"], (width, m)

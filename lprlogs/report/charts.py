@@ -145,7 +145,7 @@ def column_chart(title: str, rows: list[dict[str, Any]], label: str, series: lis
     font, left = 13, 52
     plot_top, plot_bottom = 14, 190
     rate_top, rate_bottom = 236, 320
-    height = rate_bottom + 2 * font + 16
+    height = rate_bottom + 2 * font + 24
     top = max((_total(r, series) for r in rows), default=0)
     ticks = nice_ticks(top)
     scale_top = ticks[-1] or 1

@@ -189,12 +189,14 @@ def build_charts(data: ReportData) -> dict[str, BarChart | ColumnChart]:
 def _month_chart(data: ReportData) -> ColumnChart:
     rows = data.immigration_by_month.dicts()
     coverage = month_coverage(data, [r["month"] for r in rows])
-    partial = [m for m, (state, _) in coverage.items() if state != "full"]
     notes = []
-    if partial:
-        notes.append(f"Shaded: {len(partial)} month{'s' if len(partial) != 1 else ''} the files cover only in part "
-                     f"({', '.join(partial[:6])}{', ...' if len(partial) > 6 else ''}); counts there are not "
-                     "comparable with full months, the rate below is.")
+    for state, what in (("partial", "the files cover only in part"), ("none", "no file covers (no logs, not no searches)")):
+        months = [m for m, (s, _) in coverage.items() if s == state]
+        if months:
+            notes.append(f"Shaded: {len(months)} month{'s' if len(months) != 1 else ''} {what} "
+                         f"({', '.join(months[:6])}{', ...' if len(months) > 6 else ''}).")
+    if notes:
+        notes.append("Counts in shaded months are not comparable with full months; the rate per 1,000 searches is.")
     peak = max(rows, key=lambda r: int(r["immigration_searches"] or 0), default=None)
     title = "Immigration-related searches by month"
     if peak and int(peak["immigration_searches"] or 0):
