@@ -95,3 +95,24 @@ def test_bars_sorted_by_total_and_month_labels_spaced() -> None:
     assert len(drawn) < 60 and drawn[1].x - drawn[0].x >= 2.6 * columns.font
     assert [t.value for t in columns.ticks][-1] == "60" and len(columns.ticks) >= 4
     assert nice_ticks(7) == [0, 2, 4, 6, 8] and nice_ticks(0.4, 2)[-1] >= 0.4
+
+
+def test_lede_states_the_findings_with_their_numbers(report: dict) -> None:
+    import dataclasses
+    import re
+
+    from lprlogs.report.html import lede
+
+    data = report["data"]
+
+    def text(d) -> str:
+        return " ".join(re.sub(r"<[^>]+>", "", str(s)) for s in lede(d))
+
+    said = text(data)
+    assert "2 searches stated an immigration-enforcement purpose" in said
+    assert f"School-owned cameras were searched {data.findings['school_camera'].searches} times" in said
+    assert "the most came from " in said and "&lt;" not in said
+    none = dataclasses.replace(data, findings={**data.findings, "immigration": dataclasses.replace(
+        data.findings["immigration"], searches=0, rows=0, searcher_orgs=0)})
+    assert "No search states an immigration-enforcement purpose." in text(none)
+    assert "0 searches" not in text(none)

@@ -243,39 +243,51 @@ def _top(data: ReportData, flag: str, count: int = 3) -> Markup:
     return Markup("; the most came from ") + listed
 
 
+def _searches(data: ReportData, flag: str) -> int:
+    finding = data.findings.get(flag)
+    return finding.searches if finding else 0
+
+
+def _listed(data: ReportData, parts: tuple[tuple[str, str], ...]) -> list[Markup]:
+    """'N searches <words>', then 'N <words>', for each flag of ``parts`` with searches."""
+    found = [(name, words) for name, words in parts if _searches(data, name)]
+    return [Markup("{} {}{}").format(_n(_searches(data, name)), "" if i else "searches ", words)
+            for i, (name, words) in enumerate(found)]
+
+
 def lede(data: ReportData) -> list[Markup]:
-    """The main findings in a few sentences, each with its numbers (plain values, escaped)."""
+    """The main findings in a few sentences, each with its numbers (plain values, escaped); a finding with no
+    searches is said in words, not as a zero."""
     h, f = data.headline, data.findings
     sentences = [Markup("The logs of {} producers hold {} distinct searches ({} rows) by {} organisations, run "
                         "between {} and {} ({}).").format(
         _n(h["producers"]), _n(h["searches"]), _n(h["rows"]), _n(h["searcher_orgs"]),
         _nowrap(_day(h["first_search"])), _nowrap(_day(h["last_search"])), _time_label(data))]
-    if "immigration" in f:
+    if _searches(data, "immigration"):
         imm = f["immigration"]
         rate = 1000.0 * imm.searches / max(int(h["searches"] or 0), 1)
         sentences.append(Markup("{} searches stated an immigration-enforcement purpose ({} per 1,000 searches), by "
                                 "{} organisations{}.").format(_n(imm.searches), f"{rate:,.1f}",
                                                             _n(imm.searcher_orgs), _top(data, "immigration")))
-    if "immigration_agency" in f:
+    elif "immigration" in f:
+        sentences.append(Markup("No search states an immigration-enforcement purpose."))
+    if _searches(data, "immigration_agency"):
         sentences.append(Markup("{} named an immigration agency alongside another purpose, such as a drug case "
                                 "(counted apart).").format(_n(f["immigration_agency"].searches)))
-    cross = [(name, words) for name, words in (("outside_agency", "outside agencies"),
-                                                ("federal_searcher", "federal agencies"),
-                                                ("out_of_state_searcher", "agencies in other states"))
-             if name in f]
+    cross = _listed(data, (("outside_agency", "by outside agencies"), ("federal_searcher", "by federal agencies"),
+                           ("out_of_state_searcher", "by agencies in other states"),
+                           ("287g_searcher", "by agencies with a 287(g) agreement with ICE"),
+                           ("wide_lookup", "over many networks at once")))
     if cross:
-        parts = [Markup("{} by {}").format(_n(f[name].searches), words) for name, words in cross]
-        sentences.append(Markup("Other agencies searched these cameras: ") + Markup("; ").join(parts) + Markup("."))
-    if "school_camera" in f:
+        sentences.append(Markup("Cross-agency: ") + Markup("; ").join(cross) + Markup("."))
+    if _searches(data, "school_camera"):
         sentences.append(Markup("School-owned cameras were searched {} times by {} organisations; {} rows are both "
                                 "school- and immigration-related.").format(
             _n(f["school_camera"].searches), _n(f["school_camera"].searcher_orgs), _n(len(data.school_immigration.rows))))
-    acc = [(name, words) for name, words in (("blank_reason", "gave no reason"), ("vague_reason", "only a vague one"),
-                                             ("long_lookback", "reached back beyond the retention period"))
-           if name in f]
+    acc = _listed(data, (("blank_reason", "gave no reason"), ("vague_reason", "gave only a vague one"),
+                         ("long_lookback", "reached back beyond the retention period")))
     if acc:
-        parts = [Markup("{} {}").format(_n(f[name].searches), words) for name, words in acc]
-        sentences.append(Markup("Accountability: ") + Markup("; ").join(parts) + Markup(" (searches)."))
+        sentences.append(Markup("Accountability: ") + Markup("; ").join(acc) + Markup("."))
     return sentences
 
 
