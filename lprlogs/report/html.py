@@ -16,12 +16,13 @@ from markupsafe import Markup, escape
 from .. import __version__
 from ..sources import name_facts
 from .charts import BarChart, ColumnChart, bar_chart, column_chart
-from .data import ACCOUNTABILITY_FLAGS, CROSS_AGENCY_FLAGS, IMMIGRATION_FLAGS, SCHOOL_FLAGS, ReportData
+from .data import ReportData
 from .escape import NEUTRALIZE_RULE, html_environment
 
 TIER_NAMES = ["immigration purpose stated", "immigration agency named"]
 TIER_COLUMNS = ["immigration_searches", "immigration_agency_searches"]
 UNKNOWN_STATE = "(unknown)"
+IMMIGRATION_FLAGS = ("immigration", "immigration_agency")
 
 
 def data_quality_summary(data: ReportData) -> dict[str, Any]:
@@ -307,19 +308,11 @@ def breakable(value: Any) -> Markup:
 
 
 def render_html(data: ReportData) -> str:
-    present = set(data.findings)
-    grouped = IMMIGRATION_FLAGS + CROSS_AGENCY_FLAGS + SCHOOL_FLAGS + ACCOUNTABILITY_FLAGS
-    sections = {
-        "immigration": [f for f in IMMIGRATION_FLAGS if f in present],
-        "cross": [f for f in CROSS_AGENCY_FLAGS if f in present],
-        "school": [f for f in SCHOOL_FLAGS if f in present],
-        "accountability": [f for f in ACCOUNTABILITY_FLAGS if f in present] + [f for f in present if f not in grouped],
-    }
     env = html_environment()
     env.filters.setdefault("breakable", breakable)
     template = env.get_template("index.html")
     store = Path(data.store).name if data.redacted else data.store
-    return template.render(data=data, charts_data=build_charts(data), sections=sections, dq=data_quality_summary(data),
+    return template.render(data=data, charts_data=build_charts(data), sections=data.sections, dq=data_quality_summary(data),
                            neutralize_rule=NEUTRALIZE_RULE, version=__version__, lede=lede(data), store_shown=store,
                            time_label=_time_label(data), source=lambda *q, flags=None: _source(data, list(q), flags))
 

@@ -3,7 +3,7 @@
 --   the day (by search time in UTC), both tiers apart, beside how many distinct searches the
 --   producers' logs hold in that month or hour, so a rise can be told from a month with more logs.
 --   Every month from the first search to the last is listed, and every hour, zero where none.
--- columns: per ('month' or 'hour'), period ('2025-03', or the hour '00' to '23'), the two tiers'
+--   Columns: per ('month' or 'hour'), period ('2025-03', or the hour '00' to '23'), the two tiers'
 --   searches, searches (all searches in the logs), immigration_per_1000_searches.
 -- counting: as in flag_counts.sql, distinct search ids are counted only among the rows of searches
 --   with several rows; every other row is one search.

@@ -4,10 +4,10 @@
 --   known (stored as if UTC: off by the producer's UTC offset).
 -- parameters: none (reads report_searches; run only when the store records time_basis).
 SELECT
-    coalesce(time_basis, 'utc') AS time_basis,
+    coalesce(s.time_basis, 'utc') AS time_basis,
     count(*) AS rows,
-    count(DISTINCT source_file) AS files,
-    string_agg(DISTINCT producer, '; ' ORDER BY producer) AS producers
-FROM report_searches
+    count(DISTINCT s.source_file) AS files,
+    string_agg(DISTINCT s.producer, '; ' ORDER BY s.producer) AS producers
+FROM report_searches AS s
 GROUP BY 1
 ORDER BY rows DESC, time_basis
