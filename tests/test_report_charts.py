@@ -69,6 +69,7 @@ def test_months_run_on_with_zeros_a_denominator_and_partial_coverage(report: dic
     assert [m["month"] for m in months] == ["2025-01", "2025-02", "2025-03", "2025-04"]
     assert [m["immigration_searches"] + m["immigration_agency_searches"] for m in months] == [1, 0, 0, 2]
     assert [m["searches"] for m in months] == [61, 0, 0, 2]
+    assert sum(m["searches"] for m in data.searches_by_hour.dicts()) == data.headline["searches"] == 63
     assert [m["immigration_per_1000_searches"] is None for m in months] == [False, True, True, False]
     assert months[3]["immigration_per_1000_searches"] == 1000  # both April searches state the purpose
     jan = months[0]
