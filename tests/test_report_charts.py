@@ -84,7 +84,7 @@ def test_months_run_on_with_zeros_a_denominator_and_partial_coverage(report: dic
 def test_capped_tables_say_how_much_they_show(report: dict) -> None:
     html = report["html"]
     assert "Showing 50 of 62 school and searcher pairs" in html
-    assert "Showing 15 of 62, largest first" in html  # the chart of pairs
+    assert "Showing 15 of 62, largest first; the table below and the workbook (sheet School cameras)" in html
 
 
 def test_bars_sorted_by_total_and_month_labels_spaced() -> None:

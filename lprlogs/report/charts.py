@@ -36,6 +36,7 @@ class BarChart:
     total_labels: int
     notes: list[str] = field(default_factory=list)
     source: str = ""
+    rest: str = "the workbook lists them all"  # where the bars not drawn are
 
 
 def _total(row: dict[str, Any], series: list[str]) -> int:
@@ -43,7 +44,7 @@ def _total(row: dict[str, Any], series: list[str]) -> int:
 
 
 def bar_chart(title: str, rows: list[dict[str, Any]], label: str, series: list[str], *, names: list[str] | None = None,
-              cap: int = 15, notes: list[str] | None = None, source: str = "") -> BarChart:
+              cap: int = 15, notes: list[str] | None = None, source: str = "", rest: str = "") -> BarChart:
     drawn = sorted((r for r in rows if _total(r, series) > 0), key=lambda r: (-_total(r, series), str(r.get(label))))
     total_labels = len(drawn)
     drawn = drawn[:cap]
@@ -56,7 +57,7 @@ def bar_chart(title: str, rows: list[dict[str, Any]], label: str, series: list[s
                         percents=[round(88.0 * v / top, 2) for v in values], total=sum(values)))
     return BarChart(title=title, series=names or series, colours=list(SERIES_COLOURS[: len(series)]), bars=bars,
                     more=max(0, total_labels - cap), total_labels=total_labels, notes=list(notes or []),
-                    source=source)
+                    source=source, rest=rest or "the workbook lists them all")
 
 
 def nice_ticks(top: float, count: int = 4) -> list[float]:

@@ -152,7 +152,8 @@ def build_charts(data: ReportData) -> dict[str, BarChart | ColumnChart]:
             f"{top['searcher_org']} ran the most searches stating an immigration purpose ({int(top['immigration_searches']):,})"
             if top and imm and imm.searches else "Immigration-related searches by searching organisation",
             by_agency, "searcher_org", TIER_COLUMNS, names=TIER_NAMES,
-            source=_source(data, ["immigration_by_agency"], list(IMMIGRATION_FLAGS))),
+            source=_source(data, ["immigration_by_agency"], list(IMMIGRATION_FLAGS)),
+            rest="the table below and the workbook (sheet Immigration by agency) list them all"),
     }
     states = data.immigration_by_state.dicts()
     lead = max(states, key=lambda r: int(r["immigration_searches"] or 0) + int(r["immigration_agency_searches"] or 0),
@@ -160,7 +161,8 @@ def build_charts(data: ReportData) -> dict[str, BarChart | ColumnChart]:
     charts["imm_state"] = bar_chart(
         _state_title(lead) if lead else "Immigration-related searches by the searching organisation's state",
         states, "state", TIER_COLUMNS, names=TIER_NAMES, notes=_state_notes(states),
-        source=_source(data, ["immigration_by_state"], list(IMMIGRATION_FLAGS)))
+        source=_source(data, ["immigration_by_state"], list(IMMIGRATION_FLAGS)),
+        rest="the workbook (sheet Immigration by state) lists them all")
     charts["imm_month"] = _month_chart(data)
     charts["hours"] = _hour_chart(data)
     for name, flag, title in (("cross_from", "outside_agency", "Where the outside agencies that searched are"),
@@ -171,19 +173,23 @@ def build_charts(data: ReportData) -> dict[str, BarChart | ColumnChart]:
             label = "state" if name == "cross_from" else "searcher_org"
             charts[name] = bar_chart(f"{title}: {finding.searches:,} searches by {finding.searcher_orgs:,} organisations",
                                      rows, label, ["searches"], names=["searches"],
-                                     source=_source(data, ["flag_by_agency"], [flag]))
+                                     source=_source(data, ["flag_by_agency"], [flag]),
+                                     rest="the workbook (sheet Findings by agency) and csv/by_agency.csv list every "
+                                          "organisation")
     if data.school_cameras.rows:
         pairs = [{"label": f"{r['searcher_org']} → {r['school_producer']}", "searches": r["searches"]}
                  for r in data.school_cameras.dicts()]
         charts["schools"] = bar_chart("Who searched school-owned cameras (searching organisation → school)", pairs,
                                       "label", ["searches"], names=["searches"],
-                                      source=_source(data, ["school_cameras"], ["school_camera"]))
+                                      source=_source(data, ["school_cameras"], ["school_camera"]),
+                                      rest="the table below and the workbook (sheet School cameras) list them all")
     rows, flags = _accountability_rows(data)
     if rows:
         charts["accountability"] = bar_chart(
             "Organisations whose searches most often gave no reason, a vague one, or reached back far",
             rows, "searcher_org", flags, names=[data.findings[f].title for f in flags],
-            source=_source(data, ["flag_by_agency"], flags))
+            source=_source(data, ["flag_by_agency"], flags),
+            rest="the workbook (sheet Findings by agency) and csv/by_agency.csv list every organisation")
     return charts
 
 

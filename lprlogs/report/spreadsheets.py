@@ -45,6 +45,7 @@ HUMAN_HEADERS = {
     "path": "File", "format": "Format", "variant": "Variant", "rows_read": "Rows read", "rows_stored": "Rows stored",
     "rows_quarantined": "Rows quarantined", "rows_duplicate": "Exact duplicate rows", "rows_blanked": "Rows blanked",
     "notes": "Notes", "batch_id": "Ingest batch", "files": "Files", "first_row": "First row",
+    "organisations": "Organisations", "other_names": "Other names of the organisation", "hour": "Hour (UTC)",
 }
 
 
@@ -176,6 +177,7 @@ def write_workbook(engine: Engine, data: ReportData, path: Path) -> Path:
                    finding_rows, widths={"finding": 45}, human_headers=False)
     for name, table in (("Findings by agency", data.flag_by_agency), ("Producers", data.producers),
                         ("Immigration by agency", data.immigration_by_agency),
+                        ("Immigration by state", data.immigration_by_state),
                         ("Immigration by month", data.immigration_by_month),
                         ("Immigration by hour (UTC)", data.searches_by_hour),
                         ("School cameras", data.school_cameras)):
