@@ -17,12 +17,13 @@ HOSTILE = [
     "*emphasis* and _under_", "**bold**", "`code`", "<script>alert(1)</script>", "<http://x.example>",
     "[link](http://x.example)", "![img](http://x.example/i.png)", "[ref]: http://x.example", "&amp; &#38; & plain",
     "~~struck~~", "back\\slash\\", "http://x.example/path", "www.x.example", "mail@x.example", "=== heading?",
-    "---", "Texas City TX PD", "inmigración & aduanas", "O'Brien County IA SO", "St. Louis County MO PD",
+    "---", "a_b_c _d_ e", "x__y__z", "word_ _word", "_x_y", "Texas City TX PD", "inmigración & aduanas", "O'Brien County IA SO", "St. Louis County MO PD",
 ]
 
 ESCAPED_FOR_NOTHING = ["[Federal] Homeland Security Investigations (HSI)", "DNU - Cobb County GA SO",
                        "Acme PD [Inactive]", "Texas City TX PD", "St. Louis County MO PD", "O'Brien County IA SO",
-                       "inmigración & aduanas", "2024-11-01 (UTC)", "Mesa AZ PD (Maricopa County)"]
+                       "inmigración & aduanas", "2024-11-01 (UTC)", "Mesa AZ PD (Maricopa County)",
+                       "11_1_2025-11_30_2025-Mountain View CA PD-Network-Audit.csv"]
 
 
 @pytest.fixture(scope="module")

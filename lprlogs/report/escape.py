@@ -101,7 +101,9 @@ def format_number(value: Any) -> str:
 
 # Markdown (CommonMark and GitHub's): only what would change the rendering is escaped, so a pasted name reads
 # as typed ("[Federal] Homeland Security Investigations (HSI)", not "\\[Federal\\] ... \\(HSI\\)").
-_MD_ANYWHERE = re.compile(r"([\\`*_<|~@])")  # code, emphasis, HTML and autolinks, table cells, strikethrough, emails
+_MD_ANYWHERE = re.compile(r"([\\`*<|~@])")  # code, emphasis, HTML and autolinks, table cells, strikethrough, emails
+# an underscore between two letters or digits (snake_case, 11_1_2025) can neither open nor close emphasis
+_MD_UNDERSCORE = re.compile(r"(?<![^\W_])_|_(?![^\W_])")
 _MD_LINK_CLOSE = re.compile(r"\](?=[(\[:])")  # [text](url), [text][ref], [ref]: url
 _MD_ENTITY = re.compile(r"&(?=#?\w+;)")  # &amp; &#38;
 _MD_BARE_LINK = re.compile(r"\b(https?|ftp|mailto)(?=:)|\b(www)(?=\.)", re.IGNORECASE)  # GitHub's bare links
@@ -114,6 +116,7 @@ def md_text(value: Any) -> str:
     heading, quote or list item at the start of a line, a table cell)."""
     text = " ".join(str("" if value is None else value).split())
     text = _MD_ANYWHERE.sub(r"\\\1", text)
+    text = _MD_UNDERSCORE.sub(r"\\_", text)
     text = _MD_LINK_CLOSE.sub(r"\\]", text)
     text = _MD_ENTITY.sub(r"\\&", text)
     text = _MD_BARE_LINK.sub(lambda m: (m.group(1) or m.group(2)) + "\\", text)
