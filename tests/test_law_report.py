@@ -65,7 +65,7 @@ def test_followup_writes_a_state_law_letter_to_a_producer_with_possible_conflict
     assert "state_law,Mountain View CA PD,,,4,state-law-mountain-view-ca-pd.md" in result.output
     letter = (out / "state-law-mountain-view-ca-pd.md").read_text(encoding="utf-8")
     assert "California Public Records Act" in letter or "Public Records" in letter
-    assert r"**Cal\. Civ\. Code §§ 1798\.90\.5\-\.55 \(SB 34, 2015\)" in letter  # Markdown-escaped
+    assert "**Cal. Civ. Code §§ 1798.90.5-.55 (SB 34, 2015)" in letter  # nothing here changes the rendering
     assert "(CA rule in effect from 2018-01-01)" in letter
     assert "possible conflicts, not findings of a violation" in letter
     assert "written declaration, certification or request the law requires" in letter
