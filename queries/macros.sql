@@ -56,3 +56,9 @@ CREATE OR REPLACE MACRO fold_words(text) AS (
             '\b([0-9]{3})([A-Za-z])\b', '\1 \2', 'g'),
         '[^A-Za-z0-9]+', ' ', 'g')), ' ')
 );
+
+-- producer_label(producer, source_file): the producer's name, or for a file whose producer is not known
+--   `(unknown producer: <file name>)`, so two such files (two agencies, perhaps two states) are never
+--   merged into one line of a table or one count.
+CREATE OR REPLACE MACRO producer_label(producer, source_file) AS
+    coalesce(producer, '(unknown producer: ' || regexp_extract(source_file, '[^/!]+$') || ')');

@@ -100,6 +100,7 @@ def render_brief(data: ReportData) -> str:
         "",
         "- Reasons are what officers typed: they state a purpose, they do not prove intent.",
         f"- {md_text(time_basis_note(data))}",
+        *_not_read_lines(data),
         "- Searches are counted once each (by the export's ID, or once for exact duplicate rows); "
         "rows count every line of every log, so one search seen by several agencies is several rows.",
         f"- {_plural(h['duplicate_rows'], 'exact duplicate row')} marked; {_plural(quarantined, 'row')} could not "
@@ -117,3 +118,13 @@ def render_brief(data: ReportData) -> str:
 def write_brief(data: ReportData, path: Path) -> Path:
     path.write_text(render_brief(data), encoding="utf-8")
     return path
+
+
+def _not_read_lines(data: ReportData) -> list[str]:
+    """The files skipped or rejected, each with its reason (none of their rows is counted)."""
+    rows = data.not_read.dicts()
+    if not rows:
+        return []
+    listed = "; ".join(f"{md_code(r['path'])} ({r['status']}: {md_text(r['reason'] or '')})" for r in rows[:10])
+    more = f"; and {len(rows) - 10:,} more (lprlogs sources --all)" if len(rows) > 10 else ""
+    return [f"- {len(rows):,} file(s) were not read, so none of their rows is counted: {listed}{more}."]

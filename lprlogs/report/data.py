@@ -116,6 +116,7 @@ class ReportData:
     state_law: dict[str, Any] = field(default_factory=dict)  # report/law_section.py
     searches_by_hour: Table = field(default_factory=lambda: Table([], []))
     time_basis: Table | None = None  # rows by time_basis; None when the store does not record it
+    not_read: Table = field(default_factory=lambda: Table([], []))  # files skipped or rejected, with the reason
 
     @property
     def flag_names(self) -> list[str]:
@@ -582,6 +583,7 @@ def collect(engine: Engine, *, since: int | None = None) -> ReportData:
         school_cameras=results["school_cameras"],
         school_immigration=results["school_immigration"],
         data_quality=run_named(engine, "data_quality"),
+        not_read=run_named(engine, "files_not_read"),
         quarantine_reasons=run_named(engine, "quarantine_reasons"),
         redactions=results["redactions"],
         report_queries=sql_files("reports"),

@@ -191,7 +191,8 @@ def write_workbook(engine: Engine, data: ReportData, path: Path) -> Path:
     sheet.cap_note(min(len(both.rows), data.xlsx_rows_per_flag), len(both.rows),
                    "csv/school_and_immigration.csv has every one")
     sheet.table(both.columns, both.rows[:data.xlsx_rows_per_flag])
-    for name, table in (("Files", data.data_quality), ("Quarantine", data.quarantine_reasons)):
+    for name, table in (("Files", data.data_quality), ("Files not read", data.not_read),
+                        ("Quarantine", data.quarantine_reasons)):
         _Sheet(book, name, formats, links if name == "Files" else None).table(table.columns, table.rows)
     for finding in data.findings.values():
         sheet = _Sheet(book, finding.flag, formats, links)

@@ -2,7 +2,8 @@
 -- answers: every distinct reason that says nothing about why, with why it counts as vague: the whole
 --   reason folded (lower case, accents removed, punctuation and `+` -> spaces) equals a term of
 --   vague_reason_terms.csv folded the same way, or it is only punctuation or a single character, or it is a
---   dropdown reason of a vague category (reason_categories.csv) whose detail is empty, vague or repeats it.
+--   dropdown reason of a vague category (reason_categories.csv) whose detail is empty, vague or repeats it,
+--   or a one-word reason cut short from a one-word term (`tes` for test, `inve` for investigation).
 -- parameters: drop_vague_terms (declared in vague_reason.sql): comma-separated terms to ignore.
 WITH
 dropped_terms AS (
@@ -65,6 +66,17 @@ vague_reasons AS (
     SELECT f.reason, '(term: ' || min(t.term) || ')' AS why
     FROM folded_reasons AS f JOIN vague_terms AS t ON f.folded = t.folded
     WHERE f.reason NOT IN (SELECT reason FROM vague_dropdown)
+    GROUP BY f.reason
+    UNION ALL
+    -- a one-word reason of 3 letters or more cut short from a one-word term (tes, inve, investig)
+    SELECT f.reason, '(truncation of term: ' || min(t.term) || ')' AS why
+    FROM folded_reasons AS f
+    JOIN vague_terms AS t
+        ON length(f.folded) >= 3 AND strpos(t.folded, ' ') = 0 AND length(t.folded) > length(f.folded)
+       AND starts_with(t.folded, f.folded)
+    WHERE strpos(f.folded, ' ') = 0
+      AND f.folded NOT IN (SELECT folded FROM vague_terms)
+      AND f.reason NOT IN (SELECT reason FROM vague_dropdown)
     GROUP BY f.reason
     UNION ALL
     SELECT reason, CASE WHEN folded = '' THEN '(rule: punctuation only)' ELSE '(rule: one character)' END

@@ -14,7 +14,7 @@ SELECT
     (SELECT count(DISTINCT coalesce(a.organisation, CAST(n.searcher_org AS VARCHAR)))
      FROM (SELECT DISTINCT searcher_org FROM report_facts WHERE searcher_org IS NOT NULL) AS n
      LEFT JOIN report_agencies AS a ON a.name = n.searcher_org) AS searcher_orgs,
-    count(DISTINCT producer) AS producers,
+    count(DISTINCT producer_label(producer, source_file)) AS producers,  -- an unknown producer counts per file
     count(DISTINCT source_file) AS files,
     min(search_time) AS first_search,
     max(search_time) AS last_search

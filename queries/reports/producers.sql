@@ -7,7 +7,7 @@
 WITH
 rows_per_log AS (
     SELECT
-        coalesce(producer, '(unknown producer)') AS producer,
+        producer_label(producer, source_file) AS producer,
         coalesce(log_kind, '(unknown kind)') AS log_kind,
         count(*) AS rows,
         count(DISTINCT source_file) AS files,
@@ -19,7 +19,7 @@ rows_per_log AS (
 
 shared_rows_per_log AS (
     SELECT
-        coalesce(s.producer, '(unknown producer)') AS producer,
+        producer_label(s.producer, s.source_file) AS producer,
         coalesce(s.log_kind, '(unknown kind)') AS log_kind,
         count(*) AS shared_rows,
         count(DISTINCT s.search_uid) AS shared_searches
