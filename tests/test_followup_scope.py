@@ -1,0 +1,144 @@
+"""Follow-up letters name the agency as a reader knows it, follow each state's appeal route, warn the
+reporter where only residents may ask, and keep each letter's asks proportionate to its findings."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import re
+
+import pytest
+from helpers import flock_row, write_flock_csv
+
+from lprlogs.engine import Engine
+from lprlogs.followup import CONTEXT_CAP, FollowupResult, appeal_routes, route_for, write_followup
+from lprlogs.store import Store
+
+T0 = dt.datetime(2025, 11, 3, 15, 4, 5, tzinfo=dt.UTC)
+
+
+def when(minutes: int) -> str:
+    return (T0 + dt.timedelta(minutes=minutes)).strftime("%m/%d/%Y, %I:%M:%S %p UTC")
+
+
+def sid(prefix: str, i: int) -> str:
+    return f"{prefix}0000000-0000-4000-8000-{i:012d}"
+
+
+@pytest.fixture(scope="module")
+def letters(tmp_path_factory: pytest.TempPathFactory) -> FollowupResult:
+    """One release (a California network audit and an over-redacted Illinois org audit), ingested once,
+    and the letters drafted from it."""
+    from click.testing import CliRunner
+
+    from lprlogs.cli import cli
+
+    folder = tmp_path_factory.mktemp("scope")
+    store = folder.parent / f"{folder.name}-store"
+    rows = [flock_row("ICE detainer", "DNU - Houston TX PD", search_time=when(1), search_id=sid("a", 1)),
+            flock_row("assist ICE", "Houston TX PD", search_time=when(2), search_id=sid("a", 2)),
+            flock_row("ICE warrant", "Fairfax County VA PD", search_time=when(3), search_id=sid("b", 3))]
+    # 120 searches by an Oklahoma agency of California cameras, none with an immigration reason
+    rows += [flock_row("stolen vehicle", "Tulsa OK PD", search_time=when(10 + i), search_id=sid("c", i))
+             for i in range(120)]
+    write_flock_csv(folder, "11_1_2025-11_30_2025-Mountain View CA PD-Network-Audit.csv", rows)
+    masked = [flock_row("theft", "Oak Lawn IL PD", search_time=when(i), search_id=sid("d", i), user="***",
+                        plate="***") for i in range(12)]
+    write_flock_csv(folder, "10_1_2025-10_31_2025-Oak Lawn IL PD-Audit.csv", masked)
+    result = CliRunner().invoke(cli, ["ingest", str(folder), "-q", "--store", str(store)])
+    assert result.exit_code == 0, result.output
+    engine = Engine(Store.open(store))
+    try:
+        return write_followup(engine, folder / "letters", drafted=dt.date(2026, 1, 2))
+    finally:
+        engine.close()
+
+
+def letter_of(result: FollowupResult, agency: str):
+    found = [x for x in result.letters if x.agency == agency]
+    assert len(found) == 1, [x.agency for x in result.letters]
+    return found[0]
+
+
+def test_two_labels_of_one_agency_get_one_letter_addressed_by_its_display_name(letters: FollowupResult) -> None:
+    houston = letter_of(letters, "Houston Police Department")
+    assert houston.labels == ["DNU - Houston TX PD", "Houston TX PD"] and houston.searches == 2
+    assert houston.letter_md.name == "houston-police-department-tx.md"
+    assert not any("dnu" in p.name for p in letters.out_dir.iterdir())
+    for path in (houston.letter_md, houston.letter_txt):
+        text = path.read_text()
+        addressed = text.split("Dear ")[0]
+        assert "Houston Police Department" in addressed and "DNU" not in addressed and "TX PD" not in addressed
+        # the audit-log labels are quoted once, so the agency can find its searches
+        assert text.count("Houston TX PD") == 2 and "shown in the audit logs as" in text
+    with open(letters.tracking, newline="") as fh:
+        rows = [r for r in csv.DictReader(fh) if r["agency_key"] == houston.agency_key]
+    assert len(rows) == 1 and rows[0]["agency"] == "Houston Police Department"
+    assert rows[0]["audit_log_names"] == "DNU - Houston TX PD; Houston TX PD" and rows[0]["searches_cited"] == "2"
+
+
+def test_illinois_appeal_goes_to_the_public_access_counselor(letters: FollowupResult) -> None:
+    (appeal,) = [a for a in letters.appeals if a.state == "IL"]
+    assert appeal.producer == "Oak Lawn Police Department"
+    text = appeal.path.read_text()
+    head = text.split("**Re:")[0]
+    assert "Public Access Counselor, Office of the Illinois Attorney General" in head
+    assert "Custodian of Records" not in head and "5 ILCS 140/9.5(a)" in text and "60 days" in text
+    assert "Check this route" not in text  # a checked row
+    assert "masked in 12 of 12 rows (100%)" in text
+
+
+def test_unchecked_route_says_check_before_sending() -> None:
+    unchecked = route_for("WY", False)
+    assert unchecked["needs_review"] and unchecked["appeal_citation"]
+    from lprlogs.followup import law_for, render
+    from lprlogs.report.escape import md_text
+
+    text = render("appeal.md.j2", esc=md_text, drafted="2026-01-02", law=law_for("WY", False), route=unchecked,
+                  custodian="Custodian of Records", agency={"name": "Casper Police Department", "labels": ["Casper WY PD"],
+                                                            "federal": False}, releases=[], field_labels=["plates"])
+    assert "Check this route before sending" in text and "Wyo. Stat. § 16-4-203" in text
+
+
+def test_route_table_covers_every_jurisdiction_with_a_citation_and_a_review_mark() -> None:
+    routes = appeal_routes()
+    assert len(routes) == 52 and {"US", "DC", "IL", "VA", "TX"} <= set(routes)
+    for code, route in routes.items():
+        assert route["appeal_to"] and route["appeal_citation"] and route["why"], code
+        assert route["appeal_needs_review"] in ("yes", "no") and route["residents_only"] in ("yes", "no", "unclear")
+        assert (route["residents_only"] == "no") == (not route["residents_citation"]), code
+    assert {c for c, r in routes.items() if r["residents_only"] == "yes"} >= {"VA", "TN", "AR"}
+    assert routes["VA"]["residents_citation"].startswith("Va. Code § 2.2-3704(A)")
+
+
+def test_virginia_letter_warns_the_reporter_to_find_a_resident(letters: FollowupResult) -> None:
+    fairfax = letter_of(letters, "Fairfax County Police Department")
+    for path in (fairfax.letter_md, fairfax.letter_txt):
+        text = path.read_text()
+        top = text.split("Dear ")[0]
+        assert "FOR THE REPORTER" in top and "2.2-3704(A)" in top and "local resident" in top
+    houston = letter_of(letters, "Houston Police Department").letter_md.read_text()
+    assert "FOR THE REPORTER" not in houston and "resident" not in houston
+
+
+def test_out_of_state_only_letter_asks_for_sharing_records_not_every_communication(letters: FollowupResult) -> None:
+    tulsa = letter_of(letters, "Tulsa Police Department")
+    assert tulsa.searches == 120 and tulsa.findings == {"cross_agency": 120}
+    for path in (tulsa.letter_md, tulsa.letter_txt):
+        text = path.read_text()
+        assert "communications" not in text.lower() and "287(g)" not in text
+        assert "sharing settings" in text and "120 searches" in text
+        assert len(set(re.findall(r"c0000000-0000-4000-8000-\d{12}", text))) == CONTEXT_CAP
+        assert f"shows {CONTEXT_CAP} of the 120 searches" in text
+    with open(tulsa.attachment, newline="") as fh:
+        attached = list(csv.DictReader(fh))
+    assert len(attached) == 120 and {r["findings"] for r in attached} == {"cross_agency"}
+
+
+def test_immigration_searches_get_per_search_asks_listed_first(letters: FollowupResult) -> None:
+    houston = letter_of(letters, "Houston Police Department").letter_md.read_text()
+    asks = houston.split("These records concern")[0]
+    assert "For each of the 2 searches whose log entry states an immigration-enforcement purpose" in asks
+    assert "communications" in asks and "287(g)" in asks
+    fairfax = letter_of(letters, "Fairfax County Police Department").letter_txt.read_text()
+    assert "For the one search whose log entry states" in fairfax
