@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import re
+from pathlib import Path
 
 import pytest
 from helpers import flock_row, write_flock_csv
@@ -26,9 +27,8 @@ def sid(prefix: str, i: int) -> str:
 
 
 @pytest.fixture(scope="module")
-def letters(tmp_path_factory: pytest.TempPathFactory) -> FollowupResult:
-    """One release (a California network audit and an over-redacted Illinois org audit), ingested once,
-    and the letters drafted from it."""
+def scope_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One release (a California network audit and an over-redacted Illinois org audit), ingested once."""
     from click.testing import CliRunner
 
     from lprlogs.cli import cli
@@ -47,11 +47,21 @@ def letters(tmp_path_factory: pytest.TempPathFactory) -> FollowupResult:
     write_flock_csv(folder, "10_1_2025-10_31_2025-Oak Lawn IL PD-Audit.csv", masked)
     result = CliRunner().invoke(cli, ["ingest", str(folder), "-q", "--store", str(store)])
     assert result.exit_code == 0, result.output
+    return store
+
+
+def draft(store: Path, out: Path, **options) -> FollowupResult:
     engine = Engine(Store.open(store))
     try:
-        return write_followup(engine, folder / "letters", drafted=dt.date(2026, 1, 2))
+        return write_followup(engine, out, drafted=dt.date(2026, 1, 2), **options)
     finally:
         engine.close()
+
+
+@pytest.fixture(scope="module")
+def letters(scope_store: Path) -> FollowupResult:
+    """The letters drafted from that release with the default flags."""
+    return draft(scope_store, scope_store.parent / "letters")
 
 
 def letter_of(result: FollowupResult, agency: str):
@@ -142,3 +152,41 @@ def test_immigration_searches_get_per_search_asks_listed_first(letters: Followup
     assert "communications" in asks and "287(g)" in asks
     fairfax = letter_of(letters, "Fairfax County Police Department").letter_txt.read_text()
     assert "For the one search whose log entry states" in fairfax
+
+
+@pytest.mark.slow
+def test_older_tracking_sheet_keyed_by_label_keeps_the_newsroom_cells(scope_store: Path, tmp_path: Path) -> None:
+    """A tracking.csv written before agency keys (agency = the Flock label) still carries over."""
+    out = tmp_path / "letters"
+    out.mkdir()
+    (out / "tracking.csv").write_text("agency,state,sent,status,due_date,notes\n"
+                                      "Houston TX PD,TX,2026-01-05,acknowledged,2026-01-19,call back\n"
+                                      "Old Town KS PD,KS,,records received,,\n", encoding="utf-8")
+    draft(scope_store, out)
+    with open(out / "tracking.csv", newline="") as fh:
+        rows = {r["agency"]: r for r in csv.DictReader(fh)}
+    houston = rows["Houston Police Department"]
+    assert (houston["sent"], houston["status"], houston["notes"]) == ("2026-01-05", "acknowledged", "call back")
+    assert "Houston TX PD" not in rows and rows["Old Town KS PD"]["status"] == "records received"
+
+
+@pytest.mark.slow
+def test_registry_display_name_and_agency_option(run_cli, scope_store: Path, tmp_path: Path) -> None:
+    registry = tmp_path / "registry.csv"
+    registry.write_text("name_or_pattern,state,kind,same_as,display_name\n"
+                        "Tulsa OK PD,OK,police,,Tulsa Police Department (Records Unit)\n", encoding="utf-8")
+    store = ("--store", str(scope_store))
+    assert run_cli("agencies", "load-registry", str(registry), *store).exit_code == 0
+    try:
+        out = tmp_path / "letters"
+        result = run_cli("followup", "-o", str(out), "--agency", "Tulsa Police Department (Records Unit)", *store)
+        assert result.exit_code == 0, result.output
+        (letter,) = [p for p in out.glob("*.txt")]
+        assert letter.name == "tulsa-police-department-records-unit-ok.txt"
+        assert "Tulsa Police Department (Records Unit)\n" in letter.read_text().split("Dear ")[0]
+        # the Flock label picks the same agency
+        again = run_cli("followup", "-o", str(tmp_path / "by-label"), "--agency", "tulsa ok pd", *store)
+        assert [p.name for p in (tmp_path / "by-label").glob("*.txt")] == [letter.name], again.output
+    finally:
+        registry.write_text("name_or_pattern,state,kind,same_as,display_name\n", encoding="utf-8")
+        run_cli("agencies", "load-registry", str(registry), *store)
