@@ -304,7 +304,7 @@ def batches(store_dir: Path | None, fmt: str) -> None:
               help="Flags that call for a letter (repeatable; replaces the default set: immigration, "
                    "federal_searcher, out_of_state_searcher, 287g_searcher).")
 @click.option("--agency", "agency_names", multiple=True, metavar="NAME",
-              help="Only these searching agencies (Org Name as in the log; repeatable).")
+              help="Only these agencies: a display name, an Org Name as in the log, or an agency key (repeatable).")
 @store_option
 @params_option
 @redact_option
