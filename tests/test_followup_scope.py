@@ -99,15 +99,16 @@ def test_illinois_appeal_goes_to_the_public_access_counselor(letters: FollowupRe
 
 
 def test_unchecked_route_says_check_before_sending() -> None:
-    unchecked = route_for("WY", False)
+    unchecked = route_for("DE", False)
     assert unchecked["needs_review"] and unchecked["appeal_citation"]
     from lprlogs.followup import law_for, render
     from lprlogs.report.escape import md_text
 
-    text = render("appeal.md.j2", esc=md_text, drafted="2026-01-02", law=law_for("WY", False), route=unchecked,
-                  custodian="Custodian of Records", agency={"name": "Casper Police Department", "labels": ["Casper WY PD"],
+    text = render("appeal.md.j2", esc=md_text, drafted="2026-01-02", law=law_for("DE", False), route=unchecked,
+                  custodian="Custodian of Records", agency={"name": "Dover Police Department", "labels": ["Dover DE PD"],
                                                             "federal": False}, releases=[], field_labels=["plates"])
-    assert "Check this route before sending" in text and "Wyo. Stat. § 16-4-203" in text
+    assert "Check this route before sending" in text and "29 Del. C. § 10005(e)" in text
+    assert "FOR THE REPORTER" in text  # Delaware limits requests to its citizens
 
 
 def test_route_table_covers_every_jurisdiction_with_a_citation_and_a_review_mark() -> None:
