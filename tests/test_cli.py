@@ -1,4 +1,4 @@
-"""The command line: help everywhere, documented in the README, read-only queries, one-line errors."""
+"""The command line: help everywhere, read-only queries, one-line errors (documentation: test_docs.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 import pytest
-from helpers import ROOT, flock_row, write_flock_csv
+from helpers import flock_row, write_flock_csv
 
 from lprlogs.cli import cli
 
@@ -37,12 +37,6 @@ def test_every_command_has_help(runner, path: tuple[str, ...]) -> None:
         for part in path:
             command = command.commands[part]  # type: ignore[attr-defined]
         assert command.help, f"{' '.join(path)} has no help text"
-
-
-@pytest.mark.parametrize("path", COMMANDS, ids=" ".join)
-def test_every_command_is_in_the_readme(path: tuple[str, ...]) -> None:
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    assert f"lprlogs {' '.join(path)}" in readme
 
 
 def test_version(runner) -> None:
