@@ -191,3 +191,18 @@ def test_registry_display_name_and_agency_option(run_cli, scope_store: Path, tmp
     finally:
         registry.write_text("name_or_pattern,state,kind,same_as,display_name\n", encoding="utf-8")
         run_cli("agencies", "load-registry", str(registry), *store)
+
+
+def test_every_flag_belongs_to_one_finding_with_one_title() -> None:
+    from lprlogs.followup import finding_asks, finding_of
+
+    asks = finding_asks()
+    today = {"immigration", "immigration_agency", "287g_searcher", "federal_searcher", "out_of_state_searcher",
+             "outside_agency", "wide_lookup", "school_camera", "school_searcher", "blank_reason", "vague_reason",
+             "long_lookback", "moderated", "freeform_prompt"}
+    assert today <= set(asks)
+    assert finding_of("a_new_flag") == {"finding": "a_new_flag", "title": "the flag a_new_flag"}  # general asks only
+    titles: dict[str, set[str]] = {}
+    for row in asks.values():
+        titles.setdefault(row["finding"], set()).add(row["title"])
+    assert all(len(t) == 1 for t in titles.values()), titles
