@@ -108,7 +108,7 @@ def test_unchecked_route_says_check_before_sending() -> None:
                   custodian="Custodian of Records", agency={"name": "Dover Police Department", "labels": ["Dover DE PD"],
                                                             "federal": False}, releases=[], field_labels=["plates"])
     assert "Check this route before sending" in text and "29 Del. C. § 10005(e)" in text
-    assert "FOR THE REPORTER" in text  # Delaware limits requests to its citizens
+    assert "FOR THE REPORTER" not in text  # residency matters for the request, not for appealing a release
 
 
 def test_route_table_covers_every_jurisdiction_with_a_citation_and_a_review_mark() -> None:
