@@ -323,8 +323,8 @@ def followup(out_dir: Path, flag_names: tuple[str, ...], agency_names: tuple[str
     engine = open_engine(store_dir, parse_params(params), redact=redact)
     result = write_followup(engine, out_dir, flags=flag_names, agencies=agency_names)
     for name in result.unmatched_agencies:
-        click.echo(f"note: no flagged searches by {name!r} (check the spelling against `lprlogs query "
-                   f"\"select distinct searcher_org from searches\"`)", err=True)
+        click.echo(f"note: no flagged searches by {name!r} (check the spelling against `lprlogs agencies list`: "
+                   "a display name, a name as in the log, or an agency key)", err=True)
     if result.skipped_rows_without_agency:
         click.echo(f"note: {result.skipped_rows_without_agency:,} flagged row(s) name no searching agency "
                    "and got no letter", err=True)
