@@ -8,6 +8,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -240,29 +241,82 @@ def require_something_read(report: Any) -> None:
 
 # --- query ---------------------------------------------------------------------------------------
 
-@cli.command()
-@click.argument("sql")
+class QueryCommand(click.Command):
+    """`lprlogs query`, whose help ends with the views and their columns (as in an empty store)."""
+
+    def format_epilog(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        formatter.write("\nViews and their columns (`lprlogs query --schema` lists those of your store, with the "
+                        "tables its files add):\n")
+        for line in describe_empty_store_views().splitlines():
+            formatter.write(f"{line}\n")
+
+
+def describe_empty_store_views() -> str:
+    """The views of an empty store with their columns: the same on every machine (docs/commands.md)."""
+    import tempfile
+
+    from .engine import Engine
+
+    with tempfile.TemporaryDirectory(prefix="lprlogs-help-") as folder:
+        engine = Engine(Store.open(Path(folder) / "store", create=True))
+        try:
+            return engine.describe_views()
+        finally:
+            engine.close()
+
+
+def read_sql_argument(sql: str) -> str:
+    """The SQL to run: the text itself, a .sql file's content, or standard input for ``-``."""
+    if sql == "-":
+        return sys.stdin.read()
+    path = Path(sql)
+    if "\n" not in sql and sql.strip().lower().endswith(".sql"):
+        if not path.is_file():
+            raise LprlogsError("no such SQL file", path=sql, hint="give a .sql file, SQL text, or - for standard input")
+        return path.read_text(encoding="utf-8")
+    return sql
+
+
+def query_params(sql: str, values: dict[str, str]) -> tuple[dict[str, str], dict[str, str]]:
+    """-p values split into those the SQL files declare (typed, checked by the engine) and the ones this query
+    names itself as $name or getvariable('name'); any other is an unknown parameter."""
+    from .engine import check_params, parameters
+
+    declared = parameters()
+    named = set(re.findall(r"\$([A-Za-z_]\w*)", sql)) | set(re.findall(r"getvariable\(\s*'(\w+)'", sql))
+    check_params(values, declared, extra=named)
+    return ({k: v for k, v in values.items() if k in declared},
+            {k: v for k, v in values.items() if k not in declared})
+
+
+@cli.command(cls=QueryCommand)
+@click.argument("sql", required=False)
 @store_option
 @params_option
 @output_options
 @click.option("--limit", type=int, default=None, help="Print at most this many rows.")
+@click.option("--schema", is_flag=True, help="List the views and their columns, then exit.")
 @redact_option
 @user_errors
-def query(sql: str, store_dir: Path | None, params: tuple[str, ...], fmt: str, limit: int | None,
-          redact: bool) -> None:
-    """Run read-only SQL over the store's views.
+def query(sql: str | None, store_dir: Path | None, params: tuple[str, ...], fmt: str, limit: int | None,
+          schema: bool, redact: bool) -> None:
+    """Run read-only SQL over the store's views: SQL text, a .sql file, or - for standard input.
 
-    Views: searches, flags, sources, quarantine, batches, agencies, events, sharing and more; a
-    SQL error lists them with their columns. Parameters: -p name=value, used in SQL as $name or
-    getvariable('name').
+    Every file under queries/ runs alone, e.g. lprlogs query queries/reports/headline.sql (the
+    report's objects, report_searches, report_flags..., are defined when a query names them).
+    Parameters: -p name=value, used in SQL as $name or getvariable('name').
 
     Example: lprlogs query "select producer, log_kind, count(*) from searches group by all"
     """
-    if sql == "-":
-        sql = sys.stdin.read()
-    values = parse_params(params)
-    engine = open_engine(store_dir, values, redact=redact)
-    relation = engine.relation(sql, values)
+    if schema:
+        click.echo(open_engine(store_dir, redact=redact).describe_views())
+        return
+    if sql is None:
+        raise click.UsageError("give SQL, a .sql file or - (standard input); --schema lists the views")
+    text = read_sql_argument(sql)
+    declared, own = query_params(text, parse_params(params))
+    engine = open_engine(store_dir, declared, redact=redact)
+    relation = engine.relation(text, own)
     rows = (relation.limit(limit) if limit is not None else relation).fetchall()
     emit(relation.columns, rows, fmt)
 
@@ -301,8 +355,8 @@ def batches(store_dir: Path | None, fmt: str) -> None:
 @click.option("-o", "--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
               help="Folder for the letters, their search lists, tracking.csv and appeal drafts.")
 @click.option("--flag", "flag_names", multiple=True, metavar="NAME",
-              help="Flags that call for a letter (repeatable; replaces the default set: immigration, "
-                   "federal_searcher, out_of_state_searcher, 287g_searcher).")
+              help="Flags that call for a letter (repeatable; replaces the default set: the flags whose file "
+                   "says `followup: default`, see `lprlogs flags --list`).")
 @click.option("--agency", "agency_names", multiple=True, metavar="NAME",
               help="Only these agencies: a display name, an Org Name as in the log, or an agency key (repeatable).")
 @store_option
@@ -466,25 +520,43 @@ def export(sqlite_file: Path, metadata_file: Path | None, store_dir: Path | None
     click.echo(f"{len(counts)} tables -> {sqlite_file} (Datasette: datasette {sqlite_file} -m {metadata})")
 
 
-@cli.command("flags")
+class FlagsCommand(click.Command):
+    """`lprlogs flags`, whose help ends with the flags and their parameters, read from the flag files."""
+
+    def format_epilog(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        from .flags import flags_help
+
+        try:
+            text = flags_help()
+        except LprlogsError as exc:  # a damaged flag file: say which, in the help too
+            text = f"Flags: cannot be listed: {exc.one_line()}"
+        formatter.write("\n")
+        for line in text.splitlines():
+            formatter.write(f"{line}\n" if line else "\n")
+
+
+@cli.command("flags", cls=FlagsCommand)
 @store_option
 @params_option
 @output_options
 @click.option("--terms", is_flag=True,
               help="List every term instead: which flag it drives, how many rows it matched, and why it is listed.")
+@click.option("--list", "list_flags", is_flag=True,
+              help="List the flags (section, title, parameters, follow-up default, what each answers); no store needed.")
 @user_errors
-def flags_command(store_dir: Path | None, params: tuple[str, ...], fmt: str, terms: bool) -> None:
-    """Count each flag: rows, distinct searches, distinct searching agencies.
+def flags_command(store_dir: Path | None, params: tuple[str, ...], fmt: str, terms: bool, list_flags: bool) -> None:
+    """Count each flag: rows, distinct searches, distinct searching agencies (by agency key).
 
     With --terms, count each term of the term tables, so you can see which term drives a number
     and drop one that misfires, e.g. -p drop_terms=ice or -p drop_vague_terms=test. Parameters
     (e.g. -p retention_days=90 -p wide_lookup_networks=500) reach every flag.
     """
-    from .flags import check_params, flag_counts, parameter_line, term_counts
+    from .flags import flag_counts, flag_list, parameter_line, term_counts
 
-    values = parse_params(params)
-    engine = open_engine(store_dir, values)
-    check_params(engine, values)
+    if list_flags:
+        emit(*flag_list(), fmt)
+        return
+    engine = open_engine(store_dir, parse_params(params))
     columns, rows = term_counts(engine) if terms else flag_counts(engine)
     emit(columns, rows, fmt)
     if fmt == "table" and parameter_line(engine):

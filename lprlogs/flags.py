@@ -11,8 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .engine import queries_dir, sql_files
-from .errors import LprlogsError
+from .engine import flag_specs, queries_dir
 from .store import sql_literal
 
 if TYPE_CHECKING:
@@ -24,9 +23,10 @@ TERM_TABLES: dict[str, dict[str, list[str]]] = {
         "purpose": ["immigration"],
         "agency_only": ["immigration", "immigration_agency"],
         "agency": ["immigration_agency"],
-        "other_meaning": [],
+        "review": ["immigration_review"],
     },
     "vague_reason_terms.csv": {"": ["vague_reason"]},
+    "reason_categories.csv": {"vague": ["vague_reason"]},
 }
 
 
@@ -35,17 +35,27 @@ TERM_IN_EVIDENCE = r"term: (.+?)(?:; |\)$|\); )"
 
 
 def flag_names() -> list[str]:
-    """The flags this installation computes: one per SQL file under queries/flags/."""
-    return [f.name for f in sql_files("flags")]
+    """The flags this installation computes: one per SQL file under queries/flags/, in the report's order."""
+    return [spec.name for spec in flag_specs()]
 
 
-def check_params(engine: Engine, given: dict[str, str]) -> None:
-    """A typo in -p (retension_days) must not silently leave the default in force."""
-    known = set(engine.param_docs)
-    unknown = sorted(name for name in given if name not in known)
-    if unknown:
-        listing = ", ".join(f"{n} (default {engine.params.get(n)})" for n in sorted(known))
-        raise LprlogsError(f"unknown parameter {', '.join(unknown)}", hint=f"parameters are: {listing}")
+def flag_list() -> tuple[list[str], list[tuple[Any, ...]]]:
+    """One row per flag, from its file's header: what `lprlogs flags --list` prints (no store needed)."""
+    columns = ["flag", "section", "title", "parameters", "followup", "answers"]
+    rows = [(s.name, s.section, s.title,
+             ", ".join(f"{p.name}={p.default} ({p.type})" for p in s.params),
+             "default" if s.followup else "", s.answers)
+            for s in flag_specs()]
+    return columns, rows
+
+
+def flags_help() -> str:
+    """The flags and their parameters, for `lprlogs flags --help`."""
+    lines = ["Flags (from the headers of queries/flags/*.sql; docs/flags.md explains each):", ""]
+    for spec in flag_specs():
+        params = "".join(f" [-p {p.name}={p.default if len(p.default) <= 20 else '...'}]" for p in spec.params)
+        lines.append(f"  {spec.name} ({spec.section}): {spec.title}{params}")
+    return "\n".join(lines)
 
 
 def _searcher_key(engine: Engine) -> tuple[str, str]:

@@ -2,16 +2,17 @@
 and appeal drafts for over-redacted releases.
 
 For every agency (one ``agency_key``, however many account labels it has in the logs) that ran flagged
-searches (default flags: immigration, federal_searcher, out_of_state_searcher, 287g_searcher),
-``write_followup`` writes ``<slug>.md`` and ``<slug>.txt`` (a draft request addressed to the agency's display
-name, quoting its audit-log labels once, naming the state's public-records law from
-``queries/followup/public_records_laws.csv`` or federal FOIA, with asks scaled to its findings from
-``finding_asks.csv``), ``<slug>-searches.csv`` (every cited search with where it was found), ``tracking.csv``
-(one row per letter, with empty status and due-date columns for the newsroom), and ``appeal-<slug>.md`` for
-a producer whose release masked names, case numbers or plates in most rows, following the state's appeal
-route from ``appeal_routes.csv`` (which also says which states limit requests to their residents).
-The letters are rendered from Jinja2 templates in ``queries/followup/``; data values are passed as
-variables, never as template code. Every letter is a draft for a reporter to check.
+searches (by default with the flags whose SQL file says ``followup: default``: immigration,
+federal_searcher, out_of_state_searcher, 287g_searcher), ``write_followup`` writes ``<slug>.md`` and
+``<slug>.txt`` (a draft request addressed to the agency's display name, quoting its audit-log labels once,
+naming the state's public-records law from ``queries/followup/public_records_laws.csv`` or federal FOIA,
+with asks scaled to its findings from ``finding_asks.csv``), ``<slug>-searches.csv`` (every cited search
+with where it was found), ``tracking.csv`` (one row per letter, with empty status and due-date columns for
+the newsroom), and ``appeal-<slug>.md`` for a producer whose release masked names, case numbers or plates
+in most rows, following the state's appeal route from ``appeal_routes.csv`` (which also says which states
+limit requests to their residents). The letters are rendered from Jinja2 templates in
+``queries/followup/``; data values are passed as variables, never as template code. Every letter is a
+draft for a reporter to check.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 import jinja2
 
-from .engine import queries_dir
+from .engine import flag_specs, queries_dir
 from .errors import LprlogsError
 from .report.escape import md_code, md_text, neutralize
 from .store import sql_literal
@@ -34,17 +35,13 @@ from .store import sql_literal
 if TYPE_CHECKING:
     from .engine import Engine
 
-DEFAULT_FLAGS = ("immigration", "federal_searcher", "out_of_state_searcher", "287g_searcher")
-KNOWN_FLAGS = ("immigration", "immigration_agency", "outside_agency", "federal_searcher", "out_of_state_searcher",
-               "wide_lookup", "287g_searcher", "school_camera", "school_searcher", "blank_reason", "vague_reason",
-               "long_lookback", "moderated", "freeform_prompt")
 LETTER_CAP = 25  # searches listed in a letter's body; all of them are in the attachment CSV
 CONTEXT_CAP = 10  # searches listed when the letter asks for no per-search records (context only)
 APPEAL_THRESHOLD = 0.9  # share of rows with a field masked that triggers an appeal draft
 APPEAL_FIELDS = {"searcher_user": "Officer / user names (Name)", "case_number": "Case numbers (Case #)",
                  "license_plate": "License plates (License Plate)"}
 FEDERAL = "US"
-PER_SEARCH_FINDINGS = ("immigration_purpose",)  # findings whose letters ask for records of each search
+PER_SEARCH_FINDINGS = ("immigration_purpose", "immigration_agency")  # letters ask for records of each search
 TRACKING_COLUMNS = ("agency", "agency_key", "audit_log_names", "state", "law", "citation", "law_needs_review",
                     "residents_only", "searches_cited", "findings", "flags", "letter", "attachment", "drafted",
                     "sent", "status", "due_date", "notes")
@@ -475,6 +472,7 @@ def _letter_context(engine: Engine, agency: Agency, cited: list[dict[str, Any]],
         "producers": sorted({p for s in cited for p in (s["producers"] or "").split("; ") if p}),
         "flag_counts": [f"{name} ({count})" for name, count in sorted(flag_totals.items())],
         "findings": findings, "finding": {f["key"]: f for f in findings}, "agreements": agreements,
+        "per_search": sum(1 for s in cited if set(s["findings"]) & set(PER_SEARCH_FINDINGS)),
         "shown": _shown(cited, cap),
     }
 
@@ -536,15 +534,27 @@ def _by_agency(engine: Engine, searches: list[dict[str, Any]],
     return grouped, [a for a in agencies if a.lower().strip() not in picked]
 
 
+def default_flags() -> tuple[str, ...]:
+    """The flags that call for a letter unless --flag says otherwise: those whose file says `followup: default`."""
+    return tuple(spec.name for spec in flag_specs() if spec.followup)
+
+
+def _checked_flags(engine: Engine, flags: tuple[str, ...]) -> tuple[str, ...]:
+    """The flags asked for (or the default ones), each a flag file's or one the ``flags`` view gives."""
+    known = [spec.name for spec in flag_specs()]
+    flags = tuple(dict.fromkeys(flags or default_flags()))
+    present = {r[0] for r in engine.con.execute("SELECT DISTINCT flag FROM flags").fetchall()}
+    unknown = [f for f in flags if f not in known and f not in present]
+    if unknown:
+        raise LprlogsError(f"unknown flag {unknown[0]!r}", hint="flags: " + ", ".join(known))
+    return flags
+
+
 def write_followup(engine: Engine, out_dir: Path, *, flags: tuple[str, ...] = (), agencies: tuple[str, ...] = (),
                    drafted: dt.date | None = None, cap: int = LETTER_CAP,
                    appeal_threshold: float = APPEAL_THRESHOLD) -> FollowupResult:
     """Write the letters, their attachments, tracking.csv and appeal drafts into ``out_dir``."""
-    flags = tuple(dict.fromkeys(flags or DEFAULT_FLAGS))
-    present = {r[0] for r in engine.con.execute("SELECT DISTINCT flag FROM flags").fetchall()}
-    unknown = [f for f in flags if f not in KNOWN_FLAGS and f not in present]
-    if unknown:
-        raise LprlogsError(f"unknown flag {unknown[0]!r}", hint="flags: " + ", ".join(KNOWN_FLAGS))
+    flags = _checked_flags(engine, flags)
     drafted = drafted or dt.date.today()
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)

@@ -89,6 +89,8 @@ SEARCHES_VIEW_COLUMNS: tuple[str, ...] = (
     "redacted",
     "raw",
     "batch_id",
+    "reason_category",  # the dropdown's two parts (queries/macros.sql), NULL for free text
+    "reason_detail",
 )
 
 QUARANTINE_COLUMNS: dict[str, str] = {

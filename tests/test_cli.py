@@ -81,13 +81,27 @@ def test_query_is_read_only(run_cli, tmp_path: Path) -> None:
     assert not (tmp_path / "x.csv").exists()
 
 
-def test_sql_error_lists_views_and_columns(run_cli, tmp_path: Path) -> None:
+def test_sql_error_is_one_line_and_schema_lists_views_and_columns(run_cli, tmp_path: Path) -> None:
     write_flock_csv(tmp_path / "in", NAME, [flock_row()])
     run_cli("ingest", str(tmp_path / "in"), "-q")
-    result = run_cli("query", "select nope from searches")
-    assert result.exit_code == 1
-    assert "SQL error" in result.output
-    assert re.search(r"searches\(search_key, search_id, producer", result.output)
+    typo = run_cli("query", "select reasn from searches")
+    assert typo.exit_code == 1
+    assert typo.output.strip().splitlines() == [
+        'Error: SQL error: no column "reasn": did you mean reason? (hint: `lprlogs query --schema` lists the views '
+        "and their columns)"]
+    nothing_close = run_cli("query", "select nope from searches")
+    assert nothing_close.exit_code == 1 and 'no column "nope"' in nothing_close.output
+    assert "did you mean" not in nothing_close.output and "searches(" not in nothing_close.output
+    view = run_cli("query", "select * from serches")
+    assert 'no view "serches": did you mean searches?' in view.output
+    function = run_cli("query", "select lowr(reason) from searches")
+    assert 'no function "lowr": did you mean lower?' in function.output
+    syntax = run_cli("query", "selec 1")
+    assert syntax.exit_code == 1 and len(syntax.output.strip().splitlines()) == 1 and "syntax error" in syntax.output
+    schema = run_cli("query", "--schema")
+    assert schema.exit_code == 0 and re.search(r"searches\(search_key, search_id, producer", schema.output)
+    helped = run_cli("query", "--help")
+    assert re.search(r"searches\(search_key, search_id, producer", helped.output)
 
 
 def test_user_mistakes_are_one_line_errors(run_cli, tmp_path: Path) -> None:

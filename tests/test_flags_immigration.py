@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from helpers import flags_of, write_searches
 
-IMM, AGENCY, NONE = "immigration", "immigration_agency", None
+IMM, AGENCY, REVIEW, NONE = "immigration", "immigration_agency", "immigration_review", None
 
 REASON_TIERS: list[tuple[str, str | None]] = [
     # stated immigration purposes
@@ -148,8 +148,13 @@ def test_reason_tier(reason_flags: dict[str, dict[str, str]], reason: str, tier:
 
 def test_evidence_names_field_text_and_term(reason_flags: dict[str, dict[str, str]]) -> None:
     assert reason_flags["ICE detainer"][IMM] == 'reason: "ICE detainer" (term: ice detainer)'
-    assert reason_flags["assist ICE"][IMM] == 'reason: "assist ICE" (term: ice; nothing else stated)'
-    assert reason_flags["HSI-Drug Lead"][AGENCY] == 'reason: "HSI-Drug Lead" (term: hsi; other words: drug)'
+    assert reason_flags["assist ICE"][IMM] == 'reason: "assist ICE" (term: ice; no other purpose stated)'
+    assert reason_flags["HSI-Drug Lead"][AGENCY] == 'reason: "HSI-Drug Lead" (term: hsi; other purpose: narcotics (drug))'
+    assert reason_flags["ICE homicide suspect vehicle"][AGENCY] == (
+        'reason: "ICE homicide suspect vehicle" (term: ice; other purpose: homicide (homicide))')
+    assert reason_flags["imigration"][IMM] == 'reason: "imigration" (term: imigration)'
+    assert reason_flags["Immigration (criminal) - fugitive"][IMM] == (
+        'reason: "Immigration (criminal) - fugitive" (term: immigration; dropdown category: Immigration (criminal))')
     assert reason_flags["HSI immigration fraud"][IMM] == 'reason: "HSI immigration fraud" (term: immigration)'
 
 
@@ -166,7 +171,7 @@ def test_other_fields_are_read_and_named(tmp_path: Path) -> None:
     keys = write_searches(store_dir, rows)
     flags = flags_of(store_dir)
     assert flags[keys[0]] == {IMM: 'offense_type: "Immigration (criminal)" (term: immigration)'}
-    assert flags[keys[1]][IMM] == 'case_number: "ICE-2025-0113" (term: ice; nothing else stated)'
+    assert flags[keys[1]][IMM] == 'case_number: "ICE-2025-0113" (term: ice; no other purpose stated)'
     assert IMM not in flags.get(keys[2], {})
     assert flags[keys[3]][IMM] == 'text_prompt: "white van deportation" (term: deportation)'
     assert IMM in flags[keys[4]] and AGENCY not in flags[keys[4]]  # a stated purpose anywhere wins
@@ -206,3 +211,74 @@ def test_a_term_the_prefilter_misses_still_matches(tmp_path: Path) -> None:
     keys = write_searches(store_dir, [{"reason": "ICE detainer"}, {"reason": "police"}])
     flags = flags_of(store_dir, {"immigration_prefilter": "zzzz"})
     assert IMM in flags[keys[0]] and keys[1] not in flags
+
+
+@pytest.mark.slow
+def test_evidence_says_when_a_match_was_fuzzy_or_demoted(tmp_path: Path) -> None:
+    store_dir = tmp_path / "store"
+    reasons = ["imigraton check", "ICE ERO Miami", "CBP - fentanyl", "undocumneted male", "departed area",
+               "Drugs/Narcotics - buy ice", "alien", "CPB"]
+    keys = write_searches(store_dir, [{"reason": r} for r in reasons])
+    flags = flags_of(store_dir)
+    assert flags[keys[0]] == {IMM: 'reason: "imigraton check" (term: immigration; fuzzy: "imigraton" ~ immigration)'}
+    assert flags[keys[1]] == {IMM: 'reason: "ICE ERO Miami" (term: ero; term: ice; no other purpose stated)'}
+    assert flags[keys[2]] == {AGENCY: 'reason: "CBP - fentanyl" (term: cbp; other purpose: narcotics (fentanyl))'}
+    assert flags[keys[3]] == {
+        IMM: 'reason: "undocumneted male" (term: undocumented; fuzzy: "undocumneted" ~ undocumented)'}
+    assert keys[4] not in flags and keys[5] not in flags  # "departed" is no fuzzy "deported"; ice as meth
+    assert flags[keys[6]] == {REVIEW: 'reason: "alien" (term: alien; for review: a possible immigration term)'}
+    assert flags[keys[7]] == {
+        REVIEW: 'reason: "CPB" (term: cbp; fuzzy: "cpb" ~ cbp; for review: a short word one swap away from an agency)'}
+
+
+@pytest.mark.slow
+def test_lower_case_ice_alone_is_for_review_only_in_a_file_whose_reasons_name_drugs(tmp_path: Path) -> None:
+    store_dir = tmp_path / "store"
+    drugs = write_searches(store_dir, [{"reason": "ice"}, {"reason": "narcotics buy"}, {"reason": "ICE"}],
+                           name="drug-file.csv")
+    plain = write_searches(store_dir, [{"reason": "ice"}, {"reason": "stolen vehicle"}], name="plain-file.csv")
+    flags = flags_of(store_dir)
+    assert set(flags[drugs[0]]) == {REVIEW} and "reasons of the same file name drugs" in flags[drugs[0]][REVIEW]
+    assert set(flags[drugs[2]]) == {IMM}  # ICE in capitals is the agency
+    assert set(flags[plain[0]]) == {IMM}
+
+
+@pytest.mark.slow
+def test_a_one_mib_reason_is_classified_on_its_first_characters_and_said_so(tmp_path: Path) -> None:
+    store_dir = tmp_path / "store"
+    pasted = "ICE detainer request. " + "lorem ipsum dolor sit amet " * 40_000  # about 1 MiB
+    late = "stolen vehicle " * 1_000 + "deportation"  # the immigration word lies beyond the cap
+    keys = write_searches(store_dir, [{"reason": pasted}, {"reason": late}, {"reason": "ICE"}])
+    flags = flags_of(store_dir)
+    evidence = flags[keys[0]][IMM]
+    assert f"a text of {len(pasted)} characters: only the first 4096 read" in evidence
+    assert len(evidence) < 600  # the text is quoted by its first 200 characters
+    assert keys[1] not in flags
+    assert IMM in flags_of(store_dir, {"immigration_text_cap": "20000"})[keys[1]]
+
+
+@pytest.mark.slow
+def test_searches_view_splits_dropdown_reasons_and_flags_use_the_category(tmp_path: Path) -> None:
+    from lprlogs.engine import Engine
+    from lprlogs.store import Store
+
+    store_dir = tmp_path / "store"
+    reasons = ["Immigration (civil/administrative) -", "Other - Not Applicable", "Other -", "Other - assist ICE",
+               "Robbery - armed", "CPC 211 vehicle - county broadcast", "Other - n/a"]
+    keys = write_searches(store_dir, [{"reason": r} for r in reasons])
+    engine = Engine(Store.open(store_dir))
+    try:
+        _, rows = engine.query("SELECT reason, reason_category, reason_detail FROM searches ORDER BY source_row")
+    finally:
+        engine.close()
+    assert rows == [("Immigration (civil/administrative) -", "Immigration (civil/administrative)", None),
+                    ("Other - Not Applicable", "Other", "Not Applicable"), ("Other -", "Other", None),
+                    ("Other - assist ICE", "Other", "assist ICE"), ("Robbery - armed", "Robbery", "armed"),
+                    ("CPC 211 vehicle - county broadcast", None, None), ("Other - n/a", "Other", "n/a")]
+    flags = flags_of(store_dir)
+    assert flags[keys[0]][IMM].endswith("dropdown category: Immigration (civil/administrative))")
+    assert IMM in flags[keys[3]] and "vague_reason" not in flags[keys[3]]
+    assert "term: Other;" in flags[keys[1]]["vague_reason"]
+    assert "term: Other;" in flags[keys[2]]["vague_reason"]
+    assert "term: Other;" in flags[keys[6]]["vague_reason"]
+    assert "vague_reason" not in flags.get(keys[4], {}) and "vague_reason" not in flags.get(keys[5], {})

@@ -235,6 +235,7 @@ def test_law_marked_for_review_is_flagged_in_the_letter_and_unknown_state_gets_a
     context = {"drafted": "2026-01-02", "agency": {"name": "Honolulu Police Department", "state": "HI",
                                                    "kind": "police", "federal": False, "labels": ["Honolulu HI PD"]},
                "route": route_for("HI", False), "findings": findings, "finding": {f["key"]: f for f in findings},
+               "per_search": 1,
                "custodian": "Custodian of Records", "period_start": "2025-07-01", "period_end": "2025-07-31",
                "total": 1, "attachment": "honolulu-hi-pd-searches.csv", "redacted": False,
                "producers": ["Honolulu HI PD"], "flag_counts": ["immigration (1)"], "agreements": [],

@@ -197,7 +197,7 @@ def test_every_flag_belongs_to_one_finding_with_one_title() -> None:
     from lprlogs.followup import finding_asks, finding_of
 
     asks = finding_asks()
-    today = {"immigration", "immigration_agency", "287g_searcher", "federal_searcher", "out_of_state_searcher",
+    today = {"immigration", "immigration_agency", "immigration_review", "287g_searcher", "federal_searcher", "out_of_state_searcher",
              "outside_agency", "wide_lookup", "school_camera", "school_searcher", "blank_reason", "vague_reason",
              "long_lookback", "moderated", "freeform_prompt"}
     assert today <= set(asks)

@@ -20,6 +20,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from lprlogs.engine import report_objects
 from lprlogs.report.data import (
     _materialize_flags,
     _report_sql,
@@ -94,8 +95,12 @@ def _connection(rows: list[tuple[str, int, str | None, int | None]], *, whole_st
                          ("source_sheet", "VARCHAR"), ("source_row", "BIGINT"), ("source_page", "INTEGER")):
         con.execute(f"ALTER TABLE report_searches ADD COLUMN {column} {kind}")
     con.execute(f"CREATE VIEW flags AS WITH searches AS (SELECT * FROM report_searches) {FLAG_BODY}")
-    con.execute("CREATE TABLE report_agencies (name VARCHAR, state VARCHAR)")
-    con.execute("INSERT INTO report_agencies VALUES ('Org 1', 'TX')")
+    # Org 2 is an old account of Org 1 (one agency_key): the two count as one organisation, named Org 1
+    con.execute("CREATE TABLE agencies (name VARCHAR, state VARCHAR, agency_key VARCHAR, inactive BOOLEAN, "
+                "rows_as_searcher BIGINT)")
+    con.execute("INSERT INTO agencies VALUES ('Org 1', 'TX', 'tx:org 1', false, 1), "
+                "('Org 2', 'TX', 'tx:org 1', true, 5), ('Org 0', NULL, NULL, false, 1)")
+    con.execute(f"CREATE TABLE report_agencies AS {report_objects()['report_agencies']}")
     collect_facts(con)
     engine = _Engine(con, len(rows), whole_store_only, school_too=school_too)
     _materialize_flags(engine, "SELECT * REPLACE (rid AS search_key) FROM report_searches")  # type: ignore[arg-type]
@@ -103,14 +108,17 @@ def _connection(rows: list[tuple[str, int, str | None, int | None]], *, whole_st
 
 
 PLAIN_FLAG_COUNTS = """
-SELECT flag, count(*) AS rows, count(DISTINCT search_hash) AS searches, count(DISTINCT searcher_org) AS searcher_orgs
-FROM report_flags GROUP BY flag ORDER BY flag
+SELECT flag, count(*) AS rows, count(DISTINCT search_hash) AS searches,
+       count(DISTINCT coalesce(a.organisation, f.searcher_org)) AS searcher_orgs
+FROM report_flags f LEFT JOIN report_agencies a ON a.name = f.searcher_org GROUP BY flag ORDER BY flag
 """
 
 PLAIN_FLAG_BY_AGENCY = """
-SELECT f.flag, coalesce(f.searcher_org, '(no organisation given)') AS searcher_org, any_value(a.state) AS state,
-       count(*) AS rows, count(DISTINCT f.search_hash) AS searches, min(f.search_time) AS first_search,
-       max(f.search_time) AS last_search
+SELECT f.flag, coalesce(a.organisation, f.searcher_org, '(no organisation given)') AS searcher_org,
+       any_value(a.state) AS state, count(*) AS rows, count(DISTINCT f.search_hash) AS searches,
+       min(f.search_time) AS first_search, max(f.search_time) AS last_search,
+       string_agg(DISTINCT f.searcher_org, '; ' ORDER BY f.searcher_org) FILTER (WHERE f.searcher_org <> a.organisation)
+           AS other_names
 FROM report_flags f LEFT JOIN report_agencies a ON a.name = f.searcher_org
 GROUP BY 1, 2 ORDER BY flag, searches DESC, rows DESC, searcher_org
 """
@@ -125,9 +133,9 @@ GROUP BY ALL ORDER BY searches DESC, school_producer, searcher_org
 
 PLAIN_HEADLINE = """
 SELECT count(*) AS rows, count(DISTINCT search_uid) AS searches, count(duplicate_of) AS duplicate_rows,
-       count(DISTINCT searcher_org) AS searcher_orgs, count(DISTINCT producer) AS producers,
+       count(DISTINCT coalesce(a.organisation, searcher_org)) AS searcher_orgs, count(DISTINCT producer) AS producers,
        count(DISTINCT source_file) AS files, min(search_time) AS first_search, max(search_time) AS last_search
-FROM report_searches
+FROM report_searches s LEFT JOIN report_agencies a ON a.name = s.searcher_org
 """
 
 PLAIN_PRODUCERS = """

@@ -22,17 +22,25 @@ from ..formats import side_table_schemas
 from ..schema import QUARANTINE_COLUMNS, SEARCHES_VIEW_COLUMNS, STORED_COLUMNS
 from ..store import Store, column_names, decoded_select, packs, sql_literal
 from .catalog import (  # noqa: F401
-    _PARAM_LINE,
     FLAG_PART_SELECT,
+    FlagSpec,
+    ParamSpec,
     SqlFile,
     _flag_helpers,
     _helpers_read_by,
-    _typed_literal,
+    check_params,
+    define_report_objects,
     flag_columns,
+    flag_specs,
+    load_macros,
+    parameters,
     queries_dir,
+    report_objects,
+    set_variables,
     sql_files,
 )
 from .connection import SPILL_PREFIX, connect, spill_folder  # noqa: F401
+from .sqlerrors import sql_error
 
 DERIVED_MEMORY_LIMIT = os.environ.get("LPRLOGS_MEMORY_LIMIT", "1GB")  # for rebuilding derived tables
 READ_ONLY_STATEMENTS = {duckdb.StatementType.SELECT, duckdb.StatementType.EXPLAIN}
@@ -64,6 +72,7 @@ class Engine:
         self.con = connect(threads or os.cpu_count() or 2)
         self.params: dict[str, str] = {}
         self.param_docs: dict[str, str] = {}
+        self.param_specs: dict[str, ParamSpec] = {}
         self.has_duplicates = True  # until the views say otherwise (``_create_views``)
         if not views:  # only what derived tables are built from (after an ingest)
             self._create_stored_view()
@@ -82,20 +91,16 @@ class Engine:
     # --- parameters ------------------------------------------------------------------------------
 
     def _set_params(self, given: dict[str, str]) -> None:
-        defaults: dict[str, str] = {}
-        for folder in ("flags", "reports", "views"):
-            for sql_file in sql_files(folder):
-                for m in _PARAM_LINE.finditer(sql_file.sql):
-                    defaults.setdefault(m.group("name"), m.group("value"))
-                    self.param_docs.setdefault(m.group("name"), m.group("doc").strip())
-        merged = {**defaults, **given}
+        """Each -p checked against the parameters the SQL files declare, typed from its declaration."""
+        declared = parameters()
+        check_params(given, declared)
+        self.param_specs = declared
+        self.param_docs = {name: spec.doc for name, spec in declared.items()}
         # SQL files read their term tables with read_csv(getvariable('queries_dir') || '/flags/x.csv')
-        merged.setdefault("queries_dir", str(queries_dir()))
-        for name, value in merged.items():
-            if not re.fullmatch(r"[A-Za-z_]\w*", name):
-                raise LprlogsError(f"parameter name {name!r} is not a plain word", hint="use -p name=value")
-            self.con.execute(f"SET VARIABLE {name} = {_typed_literal(str(value))}")
+        merged = {**{name: spec.default for name, spec in declared.items()}, **given, "queries_dir": str(queries_dir())}
+        set_variables(self.con, merged, declared)
         self.params = merged
+        load_macros(self.con)  # queries/macros.sql, which may read the variables
 
     # --- views -----------------------------------------------------------------------------------
 
@@ -150,7 +155,9 @@ class Engine:
         joined = self.has_duplicates and bool({"duplicate_of", "search_uid"} & set(columns))
         duplicate_of = "d.duplicate_of" if joined else "CAST(NULL AS VARCHAR)"
         expressions = {"duplicate_of": f"{duplicate_of} AS duplicate_of",
-                       "search_uid": f"coalesce(s.search_id, {duplicate_of}, s.search_key) AS search_uid"}
+                       "search_uid": f"coalesce(s.search_id, {duplicate_of}, s.search_key) AS search_uid",
+                       "reason_category": "reason_category(s.reason) AS reason_category",
+                       "reason_detail": "reason_detail(s.reason) AS reason_detail"}
         select = ", ".join([f"s.{c}" for c in extra_columns] + [expressions.get(c, f"s.{c}") for c in columns])
         if joined:
             return f"SELECT {select} FROM {stored} AS s LEFT JOIN _duplicates AS d USING (search_key)"
@@ -405,6 +412,8 @@ class Engine:
         if statements[0].type not in READ_ONLY_STATEMENTS:
             raise LprlogsError("queries are read-only: only SELECT (or WITH ... SELECT) is allowed",
                                hint="the store changes only through `lprlogs ingest`")
+        if re.search(r"\breport_\w+", sql):  # a file of queries/reports/ run alone
+            define_report_objects(self.con)
         named = {}
         for name in set(re.findall(r"\$([A-Za-z_]\w*)", sql)):
             if params and name in params:
@@ -419,8 +428,7 @@ class Engine:
             raise self._sql_error(exc) from exc
 
     def _sql_error(self, exc: Exception) -> LprlogsError:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        return LprlogsError(f"SQL error: {first}\nviews and their columns:\n{self.describe_views()}")
+        return sql_error(exc, self.views())
 
     def close(self) -> None:
         self.con.close()

@@ -6,9 +6,10 @@ from the release can become a link, HTML or formatting.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
-from .data import ACCOUNTABILITY_FLAGS, CROSS_AGENCY_FLAGS, Finding, ReportData
+from .data import Finding, ReportData
 from .escape import format_day, md_code, md_text
 
 
@@ -36,10 +37,9 @@ def _reasons(finding: Finding, count: int = 3) -> str:
     return " Most frequent reasons: " + "; ".join(f"{md_code(r['reason'])} ({_n(r['searches'])})" for r in rows) + "."
 
 
-def _sentence(finding: Finding, what: str, reasons: bool = False, params: dict[str, str] | None = None) -> str:
-    if params is not None:
-        what = what.format(wide_lookup_networks=md_text(params.get("wide_lookup_networks", "100")),
-                           retention_days=md_text(params.get("retention_days", "30")))
+def _sentence(finding: Finding, params: dict[str, str], reasons: bool = False) -> str:
+    """One finding as a line of the brief: its counts and its flag file's ``sentence`` ({param} -> value)."""
+    what = re.sub(r"\{(\w+)\}", lambda m: md_text(params.get(m[1], m[0])), finding.sentence or "carry this flag")
     if not finding.rows:
         return f"- **{finding.title}** (`{finding.flag}`): none found."
     text = (f"- **{finding.title}** (`{finding.flag}`): {_plural(finding.searches, 'search', 'searches')} "
@@ -50,22 +50,25 @@ def _sentence(finding: Finding, what: str, reasons: bool = False, params: dict[s
     return text
 
 
-WHAT = {
-    "immigration": "the reason states an immigration-enforcement purpose",
-    "immigration_agency": "the reason names an immigration agency alongside another purpose",
-    "outside_agency": "an organisation other than the camera owner searched",
-    "federal_searcher": "a federal agency searched",
-    "out_of_state_searcher": "an agency in another state searched",
-    "wide_lookup": "at least {wide_lookup_networks} networks were searched at once",
-    "287g_searcher": "an agency with a 287(g) agreement searched",
-    "school_camera": "the cameras searched belong to a school or campus",
-    "school_searcher": "a school or campus searched",
-    "blank_reason": "no reason was given",
-    "vague_reason": "only a vague reason was given",
-    "long_lookback": "the search reached back more than {retention_days} days",
-    "moderated": "Flock's moderation blocked or warned",
-    "freeform_prompt": "a free-form text prompt was used",
-}
+SECTION_HEADINGS = {"immigration": "Immigration", "cross_agency": "Cross-agency searches", "school": "Schools",
+                    "accountability": "Accountability", "state_law": "State law"}
+
+
+def _section_lines(data: ReportData, section: str) -> list[str]:
+    """A section of the brief: a line per finding (with the top reasons for immigration), and what only the
+    section says (no immigration flag installed; rows both school- and immigration-related)."""
+    names = data.sections[section]
+    if not names and section == "state_law":
+        return []
+    lines = ["", f"## {SECTION_HEADINGS[section]}", ""]
+    lines += [_sentence(data.findings[n], data.params, reasons=section == "immigration") for n in names]
+    if section == "immigration" and not names:
+        lines.append("- No immigration flag query is installed.")
+    if section == "school":
+        both = len(data.school_immigration.rows)
+        lines.append(f"- {_plural(both, 'row')} {'is' if both == 1 else 'are'} both school-related and "
+                     "immigration-related.")
+    return lines
 
 
 def render_brief(data: ReportData) -> str:
@@ -87,30 +90,9 @@ def render_brief(data: ReportData) -> str:
         f"by {_plural(h['searcher_orgs'], 'organisation')}, run between {format_day(h['first_search'])} and "
         f"{format_day(h['last_search'])} (UTC), from {_plural(h['files'], 'file')} of "
         f"{_plural(h['producers'], 'producer')}: {listed or 'none'}.",
-        "",
-        "## Immigration",
-        "",
     ]
-    for name in ("immigration", "immigration_agency"):
-        if name in data.findings:
-            lines.append(_sentence(data.findings[name], WHAT[name], reasons=True))
-    if "immigration" not in data.findings and "immigration_agency" not in data.findings:
-        lines.append("- No immigration flag query is installed.")
-    lines += ["", "## Cross-agency searches", ""]
-    lines += [_sentence(data.findings[n], WHAT[n], params=data.params)
-              for n in CROSS_AGENCY_FLAGS if n in data.findings]
-    lines += ["", "## Schools", ""]
-    for name in ("school_camera", "school_searcher"):
-        if name in data.findings:
-            lines.append(_sentence(data.findings[name], WHAT[name]))
-    both = len(data.school_immigration.rows)
-    lines.append(f"- {_plural(both, 'row')} {'is' if both == 1 else 'are'} both school-related and "
-                 "immigration-related.")
-    lines += ["", "## Accountability", ""]
-    lines += [_sentence(data.findings[n], WHAT[n], params=data.params)
-              for n in ACCOUNTABILITY_FLAGS if n in data.findings]
-    others = [f for f in data.findings.values() if f.flag not in WHAT]
-    lines += [_sentence(f, "carry this flag") for f in others]
+    for section in SECTION_HEADINGS:
+        lines += _section_lines(data, section)
     quarantined = sum(int(r["rows_quarantined"] or 0) for r in data.data_quality.dicts())
     lines += [
         "",

@@ -1,6 +1,8 @@
 """Everything the report shows, gathered once from the engine by the named SQL files in queries/reports/.
 
-The report first defines these objects on the engine's connection, which the report SQL files read:
+The report first defines these objects on the engine's connection, which the report SQL files read.
+queries/reports/_report_objects.sql defines each as a plain view over the store's views (what a report file
+run alone with `lprlogs query` reads); the report builds them as tables with the same columns and answers:
 
 - ``report_searches``: the ``searches`` view with ``rid`` (a whole number naming the row for this
   report), or with ``--since N`` only the searches first seen in a batch after N;
@@ -21,7 +23,8 @@ The report first defines these objects on the engine's connection, which the rep
   evidence: for each flag the first rows by search time, as many as the largest of the HTML, workbook
   and CSV caps (all of them with ``-p csv_rows_per_flag=0``). A view: ``report_printed_ranks`` (flag,
   rank, rid, evidence) joined to ``report_printed_searches`` (the printed rows' columns);
-- ``report_agencies``: the ``agencies`` view (name -> state, kind), or an empty table without it.
+- ``report_agencies``: each organisation name with its state, agency_key and ``organisation`` (names with one
+  agency_key count as one organisation), materialised from _report_objects.sql.
 """
 
 from __future__ import annotations
@@ -33,34 +36,20 @@ from typing import Any
 
 import duckdb
 
-from ..engine import Engine, SqlFile, _typed_literal, flag_columns, sql_files
+from ..engine import (
+    Engine,
+    FlagSpec,
+    SqlFile,
+    flag_columns,
+    flag_specs,
+    report_objects,
+    set_variables,
+    sql_files,
+)
+from ..engine.catalog import FLAG_SECTIONS
 from ..errors import LprlogsError
 from ..schema import SEARCHES_VIEW_COLUMNS, STORED_COLUMNS
 from ..store import sql_literal
-
-# Flag names of the contract, in the order the report presents them, grouped by section.
-IMMIGRATION_FLAGS = ("immigration", "immigration_agency")
-CROSS_AGENCY_FLAGS = ("outside_agency", "federal_searcher", "out_of_state_searcher", "wide_lookup", "287g_searcher")
-SCHOOL_FLAGS = ("school_camera", "school_searcher")
-ACCOUNTABILITY_FLAGS = ("blank_reason", "vague_reason", "long_lookback", "moderated", "freeform_prompt")
-CONTRACT_FLAGS = IMMIGRATION_FLAGS + CROSS_AGENCY_FLAGS + SCHOOL_FLAGS + ACCOUNTABILITY_FLAGS
-
-FLAG_TITLES = {
-    "immigration": "Immigration purpose stated",
-    "immigration_agency": "Immigration agency named alongside another purpose",
-    "outside_agency": "Searches by outside agencies",
-    "federal_searcher": "Searches by federal agencies",
-    "out_of_state_searcher": "Searches by out-of-state agencies",
-    "wide_lookup": "Wide lookups (many networks at once)",
-    "287g_searcher": "Searches by 287(g) agencies",
-    "school_camera": "Searches of school-owned cameras",
-    "school_searcher": "Searches by schools or campuses",
-    "blank_reason": "Blank reasons",
-    "vague_reason": "Vague reasons",
-    "long_lookback": "Long lookbacks (beyond retention)",
-    "moderated": "Moderated searches",
-    "freeform_prompt": "Free-form text prompts",
-}
 
 
 @dataclass
@@ -94,6 +83,8 @@ class Finding:
     top_reasons: Table  # the 10 most frequent reasons, as typed
     header: str  # the flag SQL file's header comment (what it answers, params, limits)
     terms: list[dict[str, str]] = field(default_factory=list)  # the term table(s), when the flag has one
+    section: str = "accountability"  # FLAG_SECTIONS; a flag without a file of its own goes last in accountability
+    sentence: str = ""  # the brief's clause (FlagSpec.sentence)
 
 
 @dataclass
@@ -125,6 +116,11 @@ class ReportData:
     @property
     def flag_names(self) -> list[str]:
         return list(self.findings)
+
+    @property
+    def sections(self) -> dict[str, list[str]]:
+        """The findings of each section (FLAG_SECTIONS), in the report's order."""
+        return {section: [n for n, f in self.findings.items() if f.section == section] for section in FLAG_SECTIONS}
 
     def finding(self, name: str) -> Finding | None:
         return self.findings.get(name)
@@ -191,11 +187,10 @@ def row_caps(engine: Engine) -> RowCaps:
 
 
 # What prepare defines, in the engine's own in-memory database (not TEMP: the worker connections that run
-# the report queries side by side must see them); ``finish`` drops them, in this order.
-REPORT_OBJECTS = (("VIEW", "report_rows"), ("TABLE", "report_printed_ranks"), ("TABLE", "report_printed_searches"),
-                  ("TABLE", "report_printed_candidates"), ("VIEW", "report_flags"), ("TABLE", "report_flag_rows"),
-                  ("TYPE", "report_flag_name"), ("TABLE", "report_shared_searches"), ("TABLE", "report_facts"),
-                  ("TYPE", "report_org_name"), ("TABLE", "report_agencies"), ("VIEW", "report_searches"))
+# the report queries side by side must see them): views and tables named report_*, and these types, dropped
+# after the tables that use them (``drop_report_objects``).
+REPORT_TYPES = ("report_flag_name", "report_org_name")
+
 
 # The columns of each printed row: what the HTML, the workbook and the CSV files show and cite.
 PRINTED_ROW_COLUMNS = ("search_time", "producer", "log_kind", "searcher_org", "networks_searched",
@@ -209,17 +204,14 @@ def prepare(engine: Engine, since: int | None) -> None:
     con = engine.con
     caps = row_caps(engine)
     con.execute("SET enable_progress_bar = false").fetchall()  # DuckDB's own bars would print per query
+    drop_report_objects(con)  # the plain views a query run alone may have defined (define_report_objects)
     keyed_searches, flag_searches, stored_rows = _keyed_searches(engine)
     if since is not None:
         keyed_searches = (f"SELECT * FROM ({keyed_searches}) WHERE search_uid IN "
                           f"(SELECT search_uid FROM searches_first_seen WHERE first_batch_id > {int(since)})")
     con.execute(f"CREATE OR REPLACE VIEW report_searches AS {keyed_searches}").fetchall()
-    agency_columns = {c for c, _ in engine.views().get("agencies", [])}
-    if {"name", "state"} <= agency_columns:
-        con.execute("CREATE OR REPLACE TABLE report_agencies AS "
-                    "SELECT name, any_value(state) AS state FROM agencies GROUP BY name").fetchall()
-    else:
-        con.execute("CREATE OR REPLACE TABLE report_agencies (name VARCHAR, state VARCHAR)").fetchall()
+    # the definition a file run alone reads as a view (queries/reports/_report_objects.sql), materialised
+    con.execute(f"CREATE OR REPLACE TABLE report_agencies AS {report_objects()['report_agencies']}").fetchall()
     collect_facts(con)
     _materialize_flags(engine, flag_searches)
     _select_printed_rows(engine, caps.printed, stored_rows)
@@ -417,9 +409,21 @@ def _rank_printed_rows(engine: Engine, keep: str) -> None:
                 "FROM report_printed_ranks AS r JOIN report_printed_searches AS s USING (rid)").fetchall()
 
 
+def drop_report_objects(con: duckdb.DuckDBPyConnection) -> None:
+    """Drop every view and table named report_* (the report's, or the plain views of a query run alone), then
+    the report's types."""
+    objects = con.execute(
+        "SELECT 'VIEW', view_name FROM duckdb_views() WHERE schema_name = 'main' AND starts_with(view_name, 'report_') "
+        "UNION ALL SELECT 'TABLE', table_name FROM duckdb_tables() "
+        "WHERE schema_name = 'main' AND starts_with(table_name, 'report_')").fetchall()
+    for kind, name in objects:
+        con.execute(f"DROP {kind} IF EXISTS {name}").fetchall()
+    for name in REPORT_TYPES:
+        con.execute(f"DROP TYPE IF EXISTS {name}").fetchall()
+
+
 def finish(engine: Engine) -> None:
-    for kind, name in REPORT_OBJECTS:
-        engine.con.execute(f"DROP {kind} IF EXISTS {name}").fetchall()
+    drop_report_objects(engine.con)
 
 
 def worker_connection(engine: Engine) -> duckdb.DuckDBPyConnection:
@@ -427,8 +431,7 @@ def worker_connection(engine: Engine) -> duckdb.DuckDBPyConnection:
     con = engine.con.cursor()
     con.execute("SET TimeZone = 'UTC'").fetchall()
     con.execute("SET enable_progress_bar = false").fetchall()
-    for name, value in engine.params.items():
-        con.execute(f"SET VARIABLE {name} = {_typed_literal(str(value))}").fetchall()
+    set_variables(con, engine.params, engine.param_specs)
     return con
 
 
@@ -474,6 +477,13 @@ def flag_term_tables(sql_file: SqlFile) -> list[dict[str, str]]:
     return rows
 
 
+def _reader_header(spec: FlagSpec | None, sql_file: SqlFile | None) -> str:
+    """The header the report shows for a flag: its own file's, without the keys that only steer the tool."""
+    if spec is not None:
+        return spec.reader_header
+    return sql_file.header if sql_file is not None else ""
+
+
 def collect(engine: Engine, *, since: int | None = None) -> ReportData:
     """Run every report query once and return what the writers need (call ``prepare`` first)."""
     caps = row_caps(engine)
@@ -483,27 +493,30 @@ def collect(engine: Engine, *, since: int | None = None) -> ReportData:
     results = run_side_by_side(engine, {name: _report_sql(name).body for name in named})
     headline = results["headline"].dicts()[0]
     counts = {r["flag"]: r for r in results["flag_counts"].dicts()}
-    flag_files = {f.name: f for f in sql_files("flags")}
-    # flag names come from the flag files' output; the contract's order first, then any others
-    names = [n for n in CONTRACT_FLAGS if n in counts or n in flag_files]
-    names += sorted(n for n in counts if n not in names)
-    findings: dict[str, Finding] = {}
+    specs = {spec.name: spec for spec in flag_specs()}
+    # flag names come from the flag files' output; the files' order first (by section), then any others
+    names = [*specs, *sorted(n for n in counts if n not in specs)]
     by_agency_all = results["flag_by_agency"]
     reasons_all = results["top_reasons"]
     samples: dict[str, Table] = {}
     for name in names:  # report_rows holds at most the printed rows of each flag: small to order
         if counts.get(name, {}).get("rows"):
             samples[name] = Table(*_fetch(engine, flag_rows_sql(name, caps.html)))
+    findings: dict[str, Finding] = {}
     for name in names:
         count = counts.get(name, {"rows": 0, "searches": 0, "searcher_orgs": 0})
-        sql_file = flag_files.get(name) or next((f for f in flag_files.values() if f"'{name}'" in f.sql), None)
+        spec = specs.get(name)
+        sql_file = spec.sql_file if spec else next((s.sql_file for s in specs.values() if f"'{name}'" in s.sql_file.sql),
+                                                   None)
         findings[name] = Finding(
-            flag=name, title=FLAG_TITLES.get(name, name.replace("_", " ").capitalize()),
+            flag=name, title=spec.title if spec else name.replace("_", " ").capitalize(),
             rows=int(count["rows"]), searches=int(count["searches"]), searcher_orgs=int(count["searcher_orgs"]),
             by_agency=by_agency_all.for_flag(name), sample=samples.get(name, Table([], [])),
             top_reasons=reasons_all.for_flag(name),
-            header=sql_file.header if sql_file else "",
+            header=_reader_header(spec, sql_file),
             terms=flag_term_tables(sql_file) if sql_file else [],
+            section=spec.section if spec else "accountability",
+            sentence=spec.sentence if spec else "",
         )
     notes: list[str] = []
     if since is not None:

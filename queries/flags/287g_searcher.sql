@@ -1,4 +1,7 @@
 -- flag: 287g_searcher
+-- title: Searches by 287(g) agencies
+-- section: cross_agency
+-- order: 50
 -- answers: which searches were run by an agency on ICE's 287(g) list (a partner in immigration
 --   enforcement), as loaded with `lprlogs agencies load-287g` (participating and pending lists).
 -- evidence: searcher "Cobb County GA SO" is on ICE's 287(g) list: participating Jail Enforcement
@@ -6,6 +9,8 @@
 -- limits: empty until a 287(g) list is loaded; matched by agency_key, so an agency whose name in the
 --   log cannot be matched to the list is missed. Pending agencies are included and say so. An
 --   agreement does not make every search by that agency an immigration search.
+-- sentence: an agency with a 287(g) agreement searched
+-- followup: default
 WITH
 agreements_by_agency AS (
     SELECT

@@ -1,9 +1,14 @@
 -- flag: blank_reason
+-- title: Blank reasons
+-- section: accountability
+-- order: 10
 -- answers: which searches were run with no reason typed at all (empty or only spaces).
 -- evidence: reason is blank.
 -- limits: only files that HAVE a reason column are considered (checked on the file's original
 --   header: the source_columns view): a release whose agency deleted the column says nothing about
 --   reasons. A reason masked before release (***, REDACTED: listed in `redacted`) is not blank.
+-- sentence: no reason was given
+-- followup: no
 WITH
 files_without_reason_column AS (
     SELECT source_sha256

@@ -1,8 +1,13 @@
 -- flag: freeform_prompt
+-- title: Free-form text prompts
+-- section: accountability
+-- order: 50
 -- answers: which searches were natural-language (freeform) searches: a Text Prompt is present, or the
 --   Search Type starts with `freeform` (`freeform`, `freeform - Mobile`).
 -- evidence: text_prompt: "white pickup with ladder rack", or search_type: freeform - Mobile
 -- limits: exports without Text Prompt or Search Type columns cannot show these.
+-- sentence: a free-form text prompt was used
+-- followup: no
 SELECT
     search_key,
     'freeform_prompt' AS flag,

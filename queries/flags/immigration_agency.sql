@@ -1,15 +1,19 @@
 -- flag: immigration_agency
--- answers: which searches name HSI, DHS / Homeland Security, or an immigration agency (ICE, ERO,
---   CBP, Border Patrol) ALONGSIDE ANOTHER STATED PURPOSE: `HSI-Drug Lead`, `HSI narcs`,
---   `CBP narcotics seizure`, `HSI IRS`, `HSI Stolen`. A search that states an immigration purpose
---   anywhere is in `immigration` instead, never in both.
--- fields: reason, offense_type, text_prompt, case_number; the evidence names the field, the term and
---   the other words that made it more than an immigration request (e.g.
---   reason: "HSI-Drug Lead" (term: hsi; other words: drug)).
--- terms: immigration_terms.csv (tiers agency and agency_only), via _immigration_matches.sql.
--- parameters: drop_terms (see immigration.sql).
+-- title: Immigration agency named with another purpose
+-- section: immigration
+-- order: 20
+-- answers: which searches name HSI, DHS / Homeland Security, or an immigration agency (ICE, ERO, CBP,
+--   Border Patrol) ALONGSIDE AN EXPLICIT OTHER PURPOSE (`HSI-Drug Lead`, `CBP narcotics seizure`,
+--   `ICE homicide suspect vehicle`). A search that states an immigration purpose anywhere is in
+--   `immigration` instead, never in both.
+-- how: the other purposes are immigration_other_purposes.csv (narcotics, fraud, homicide, theft, gang,
+--   firearms, child exploitation, assault, pursuit, trafficking, missing person...), via
+--   _immigration_matches.sql; a word not on that table never moves a search out of `immigration`.
+-- evidence: reason: "HSI-Drug Lead" (term: hsi; other purpose: narcotics (drug))
 -- limits: HSI and DHS investigate drugs, fraud, child exploitation and theft too: this tier says an
 --   immigration-linked agency was involved, not that the search was about immigration.
+-- sentence: the reason names an immigration agency alongside another purpose
+-- followup: no
 SELECT search_key, 'immigration_agency' AS flag, evidence
 FROM _immigration_matches
 WHERE tier = 'immigration_agency'

@@ -1,4 +1,7 @@
 -- flag: outside_agency
+-- title: Searches by outside agencies
+-- section: cross_agency
+-- order: 10
 -- answers: in a Network Audit (every search, by anyone, that covered the producer's cameras), which
 --   searches were run by an organisation other than the producer: an outside agency searching the
 --   producer's cameras.
@@ -9,6 +12,8 @@
 --   (mountain view ca pd)
 -- limits: Network Audits only (in an Organization Audit every searcher is the producer's own user).
 --   Rows whose searcher or producer is unknown (blank Org Name, producer not named) are not flagged.
+-- sentence: an organisation other than the camera owner searched
+-- followup: no
 WITH
 network_audit_rows AS (
     SELECT search_key, searcher_org, producer

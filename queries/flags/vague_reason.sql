@@ -1,13 +1,21 @@
 -- flag: vague_reason
+-- title: Vague reasons
+-- section: accountability
+-- order: 20
 -- answers: which searches give a reason that says nothing about why: `inv`, `investigation`, `.`,
 --   one letter, `test`, `Other - Not Applicable`, `n/a`, `none`, `see case`...
 -- how: the whole reason is folded (lower case, accents removed, punctuation and `+` -> spaces) and
 --   compared with vague_reason_terms.csv (folded the same way); a reason of only punctuation or of a
---   single character is vague by rule.
--- evidence: reason: "inv" (term: inv), or reason: "." (rule: punctuation only).
--- param: drop_vague_terms = -  comma-separated terms of vague_reason_terms.csv to ignore
+--   single character is vague by rule. A dropdown reason (reason_category, queries/macros.sql) whose
+--   category is vague in reason_categories.csv (Other, Investigation) is vague when its detail is empty,
+--   is a vague term, or repeats the category.
+-- evidence: reason: "inv" (term: inv), reason: "." (rule: punctuation only), or
+--   reason: "Other - Not Applicable" (term: Other; detail: term: not applicable).
+-- param: drop_vague_terms = - (terms) comma-separated terms of vague_reason_terms.csv to ignore
 -- limits: only the whole reason is compared: "inv 25-1234" (with a case number) is not vague here.
 --   Blank and masked reasons are left to blank_reason / the redaction report.
+-- sentence: only a vague reason was given
+-- followup: no
 WITH
 dropped_terms AS (
     SELECT trim(unnest(string_split(CAST(getvariable('drop_vague_terms') AS VARCHAR), ','))) AS term
@@ -42,15 +50,40 @@ folded_reasons AS (
     FROM distinct_reasons
 ),
 
+-- dropdown reasons of a vague category (named as reason_categories.csv spells it), with their folded detail
+vague_dropdown AS (
+    SELECT
+        f.reason,
+        c.term AS category,
+        trim(regexp_replace(lower(strip_accents(coalesce(reason_detail(f.reason), ''))), '[^a-z0-9]+', ' ', 'g'))
+            AS detail,
+        trim(regexp_replace(lower(strip_accents(c.term)), '[^a-z0-9]+', ' ', 'g')) AS folded_category
+    FROM folded_reasons AS f
+    JOIN read_csv(getvariable('queries_dir') || '/flags/reason_categories.csv', header = true,
+                  all_varchar = true) AS c
+        ON c.tier = 'vague' AND lower(trim(c.term)) = lower(reason_category(f.reason))
+),
+
 vague_reasons AS (
+    SELECT d.reason, '(term: ' || d.category || '; '
+           || CASE WHEN d.detail = '' THEN 'no detail)'
+                   WHEN d.detail = d.folded_category THEN 'the detail repeats it)'
+                   ELSE 'detail: term: ' || min(t.term) || ')' END AS why
+    FROM vague_dropdown AS d
+    LEFT JOIN vague_terms AS t ON t.folded = d.detail
+    GROUP BY d.reason, d.category, d.detail, d.folded_category
+    HAVING d.detail = '' OR d.detail = d.folded_category OR count(t.term) > 0
+    UNION ALL
     SELECT f.reason, '(term: ' || min(t.term) || ')' AS why
     FROM folded_reasons AS f JOIN vague_terms AS t ON f.folded = t.folded
+    WHERE f.reason NOT IN (SELECT reason FROM vague_dropdown)
     GROUP BY f.reason
     UNION ALL
     SELECT reason, CASE WHEN folded = '' THEN '(rule: punctuation only)' ELSE '(rule: one character)' END
     FROM folded_reasons
     WHERE (folded = '' OR length(trim(reason)) = 1)
       AND folded NOT IN (SELECT folded FROM vague_terms)
+      AND reason NOT IN (SELECT reason FROM vague_dropdown)
 )
 
 SELECT s.search_key, 'vague_reason' AS flag, 'reason: "' || s.reason || '" ' || v.why AS evidence

@@ -9,9 +9,9 @@
 --   flag, the Excel sheet at most xlsx_rows_per_flag and csv/<flag>.csv at most csv_rows_per_flag
 --   (0: every row). Every flagged row, however many, is counted in the summaries, listed by
 --   organisation in csv/by_agency.csv, and readable with `lprlogs query` (the flags view).
--- param: html_rows_per_flag=50 rows per flag shown in the HTML report
--- param: xlsx_rows_per_flag=1000 rows per flag in the Excel workbook, at most 1048575
--- param: csv_rows_per_flag=100000 rows per flag in csv/<flag>.csv (0: every row, however many)
+-- param: html_rows_per_flag = 50 (integer) rows per flag shown in the HTML report
+-- param: xlsx_rows_per_flag = 1000 (integer) rows per flag in the Excel workbook, at most 1048575
+-- param: csv_rows_per_flag = 100000 (integer) rows per flag in csv/<flag>.csv (0: every row, however many)
 SELECT
     flag, printed_rank, search_time, producer, log_kind, searcher_org, networks_searched, time_frame_start, reason,
     case_number, evidence, source_file, source_sheet, source_row, source_page, duplicate_of, search_key

@@ -2,9 +2,10 @@
 -- answers: Which organisations ran searches whose reason states an immigration-enforcement purpose
 --   (tier `immigration`) or names an immigration agency alongside another purpose (tier
 --   `immigration_agency`), counted separately, in rows and distinct searches.
+-- counting: names of one agency (report_agencies.organisation: `DNU - X` and `X`) are one organisation.
 -- parameters: none (reads report_flags, report_agencies).
 SELECT
-    coalesce(f.searcher_org, '(no organisation given)') AS searcher_org,
+    coalesce(a.organisation, CAST(f.searcher_org AS VARCHAR), '(no organisation given)') AS searcher_org,
     any_value(a.state) AS state,
     count(DISTINCT f.search_hash) FILTER (WHERE f.flag = 'immigration') AS immigration_searches,
     count(*) FILTER (WHERE f.flag = 'immigration') AS immigration_rows,
