@@ -4,7 +4,7 @@ Writes ``--rows`` synthetic search rows (plates, officer names, reasons with pla
 to one Parquet file, then times, as the median of ``--runs`` runs, a query that reads every personal
 column (distinct plates and people, total reason length) over the plain view and over the redacted
 view built by ``lprlogs.redact.redacted_select``, and the one-time cost of the redacted copy of ``searches``
-that an Engine(redact=True) writes once per store state (derived/redacted/searches.parquet) and every
+that a writer keeps once per store state (derived/redacted/, built by ``lprlogs rebuild``) and every
 later query over that copy.
 
     python bench/redact.py                       # 2,000,000 rows

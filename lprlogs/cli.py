@@ -90,6 +90,11 @@ class LprlogsGroup(click.Group):
         except (click.ClickException, click.exceptions.Exit, click.Abort, KeyboardInterrupt):
             raise
         except Exception as exc:
+            from .engine import damage_error
+
+            damaged = damage_error(exc)  # a view over a missing or truncated store file, read outside `query`
+            if damaged is not None:
+                raise click.ClickException(damaged.one_line()) from exc
             if os.environ.get("LPRLOGS_DEBUG"):
                 raise
             detail = terminal_safe(f"{type(exc).__name__}: {str(exc).strip().splitlines()[0] if str(exc).strip() else ''}")
@@ -297,17 +302,25 @@ def query_params(sql: str, values: dict[str, str]) -> tuple[dict[str, str], dict
 @click.option("--limit", type=int, default=None, help="Print at most this many rows.")
 @click.option("--schema", is_flag=True, help="List the views and their columns, then exit.")
 @redact_option
+@click.option("--allow-files", "allow_files", multiple=True, metavar="DIR",
+              type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="Let the SQL read files under DIR (read_csv, read_parquet...); by default it reads only the store.")
 @user_errors
 def query(sql: str | None, store_dir: Path | None, params: tuple[str, ...], fmt: str, limit: int | None,
-          schema: bool, redact: bool) -> None:
+          schema: bool, redact: bool, allow_files: tuple[Path, ...]) -> None:
     """Run read-only SQL over the store's views: SQL text, a .sql file, or - for standard input.
 
     Every file under queries/ runs alone, e.g. lprlogs query queries/reports/headline.sql (the
     report's objects, report_searches, report_flags..., are defined when a query names them).
     Parameters: -p name=value, used in SQL as $name or getvariable('name').
 
+    Queries cannot change anything: they cannot write files, attach databases or install or load
+    extensions, and they read only the store (and files under --allow-files DIR).
+
     Example: lprlogs query "select producer, log_kind, count(*) from searches group by all"
     """
+    import duckdb
+
     if schema:
         click.echo(open_engine(store_dir, redact=redact).describe_views())
         return
@@ -316,9 +329,34 @@ def query(sql: str | None, store_dir: Path | None, params: tuple[str, ...], fmt:
     text = read_sql_argument(sql)
     declared, own = query_params(text, parse_params(params))
     engine = open_engine(store_dir, declared, redact=redact)
+    engine.lock_down(allow_files)
     relation = engine.relation(text, own)
-    rows = (relation.limit(limit) if limit is not None else relation).fetchall()
+    try:
+        rows = (relation.limit(limit) if limit is not None else relation).fetchall()
+    except duckdb.Error as exc:
+        raise engine._sql_error(exc) from exc
     emit(relation.columns, rows, fmt)
+
+
+@cli.command()
+@store_option
+@click.option("--force", is_flag=True, help="Build everything again, even what is current.")
+@user_errors
+def rebuild(store_dir: Path | None, force: bool) -> None:
+    """Build the store's derived tables (duplicate marks, agencies, packs) again from the stored rows.
+
+    Ingest does this itself; run it for a store copied without derived/, or after a derived file was
+    lost. Readers never write: without it they compute what they need in memory, each time.
+    """
+    from .engine import rebuild as rebuild_derived
+
+    store = Store.open(resolve_store(store_dir))
+    try:
+        built = rebuild_derived(store, force=force)
+    except OSError as exc:
+        raise LprlogsError(f"cannot write the derived tables ({exc.strerror or exc})", path=str(store.root),
+                           hint="rebuild needs a store you can write to; queries work without it") from exc
+    click.echo(f"derived tables {'rebuilt' if built else 'already current'} in {store.layout.derived}", err=True)
 
 
 # --- sources / batches ---------------------------------------------------------------------------

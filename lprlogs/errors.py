@@ -31,3 +31,7 @@ class LprlogsError(Exception):
 
 class SourceRejected(LprlogsError):
     """A whole source file cannot be read; it is recorded in ``sources`` with this reason."""
+
+
+class StoreDamaged(LprlogsError):
+    """A file of the store is missing, truncated or of the wrong shape: says which and what to do."""

@@ -4,6 +4,7 @@ source, and account for every file and row. The CLI's `ingest` and `analyze` cal
 from __future__ import annotations
 
 import os
+import sys
 import threading
 import time
 import traceback
@@ -15,11 +16,11 @@ from typing import Any
 
 import duckdb
 
-from .errors import LprlogsError, SourceRejected
+from .errors import LprlogsError, SourceRejected, StoreDamaged
 from .formats import Match, all_readers, detect
 from .progress import enable_query_progress, watch_queries
 from .sources import Expander, ProducerRule, Source, cited_path
-from .store import Store, now_utc
+from .store import Store
 
 
 @dataclass
@@ -88,16 +89,12 @@ class FileProgress:
 Callback = Callable[[str, Source, Any], None]
 
 
-def _skipped_entry(source: Source, status: str, reason: str, batch_id: int,
-                   match: Match | None = None) -> dict[str, Any]:
-    return {
-        "path": source.display_path, "parent": source.parent, "sha256": source.sha256 or None,
-        "size": source.size, "format": match.format if match else None, "variant": match.variant if match else None,
-        "encoding": None, "producer": source.producer, "producer_from": source.producer_from,
-        "log_kind": source.log_kind, "status": status, "reason": reason, "rows_read": 0, "rows_stored": 0,
-        "rows_quarantined": 0, "rows_blanked": 0, "parts_skipped": [], "notes": list(source.notes), "files": {},
-        "batch_id": batch_id, "seq": 0, "ingested_at": now_utc(),
-    }
+def _refused(store: Store, source: Source, status: str, reason: str, batch_id: int,
+             match: Match | None = None) -> FileOutcome:
+    """Record a skipped or rejected file in the store, and its outcome."""
+    store.record_refused(source, status, reason, batch_id, match)
+    return FileOutcome(path=source.display_path, status=status, format=match.format if match else None,
+                       reason=reason)
 
 
 def ingest(paths: list[str], store_dir: Path, *, producer: str | None = None, log_kind: str | None = None,
@@ -105,7 +102,7 @@ def ingest(paths: list[str], store_dir: Path, *, producer: str | None = None, lo
            exclude: tuple[Path, ...] = (), on_event: Callback | None = None, debug: bool = False,
            producers: list[ProducerRule] | None = None) -> IngestReport:
     """Read every file under ``paths`` into the store at ``store_dir``; never stops at one bad file."""
-    from .engine import Engine
+    from .engine import rebuild
 
     store = Store.open(store_dir, create=True)
     with store.lock(), Expander(producer=producer, log_kind=log_kind, encoding=encoding, tz=tz,
@@ -123,7 +120,10 @@ def ingest(paths: list[str], store_dir: Path, *, producer: str | None = None, lo
             "rows_stored": report.rows_stored, "rows_quarantined": report.rows_quarantined,
         })
         store.finish_batch(batch)
-        Engine.rebuild_derived(store)  # duplicate marks and agencies for the new manifest
+        try:
+            rebuild(store)  # duplicate marks, agencies, packs for the new manifest (under the lock)
+        except StoreDamaged as exc:  # the batch is stored; readers compute what they can without derived/
+            print(f"lprlogs: warning: {exc.one_line()}", file=sys.stderr)
     return report
 
 
@@ -240,8 +240,7 @@ def _prepare(store: Store, readers: list[Any], source: Source, batch_id: int,
     """What can be told before reading: rejected, already in the store, empty, not an audit, skipped; or
     the reader and match to read it with (and the entry it replaces under --force)."""
     if source.skip_reason:
-        store.record(_skipped_entry(source, "rejected", source.skip_reason, batch_id))
-        return FileOutcome(path=source.display_path, status="rejected", reason=source.skip_reason)
+        return _refused(store, source, "rejected", source.skip_reason, batch_id)
     previous = store.source_by_sha(source.sha256)
     if previous is not None and not force:
         return FileOutcome(
@@ -251,23 +250,18 @@ def _prepare(store: Store, readers: list[Any], source: Source, batch_id: int,
                    "use --force to read it again",
         )
     if source.size == 0:
-        reason = "empty file (0 bytes)"
-        store.record(_skipped_entry(source, "rejected", reason, batch_id))
-        return FileOutcome(path=source.display_path, status="rejected", reason=reason)
+        return _refused(store, source, "rejected", "empty file (0 bytes)", batch_id)
     try:
         found = detect(source, readers)
     except (SourceRejected, LprlogsError) as exc:
-        store.record(_skipped_entry(source, "rejected", exc.message, batch_id))
-        return FileOutcome(path=source.display_path, status="rejected", reason=exc.message)
+        return _refused(store, source, "rejected", exc.message, batch_id)
     if found is None:
-        reason = "not a format lprlogs reads (no audit header, sheet or text recognised)"
-        store.record(_skipped_entry(source, "skipped", reason, batch_id))
-        return FileOutcome(path=source.display_path, status="skipped", reason=reason)
+        return _refused(store, source, "skipped",
+                        "not a format lprlogs reads (no audit header, sheet or text recognised)", batch_id)
     reader, match = found
     if match.details.get("skip"):
-        reason = str(match.details.get("reason") or "not an audit file")
-        store.record(_skipped_entry(source, "skipped", reason, batch_id, match))
-        return FileOutcome(path=source.display_path, status="skipped", format=match.format, reason=reason)
+        return _refused(store, source, "skipped", str(match.details.get("reason") or "not an audit file"),
+                        batch_id, match)
     return reader, match, previous
 
 
@@ -283,16 +277,14 @@ def _read_and_commit(store: Store, con: duckdb.DuckDBPyConnection, source: Sourc
                 reader.read(source, match, writer)
     except (SourceRejected, LprlogsError) as exc:
         writer.rollback()
-        store.record(_skipped_entry(source, "rejected", exc.message, batch_id, match))
-        return FileOutcome(path=source.display_path, status="rejected", format=match.format, reason=exc.message)
+        return _refused(store, source, "rejected", exc.message, batch_id, match)
     except Exception as exc:  # a reader bug must not stop the other files; say so plainly
         writer.rollback()
         if debug:
             raise
         detail = "".join(traceback.format_exception_only(type(exc), exc)).strip().splitlines()[-1]
         reason = f"could not be read ({detail}); please report this file's shape (run with --debug for details)"
-        store.record(_skipped_entry(source, "rejected", reason, batch_id, match))
-        return FileOutcome(path=source.display_path, status="rejected", format=match.format, reason=reason)
+        return _refused(store, source, "rejected", reason, batch_id, match)
     if writer.producer is None and (writer.log_kind or "").endswith("audit"):
         writer.note("producer unknown: the file name does not name the agency whose log this is; "
                     "re-run with --force --producer 'Agency Name' (and --log-type) to set it")
@@ -301,5 +293,5 @@ def _read_and_commit(store: Store, con: duckdb.DuckDBPyConnection, source: Sourc
         path=source.display_path, status="ingested", format=entry["format"], variant=entry["variant"],
         producer=entry["producer"], log_kind=entry["log_kind"], rows_read=entry["rows_read"],
         rows_stored=entry["rows_stored"], rows_quarantined=entry["rows_quarantined"], notes=entry["notes"],
-        other_tables=dict(entry.get("side_rows") or {}),
+        other_tables=dict(entry["other_tables"]),
     )

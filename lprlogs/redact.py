@@ -2,14 +2,15 @@
 
 ``apply(engine)`` replaces, on the engine's DuckDB connection, every view that carries people or plates
 with a redacted version of itself (the original is renamed ``_unredacted_<view>``; the stored data is not
-changed; the redacted ``searches`` is written once per store state to ``derived/redacted/`` so that a
-report's many queries do not hash and mask every row again). It runs before the ``flags`` view is created, so flags compute on the redacted views: the
+changed; writers keep a redacted copy of ``searches`` in ``derived/redacted/`` (engine/derived.py) so that a
+report's many queries do not hash and mask every row again; a reader without a current copy masks live). It runs before the ``flags`` view is created, so flags compute on the redacted views: the
 terms flags look for (immigration words, agency names) are never masked, only plates, phone numbers and
 dates of birth are.
 
 - License plates become ``PLATE-xxxxxxxx`` and people (``searcher_user``, ``user`` columns of side
   tables) ``PERSON-xxxxxxxx``: the first 8 hex digits of sha256(secret || kind || normalised value).
-  The secret is generated once per store (``<store>/secret.key``, mode 0600), so a plate or person keeps
+  The secret is generated once per store (``<store>/secret.key``, mode 0600, by the first --redact run: the
+  one file a reader may write), so a plate or person keeps
   the same code across outputs and runs, and nobody without the key can recompute or reverse a code.
   Redaction markers (``***``, ``REDACTED``) and blanks are kept as they are: they reveal nothing.
 - ``raw`` and any other copy of the original cells (``details_raw``, JSON ``details`` of event logs), which
@@ -27,14 +28,11 @@ share one.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import re
 import secrets
 from pathlib import Path
 from typing import TYPE_CHECKING
-
-import duckdb
 
 from .errors import LprlogsError
 from .store import Store, sql_literal
@@ -42,7 +40,6 @@ from .store import Store, sql_literal
 if TYPE_CHECKING:
     from .engine import Engine
 
-SECRET_FILE = "secret.key"
 PLATE_PREFIX = "PLATE-"
 PERSON_PREFIX = "PERSON-"
 CODE_LENGTH = 8
@@ -64,7 +61,7 @@ def load_secret(store: Store) -> str:
     if not store.root.is_dir():
         raise LprlogsError("no lprlogs store here to keep the redaction key in", path=str(store.root),
                            hint="ingest something first; --redact needs an existing store")
-    path = store.root / SECRET_FILE
+    path = store.layout.secret
     if not path.exists():
         try:
             _create_secret(path)
@@ -84,7 +81,7 @@ def load_secret(store: Store) -> str:
 def _create_secret(path: Path) -> None:
     """Write a new random key next to ``path`` and link it into place: if another process linked its key
     first, the link fails and theirs is kept, so every process ends up reading the same key."""
-    tmp = path.with_name(f".{SECRET_FILE}.{secrets.token_hex(8)}.tmp")
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(8)}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
         os.write(fd, (secrets.token_hex(32) + "\n").encode("ascii"))
@@ -200,38 +197,12 @@ def apply(engine: Engine) -> list[str]:
 
 
 def _cached_copy(engine: Engine, view: str, select: str) -> str | None:
-    """The redacted ``searches`` written once per store state to ``derived/redacted/searches.parquet``, so that
-    the many queries of a report read it at plain speed instead of hashing and masking every row each time.
-    The copy is keyed by the store generation, the derived tables' stamp and a hash of the redaction SQL
-    (which covers the key and the rules). None (use the live view) when the derived tables are stale or
-    the store cannot be written."""
-    store = engine.store
-    derived_stamp = store.root / "derived" / "stamp.json"
-    generation = store.manifest.get("generation", 0)
-    try:
-        derived_state = json.loads(derived_stamp.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError):
+    """The redacted ``searches`` from derived/ when a writer wrote it for this store state and these rules
+    (the stamp keeps a hash of the redaction SQL, which covers the key and the rules); else None (the live
+    view)."""
+    key = hashlib.sha256(select.encode("utf-8")).hexdigest()
+    engine.redacted_searches = (key, select)
+    copy = engine.derived.redacted
+    if view != "searches" or not copy or copy.get("key") != key:
         return None
-    if derived_state.get("generation") != generation:
-        return None  # duplicates are about to be rebuilt: search_uid would be stale
-    folder = store.root / "derived" / "redacted"
-    target = folder / f"{view}.parquet"
-    stamp_path = folder / f"{view}.stamp.json"
-    state = {"generation": generation, "derived": derived_state,
-             "sql": hashlib.sha256(select.encode("utf-8")).hexdigest()}
-    tmp = folder / f".{view}.{secrets.token_hex(8)}.tmp"
-    tmp_stamp = folder / f".{view}.stamp.{secrets.token_hex(8)}.tmp"
-    try:
-        current = json.loads(stamp_path.read_text(encoding="utf-8")) if stamp_path.exists() else None
-        if not (target.exists() and current == state):
-            folder.mkdir(parents=True, exist_ok=True)
-            engine.con.execute(f"COPY ({select}) TO {sql_literal(str(tmp))} (FORMAT parquet, COMPRESSION zstd)"
-                               ).fetchall()
-            os.replace(tmp, target)
-            tmp_stamp.write_text(json.dumps(state), encoding="utf-8")
-            os.replace(tmp_stamp, stamp_path)
-    except (OSError, ValueError, duckdb.Error):
-        tmp.unlink(missing_ok=True)
-        tmp_stamp.unlink(missing_ok=True)
-        return None
-    return f"SELECT * FROM read_parquet({sql_literal(str(target))})"
+    return f"SELECT * FROM read_parquet({sql_literal(str(copy['path']))})"

@@ -59,7 +59,7 @@ def test_events_view_parsed_fields_and_blanked_rows(tmp_path: Path, store_dir: P
     assert (outcome.rows_stored, outcome.rows_quarantined) == (0, 0)  # nothing goes to searches
     entry = Store.open(store_dir).sources[0]
     assert entry["rows_blanked"] == 2
-    assert entry["side_rows"] == {"events": 5}
+    assert entry["other_tables"] == {"events": 5}
     assert entry["parts_skipped"] == [{"part": "Sheet1", "reason": "empty sheet"}]
     rows = query(store_dir, 'SELECT source_row, redacted, event_time, "user", event_type, entity_type, hotlist_name, '
                             "plate, plate_state, reason, case_number, expiry, expiry_text, details "
@@ -103,7 +103,7 @@ def test_real_event_log(realdata: Path, store_dir: Path) -> None:
     path = realdata / "flock-event-log-cpra-c001586" / "CPRA_C001586_Hotlist.xlsx"
     ingest([str(path)], store_dir)
     entry = Store.open(store_dir).sources[0]
-    assert (entry["status"], entry["rows_blanked"], entry["side_rows"]) == ("ingested", 1722, {"events": 3753})
+    assert (entry["status"], entry["rows_blanked"], entry["other_tables"]) == ("ingested", 1722, {"events": 3753})
     assert entry["parts_skipped"] == [{"part": "Sheet1", "reason": "empty sheet"}]
     counts = query(store_dir, "SELECT count(*) FILTER (redacted), count(event_time), count(hotlist_name), "
                               "min(source_row), max(source_row) FROM events")

@@ -13,6 +13,7 @@ from helpers import flock_row, write_flock_csv
 
 from lprlogs.cli import cli
 from lprlogs.engine import Engine
+from lprlogs.engine.derived import DerivedState
 from lprlogs.ingest import ingest
 from lprlogs.store import Store, packs
 
@@ -34,6 +35,10 @@ def _views(store_dir: Path) -> dict[str, list[tuple]]:
             for view in ("searches", "flags", "sources")}
 
 
+def _reading(store: Store) -> list[Path]:
+    return packs.reading_files(store, DerivedState.load(store).packs)
+
+
 def _drop_packs(store_dir: Path) -> None:
     shutil.rmtree(store_dir / "derived" / "packs")
 
@@ -43,11 +48,11 @@ def test_views_read_from_packs_give_what_the_files_give(tmp_path: Path) -> None:
     store_dir = tmp_path / "store"
     ingest([str(_release(tmp_path / "in"))], store_dir)
     store = Store.open(store_dir)
-    reading = packs.reading_files(store)
+    reading = _reading(store)
     assert len(store.files("searches")) == FILES and len(reading) == 1 and "derived/packs" in str(reading[0])
     with_packs = _views(store_dir)
     _drop_packs(store_dir)  # the stamp is current: nothing rebuilds them, the views read the files
-    assert len(packs.reading_files(Store.open(store_dir))) == FILES
+    assert len(_reading(Store.open(store_dir))) == FILES
     assert _views(store_dir) == with_packs
     assert len(with_packs["searches"]) == FILES * 30
 
@@ -77,15 +82,14 @@ def test_a_pack_is_not_read_once_a_member_has_left_the_store(tmp_path: Path) -> 
     store_dir = tmp_path / "store"
     release = _release(tmp_path / "in")
     ingest([str(release)], store_dir)
-    stale = tmp_path / "stale-packs"
-    shutil.copytree(store_dir / "derived" / "packs", stale)
+    stale = DerivedState.load(Store.open(store_dir)).packs
+    assert len(stale) == 1
     # one export read again (--force): its old file leaves the store, a new one comes in
     ingest([str(next(release.iterdir()))], store_dir, force=True)
     store = Store.open(store_dir)
-    # put the old pack and its list back, as a derived folder out of step with the manifest would have them
-    _drop_packs(store_dir)
-    shutil.copytree(stale, store_dir / "derived" / "packs")
-    assert sorted(map(str, packs.reading_files(store))) == sorted(map(str, store.files("searches")))
+    # the old pack (still on disk for readers that read the old stamp) is not read with the new manifest
+    assert all(p.exists() for p in stale)
+    assert sorted(map(str, packs.reading_files(store, stale))) == sorted(map(str, store.files("searches")))
     assert Engine(store).query("SELECT count(*) FROM searches")[1][0][0] == FILES * 30
 
 
@@ -98,7 +102,7 @@ def test_a_new_batch_gets_its_own_pack_and_the_first_is_kept(tmp_path: Path) -> 
     after = {p.name for p in (store_dir / "derived" / "packs").glob("pack-*.parquet")}
     assert first < after and len(after) == 2
     store = Store.open(store_dir)
-    assert len(packs.reading_files(store)) == 2
+    assert len(_reading(store)) == 2
     assert Engine(store).query("SELECT count(*), count(DISTINCT source_file) FROM searches")[1][0] == (
         2 * FILES * 30, 2 * FILES)
 
@@ -108,7 +112,7 @@ def test_few_small_files_are_not_packed(tmp_path: Path) -> None:
     ingest([str(_release(tmp_path / "in", files=packs.PACK_MIN_FILES - 1))], store_dir)
     assert not (store_dir / "derived" / "packs").exists()
     store = Store.open(store_dir)
-    assert packs.reading_files(store) == store.files("searches")
+    assert _reading(store) == store.files("searches")
 
 
 @pytest.mark.slow
@@ -118,5 +122,5 @@ def test_a_store_fed_one_small_export_at_a_time_is_packed(tmp_path: Path) -> Non
     for path in sorted(release.iterdir()):
         ingest([str(path)], store_dir)
     store = Store.open(store_dir)
-    assert len(store.files("searches")) == FILES and len(packs.reading_files(store)) == 1
+    assert len(store.files("searches")) == FILES and len(_reading(store)) == 1
     assert Engine(store).query("SELECT count(*) FROM searches")[1][0][0] == FILES * 30

@@ -88,13 +88,13 @@ def test_workbooks_and_lists(ingested: tuple[Path, dict[str, object], Path]) -> 
     assert "no --tz given" in irvine.variant
     entries = {Path(e["path"]).name: e for e in Store.open(store_dir).sources}
     events = entries[Path(EVENTS).name]
-    assert (files[EVENTS].format, events["rows_blanked"], events["side_rows"]) == ("flock_event_log", 1722,
+    assert (files[EVENTS].format, events["rows_blanked"], events["other_tables"]) == ("flock_event_log", 1722,
                                                                                     {"events": 3753})
     assert events["parts_skipped"] == [{"part": "Sheet1", "reason": "empty sheet"}]
-    assert entries[Path(SHARING).name]["side_rows"] == {"sharing": 3192 + 487}
-    assert entries[Path(NAME_LIST).name]["side_rows"] == {"sharing": 91}
+    assert entries[Path(SHARING).name]["other_tables"] == {"sharing": 3192 + 487}
+    assert entries[Path(NAME_LIST).name]["other_tables"] == {"sharing": 91}
     assert files[NAME_LIST].producer == "Orange County Sheriffs Office"
-    vigilant = entries[Path(IRVINE).name]["side_rows"]
+    vigilant = entries[Path(IRVINE).name]["other_tables"]
     assert vigilant == {"vigilant_orgs": 316 + 1553 + 156 + 1065, "vigilant_users": 199, "vigilant_counts": 26}
 
 

@@ -33,7 +33,7 @@ def test_sharing_csv_directions_commas_and_empty_rows(tmp_path: Path, store_dir:
          "Orange County CA SO"),
         (4, "Lonely CA PD", None, "none", None, "Orange County CA SO"),
     ]
-    assert Store.open(store_dir).sources[0]["side_rows"] == {"sharing": 5}
+    assert Store.open(store_dir).sources[0]["other_tables"] == {"sharing": 5}
 
 
 @pytest.mark.slow

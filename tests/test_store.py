@@ -27,7 +27,8 @@ def _store_rows(store_dir: Path) -> int:
 
 
 @pytest.mark.slow
-def test_ingest_is_idempotent_and_force_reads_again(tmp_path: Path, store_dir: Path) -> None:
+def test_ingest_is_idempotent_and_force_reads_again(tmp_path: Path, store_dir: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     write_flock_csv(tmp_path / "in", NAME, [flock_row(reason=f"r{i}", networks=i) for i in range(5)])
     first = ingest([str(tmp_path / "in")], store_dir)
     assert [f.status for f in first.files] == ["ingested"]
@@ -40,7 +41,13 @@ def test_ingest_is_idempotent_and_force_reads_again(tmp_path: Path, store_dir: P
     assert _store_rows(store_dir) == 5  # replaced, not doubled
     store = Store.open(store_dir)
     assert len(list(store.ingested())) == 1
-    assert len(list((store_dir / "searches").glob("*.parquet"))) == 1  # the old files are gone
+    # the old file is retired, not deleted: a reader that read the manifest before may still read it
+    assert len(list((store_dir / "searches").glob("*.parquet"))) == 2
+    assert [r["path"] for r in store.manifest["retired"]] == ["searches/e202fde7b163c733-b1-1.parquet"]
+    monkeypatch.setattr("lprlogs.store.RETIRED_GRACE_SECONDS", 0)
+    ingest([str(tmp_path / "in")], store_dir)  # the next writer after the grace period removes it
+    assert len(list((store_dir / "searches").glob("*.parquet"))) == 1
+    assert _store_rows(store_dir) == 5
 
 
 @pytest.mark.slow

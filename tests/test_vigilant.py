@@ -99,7 +99,7 @@ def test_side_sheets(tmp_path: Path, store_dir: Path) -> None:
     skipped = {p["part"]: p["reason"] for p in entry["parts_skipped"]}
     assert set(skipped) == {"Request", "Empty"}
     assert "request" in skipped["Request"] and skipped["Empty"] == "empty sheet"
-    assert entry["side_rows"] == {"vigilant_orgs": 2, "vigilant_users": 3, "vigilant_counts": 2}
+    assert entry["other_tables"] == {"vigilant_orgs": 2, "vigilant_users": 3, "vigilant_counts": 2}
 
 
 def test_producer_from_file_name() -> None:

@@ -1,26 +1,29 @@
-"""DuckDB over the store: the contract's views, the SQL files under queries/, named parameters,
-read-only user queries, and the derived tables (duplicates) rebuilt after each ingest.
+"""DuckDB over the store: the contract's views, the SQL files under queries/, named parameters and
+read-only user queries.
 
-Every view is lazy: DuckDB reads the Parquet files named in the manifest when a query runs.
+Every view is lazy: DuckDB reads the Parquet files named in the manifest when a query runs. Opening an
+engine never writes to the store: derived tables that are missing or stale (``derived.DerivedState``) are
+computed in memory (or in the connection's spill folder, outside the store); writers build them
+(``rebuild``). A stored file that is missing or truncated makes the views that read it fail with a
+one-line "store damaged" error naming it, while the others (``sources``, ``batches``) still work.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import re
-import uuid
+import sys
 from pathlib import Path
 from typing import Any
 
 import duckdb
-import pyarrow as pa
 
-from .. import agencies
-from ..errors import LprlogsError
+from ..errors import LprlogsError, StoreDamaged
 from ..formats import side_table_schemas
 from ..schema import QUARANTINE_COLUMNS, SEARCHES_VIEW_COLUMNS, STORED_COLUMNS
-from ..store import Store, column_names, decoded_select, packs, sql_literal
+from ..store import Store, column_names, decoded_select, packs, parquet_problem, sql_literal
+from ..store.manifest import BatchEntry, SourceEntry, view_table
+from . import derived
 from .catalog import (  # noqa: F401
     FLAG_PART_SELECT,
     FlagSpec,
@@ -42,8 +45,19 @@ from .catalog import (  # noqa: F401
 from .connection import SPILL_PREFIX, connect, spill_folder  # noqa: F401
 from .sqlerrors import sql_error
 
-DERIVED_MEMORY_LIMIT = os.environ.get("LPRLOGS_MEMORY_LIMIT", "1GB")  # for rebuilding derived tables
 READ_ONLY_STATEMENTS = {duckdb.StatementType.SELECT, duckdb.StatementType.EXPLAIN}
+STALE_NOTE_ROWS = 1_000_000  # a reader computing duplicate marks over this many rows says how to avoid it
+DAMAGED_MARK = "lprlogs: store damaged: "  # the start of the error a view over a damaged file raises
+# EXPLAIN, its options, and comments before it: what is left is the statement it explains
+_EXPLAIN_PREFIX = re.compile(r"^(\s|--[^\n]*\n|/\*.*?\*/)*EXPLAIN(\s+ANALYZE\b|\s*\([^)]*\))?", re.I | re.S)
+
+
+def damage_error(exc: BaseException) -> StoreDamaged | None:
+    """The one-line error for a DuckDB error raised by a view over a damaged store file, else None."""
+    text = str(exc)
+    if DAMAGED_MARK not in text:
+        return None
+    return StoreDamaged("store damaged: " + text.split(DAMAGED_MARK, 1)[1].strip().splitlines()[0])
 
 
 def _empty_select(columns: dict[str, str]) -> str:
@@ -59,6 +73,9 @@ def _parquet_select(paths: list[Path], empty_columns: dict[str, str] | None) -> 
     return f"SELECT * FROM read_parquet([{listing}], union_by_name = true)"
 
 
+def _error_select(body: str, message: str) -> str:
+    """``body``'s columns, but any query of it fails with ``message`` (even when it has no rows)."""
+    return f"SELECT * FROM ({body}) WHERE (SELECT error({sql_literal(DAMAGED_MARK + message)})) IS NULL"
 
 
 
@@ -74,19 +91,57 @@ class Engine:
         self.param_docs: dict[str, str] = {}
         self.param_specs: dict[str, ParamSpec] = {}
         self.has_duplicates = True  # until the views say otherwise (``_create_views``)
-        if not views:  # only what derived tables are built from (after an ingest)
+        self.derived = derived.DerivedState()  # nothing derived is read by a writer's engine
+        self.damaged: dict[str, str] = {}  # stored files (relative name) the views would read -> what is wrong
+        self._in_memory: dict[str, str] = {}  # derived tables computed by this engine -> the SELECT reading them
+        self.allowed_paths: set[str] = set()  # files the views read (``lock_down``)
+        self.redacted_searches: tuple[str, str] = ("", "")  # (hash, SELECT) of the redacted searches (redact.py)
+        if not views:  # only what derived tables are built from (a writer, ``rebuild``)
             self._create_stored_view()
-            self.ensure_derived()
             return
         self._set_params(params or {})
+        self.derived = derived.DerivedState.load(store)
+        self._check_files()
         self._create_views()
-        if self.ensure_derived():  # derived tables read the views; views then read the new derived tables
-            self._create_views()
 
     @classmethod
     def rebuild_derived(cls, store: Store) -> None:
-        """Bring derived/ up to date with the manifest, without defining the query views."""
-        cls(store, views=False).close()
+        """Bring derived/ up to date with the manifest (a writer: takes the store's lock)."""
+        rebuild(store)
+
+    def _check_files(self) -> None:
+        """Find the stored files the views would read that are missing or truncated; say so on stderr once."""
+        kinds = ["quarantine", *(f"side/{t}" for t in self.store.side_tables())]
+        paths = packs.reading_files(self.store, self.derived.packs) + [p for k in kinds for p in self.store.files(k)]
+        for path in paths:
+            problem = parquet_problem(path)
+            if problem:
+                self.damaged[self.store.layout.relative(path)] = problem
+        if self.damaged:
+            name, problem = next(iter(self.damaged.items()))
+            more = f" (and {len(self.damaged) - 1} more)" if len(self.damaged) > 1 else ""
+            print(f"lprlogs: warning: store damaged: {name} is {problem}{more}; {self._damage_hint(name)}",
+                  file=sys.stderr)
+
+    def _damage_hint(self, name: str) -> str:
+        path = self.store.layout.path(name)
+        owner = next((s.get("path") for s in self.store.ingested() if path in self.store.entry_files(s)), None)
+        if owner is None:
+            return "run `lprlogs rebuild`"
+        return f"it holds rows of {owner}: ingest that file again with --force (or restore {name} from a backup)"
+
+    def use_packs(self, pack_members: dict[Path, list[str]]) -> None:
+        """Read the stored rows from these packs (a writer, once it has built them)."""
+        self.derived.packs = pack_members
+        self._create_stored_view()
+
+    def _guard(self, body: str, paths: list[Path]) -> str:
+        """``body``, or an error naming the damaged file when one of ``paths`` (what it reads) is damaged."""
+        for path in paths:
+            name = self.store.layout.relative(path)
+            if name in self.damaged:
+                return _error_select(body, f"{name} is {self.damaged[name]}; {self._damage_hint(name)}")
+        return body
 
     # --- parameters ------------------------------------------------------------------------------
 
@@ -114,17 +169,16 @@ class Engine:
             "SELECT DISTINCT source_sha256, source_file, unnest(json_keys(raw)) AS column_name "
             "FROM _searches_stored WHERE source_row <= 1000 AND coalesce(json_valid(raw), false)"
         )
-        dup_file = self.store.root / "derived" / "duplicates.parquet"
-        dup_sql = (f"SELECT * FROM read_parquet({sql_literal(str(dup_file))})" if dup_file.exists()
-                   else _empty_select({"search_key": "VARCHAR", "duplicate_of": "VARCHAR"}))
-        con.execute(f"CREATE OR REPLACE VIEW _duplicates AS {dup_sql}")
+        con.execute(f"CREATE OR REPLACE VIEW _duplicates AS {self._duplicates_select()}")
         # count(*) of a Parquet file is read from its footer
-        self.has_duplicates = bool(con.execute("SELECT count(*) FROM _duplicates").fetchall()[0][0])
+        self.has_duplicates = self.damaged_duplicates or bool(
+            con.execute("SELECT count(*) FROM _duplicates").fetchall()[0][0])
         con.execute(f"CREATE OR REPLACE VIEW searches AS {self.searches_select()}")
         quarantine = _parquet_select(
             self.store.files("quarantine"),
             {"source_file": "VARCHAR", "source_sha256": "VARCHAR", "batch_id": "INTEGER", **QUARANTINE_COLUMNS},
         )
+        quarantine = self._guard(quarantine, self.store.files("quarantine"))
         con.execute(f"CREATE OR REPLACE VIEW quarantine AS {quarantine}")
         self._create_manifest_views()
         con.execute(
@@ -135,9 +189,10 @@ class Engine:
         side_names = set(self.store.side_tables()) | set(side_schemas)
         for side in sorted(side_names):
             schema = side_schemas.get(side)
-            body = _parquet_select(self.store.files(f"side/{side}"), schema)
+            body = self._guard(_parquet_select(self.store.files(f"side/{side}"), schema),
+                               self.store.files(f"side/{side}"))
             con.execute(f"CREATE OR REPLACE VIEW {side} AS {body}")
-        self._create_extension_views()
+        self._create_agency_views()
         if self.redact:
             from .. import redact
 
@@ -167,15 +222,23 @@ class Engine:
         """The stored rows as the Parquet files hold them (``raw`` possibly compact, with ``raw_layout``; a
         store written before compact raw gets a NULL ``raw_layout``). ``rid``: first a column naming each row,
         (file number << 32) | row in its file (the report's key). Views read ``decoded`` of this."""
-        files = packs.reading_files(self.store)  # many small files are read from their packs
+        files = self.reading_files()
         if not files:
             return _empty_select({"rid": "UBIGINT", **STORED_COLUMNS} if rid else STORED_COLUMNS)
-        listing = ", ".join(sql_literal(str(p)) for p in files)
+        good = [p for p in files if self.store.layout.relative(p) not in self.damaged]
+        if not good:  # every file damaged: the columns as stored, and the error
+            return self._guard(_empty_select({"rid": "UBIGINT", **STORED_COLUMNS} if rid else STORED_COLUMNS),
+                               files)
+        listing = ", ".join(sql_literal(str(p)) for p in good)
         rid_column = "(file_index::UBIGINT << 32) | file_row_number::UBIGINT AS rid, " if rid else ""
         select = f"SELECT {rid_column}* FROM read_parquet([{listing}], union_by_name = true)"
         if "raw_layout" not in column_names(self.con, select):
             select = f"SELECT *, CAST(NULL AS VARCHAR) AS raw_layout FROM ({select})"
-        return select
+        return self._guard(select, files)
+
+    def reading_files(self) -> list[Path]:
+        """The files the stored rows are read from: many small files are read from their packs."""
+        return packs.reading_files(self.store, self.derived.packs)
 
     def raw_layouts(self) -> list[str]:
         """The compact-raw layouts of the store's files (the manifest lists them; store.raw_json_sql)."""
@@ -190,65 +253,72 @@ class Engine:
         self.con.execute(f"CREATE OR REPLACE VIEW _searches_stored AS {self.decoded(self.stored_rows_select())}")
 
     def _create_manifest_views(self) -> None:
-        sources = [
-            {
-                "path": s.get("path"), "parent": s.get("parent"), "sha256": s.get("sha256"), "size": s.get("size"),
-                "status": s.get("status"), "reason": s.get("reason"), "format": s.get("format"),
-                "variant": s.get("variant"), "encoding": s.get("encoding"), "producer": s.get("producer"),
-                "producer_from": s.get("producer_from"), "log_kind": s.get("log_kind"),
-                "rows_read": s.get("rows_read", 0), "rows_stored": s.get("rows_stored", 0),
-                "rows_quarantined": s.get("rows_quarantined", 0), "rows_blanked": s.get("rows_blanked", 0),
-                "other_tables": ", ".join(f"{k}: {v}" for k, v in sorted((s.get("side_rows") or {}).items())),
-                "parts_skipped": "; ".join(f"{p['part']}: {p['reason']}" for p in s.get("parts_skipped", [])),
-                "notes": " | ".join(s.get("notes", [])), "batch_id": s.get("batch_id"),
-                "ingested_at": s.get("ingested_at"),
-            }
-            for s in self.store.sources
-        ]
-        source_schema = pa.schema([
-            ("path", pa.string()), ("parent", pa.string()), ("sha256", pa.string()), ("size", pa.int64()),
-            ("status", pa.string()), ("reason", pa.string()), ("format", pa.string()), ("variant", pa.string()),
-            ("encoding", pa.string()), ("producer", pa.string()), ("producer_from", pa.string()),
-            ("log_kind", pa.string()), ("rows_read", pa.int64()), ("rows_stored", pa.int64()),
-            ("rows_quarantined", pa.int64()), ("rows_blanked", pa.int64()), ("other_tables", pa.string()),
-            ("parts_skipped", pa.string()),
-            ("notes", pa.string()), ("batch_id", pa.int64()), ("ingested_at", pa.string()),
-        ])
-        self.con.register("_sources_manifest", pa.Table.from_pylist(sources, schema=source_schema))
+        self.con.register("_sources_manifest", view_table(self.store.sources, SourceEntry))
+        rows_duplicate = ("CAST(NULL AS BIGINT)" if self.damaged_duplicates else "coalesce(d.n, 0)")
         self.con.execute(
             "CREATE OR REPLACE VIEW sources AS "
             "SELECT m.path, m.sha256, m.status, m.format, m.variant, m.producer, m.log_kind, m.rows_read, "
-            "m.rows_stored, m.rows_quarantined, coalesce(d.n, 0) AS rows_duplicate, m.rows_blanked, m.other_tables, "
-            "m.encoding, "
+            f"m.rows_stored, m.rows_quarantined, {rows_duplicate} AS rows_duplicate, m.rows_blanked, "
+            "m.other_tables, m.encoding, "
             "m.producer_from, m.reason, m.parts_skipped, m.notes, m.parent, m.size, m.batch_id, "
             "CAST(m.ingested_at AS TIMESTAMPTZ) AS ingested_at "
             "FROM _sources_manifest m LEFT JOIN ("
-            "  SELECT split_part(search_key, ':', 1) AS sha16, count(*) AS n FROM _duplicates GROUP BY ALL"
+            "  SELECT split_part(search_key, ':', 1) AS sha16, count(*) AS n FROM "
+            f"  {'(SELECT NULL AS search_key WHERE false)' if self.damaged_duplicates else '_duplicates'} GROUP BY ALL"
             ") d ON d.sha16 = left(m.sha256, 16) AND m.status = 'ingested'"
         )
-        batch_schema = pa.schema([
-            ("batch_id", pa.int64()), ("started_at", pa.string()), ("finished_at", pa.string()),
-            ("paths", pa.string()), ("files_ingested", pa.int64()), ("files_already", pa.int64()),
-            ("files_skipped", pa.int64()), ("files_rejected", pa.int64()), ("rows_stored", pa.int64()),
-            ("rows_quarantined", pa.int64()),
-        ])
-        batches = [
-            {"batch_id": b["id"], "started_at": b.get("started_at"), "finished_at": b.get("finished_at"),
-             "paths": " ".join(b.get("paths", [])), **{k: b.get(k, 0) for k in (
-                 "files_ingested", "files_already", "files_skipped", "files_rejected", "rows_stored",
-                 "rows_quarantined")}}
-            for b in self.store.batches
-        ]
-        self.con.register("_batches_manifest", pa.Table.from_pylist(batches, schema=batch_schema))
+        self.con.register("_batches_manifest", view_table(self.store.batches, BatchEntry))
         self.con.execute(
             "CREATE OR REPLACE VIEW batches AS SELECT batch_id, CAST(started_at AS TIMESTAMPTZ) AS started_at, "
             "CAST(finished_at AS TIMESTAMPTZ) AS finished_at, paths, files_ingested, files_already, files_skipped, "
             "files_rejected, rows_stored, rows_quarantined FROM _batches_manifest"
         )
 
-    def _create_extension_views(self) -> None:
-        """Views other modules own (agencies, agreements): each module registers its own."""
-        agencies.register_views(self)
+    # --- derived tables: from derived/ when current, else computed here ------------------------------------
+
+    @property
+    def damaged_duplicates(self) -> bool:
+        """True when the duplicate marks cannot be had: not current in derived/, and stored files damaged."""
+        return "duplicates" not in self.derived.tables and bool(self.damaged)
+
+    def _duplicates_select(self) -> str:
+        empty = _empty_select({"search_key": "VARCHAR", "duplicate_of": "VARCHAR"})
+        if "duplicates" in self.derived.tables:
+            path = self.derived.tables["duplicates"]
+            return empty if path is None else f"SELECT * FROM read_parquet({sql_literal(str(path))})"
+        if self.damaged:
+            return self._guard(empty, [self.store.layout.path(n) for n in self.damaged])
+        if "duplicates" not in self._in_memory:
+            if not self.store.files("searches"):
+                self._in_memory["duplicates"] = empty
+            else:  # in the connection's spill folder: outside the store, removed with the connection
+                if sum(int(e.get("rows_stored") or 0) for e in self.store.ingested()) >= STALE_NOTE_ROWS:
+                    print("lprlogs: note: the store's derived tables are missing or out of date, so duplicate "
+                          "marks are computed for this run only (`lprlogs rebuild` keeps them)", file=sys.stderr)
+                spill = self.con.execute("SELECT current_setting('temp_directory')").fetchall()[0][0]
+                target = Path(spill) / "duplicates.parquet"
+                derived.compute_duplicates(self, target)
+                self.allowed_paths.add(str(target))
+                self._in_memory["duplicates"] = f"SELECT * FROM read_parquet({sql_literal(str(target))})"
+        return self._in_memory["duplicates"]
+
+    def _create_agency_views(self) -> None:
+        """``agencies`` and ``agreements``: from derived/ when current, else classified here, in memory."""
+        schemas = derived.agency_schemas()
+        missing = [name for name in schemas if name not in self.derived.tables and name not in self._in_memory]
+        if missing and not self.damaged:
+            for name, table in derived.agency_tables(self).items():
+                self.con.register(f"_{name}_in_memory", table)
+                self._in_memory[name] = f"SELECT * FROM _{name}_in_memory"
+        for name, (schema, order) in schemas.items():
+            path = self.derived.tables.get(name)
+            if path is not None:
+                body = f"SELECT * FROM read_parquet({sql_literal(str(path))})"
+            elif name in self._in_memory:
+                body = self._in_memory[name]
+            else:  # damaged stored files: the table cannot be computed
+                body = self._guard(derived.empty_select(schema), [self.store.layout.path(n) for n in self.damaged])
+            self.con.execute(f"CREATE OR REPLACE VIEW {name} AS {body} ORDER BY {order}").fetchall()
 
     def _create_flags_view(self) -> None:
         """``flag_<name>`` per queries/flags/<name>.sql and ``flags``, their union (``flag_union``)."""
@@ -289,96 +359,18 @@ class Engine:
             ctes.append(f"{helper.name} AS {'MATERIALIZED ' if readers > 1 else ''}({helper.body}\n)")
         return "WITH " + ", ".join(ctes) + " " if ctes else ""
 
-    # --- derived tables --------------------------------------------------------------------------
-
     def ensure_derived(self, force: bool = False) -> bool:
-        """Rebuild derived/ (duplicate marks, agency table) when the manifest has changed since.
-        Returns True when something was rebuilt."""
-        derived = self.store.root / "derived"
-        stamp_path = derived / "stamp.json"
-        generation = self.store.manifest.get("generation", 0)
-        if not force and stamp_path.exists():
-            try:
-                if json.loads(stamp_path.read_text()).get("generation") == generation:
-                    return False
-            except (OSError, json.JSONDecodeError):
-                pass
-        if not self.store.root.exists():
-            return False
-        derived.mkdir(parents=True, exist_ok=True)
-        files = self.store.files("searches")
-        target = derived / "duplicates.parquet"
-        if files:
-            stored = self.stored_rows_select()
-            tmp = derived / f".duplicates.{uuid.uuid4().hex}.tmp"
-            # Every row is a candidate when a release is ingested twice under other names. A memory cap keeps
-            # the duplicate search near 1.1 GiB at 20M candidate rows (measured); DuckDB spills the rest to
-            # the connection's own spill folder (``connect``; switching folders after a spill is an error in
-            # DuckDB, which a release ingested twice met).
-            # s is NOT MATERIALIZED: referenced twice, DuckDB 2 would otherwise copy every stored row into memory.
-            self.con.execute(f"SET memory_limit = {sql_literal(DERIVED_MEMORY_LIMIT)}")
-            try:
-                self._copy_duplicates(stored, tmp, exact=self._mixes_raw_forms())
-            finally:
-                self.con.execute("RESET memory_limit")
-            os.replace(tmp, target)
-        else:
-            target.unlink(missing_ok=True)
-        agencies.build_derived(self)
-        packs.build(self.con, self.store)
-        tmp_stamp = derived / f".stamp.{uuid.uuid4().hex}.tmp"
-        tmp_stamp.write_text(json.dumps({"generation": generation}))
-        os.replace(tmp_stamp, stamp_path)
-        return True
-
-    def _mixes_raw_forms(self) -> bool:
-        """True when the store holds Flock files stored before compact raw (their row_hash is of the whole
-        JSON object) beside files stored compact (whose row_hash is of the compact form): the two hashes of
-        one row differ, so duplicates are then found by a hash of ``raw`` as the views show it (slower)."""
-        from ..formats.flock import STAGED_CELL_FORMATS
-
-        forms = {bool((s.get("extra") or {}).get("raw_layouts")) for s in self.store.sources
-                 if s.get("status") == "ingested" and s.get("rows_stored") and s.get("format") in STAGED_CELL_FORMATS}
-        return forms == {True, False}
-
-    def _copy_duplicates(self, stored: str, target: Path, exact: bool = False) -> None:
-        """derived/duplicates.parquet: each exact duplicate row's key and the key of its first copy (same
-        producer, log kind and every raw cell; first by ingest order, then sheet and row).
-
-        Candidates share row_hash (or, with ``exact``, a hash of the rebuilt ``raw``: see
-        ``_mixes_raw_forms``); they are written, narrow, to a scratch file (spill folder) with the
-        128-bit MD5 of ``raw`` (two different texts share one with a probability of about 1 in 10^24 at
-        twenty million rows), and rows are one copy when producer, log kind and that MD5 agree. In one
-        statement over the ``raw`` texts themselves, a 10M-row export ingested under two names (20M
-        candidate rows) ran out of memory; in two steps it peaks at 1.1 GiB (measured)."""
-        candidate_rows = "SELECT s.* FROM s SEMI JOIN candidates USING (candidate_key)"
-        if exact:  # raw rebuilt for every row, to hash it
-            keyed = f"SELECT *, hash(producer, log_kind, raw) AS candidate_key FROM ({self.decoded(stored)})"
-        else:  # raw rebuilt for the candidate rows only
-            keyed = f"SELECT *, row_hash AS candidate_key FROM ({stored})"
-            candidate_rows = self.decoded(candidate_rows)
-        # in the connection's private spill folder: removed with it, or by the next run after a kill
-        spill = self.con.execute("SELECT current_setting('temp_directory')").fetchall()[0][0]
-        copies = Path(spill) / f"duplicate-candidates-{uuid.uuid4().hex}.parquet"
-        try:
-            self.con.execute(
-                f"COPY (WITH s AS NOT MATERIALIZED ({keyed}), "
-                "candidates AS (SELECT candidate_key FROM s GROUP BY 1 HAVING count(*) > 1) "
-                "SELECT search_key, producer, log_kind, source_seq, source_sheet, source_row, "
-                f"md5_number(raw) AS raw_md5 FROM ({candidate_rows})) TO {sql_literal(str(copies))} (FORMAT parquet)"
-            ).fetchall()
-            self.con.execute(
-                "COPY (SELECT search_key, duplicate_of FROM (SELECT search_key, first_value(search_key) OVER ("
-                "PARTITION BY producer, log_kind, raw_md5 ORDER BY source_seq, source_sheet, source_row) AS duplicate_of "
-                f"FROM read_parquet({sql_literal(str(copies))})) WHERE duplicate_of <> search_key) "
-                f"TO {sql_literal(str(target))} (FORMAT parquet)"
-            ).fetchall()
-        finally:
-            copies.unlink(missing_ok=True)
+        """Bring derived/ up to date on this engine's connection (a writer: takes the store's lock). Returns
+        True when something was built. The views keep reading what they read; ``refresh`` re-reads."""
+        return derived.rebuild(self.store, Engine, engine=self, force=force)
 
     def refresh(self, force: bool = False) -> None:
-        """After the store changed (ingest, registry), rebuild derived tables and views."""
+        """After the store changed (ingest, registry): rebuild derived tables (a writer) and re-read them."""
         self.ensure_derived(force=force)
+        self.derived = derived.DerivedState.load(self.store)
+        self._in_memory.clear()
+        self.damaged.clear()
+        self._check_files()
         self._create_views()
 
     # --- queries ---------------------------------------------------------------------------------
@@ -409,8 +401,8 @@ class Engine:
             raise self._sql_error(exc) from exc
         if len(statements) != 1:
             raise LprlogsError(f"give exactly one SQL statement (got {len(statements)})")
-        if statements[0].type not in READ_ONLY_STATEMENTS:
-            raise LprlogsError("queries are read-only: only SELECT (or WITH ... SELECT) is allowed",
+        if not self._reads_only(statements[0]):
+            raise LprlogsError("queries are read-only: only SELECT (or WITH ... SELECT, EXPLAIN SELECT) is allowed",
                                hint="the store changes only through `lprlogs ingest`")
         if re.search(r"\breport_\w+", sql):  # a file of queries/reports/ run alone
             define_report_objects(self.con)
@@ -427,8 +419,61 @@ class Engine:
         except duckdb.Error as exc:
             raise self._sql_error(exc) from exc
 
+    def _reads_only(self, statement: duckdb.Statement) -> bool:
+        """A SELECT, or EXPLAIN [ANALYZE] of one (EXPLAIN ANALYZE runs what it explains). A second line of
+        defence: ``lock_down`` is what stops a statement from writing files or loading extensions."""
+        if statement.type == duckdb.StatementType.SELECT:
+            return True
+        if statement.type != duckdb.StatementType.EXPLAIN:
+            return False
+        inner = _EXPLAIN_PREFIX.sub("", statement.query, count=1)
+        try:
+            explained = self.con.extract_statements(inner)
+        except duckdb.Error:
+            return False
+        return inner != statement.query and len(explained) == 1 and explained[0].type == duckdb.StatementType.SELECT
+
+    def lock_down(self, allow_files: tuple[Path, ...] = ()) -> None:
+        """Make this connection unable to write any file, attach a database, or install or load an extension,
+        whatever SQL it is given: DuckDB may then read only the files the views read, the SQL catalog's
+        term tables, and files under ``allow_files``; and its configuration is locked. Call it after the views
+        are defined (they are read as they are: their files are allowed by name)."""
+        paths = set(self.allowed_paths)
+        for path in self.view_files():
+            paths |= {str(path), str(path.resolve())}
+        folders = {str(queries_dir().resolve()) + "/"} | {str(Path(d).resolve()) + "/" for d in allow_files}
+        for statement in (f"SET allowed_paths = [{', '.join(map(sql_literal, sorted(paths)))}]",
+                          f"SET allowed_directories = [{', '.join(map(sql_literal, sorted(folders)))}]",
+                          "SET autoinstall_known_extensions = false", "SET autoload_known_extensions = false",
+                          "SET allow_community_extensions = false", "SET enable_external_access = false",
+                          "SET lock_configuration = true"):
+            self.con.execute(statement).fetchall()
+
+    def view_files(self) -> list[Path]:
+        """Every store file the views read."""
+        kinds = ["quarantine", *(f"side/{t}" for t in self.store.side_tables())]
+        files = self.reading_files() + [p for k in kinds for p in self.store.files(k)]
+        files += [p for p in self.derived.tables.values() if p is not None]
+        if self.derived.redacted:
+            files.append(self.derived.redacted["path"])
+        return files
+
     def _sql_error(self, exc: Exception) -> LprlogsError:
+        damaged = damage_error(exc)
+        if damaged is not None:
+            return damaged
+        if isinstance(exc, duckdb.PermissionException):
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            return LprlogsError(f"not allowed: {first}",
+                                hint="queries read only the store's views and write nothing; "
+                                     "`lprlogs query --allow-files DIR` lets them read files under DIR")
         return sql_error(exc, self.views())
 
     def close(self) -> None:
         self.con.close()
+
+
+def rebuild(store: Store, *, force: bool = False) -> bool:
+    """Bring the store's derived/ up to date (a writer: takes the store's lock; ingest, `agencies load-*` and
+    `lprlogs rebuild` call it). Returns True when something was built."""
+    return derived.rebuild(store, Engine, force=force)

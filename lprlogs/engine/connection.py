@@ -2,39 +2,22 @@
 
 from __future__ import annotations
 
-import os
 import shutil
-import tempfile
 import weakref
-from pathlib import Path
 
 import duckdb
 
 from ..store import sql_literal
+from ..tempdirs import private_temp_dir
 
 SPILL_PREFIX = "lprlogs-spill-"
-
-
-def _process_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:  # alive, but another user's
-        return True
-    return True
 
 
 def spill_folder() -> str:
     """A new private folder (in the system's temporary folder) for what DuckDB spills to disk, named
     with this process's id. Folders left by lprlogs processes that are gone (killed, or out of memory
     while spilling, when nothing could clean up) are removed first: they can hold gigabytes."""
-    temp = Path(tempfile.gettempdir())
-    for folder in temp.glob(f"{SPILL_PREFIX}*-*"):
-        pid = folder.name[len(SPILL_PREFIX):].split("-", 1)[0]
-        if pid.isdigit() and int(pid) != os.getpid() and not _process_alive(int(pid)):
-            shutil.rmtree(folder, ignore_errors=True)
-    return tempfile.mkdtemp(prefix=f"{SPILL_PREFIX}{os.getpid()}-")
+    return private_temp_dir(SPILL_PREFIX)
 
 
 def connect(threads: int) -> duckdb.DuckDBPyConnection:

@@ -1,17 +1,13 @@
 """The Parquet store: layout, manifest, atomic per-source commit, batches, quarantine, duplicates.
 
-Layout under the store folder::
-
-    manifest.json                    every source (ingested or skipped) and every batch; replaced atomically
-    searches/<sha16>-b<batch>-<n>.parquet   stored rows of one source (one file per sheet or part)
-    quarantine/<sha16>-b<batch>-<n>.parquet rows that could not be read, with the reason
-    side/<table>/<sha16>-b<batch>-<n>.parquet  other tables (events, sharing, ...)
-    derived/                         tables rebuilt from the above (duplicates, agencies); never the truth
-    tmp/                             files being written; anything here after a crash is garbage
+The folder's paths are named in ``layout.py``; the manifest's entries are typed in ``manifest.py``.
+Stored files are named ``<folder>/<sha16>-b<batch>-<n>.parquet`` (one per sheet or part of a source).
 
 A source becomes visible only when manifest.json is replaced, after its Parquet files are in place:
 a crash at any moment leaves the store as it was before that source. Files that the manifest does
-not name are ignored by the views and removed by the next writer.
+not name are ignored by the views and removed by the next writer; files a writer stops naming (a source
+read again with --force) are retired and removed only after a grace period, since a reader that read the
+manifest before may still be reading them.
 """
 
 from __future__ import annotations
@@ -31,16 +27,18 @@ from typing import TYPE_CHECKING, Any
 
 import duckdb
 
-from ..errors import LprlogsError
+from ..errors import LprlogsError, StoreDamaged
 from ..progress import enable_query_progress
 from ..schema import QUARANTINE_COLUMNS, STAGED_COLUMNS
+from .atomic import atomic_write, move_into_place
+from .layout import MANIFEST, Layout  # noqa: F401
+from .manifest import MANIFEST_VERSION, BatchEntry, SourceEntry, check_manifest, empty_manifest  # noqa: F401
 
 if TYPE_CHECKING:
     from ..formats import Match
     from ..sources import Source
 
-MANIFEST = "manifest.json"
-MANIFEST_VERSION = 1
+RETIRED_GRACE_SECONDS = 15 * 60  # a retired stored file is kept this long for readers still reading it
 _LOCKS_HELD: dict[str, int] = {}  # store folders this process holds the writer lock of, with depth
 
 
@@ -61,22 +59,6 @@ def sql_literal(value: object) -> str:
 
 def now_utc() -> str:
     return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
-
-
-def _fsync_write(path: Path, data: bytes) -> None:
-    with open(path, "wb") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
-
-
-def _fsync_dir(path: Path) -> None:
-    with contextlib.suppress(OSError):
-        fd = os.open(path, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
 
 
 # Columns a compact raw may take a cell's text from (named in raw_layout), and that text: the fields read
@@ -157,6 +139,36 @@ def manifest_text(manifest: dict[str, Any]) -> str:
     return "{\n" + ",\n".join(lines) + "\n}\n"
 
 
+def read_manifest(path: Path) -> dict[str, Any]:
+    """manifest.json, checked for shape (``StoreDamaged`` naming the file when it is not a manifest)."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise StoreDamaged(f"the store's manifest is unreadable ({exc})", path=str(path),
+                           hint="restore manifest.json from a backup, or ingest the releases again into a new store"
+                           ) from exc
+    return check_manifest(data, path)
+
+
+def parquet_problem(path: Path) -> str | None:
+    """Why ``path`` cannot be a whole Parquet file ('missing', 'truncated'), from its size and its last eight
+    bytes (the footer's length and the magic PAR1); None when it looks whole."""
+    try:
+        with open(path, "rb") as fh:
+            size = os.fstat(fh.fileno()).st_size
+            if size < 12:
+                return "truncated"
+            fh.seek(size - 8)
+            tail = fh.read(8)
+    except FileNotFoundError:
+        return "missing"
+    except OSError as exc:
+        return f"unreadable ({exc.strerror})"
+    if tail[4:] != b"PAR1" or int.from_bytes(tail[:4], "little") + 12 > size:
+        return "truncated"
+    return None
+
+
 def column_names(con: duckdb.DuckDBPyConnection, select_sql: str) -> list[str]:
     """The columns a SELECT gives, bound by DuckDB without running it (and without making a relation of
     it, which DuckDB's Python layer would parse a second time)."""
@@ -186,23 +198,19 @@ class Store:
     @classmethod
     def open(cls, root: Path | str | None = None, *, create: bool = False) -> Store:
         root = Path(root) if root is not None else default_store_dir()
-        manifest_path = root / MANIFEST
+        manifest_path = Layout(root).manifest
         if not manifest_path.exists():
             if not create:
                 raise LprlogsError(
                     "no lprlogs store here", path=str(root),
                     hint="run `lprlogs ingest FILES --store DIR` first, or pass --store / set LPRLOGS_STORE",
                 )
-            return cls(root=root, manifest=cls._empty_manifest())
-        try:
-            manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError) as exc:
-            raise LprlogsError(f"store manifest is unreadable ({exc})", path=str(manifest_path)) from exc
-        return cls(root=root, manifest=manifest)
+            return cls(root=root, manifest=empty_manifest())
+        return cls(root=root, manifest=read_manifest(manifest_path))
 
-    @staticmethod
-    def _empty_manifest() -> dict[str, Any]:
-        return {"version": MANIFEST_VERSION, "generation": 0, "sources": [], "batches": [], "settings": {}}
+    @property
+    def layout(self) -> Layout:
+        return Layout(self.root)
 
     # --- reading ---------------------------------------------------------------------------------
 
@@ -233,7 +241,7 @@ class Store:
                 names = files.get("side", {}).get(kind[5:], [])
             else:
                 names = files.get(kind, [])
-            paths.extend(self.root / name for name in names)
+            paths.extend(self.layout.path(name) for name in names)
         return paths
 
     def side_tables(self) -> list[str]:
@@ -253,13 +261,13 @@ class Store:
         if _LOCKS_HELD.get(key):
             _LOCKS_HELD[key] += 1
             try:
-                if (self.root / MANIFEST).exists():
-                    self.manifest = json.loads((self.root / MANIFEST).read_text(encoding="utf-8"))
+                if self.layout.manifest.exists():
+                    self.manifest = read_manifest(self.layout.manifest)
                 yield
             finally:
                 _LOCKS_HELD[key] -= 1
             return
-        with open(self.root / ".lock", "w") as fh:
+        with open(self.layout.lock, "w") as fh:
             try:
                 fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError as exc:
@@ -268,8 +276,8 @@ class Store:
             _LOCKS_HELD[key] = 1
             try:
                 # re-read under the lock: another process may have committed since we opened
-                if (self.root / MANIFEST).exists():
-                    self.manifest = json.loads((self.root / MANIFEST).read_text(encoding="utf-8"))
+                if self.layout.manifest.exists():
+                    self.manifest = read_manifest(self.layout.manifest)
                 self._collect_garbage()
                 yield
             finally:
@@ -277,12 +285,18 @@ class Store:
                 fcntl.flock(fh, fcntl.LOCK_UN)
 
     def _collect_garbage(self) -> None:
-        """Remove files a crashed writer left behind: tmp/ and Parquet files the manifest does not name."""
-        shutil.rmtree(self.root / "tmp", ignore_errors=True)
+        """Remove files a crashed writer left behind (tmp/, Parquet files the manifest does not name) and
+        retired files older than RETIRED_GRACE_SECONDS. Runs when a writer takes the lock."""
+        shutil.rmtree(self.layout.tmp, ignore_errors=True)
         named = {str(p) for kind in ("searches", "quarantine") for p in self.files(kind)}
         named |= {str(p) for t in self.side_tables() for p in self.files(f"side/{t}")}
-        for folder in ("searches", "quarantine", "side"):
-            base = self.root / folder
+        cutoff = (dt.datetime.now(dt.UTC) - dt.timedelta(seconds=RETIRED_GRACE_SECONDS)).isoformat()
+        retired = [r for r in self.manifest.get("retired", []) if isinstance(r, dict)]
+        young = [r for r in retired if str(r.get("at", "")) > cutoff]
+        named |= {str(self.layout.path(str(r.get("path")))) for r in young}
+        if len(young) != len(retired):
+            self.manifest["retired"] = young  # written with the writer's next manifest
+        for base in self.layout.stored_roots():
             if base.is_dir():
                 for path in base.rglob("*.parquet"):
                     if str(path) not in named:
@@ -292,16 +306,11 @@ class Store:
         with self.mutex:
             self.manifest["generation"] = int(self.manifest.get("generation", 0)) + 1
             self.root.mkdir(parents=True, exist_ok=True)
-            tmp = self.root / f".{MANIFEST}.{uuid.uuid4().hex}.tmp"
-            _fsync_write(tmp, manifest_text(self.manifest).encode("utf-8"))
-            os.replace(tmp, self.root / MANIFEST)
-            _fsync_dir(self.root)
+            atomic_write(self.layout.manifest, manifest_text(self.manifest))
 
     def begin_batch(self, paths: list[str]) -> dict[str, Any]:
         batch_id = max((b["id"] for b in self.batches), default=0) + 1
-        batch = {"id": batch_id, "started_at": now_utc(), "finished_at": None, "paths": paths,
-                 "files_ingested": 0, "files_skipped": 0, "files_already": 0, "files_rejected": 0,
-                 "rows_stored": 0, "rows_quarantined": 0}
+        batch = BatchEntry(id=batch_id, started_at=now_utc(), paths=paths).to_dict()
         self.batches.append(batch)
         self.save_manifest()
         return batch
@@ -330,11 +339,12 @@ class Store:
             return seq
 
     def record(self, entry: dict[str, Any], replaces: dict[str, Any] | None = None) -> None:
-        """Add a source entry (and drop the one it replaces), then commit the manifest."""
-        old_files: list[Path] = []
+        """Add a source entry (and drop the one it replaces, whose files are retired), then commit the manifest."""
         with self.mutex:
             if replaces is not None:
-                old_files = self._entry_files(replaces)
+                retired = self.manifest.setdefault("retired", [])
+                retired.extend({"path": self.layout.relative(p), "at": dt.datetime.now(dt.UTC).isoformat()}
+                               for p in self.entry_files(replaces))
                 self.manifest["sources"] = [s for s in self.sources if s is not replaces]
             # a file seen before but not ingested (skipped, rejected) is replaced by its newer outcome
             if entry.get("sha256"):
@@ -344,15 +354,25 @@ class Store:
                 ]
             self.sources.append(entry)
             self.save_manifest()
-        for path in old_files:
-            path.unlink(missing_ok=True)
 
-    def _entry_files(self, entry: dict[str, Any]) -> list[Path]:
+    def record_refused(self, source: Source, status: str, reason: str, batch_id: int,
+                       match: Match | None = None) -> None:
+        """Record a file that was skipped (not an audit) or rejected (could not be read), with the reason:
+        the one way such a file enters the manifest."""
+        self.record(SourceEntry(
+            path=source.display_path, parent=source.parent, sha256=source.sha256 or None, size=source.size,
+            format=match.format if match else None, variant=match.variant if match else None,
+            producer=source.producer, producer_from=source.producer_from, log_kind=source.log_kind,
+            status=status, reason=reason, notes=list(source.notes), batch_id=batch_id, ingested_at=now_utc(),
+        ).to_dict())
+
+    def entry_files(self, entry: dict[str, Any]) -> list[Path]:
+        """The stored files of one source entry."""
         files = entry.get("files", {})
         names = list(files.get("searches", [])) + list(files.get("quarantine", []))
         for side_names in files.get("side", {}).values():
             names.extend(side_names)
-        return [self.root / n for n in names]
+        return [self.layout.path(n) for n in names]
 
     def writer(self, con: duckdb.DuckDBPyConnection, source: Source, match: Match,
                batch_id: int, seq: int | None = None) -> SourceWriter:
@@ -386,15 +406,28 @@ class SourceWriter:
         self.parts_skipped: list[dict[str, str]] = []
         self.rows_stored = 0
         self.rows_quarantined = 0
-        self.rows_redacted_blank = 0  # rows blanked out entirely by the agency (counted, not errors)
-        self.side_rows: dict[str, int] = {}  # rows written to each side table (events, sharing, ...)
+        self.rows_blanked = 0  # rows blanked out entirely by the agency (counted, not errors)
+        self.other_tables: dict[str, int] = {}  # rows written to each side table (events, sharing, ...)
         self.expected_rows: int | None = None
         self.extra: dict[str, Any] = {}  # reader-specific facts kept in the manifest entry
-        self._tmpdir = store.root / "tmp" / uuid.uuid4().hex
+        self._tmpdir = store.layout.tmp / uuid.uuid4().hex
         self._pending: dict[str, list[tuple[Path, str]]] = {}  # kind -> [(tmp path, final relative name)]
         self._counter = 0
         # connections running this source's statements now (the progress bar asks them how far they are)
         self.running: list[duckdb.DuckDBPyConnection] = [con]
+
+    # older names, still used by some readers
+    @property
+    def rows_redacted_blank(self) -> int:
+        return self.rows_blanked
+
+    @rows_redacted_blank.setter
+    def rows_redacted_blank(self, value: int) -> None:
+        self.rows_blanked = value
+
+    @property
+    def side_rows(self) -> dict[str, int]:
+        return self.other_tables
 
     @property
     def sha16(self) -> str:
@@ -426,8 +459,7 @@ class SourceWriter:
         self._counter += 1
         self._make_tmpdir()
         name = f"{self.sha16}-b{self.batch_id}-{self._counter}.parquet"
-        folder = kind if kind in ("searches", "quarantine") else f"side/{kind}"
-        return self._tmpdir / name, f"{folder}/{name}"
+        return self._tmpdir / name, f"{self.store.layout.stored_folder(kind)}/{name}"
 
     def _copy(self, select_sql: str, kind: str) -> int:
         tmp, final = self._target(kind)
@@ -571,7 +603,7 @@ class SourceWriter:
             count = self._copy(sql, table_name)
         finally:
             self.con.unregister(name)
-        self.side_rows[table_name] = self.side_rows.get(table_name, 0) + count
+        self.other_tables[table_name] = self.other_tables.get(table_name, 0) + count
         return count
 
     # --- commit / rollback -----------------------------------------------------------------------
@@ -584,34 +616,17 @@ class SourceWriter:
                 files[kind] = names
             else:
                 files["side"][kind] = names
-        side_rows = {**{k: 0 for k in files["side"]}, **self.side_rows}
-        return {
-            "path": self.source.display_path,
-            "parent": self.source.parent,
-            "sha256": self.source.sha256,
-            "size": self.source.size,
-            "format": self.format,
-            "variant": self.variant,
-            "encoding": self.encoding,
-            "producer": self.producer,
-            "producer_from": self.source.producer_from if self.producer == self.source.producer else "content",
-            "log_kind": self.log_kind,
-            "status": status,
-            "reason": reason,
-            "rows_read": self.rows_stored + self.rows_quarantined,
-            "rows_stored": self.rows_stored,
-            "rows_quarantined": self.rows_quarantined,
-            "rows_blanked": self.rows_redacted_blank,
-            "parts_skipped": self.parts_skipped,
-            "notes": self.notes,
-            "side_tables": sorted(files["side"]),
-            "side_rows": side_rows,
-            "extra": self.extra,
-            "files": files,
-            "batch_id": self.batch_id,
-            "seq": self.seq,
-            "ingested_at": now_utc(),
-        }
+        return SourceEntry(
+            path=self.source.display_path, parent=self.source.parent, sha256=self.source.sha256,
+            size=self.source.size, format=self.format, variant=self.variant, encoding=self.encoding,
+            producer=self.producer,
+            producer_from=self.source.producer_from if self.producer == self.source.producer else "content",
+            log_kind=self.log_kind, status=status, reason=reason, rows_read=self.rows_stored + self.rows_quarantined,
+            rows_stored=self.rows_stored, rows_quarantined=self.rows_quarantined, rows_blanked=self.rows_blanked,
+            parts_skipped=self.parts_skipped, notes=self.notes,
+            other_tables={**{k: 0 for k in files["side"]}, **self.other_tables}, extra=self.extra, files=files,
+            batch_id=self.batch_id, seq=self.seq, ingested_at=now_utc(),
+        ).to_dict()
 
     def commit(self, replaces: dict[str, Any] | None = None) -> dict[str, Any]:
         if self.expected_rows is not None and self.expected_rows != self.rows_stored + self.rows_quarantined:
@@ -619,10 +634,7 @@ class SourceWriter:
                       f"{self.rows_stored + self.rows_quarantined:,} were stored or quarantined; please report this")
         for pending in self._pending.values():
             for tmp, final in pending:
-                target = self.store.root / final
-                target.parent.mkdir(parents=True, exist_ok=True)
-                os.replace(tmp, target)
-                _fsync_dir(target.parent)
+                move_into_place(tmp, self.store.layout.path(final))
         entry = self.entry()
         self.store.record(entry, replaces=replaces)
         self._remove_tmpdir()
@@ -637,4 +649,4 @@ class SourceWriter:
         self._remove_tmpdir()
         self._pending.clear()
         self.rows_stored = self.rows_quarantined = 0
-        self.side_rows = {}
+        self.other_tables = {}
