@@ -82,6 +82,21 @@ def detect(head: bytes) -> Encoding:
         return Encoding("latin-1")
 
 
+_CONTROL = {c: None for c in range(32) if chr(c) not in "\t\n\r\f\x1a\x1b"}
+
+
+def looks_binary(head: bytes) -> bool:
+    """True when the first bytes are not text in the encoding detect() finds: many control characters
+    (NUL among them) or undecodable bytes. A text file damaged by a few stray NUL bytes (or a \\x1a end
+    marker) is still text."""
+    if not head:
+        return False
+    encoding = detect(head)
+    text = head[encoding.bom_length:65536].decode(encoding.codec, errors="replace")
+    odd = len(text) - len(text.translate(_CONTROL)) + text.count("\ufffd")
+    return odd > max(8, len(text) // 100)
+
+
 def given(name: str, head: bytes) -> Encoding:
     """The user's ``--encoding``, checked to be a codec Python knows; a BOM of that family is skipped."""
     try:
@@ -117,8 +132,9 @@ def decode_head(path: Path, encoding: Encoding, size: int = 65536) -> str:
     return text
 
 
-def transcode_to_utf8(path: Path, encoding: Encoding, target: Path) -> int:
-    """Write ``path`` decoded with ``encoding`` as UTF-8 to ``target``, block by block.
+def transcode_to_utf8(path: Path, encoding: Encoding, target: Path, *, nul: str | None = None) -> int:
+    """Write ``path`` decoded with ``encoding`` as UTF-8 to ``target``, block by block; with ``nul``,
+    every NUL character is written as that text instead.
 
     Returns the number of undecodable bytes replaced with U+FFFD (0 when the encoding fits).
     """
@@ -134,7 +150,7 @@ def transcode_to_utf8(path: Path, encoding: Encoding, target: Path) -> int:
                 text = text.lstrip("\ufeff")
                 first = False
             replaced += text.count("\ufffd")
-            dst.write(text)
+            dst.write(text if nul is None else text.replace("\x00", nul))
             if not block:
                 break
     return replaced

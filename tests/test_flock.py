@@ -202,7 +202,7 @@ def test_idempotent_and_cli(tmp_path, run_cli):
     ("stolen vehicle 2024", False), ("suvgmcblack", False),
 ])
 def test_redaction_markers(cell, is_marker):
-    from lprlogs.formats.flock import _marker_sql
+    from lprlogs.formats.staging import _marker_sql
 
     con = duckdb.connect()
     assert con.execute(f"SELECT {_marker_sql('x')} FROM (SELECT ? AS x)", [cell]).fetchall()[0][0] is is_marker
@@ -213,7 +213,7 @@ def test_stage_cells_for_other_readers(tmp_path):
     import polars as pl
 
     from lprlogs.formats import Match
-    from lprlogs.formats.flock import stage_cells
+    from lprlogs.formats.staging import StageOptions, stage_cells
     from lprlogs.sources import Source
     from lprlogs.store import Store
 
@@ -230,7 +230,7 @@ def test_stage_cells_for_other_readers(tmp_path):
         "Search Time": ["11/14/2025, 09:53:36 AM UTC", "11/14/2025"],
         "source_row": [2, 3], "source_page": [1, 2],
     })
-    result = stage_cells(out, cells, variant="flock-trimmed-4")
+    result = stage_cells(out, cells, StageOptions(variant="flock-trimmed-4"))
     assert (result.rows_stored, result.rows_quarantined) == (1, 1)
     entry = out.commit()
     assert entry["rows_read"] == 2 and not any("mismatch" in n for n in entry["notes"])

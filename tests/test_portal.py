@@ -95,10 +95,12 @@ def test_broken_quotes_repaired_or_quarantined_without_merging_rows(tmp_path: Pa
     outcome = report.files[0]
     assert (outcome.rows_read, outcome.rows_stored, outcome.rows_quarantined) == (6, 4, 2)
     stored = query(store_dir, "SELECT search_id, reason, case_number, source_row FROM searches ORDER BY source_row")
+    # source_row counts records (d3 spans two lines but is one row), as a spreadsheet shows them
     assert stored == [("d1", "ok", "1", 2), ("d2", 'said "stop" twice', "2", 3), ("d3", "two\nlines", "3", 4),
-                      ("d5", "after", "5", 7)]
+                      ("d5", "after", "5", 6)]
     quarantined = query(store_dir, "SELECT source_row, raw, reason FROM quarantine ORDER BY source_row")
-    assert [q[0] for q in quarantined] == [6, 8]
+    assert [q[0] for q in quarantined] == [5, 7]
+    assert not any("mismatch" in n for n in outcome.notes)
     assert '"d4"' in quarantined[0][1] and "cannot be split" in quarantined[0][2]
     assert '"d6"' in quarantined[1][1] and "cut short" in quarantined[1][2]
 
@@ -172,3 +174,77 @@ def test_times_with_offsets_and_unreadable_times(tmp_path: Path, store_dir: Path
     assert any("could not be read as times" in n for n in outcome.notes)
     assert query(store_dir, "SELECT search_time FROM searches ORDER BY source_row") == [
         (dt.datetime(2026, 3, 10, 4, 31, 52, tzinfo=dt.UTC),), (None,)]
+
+
+def test_line_break_in_a_reason_is_one_record_not_a_mismatch(tmp_path: Path, store_dir: Path) -> None:
+    lines = [NEW_HEADER] + [f'"r{i}","***","2026-03-10T04:3{i}:52.901Z","4","theft","{i}"' for i in range(1, 6)]
+    lines[2] = '"r2","***","2026-03-10T04:32:52.901Z","4","theft\nof a car\non two lines","2"'
+    path = write(tmp_path / "in", "menlo-park-ca-pd_2026-04-25_search_audit.csv", lines)
+    outcome = ingest([str(path)], store_dir).files[0]
+    assert (outcome.rows_read, outcome.rows_stored, outcome.rows_quarantined) == (5, 5, 0)
+    assert not any("mismatch" in n for n in outcome.notes), outcome.notes
+    assert query(store_dir, "SELECT search_id, source_row FROM searches ORDER BY source_row") == [
+        ("r1", 2), ("r2", 3), ("r3", 4), ("r4", 5), ("r5", 6)]
+
+
+EXTRA = ["derived-searchDatePST", "derived-month", "derived-weekday"]
+
+
+def _old_form_rows(count: int) -> list[list[str]]:
+    return [[f"e{i}", "5d0e4a4b-1111-4c5e-9a0b-2b7c3d4e5f60", f"2025-06-18 0{i % 10}:02:04.789", str(10 + i),
+             "missing+person", f"2025-06-17 1{i % 10}:02", "6", "Tue"] for i in range(count)]
+
+
+def test_extra_columns_in_csv_are_kept_in_raw(tmp_path: Path, store_dir: Path) -> None:
+    header = ["id", "userId", "searchDate", "cameraCount", "reason", *EXTRA]
+    path = tmp_path / "eugene-or-pd_log.csv"
+    with open(path, "w", newline="", encoding="utf-8") as fh:  # as a spreadsheet saves it: no quotes
+        csv.writer(fh).writerows([header, *_old_form_rows(12)])
+    outcome = ingest([str(path)], store_dir, producer="Eugene OR PD", log_kind="portal_audit").files[0]
+    assert (outcome.status, outcome.format, outcome.rows_stored) == ("ingested", "portal_csv", 12)
+    assert (outcome.producer, outcome.log_kind) == ("Eugene OR PD", "portal_audit")
+    assert outcome.variant.startswith("portal-old")
+    assert any(n.startswith("columns not part of a portal search audit kept in raw only: derived-searchDatePST, "
+                            "derived-month, derived-weekday") for n in outcome.notes)
+    first = query(store_dir, "SELECT search_id, devices_searched, reason, raw FROM searches ORDER BY source_row")[0]
+    assert first[:3] == ("e0", 10, "missing person")
+    assert json.loads(first[3])["derived-searchDatePST"] == "2025-06-17 10:02"
+
+
+def test_portal_workbook_with_cover_and_pivot_sheets(tmp_path: Path, store_dir: Path) -> None:
+    openpyxl = pytest.importorskip("openpyxl")
+    book = openpyxl.Workbook()
+    cover = book.active
+    cover.title = "Cover"
+    cover.append(["Public records request 25-1234: Flock search audit, Eugene Police Department"])
+    log = book.create_sheet("Log")
+    log.append(["id", "userId", "searchDate", "cameraCount", "reason", *EXTRA])
+    rows = _old_form_rows(30)
+    for row in rows:
+        log.append([*row[:3], int(row[3]), *row[4:]])
+    log.append([None] * 8)  # a blank row inside the data: no record, the rows after it keep their numbers
+    log.append(["e-last", "u", "2025-06-19 01:02:03.000", 7, "stolen+vehicle", None, None, None])
+    pivot = book.create_sheet("Pivot")
+    pivot.append(["Row Labels", "Count of id"])
+    pivot.append(["missing person", 30])
+    path = tmp_path / "Eugene_Flock_Audit.xlsx"
+    book.save(path)
+    outcome = ingest([str(path)], store_dir, producer="Eugene OR PD", log_kind="portal_audit").files[0]
+    assert (outcome.status, outcome.format, outcome.rows_read, outcome.rows_stored) == \
+        ("ingested", "portal_csv", 31, 31)
+    assert (outcome.producer, outcome.log_kind) == ("Eugene OR PD", "portal_audit")
+    assert not any("mismatch" in n for n in outcome.notes)
+    assert any("derived-searchDatePST" in n and "sheet 'Log'" in n for n in outcome.notes)
+    rows_read = query(store_dir, "SELECT source_sheet, source_row, search_id, devices_searched, search_time "
+                                 "FROM searches ORDER BY source_row")
+    assert rows_read[0][:4] == ("Log", 2, "e0", 10)
+    assert rows_read[0][4] == dt.datetime(2025, 6, 18, 0, 2, 4, 789000, tzinfo=dt.UTC)
+    assert rows_read[-1][:4] == ("Log", 33, "e-last", 7)
+    skipped = {p["part"] for p in _parts_skipped(store_dir)}
+    assert skipped == {"Cover", "Pivot"}
+
+
+def _parts_skipped(store_dir: Path) -> list[dict[str, str]]:
+    from lprlogs.store import Store
+
+    return Store.open(store_dir).sources[0]["parts_skipped"]

@@ -23,7 +23,7 @@ from helpers import FLOCK_14, REALDATA, ROOT, flock_row, write_flock_csv
 
 from lprlogs.engine import Engine
 from lprlogs.formats import Match
-from lprlogs.formats.flock import NUMBER_FIELDS, TEXT_FIELDS
+from lprlogs.formats.staging import NUMBER_FIELDS, TEXT_FIELDS
 from lprlogs.ingest import ingest
 from lprlogs.sources import Source
 from lprlogs.store import RAW_TEXT_OF, Store, raw_json_sql

@@ -270,7 +270,7 @@ def mixes_raw_forms(store: Store) -> bool:
     """True when the store holds Flock files stored before compact raw (their row_hash is of the whole
     JSON object) beside files stored compact (whose row_hash is of the compact form): the two hashes of
     one row differ, so duplicates are then found by a hash of ``raw`` as the views show it (slower)."""
-    from ..formats.flock import STAGED_CELL_FORMATS
+    from ..formats.staging import STAGED_CELL_FORMATS
 
     forms = {bool((s.get("extra") or {}).get("raw_layouts")) for s in store.sources
              if s.get("status") == "ingested" and s.get("rows_stored") and s.get("format") in STAGED_CELL_FORMATS}

@@ -18,20 +18,12 @@ from typing import TYPE_CHECKING
 
 from ..schema import REDACTION_MARKERS
 from ..sources import Source
-from ..store import SourceWriter, sql_literal
+from ..sqltext import sql_literal
+from ..store import SourceWriter
 from . import Match
-from .vigilant import (
-    check_tz,
-    find_head,
-    load_sheet,
-    localize,
-    norm_header,
-    note_title_rows,
-    parse_local_times,
-    read_csv_cells,
-    sheet_heads,
-    tz_note,
-)
+from .columns import note_extra_columns, refuse_wide, unique_headers
+from .localtime import check_tz, localize, parse_local_times, tz_note
+from .workbook import find_head, load_sheet, norm_header, note_title_rows, read_csv_cells, sheet_heads
 
 if TYPE_CHECKING:
     import polars as pl
@@ -68,6 +60,7 @@ class EventLog:
     """Reader of Flock event logs (workbook or CSV)."""
 
     name = "flock_event_log"
+    kinds = ("event_log",)  # the log kinds it reads (formats.detect checks --log-type against them)
 
     def sniff(self, source: Source) -> Match | None:
         found = find_head(source, _is_event_head)
@@ -103,9 +96,14 @@ class EventLog:
 
     def _read_table(self, source: Source, out: SourceWriter, sheet: str | None, frame: pl.DataFrame,
                     typed: pl.DataFrame, first_row: int) -> tuple[int, int]:
-        header_texts = [str(v) if v is not None else f"column {i + 1}" for i, v in enumerate(frame.row(0))]
-        columns = {COLUMN_OF_HEADER[norm_header(h)]: i for i, h in enumerate(header_texts)
-                   if norm_header(h) in COLUMN_OF_HEADER}
+        refuse_wide(frame.width, f"sheet {sheet!r}" if sheet else "the header")
+        header_texts = unique_headers([str(v) if v is not None else "" for v in frame.row(0)])
+        columns: dict[str, int] = {}
+        for i, h in enumerate(header_texts):
+            if norm_header(h) in COLUMN_OF_HEADER:
+                columns.setdefault(COLUMN_OF_HEADER[norm_header(h)], i)
+        note_extra_columns(out, [h for i, h in enumerate(header_texts) if i not in columns.values()],
+                           "an event log", f"sheet {sheet!r}" if sheet else None)
         body = frame.slice(1)
         cells = {name: body[:, i] for name, i in columns.items()}
         staged = pl.DataFrame({

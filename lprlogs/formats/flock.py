@@ -7,20 +7,16 @@ Every variant in FORMATS.md section 1 is read the same way:
 2. read the cells as text into a *wide* table ``c0..cN`` with the row number a spreadsheet user sees
    (CSV: DuckDB's single-threaded reader, streamed; Excel: fastexcel, one sheet at a time);
 3. align rows that are shifted one cell right or miss a cell (repaired when unambiguous, with a note;
-   quarantined otherwise) and name the cells after the header (``_align_sql``);
-4. ``stage_cells``: map the original headers to the canonical columns, parse times, time frames,
-   numbers and redaction markers, build ``raw`` and ``redacted``, and hand the rows to the store.
-
-``stage_cells`` is also what the PDF reader calls with the cells it cut out of a printout.
+   quarantined otherwise) and name the cells after the header (``align_sql``);
+4. hand the named cells to ``staging.stage_cells`` (shared with the PDF reader), which parses them
+   and sends the rows to the store.
 """
 
 from __future__ import annotations
 
 import contextlib
 import csv
-import functools
 import io
-import json
 import os
 import re
 import threading
@@ -34,41 +30,26 @@ import duckdb
 
 from .. import textio
 from ..errors import SourceRejected
-from ..schema import REDACTION_MARKERS
 from ..sources import Source
-from ..store import SourceWriter, as_relation, column_names, sql_literal
-from . import Match
+from ..sqltext import quote_ident, sql_literal
+from ..store import SourceWriter, column_names
+from . import FLOCK_AUDIT_KINDS, Match
+from .columns import refuse_wide, unique_headers
+from .counts import plain_integer_sql
+from .staging import (
+    FAST_TIME_FORMAT,
+    HEADER_TO_FIELD,
+    NUMBER_FIELDS,
+    STAMP_RE,
+    StageOptions,
+    StageResult,
+    normalize_header,
+    stage_cells,
+)
+from .workbook import OLE_MAGIC, PASSWORD_HINT, ZIP_MAGIC, is_workbook, password_protected
 
 # --- headers ------------------------------------------------------------------------------------
 
-# normalised header text -> canonical column ("time_frame" and "search_date" are split/joined later)
-HEADER_TO_FIELD: dict[str, str] = {
-    "id": "search_id",
-    "search id": "search_id",
-    "name": "searcher_user",
-    "user name": "searcher_user",
-    "org name": "searcher_org",
-    "organization name": "searcher_org",
-    "total networks searched": "networks_searched",
-    "networks searched": "networks_searched",
-    "total devices searched": "devices_searched",
-    "devices searched": "devices_searched",
-    "time frame": "time_frame",
-    "license plate": "license_plate",
-    "plate": "license_plate",
-    "reason": "reason",
-    "offense type": "offense_type",
-    "case #": "case_number",
-    "case number": "case_number",
-    "case no": "case_number",
-    "case no.": "case_number",
-    "filters": "filters",
-    "search time": "search_time",
-    "search date": "search_date",
-    "search type": "search_type",
-    "text prompt": "text_prompt",
-    "moderation": "moderation",
-}
 TIME_HEADERS = {"search time", "time frame", "search date"}
 
 # the known column orders, for files without a header row
@@ -91,396 +72,8 @@ FOREIGN_HEADERS = {
     "Vigilant audit": {"reason", "datetime"},
 }
 
-TEXT_FIELDS = ("search_id", "searcher_user", "searcher_org", "search_type", "reason", "offense_type",
-               "case_number", "license_plate", "filters", "text_prompt", "moderation")
-NUMBER_FIELDS = ("networks_searched", "devices_searched")
-# readers whose rows go through stage_cells: since compact raw, their manifest entries list raw_layouts
-STAGED_CELL_FORMATS = ("flock_csv", "flock_excel", "flock_pdf")
-
 UUID_RE = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
-# one timestamp as Flock (or Excel, or a PDF) writes it; used to find and split time values
-STAMP_RE = (r"\d{1,4}[/-]\d{1,2}[/-]\d{1,4}(?:,?\s*|T)\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?"
-            r"(?:\s*[AaPp][Mm])?")
 SEARCH_TIME_RE = r"^\s*" + STAMP_RE + r"\s*(?:UTC|GMT|Z)?\s*$"
-TIME_FORMATS = (
-    "%m/%d/%Y, %I:%M:%S %p", "%m/%d/%Y %I:%M:%S %p", "%m/%d/%Y,%I:%M:%S %p", "%m/%d/%Y, %H:%M:%S",
-    "%m/%d/%Y %H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M:%S.%f", "%Y-%m-%dT%H:%M:%S",
-    "%Y-%m-%dT%H:%M:%S.%f", "%Y-%m-%d %I:%M:%S %p", "%m/%d/%Y, %I:%M %p", "%m/%d/%Y %I:%M %p",
-    "%m/%d/%Y %H:%M", "%Y-%m-%d %H:%M", "%m/%d/%y, %I:%M:%S %p", "%m/%d/%y %H:%M:%S",
-)
-# exemption citations typed into a cell instead of its value (California, FOIA)
-CITATION_RE = (
-    r"(?i)^[\s\[(<]*(?:redacted\b.*|"
-    r"(?:(?:cal\.?\s*)?(?:gov(?:ernment|t)?\.?\s*code|gc|g\.c\.|pc|penal\s*code|§+|sec(?:tion|\.)?|cpra|exempt\w*)"
-    r"[\s.:§]*)?\d{4}(?:\.\d+)?(?:\s*\([a-z0-9]+\))*(?:\s*(?:gc|g\.c\.|gov(?:ernment|t)?\.?\s*code|pc))?"
-    r"|\(b\)\s*\(\d\)(?:\s*\([a-z]\))?)[\s\])>]*$"
-)
-# a bare number (a numeric reason, 5237, even 7923.600) is a value, not a citation: a citation names
-# a code (GC, Gov. Code, §) or a subsection ((f), (b)(6))
-CITATION_NEEDS_RE = r"(?i)(gc|g\.c\.|code|§|sec|cpra|exempt|redacted|\d{4}\s*\([a-z]|\(b\))"
-
-
-@functools.lru_cache(maxsize=4096)  # called for every cell of the head rows of every file
-def normalize_header(header: object) -> str:
-    """' Org  Name\\ufeff' -> 'org name'."""
-    text = str(header if header is not None else "").replace("\ufeff", "").replace("\u00a0", " ")
-    return re.sub(r"\s+", " ", text).strip().lower()
-
-
-def quote_ident(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-# --- SQL pieces ---------------------------------------------------------------------------------
-
-MARKER_GUARD_RE = r"(?i)[*#§]|\d{4}|redact|xxx|\(b\)"
-# one test over the whole row first: a row without any of these holds no marker (most rows)
-ROW_GUARD_RE = r"(?i)[*#§]|redact|xxx|gc|g\.c\.|code|sec|cpra|exempt|\(b\)|\d{4}\s*\([a-z]"
-FAST_TIME_FORMAT = "%m/%d/%Y, %I:%M:%S %p UTC"  # what Flock writes; tried first, the others only on failure
-MAX_LISTED = 10_000  # problem rows named in pass 2's cheap filter; with more, the full problem test runs
-
-
-def _marker_sql(cell: str) -> str:
-    """TRUE when the cell holds a redaction marker or an exemption citation instead of a value.
-
-    A cheap guard (a character class) keeps the full citation pattern off ordinary cells."""
-    markers = ", ".join(sql_literal(m.upper()) for m in REDACTION_MARKERS)
-    return (
-        f"CASE WHEN {cell} IS NULL THEN FALSE WHEN upper(trim({cell})) IN ({markers}) THEN TRUE "
-        f"WHEN NOT regexp_matches({cell}, {sql_literal(MARKER_GUARD_RE)}) THEN FALSE "
-        f"ELSE regexp_full_match(trim({cell}), '^(?:\\*\\s*){{3,}}$|^#{{3,}}$|^[xX]{{3,}}$') "
-        f"OR (regexp_full_match({cell}, {sql_literal(CITATION_RE)}) "
-        f"AND regexp_matches({cell}, {sql_literal(CITATION_NEEDS_RE)})) END"
-    )
-
-
-def _slow_time_sql(text: str) -> str:
-    """A naive TIMESTAMP (UTC wall time) from any time text Flock, Excel or a PDF produce, or NULL."""
-    formats = "[" + ", ".join(sql_literal(f) for f in TIME_FORMATS) + "]"
-    cleaned = (f"regexp_replace(regexp_replace(trim({text}), '\\s+', ' ', 'g'), "
-               f"'\\s*(UTC|GMT|Z|\\+00:?00)$', '', 'i')")
-    return f"try_strptime({cleaned}, {formats})"
-
-
-def _as_utc(naive: str) -> str:
-    """A naive TIMESTAMP read as UTC wall time -> TIMESTAMPTZ. Same value as timezone('UTC', ...), but
-    plain arithmetic on microseconds instead of a calendar conversion (measured 25x cheaper)."""
-    return f"make_timestamptz(epoch_us({naive}))"
-
-
-def _time_sql(text: str) -> str:
-    """A TIMESTAMPTZ (UTC) from Flock's time text, or NULL: the usual format first, then the others."""
-    fast = f"try_strptime({text}, {sql_literal(FAST_TIME_FORMAT)})"
-    return _as_utc(f"coalesce({fast}, {_slow_time_sql(text)})")
-
-
-def _number_sql(cell: str) -> str:
-    cleaned = f"regexp_replace(regexp_replace({cell}, '[,\\s]', '', 'g'), '\\.0*$', '')"
-    return f"coalesce(TRY_CAST({cell} AS BIGINT), TRY_CAST({cleaned} AS BIGINT))"
-
-
-def _clean_sql(cell: str) -> str:
-    """The cell without surrounding spaces, NULL when empty (trim only when needed: it copies)."""
-    return (f"CASE WHEN {cell} = '' THEN NULL WHEN starts_with({cell}, ' ') OR ends_with({cell}, ' ') "
-            f"THEN nullif(trim({cell}), '') ELSE {cell} END")
-
-
-def csv_line_sql(columns: list[str]) -> str:
-    """The cells joined back into one CSV line (quoted where needed), NULL cells left out at the end."""
-    quoted = ", ".join(
-        f"CASE WHEN {c} IS NULL THEN NULL WHEN regexp_matches({c}, '[\",\\n\\r]') "
-        f"THEN '\"' || replace({c}, '\"', '\"\"') || '\"' ELSE {c} END" for c in columns)
-    return f"array_to_string(list_filter([{quoted}], lambda x: x IS NOT NULL), ',')" if columns else "''"
-
-
-@dataclass
-class StageResult:
-    """What stage_cells did with one batch of cells."""
-
-    rows_seen: int = 0
-    rows_stored: int = 0
-    rows_quarantined: int = 0
-    header_repeats: list[int] = field(default_factory=list)
-    unknown_headers: list[str] = field(default_factory=list)
-
-
-def stage_cells(out: SourceWriter, cells: Any, *, variant: str | None = None,
-                problem_column: str | None = None, repair_column: str | None = None,
-                raw_cells: list[str] | None = None, part: str | None = None,
-                candidates: str | None = None, parts: list[str] | None = None,
-                all_plainly_fine: bool = False, cell_columns: list[str] | None = None) -> StageResult:
-    """Send one table of Flock cells (one VARCHAR column per ORIGINAL header text) to the store.
-
-    ``cells`` is a DuckDB relation, pyarrow table or polars frame with the headers as printed (any
-    subset, any case, stray spaces), plus ``source_row`` (required), ``source_page`` and
-    ``source_sheet`` (optional); or the text of a self-contained SELECT giving such a table. Headers
-    are mapped to the canonical columns; times, time frames and numbers are parsed; redaction markers
-    become NULL with the field named in ``redacted``; ``raw`` keeps every original cell. Rows whose
-    ``Search Time`` cannot be parsed, and blank rows, are quarantined with the reason; a header
-    repeated inside the data is dropped with a note. Calls ``out.expect_rows`` with the rows it saw
-    (repeated headers excluded), so callers must not.
-
-    The CSV/Excel readers add: ``problem_column`` (a reason: quarantine the row), ``repair_column``
-    (what was repaired: noted with the row numbers) and ``raw_cells`` (columns holding the row's cells
-    as read, joined into the quarantined raw line; default: the header columns). ``part`` (e.g.
-    "sheet 'January'") is named in notes. The CSV reader also gives ``candidates``: a SELECT of the
-    same columns holding at least every row that could have a problem or a repair (the rows that are
-    plainly fine filtered out cheaply before any parsing), and ``parts``: SELECTs whose rows together
-    are exactly the rows of ``cells``, stored as one file each, written at the same time.
-    ``all_plainly_fine``: the caller found no candidate at all, so there is no problem pass.
-    ``cell_columns``: the columns of ``cells`` when given as text, if the caller knows them.
-
-    The input is scanned twice (problem rows first, then the rows to store), or once with
-    ``all_plainly_fine``; never materialised.
-    """
-    con = out.con
-    # the text of a SELECT is bound once here for its columns, and then only ever used as text: a relation
-    # made of it would be parsed and bound again by DuckDB's Python layer (measured: a third of the time
-    # a small file takes, ~45 ms of a CSV's ~250 ms)
-    relation = None if isinstance(cells, str) else as_relation(con, cells)
-    if cell_columns is None:
-        cell_columns = column_names(con, cells) if relation is None else list(relation.columns)
-    provenance = {"source_row", "source_page", "source_sheet"}
-    if "source_row" not in cell_columns:
-        raise RuntimeError("stage_cells needs a source_row column")
-    hidden = {problem_column, repair_column, *(raw_cells or [])}
-    headers = [c for c in cell_columns if c not in provenance and c not in hidden]
-    result = StageResult()
-    field_of: dict[str, str] = {}
-    for header in headers:
-        canonical = HEADER_TO_FIELD.get(normalize_header(header))
-        if canonical is None or canonical in field_of.values():
-            result.unknown_headers.append(header)  # unknown, or a second column of the same meaning: raw only
-        else:
-            field_of[header] = canonical
-    if result.unknown_headers:
-        out.note("columns not part of a Flock audit kept in raw only: " + ", ".join(result.unknown_headers))
-    column_of = {canonical: quote_ident(header) for header, canonical in field_of.items()}
-    extras = [c for c in ("source_page", "source_sheet") if c in cell_columns]
-
-    # level 0: the parses that also prove a cell holds no redaction marker (a time, a plain integer)
-    level0 = ["*"]
-    time_text: str | None = None
-    time_cell: str | None = None
-    if "search_time" in column_of and "search_date" in column_of:
-        date_cell, time_cell = column_of["search_date"], column_of["search_time"]
-        date_part = f"regexp_replace(trim({date_cell}), '\\s+00:00:00(\\.0+)?$', '')"
-        time_text = (f"CASE WHEN regexp_matches(trim({time_cell}), '^\\d{{1,2}}:\\d{{2}}') "
-                     f"THEN {date_part} || ' ' || trim({time_cell}) ELSE {time_cell} END")
-    elif "search_time" in column_of or "search_date" in column_of:
-        time_cell = column_of.get("search_time") or column_of["search_date"]
-        time_text = time_cell
-    if time_text is not None:
-        level0.append(f"{_time_sql(time_text)} AS _search_time")
-    if "time_frame" in column_of:
-        cell = column_of["time_frame"]
-        for end, position in (("start", 1), ("end", 2)):
-            # trimmed only when the line as it is does not parse: trim copies every string (measured:
-            # half the cost of parsing both ends)
-            line_text = f"split_part({cell}, chr(10), {position})"
-            level0.append(f"coalesce(try_strptime({line_text}, {sql_literal(FAST_TIME_FORMAT)}), "
-                          f"try_strptime(trim({line_text}), {sql_literal(FAST_TIME_FORMAT)})) AS _tf_fast_{end}")
-    for canonical in NUMBER_FIELDS:
-        if canonical in column_of:
-            level0.append(f"TRY_CAST({column_of[canonical]} AS BIGINT) AS _int_{canonical}")
-
-    # level 1: the row guard, one test over the cells that can still hold a marker: a row without any
-    # of its characters or words holds no marker (most rows). A time frame both of whose ends parsed
-    # in Flock's format, a number that is a plain integer and a parsed Search Time cannot be markers,
-    # so their text is left out of the test (measured: the guard is the costliest part of staging).
-    level1 = ["*"]
-    marked = [c for c in (*TEXT_FIELDS, *NUMBER_FIELDS, "time_frame") if c in column_of]
-    guard_cells = []
-    for c in marked:
-        if c in NUMBER_FIELDS:
-            guard_cells.append(f"CASE WHEN _int_{c} IS NULL THEN {column_of[c]} END")
-        elif c == "time_frame":
-            guard_cells.append(f"CASE WHEN _tf_fast_start IS NULL OR _tf_fast_end IS NULL THEN {column_of[c]} END")
-        else:
-            guard_cells.append(column_of[c])
-    joined = "concat_ws(chr(31), " + ", ".join(guard_cells) + ")" if guard_cells else "''"
-    level1.append(f"regexp_matches({joined}, {sql_literal(ROW_GUARD_RE)}) AS _row_guard")
-    if "time_frame" in column_of:
-        cell = column_of["time_frame"]
-        for end, position in (("start", 1), ("end", 2)):
-            slow = _slow_time_sql(f"regexp_extract_all({cell}, {sql_literal(STAMP_RE)})[{position}]")
-            level1.append(f"{_as_utc(f'coalesce(_tf_fast_{end}, {slow})')} AS _tf_{end}")
-    if time_text is not None:
-        # a time that parses is not a redaction marker: the marker test (whose guard every date passes)
-        # runs only on the rows whose time did not parse
-        level1.append(f"CASE WHEN _search_time IS NOT NULL THEN FALSE ELSE {_marker_sql(time_cell)} END "  # type: ignore[arg-type]
-                      "AS _m_search_time")
-
-    # level 1b: for a row that passed the guard, whether each marked cell is a marker, in one list (NULL
-    # for the other rows). One lambda holds the marker test once: written out per cell, its regular
-    # expressions were compiled per cell and twice over, and planning a small file's statement took
-    # longer than running it (measured: 0.4 ms per pattern, 53 patterns for a 14-column export)
-    markers_list = (f"CASE WHEN _row_guard THEN list_transform([{', '.join(column_of[c] for c in marked)}], "
-                    f"lambda _cell: {_marker_sql('_cell')}) END AS _markers") if marked else "NULL AS _markers"
-
-    def is_marker(canonical: str) -> str:
-        return f"_markers[{marked.index(canonical) + 1}]"
-
-    def unless_marker(canonical: str, value: str) -> str:
-        """The value, or NULL when the row passed the guard and the cell is a marker."""
-        return f"CASE WHEN NOT _row_guard THEN {value} WHEN {is_marker(canonical)} THEN NULL ELSE {value} END AS {canonical}"
-
-    # level 2: canonical columns, redacted, raw, and the problem of the row (NULL = store it)
-    values: list[str] = ["CAST(source_row AS BIGINT) AS source_row", *extras]
-    if variant is not None:
-        values.append(f"{sql_literal(variant)} AS variant")
-    for canonical in TEXT_FIELDS:
-        if canonical in column_of:
-            values.append(unless_marker(canonical, _clean_sql(column_of[canonical])))
-    for canonical in NUMBER_FIELDS:
-        if canonical in column_of:
-            cleaned = (f"regexp_replace(regexp_replace({column_of[canonical]}, '[,\\s]', '', 'g'), '\\.0*$', '')")
-            values.append(unless_marker(canonical, f"coalesce(_int_{canonical}, TRY_CAST({cleaned} AS BIGINT))"))
-    if "time_frame" in column_of:
-        values += ["_tf_start AS time_frame_start", "_tf_end AS time_frame_end"]
-    if time_text is not None:
-        values.append("_search_time AS search_time")
-    redacted_items = [f"CASE WHEN {is_marker(c)} THEN '{c}' END" for c in marked]
-    guarded_list = ("CASE WHEN _row_guard THEN list_filter([" + ", ".join(redacted_items)
-                    + "]::VARCHAR[], lambda x: x IS NOT NULL) ELSE []::VARCHAR[] END") if redacted_items else None
-    # only rows that passed the row guard can hold a marker (a stored row's Search Time always parsed, so
-    # it is never one: a redacted Search Time quarantines the row)
-    values.append(f"{guarded_list or '[]::VARCHAR[]'} AS redacted")
-    # raw keeps each cell's text once (store.raw_json_sql rebuilds the JSON object the views show): a cell
-    # its column gives back exactly is null in the stored array, and raw_layout names that column. A text
-    # cell is given back unless it is empty, has a space at either end, or its row passed the marker guard;
-    # a number unless it is not written as the integer's own text (`1,234`, `5.0`); times never.
-    def kept_text(header: str) -> str:
-        canonical, cell = field_of.get(header), quote_ident(header)
-        if canonical in TEXT_FIELDS:
-            return (f"CASE WHEN {cell} = '' OR starts_with({cell}, ' ') OR ends_with({cell}, ' ') OR _row_guard "
-                    f"THEN {cell} END")
-        if canonical in NUMBER_FIELDS:
-            return (f"CASE WHEN _int_{canonical} IS NULL OR _row_guard OR CAST(_int_{canonical} AS VARCHAR) <> {cell} "
-                    f"THEN {cell} END")
-        return cell
-
-    layout = [[h, field_of[h] if field_of.get(h) in (*TEXT_FIELDS, *NUMBER_FIELDS) else None] for h in headers]
-    values.append(("json_array(" + ", ".join(kept_text(h) for h in headers) + ")::VARCHAR" if headers else "'[]'")
-                  + " AS raw")
-    layout_text = json.dumps(layout, ensure_ascii=False)
-    values.append(f"{sql_literal(layout_text)} AS raw_layout")
-    # the manifest lists the layouts: the views rebuild raw with one expression per layout, and a file with
-    # none was stored before compact raw (Engine._mixes_raw_forms)
-    if layout_text not in out.extra.setdefault("raw_layouts", []):
-        out.extra["raw_layouts"].append(layout_text)
-
-    norm_cells = [f"lower(regexp_replace(trim(coalesce({quote_ident(h)}, '')), '\\s+', ' ', 'g'))" for h in headers]
-    blank = " AND ".join(f"coalesce(trim({quote_ident(h)}), '') = ''" for h in headers) or "FALSE"
-    header_hits = " + ".join(
-        f"CAST({c} = {sql_literal(normalize_header(h))} AS INTEGER)" for c, h in zip(norm_cells, headers, strict=True)
-    ) or "0"
-    problems = [f"WHEN {quote_ident(problem_column)} IS NOT NULL THEN {quote_ident(problem_column)}"
-                ] if problem_column else []
-    if time_text is not None:
-        problems.append("WHEN _search_time IS NOT NULL THEN NULL")
-    problems.append(f"WHEN ({header_hits}) >= {max(2, (len(headers) + 1) // 2)} THEN 'header repeated'")
-    problems.append(f"WHEN {blank} THEN 'blank row (every cell empty; blanked out before release?)'")
-    if time_text is not None and time_cell is not None:
-        shown = "Search Date/Search Time" if "search_date" in column_of and "search_time" in column_of else (
-            [h for h, c in field_of.items() if c in ("search_time", "search_date")][0])
-        shown_sql = sql_literal(shown)
-        problems.append(f"WHEN nullif(trim({time_cell}), '') IS NULL THEN {shown_sql} || ' is empty'")
-        problems.append(f"WHEN _m_search_time THEN {shown_sql} || ' is redacted (' || trim({time_cell}) || ')'")
-        problems.append(f"ELSE {shown_sql} || ' cannot be read as a time: ' || left(trim({time_cell}), 60)")
-    problem_sql = "CASE " + " ".join(problems) + " END"
-    line = csv_line_sql([quote_ident(c) for c in (raw_cells or headers)])
-    repair = quote_ident(repair_column) if repair_column else "NULL::VARCHAR"
-
-    def staged(source: str, *, problems: bool = True) -> str:
-        """The levels over ``source``; with ``problems`` also the row's problem (a rows-to-store pass that
-        filters nothing leaves it out: its patterns cost planning time even when never run)."""
-        level1_sql = (f"SELECT *, {markers_list} FROM "
-                      f"(SELECT {', '.join(level1)} FROM (SELECT {', '.join(level0)} FROM {source}))")
-        return f"(SELECT *, {problem_sql} AS _stage_problem FROM ({level1_sql}))" if problems else f"({level1_sql})"
-
-    registered: list[str] = []
-
-    def from_item(table: Any) -> str:
-        if isinstance(table, str):
-            return f"({table})"
-        name = f"_cells_{uuid.uuid4().hex[:8]}"
-        con.register(name, relation if table is cells else as_relation(con, table))
-        registered.append(name)
-        return name
-
-    cells_from = from_item(cells)
-    tmp = out.scratch(".parquet")
-    repairs: list[tuple[str, int, list[int]]] = []
-
-    def problem_pass() -> None:
-        """Pass 1: the rows that will not be stored (quarantine, repeated headers), and the repairs."""
-        if all_plainly_fine:
-            return
-        problem_from = staged(f"({candidates})" if candidates is not None else cells_from)
-        con.execute(
-            f"COPY (SELECT CAST(source_row AS BIGINT) AS source_row, {', '.join(extras + [''])}"
-            f"_stage_problem, {repair} AS _repair, CASE WHEN _stage_problem IS NOT NULL THEN {line} END AS raw "
-            f"FROM {problem_from} WHERE _stage_problem IS NOT NULL OR {repair} IS NOT NULL) "
-            f"TO {sql_literal(str(tmp))} (FORMAT parquet)").fetchall()
-        small = f"read_parquet({sql_literal(str(tmp))})"
-        repeats = con.execute(f"SELECT list(source_row ORDER BY source_row) FROM {small} "
-                              "WHERE _stage_problem = 'header repeated'").fetchall()[0][0] or []
-        result.header_repeats = [int(r) for r in repeats]
-        result.rows_quarantined = out.add_quarantine(con.sql(
-            f"SELECT source_row, {', '.join(extras + [''])}_stage_problem AS reason, raw FROM {small} "
-            "WHERE _stage_problem IS NOT NULL AND _stage_problem <> 'header repeated' ORDER BY source_row"))
-        repairs.extend(con.execute(
-            f"SELECT _repair, count(*), list(source_row ORDER BY source_row)[1:10] FROM {small} "
-            "WHERE _repair IS NOT NULL AND _stage_problem IS NULL GROUP BY 1 ORDER BY 1").fetchall())
-
-    stored_columns = [v.rsplit(" AS ", 1)[-1] for v in values]
-    try:
-        if parts:
-            # the parts and the problem pass run side by side: each part keeps the rows without a problem
-            # (for a row that is fine the problem expression stops at its second test)
-            result.rows_stored = out.add_searches_sql(
-                [f"SELECT {', '.join(values)} FROM {staged(f'({p})')} WHERE _stage_problem IS NULL" for p in parts],
-                stored_columns, meanwhile=problem_pass)
-        else:
-            problem_pass()
-            # pass 2: the rows to store. Pass 1 knows which rows have a problem: a row whose source_row
-            # is not among them has none, so the problem expression (a second time parse) is evaluated
-            # only for those rows, and not at all when there are none (measured: ~10% of pass 2)
-            problem_rows = [] if all_plainly_fine else con.execute(
-                f"SELECT list(DISTINCT source_row) FROM (SELECT source_row FROM read_parquet({sql_literal(str(tmp))}) "
-                f"WHERE _stage_problem IS NOT NULL LIMIT {MAX_LISTED + 1})").fetchall()[0][0] or []
-            if not problem_rows:
-                keep = "TRUE"
-            elif len(problem_rows) <= MAX_LISTED:
-                keep = f"CAST(source_row AS BIGINT) NOT IN ({', '.join(str(int(r)) for r in problem_rows)}) " \
-                       "OR _stage_problem IS NULL"
-            else:
-                keep = "_stage_problem IS NULL"
-            filters_problems = keep != "TRUE"
-            result.rows_stored = out.add_searches_select(
-                f"SELECT {', '.join(values)} FROM {staged(cells_from, problems=filters_problems)} WHERE {keep}",
-                stored_columns)
-    finally:
-        for name in registered:
-            con.unregister(name)
-        tmp.unlink(missing_ok=True)
-    where = f" of {part}" if part else ""
-    if result.header_repeats:
-        listed = ", ".join(str(r) for r in result.header_repeats[:10])
-        out.note(f"header repeated inside the data at row {listed}{' and more' if len(result.header_repeats) > 10 else ''}"
-                 f"{where}: not data, not counted")
-    for what, count, rows in repairs:
-        out.note(f"{what}: {count:,} row(s) repaired (row {', '.join(str(r) for r in rows)}"
-                 f"{' ...' if count > 10 else ''})")
-    if time_text is None:
-        out.note("no Search Time column: rows stored without a search time")
-    result.rows_seen = result.rows_stored + result.rows_quarantined
-    if not isinstance(cells, duckdb.DuckDBPyRelation | str):
-        # an in-memory table: its length is an independent count of the rows handed over
-        result.rows_seen = len(cells) - len(result.header_repeats)
-    out.expect_rows(result.rows_seen)
-    return result
 
 
 # --- layout: where the header is, which variant, or which known order a header-less file has ------
@@ -551,18 +144,6 @@ def _guess_order(row: list[str]) -> str | None:
     return None
 
 
-def _unique_headers(headers: list[str]) -> list[str]:
-    """Header cells as column names: an empty one becomes 'column N', a repeated one 'Reason (2)'."""
-    seen: dict[str, int] = {}
-    names = []
-    for position, header in enumerate(headers, start=1):
-        name = header if header.strip() else f"column {position}"
-        key = normalize_header(name)
-        seen[key] = seen.get(key, 0) + 1
-        names.append(name if seen[key] == 1 else f"{name} ({seen[key]})")
-    return names
-
-
 MAX_TITLE_ROWS = 6  # more non-empty lines above a header: a letter or note quoting one, not an export
 
 
@@ -578,7 +159,7 @@ def find_layout(rows: list[list[str]]) -> Layout | None:
     """The layout of a file or sheet from its first records (a few dozen are enough)."""
     for index, row in enumerate(rows[:30]):
         if _is_header(row):
-            headers = _unique_headers(_trim(row))
+            headers = unique_headers(_trim(row), normalize_header)
             above = [r for r in rows[:index] if _trim(r)]
             following = [_trim(r) for r in rows[index + 1:index + 30] if _trim(r)]
             if len(above) > MAX_TITLE_ROWS or (following and not any(_has_time(r) for r in following)):
@@ -714,16 +295,19 @@ def aligned_columns(con: duckdb.DuckDBPyConnection, layout: Layout, width: int, 
 
 def plainly_fine_sql(layout: Layout, width: int) -> str | None:
     """A cheap test over the wide cells that is TRUE only for rows that need no alignment and whose
-    Search Time parses in Flock's own format: such a row can have no problem and no repair (stage_cells
-    would find none), so the problem pass skips it before any other parsing. None when the layout has
-    no Search Time cell of its own (split date and time: every row is examined)."""
+    Search Time parses in Flock's own format and whose counts are empty or plain integers: such a row can
+    have no problem, no repair and no count to note (stage_cells would find none), so the problem pass
+    skips it before any other parsing. None when the layout has no Search Time cell of its own (split
+    date and time: every row is examined)."""
     st = layout.search_time_index()
     names = [normalize_header(h) for h in layout.headers]
     if st is None or "search date" in names:
         return None
     n = len(layout.headers)
     beyond = " AND ".join(f"c{i} IS NULL" for i in range(n, width)) or "TRUE"
-    return f"({beyond} AND try_strptime(c{st}, {sql_literal(FAST_TIME_FORMAT)}) IS NOT NULL)"
+    counts = "".join(f" AND (coalesce(c{i}, '') = '' OR {plain_integer_sql(f'c{i}')} IS NOT NULL)"
+                     for i, name in enumerate(names) if HEADER_TO_FIELD.get(name) in NUMBER_FIELDS)
+    return f"({beyond} AND try_strptime(c{st}, {sql_literal(FAST_TIME_FORMAT)}) IS NOT NULL{counts})"
 
 
 def all_plainly_fine(con: duckdb.DuckDBPyConnection, wide_sql: str, fine: str) -> bool:
@@ -753,14 +337,12 @@ def _stage_wide(out: SourceWriter, wide_sql: str, layout: Layout, width: int, *,
             bounded = (f"SELECT * FROM ({wide_sql}) WHERE source_row >= {first}" if last is None else
                        f"SELECT * FROM ({wide_sql}) WHERE source_row BETWEEN {first} AND {last} LIMIT {last - first + 1}")
             parts.append(aligned(bounded))
-    return stage_cells(out, aligned(wide_sql), cell_columns=aligned_columns(out.con, layout, width),
-                       variant=variant, problem_column="_problem", repair_column="_repair",
-                       raw_cells=[f"_wide_{i}" for i in range(width)], candidates=candidates, parts=parts,
-                       all_plainly_fine=all_fine)
+    return stage_cells(out, aligned(wide_sql), StageOptions(
+        cell_columns=aligned_columns(out.con, layout, width), variant=variant, problem_column="_problem",
+        repair_column="_repair", raw_cells=[f"_wide_{i}" for i in range(width)], candidates=candidates,
+        parts=parts, all_plainly_fine=all_fine))
 
 
-OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # .xls
-WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xlsb")
 READER_MEMORY_LIMIT = "1GB"  # DuckDB memory limit while a CSV streams through the reader
 
 
@@ -808,21 +390,42 @@ def _head_records(text: str) -> list[list[str]]:
         return [line.split(",") for line in text.splitlines()[:80]]
 
 
+def _transcoded(out: SourceWriter, scratch: list[Path], path: Path, encoding: textio.Encoding,
+                nul: str | None = None) -> tuple[Path, int]:
+    """A UTF-8 copy of ``path`` in the writer's scratch folder, and the bytes replaced with U+FFFD."""
+    copy = out.scratch(".csv")
+    scratch.append(copy)
+    return copy, textio.transcode_to_utf8(path, encoding, copy, nul=nul)
+
+
+@dataclass
+class _CsvJob:
+    """One CSV being read: what the second read needs to know."""
+
+    source: Source
+    encoding: textio.Encoding
+    layout: Layout
+    out: SourceWriter
+    scratch: list[Path]  # transcoded copies, removed at the end
+    notes_before: int  # notes of DuckDB's read end here (dropped when its rows are thrown away)
+
+
 class FlockCsv:
     """Flock audit exports as CSV text, in any of the encodings releases come in."""
 
     name = "flock_csv"
+    kinds = FLOCK_AUDIT_KINDS  # the log kinds it reads (formats.detect checks --log-type against them)
 
     def sniff(self, source: Source) -> Match | None:
         head = source.head(65536)
-        if not head.strip() or head[:4] == b"PK\x03\x04" or head[:5] == b"%PDF-" or head[:8] == OLE_MAGIC:
+        if not head.strip() or head[:4] == ZIP_MAGIC or head[:5] == b"%PDF-" or head[:8] == OLE_MAGIC:
             return None
         try:
             encoding = textio.for_file(source.path, source.encoding)
         except SourceRejected:
             encoding = textio.detect(head)
         text = textio.decode_head(source.path, encoding)
-        rows = _head_records(text) if "\x00" not in text else []
+        rows = [] if textio.looks_binary(head) else _head_records(text.replace("\x00", "\ufffd"))
         layout = find_layout(rows) if rows else None
         if layout is None and source.encoding:
             detected = textio.detect(head)
@@ -841,64 +444,88 @@ class FlockCsv:
 
     def read(self, source: Source, match: Match, out: SourceWriter) -> None:
         encoding = textio.for_file(source.path, source.encoding)
-        path = source.path
-        transcoded: Path | None = None
+        scratch: list[Path] = []  # transcoded copies, removed at the end
         try:
-            if not encoding.is_utf8:
-                transcoded = out.scratch(".csv")
-                replaced = textio.transcode_to_utf8(source.path, encoding, transcoded)
-                if replaced:
-                    out.note(f"{replaced:,} byte(s) could not be decoded as {encoding.codec} and were replaced "
-                             "with U+FFFD; check the encoding (--encoding)")
-                path = transcoded
+            path = self._utf8(source, encoding, out, scratch)
             out.encoding = encoding.label
             text = textio.decode_head(path, textio.Encoding("utf-8-sig"))
             layout = find_layout(_head_records(text))
             if layout is None:
                 raise SourceRejected(describe_foreign(_head_records(text)))
+            refuse_wide(len(layout.headers), "the header")
             out.variant = layout.variant
             _federal_kind(out, layout)
-            # an unclosed quote makes DuckDB read every later row into that one cell: the quotes are counted
-            # (a whole read of the file) on another thread while DuckDB reads, and its rows are thrown
-            # away when the count is odd
-            quotes = _QuoteCount(path) if _ids_first(layout) else None
+            # what DuckDB cannot be trusted with is found by one read of the bytes on another thread while
+            # DuckDB reads: an unclosed quote (every later row read into one cell), a blank line (DuckDB
+            # skips it, and the row numbers after it would not be the spreadsheet's), a NUL byte
+            scan = _FileScan(path)
             notes_before = len(out.notes)
+            failure: duckdb.Error | None = None
             try:
                 with single_thread(out.con):
                     self._read_duckdb(path, layout, out)
-                if quotes is not None and quotes.odd():
-                    raise _UnclosedQuote
-            except (duckdb.Error, _UnclosedQuote) as exc:
-                if quotes is not None and quotes.odd():
-                    _reset(out)
-                    del out.notes[notes_before:]
-                    out.note("the file has an unclosed quote; read with the tolerant reader, which starts a new "
-                             "row at every line that begins with a search ID, so the broken row cannot swallow "
-                             "others")
-                    self._read_python(path, layout, out, split_at_ids=True)
-                    return
-                if encoding.is_utf8 and "unicode" in str(exc).lower() and transcoded is None:
-                    _reset(out)
-                    given = encoding.how == "given"
-                    fallback = encoding if given else textio.Encoding("cp1252", 0, "detected after a UTF-8 error")
-                    transcoded = out.scratch(".csv")
-                    replaced = textio.transcode_to_utf8(source.path, fallback, transcoded)
-                    if given:
-                        out.note(f"{replaced:,} byte(s) are not valid {encoding.codec} (given with --encoding) and "
-                                 "were replaced with U+FFFD")
-                    else:
-                        out.encoding = "cp1252 (not UTF-8 past the first 64 KiB)"
-                        out.note("the file is not valid UTF-8 past its first 64 KiB; read as cp1252")
-                    with single_thread(out.con):
-                        self._read_duckdb(transcoded, layout, out)
-                else:
-                    _reset(out)
-                    out.note(f"DuckDB could not parse the CSV ({str(exc).splitlines()[0][:160]}); "
-                             "read with the tolerant Python reader instead")
-                    self._read_python(path, layout, out)
+            except duckdb.Error as exc:
+                failure = exc
+            if failure is None and not scan.result().needs_another_read(layout):
+                return
+            _reset(out)
+            job = _CsvJob(source, encoding, layout, out, scratch, notes_before)
+            self._read_again(job, path, scan.result(), failure)
         finally:
-            if transcoded is not None:
-                transcoded.unlink(missing_ok=True)
+            for copy in scratch:
+                copy.unlink(missing_ok=True)
+
+    @staticmethod
+    def _utf8(source: Source, encoding: textio.Encoding, out: SourceWriter, scratch: list[Path]) -> Path:
+        """The file as UTF-8: itself, or a transcoded copy."""
+        if encoding.is_utf8:
+            return source.path
+        transcoded, replaced = _transcoded(out, scratch, source.path, encoding)
+        if replaced:
+            out.note(f"{replaced:,} byte(s) could not be decoded as {encoding.codec} and were replaced "
+                     "with U+FFFD; check the encoding (--encoding)")
+        return transcoded
+
+    def _read_again(self, job: _CsvJob, path: Path, scan: _Scan, failure: duckdb.Error | None) -> None:
+        """After DuckDB's read was thrown away (and its notes): the file read the way its shape needs."""
+        source, encoding, layout, out = job.source, job.encoding, job.layout, job.out
+        del out.notes[job.notes_before:]
+        if scan.nuls:
+            path, _ = _transcoded(out, job.scratch, path, textio.Encoding("utf-8-sig"), nul="\ufffd")
+            lines = ", ".join(str(n) for n in scan.nul_lines) + (" ..." if scan.nuls > len(scan.nul_lines) else "")
+            out.note(f"{scan.nuls:,} NUL byte(s) (\\x00, a damaged file) replaced with U+FFFD (line {lines}); "
+                     "the rows were read")
+        if scan.odd_quotes and _ids_first(layout):
+            out.note("the file has an unclosed quote; read with the tolerant reader, which starts a new "
+                     "row at every line that begins with a search ID, so the broken row cannot swallow "
+                     "others")
+            self._read_python(path, layout, out, split_at_ids=True)
+        elif failure is not None and encoding.is_utf8 and "unicode" in str(failure).lower() and path == source.path:
+            self._read_cp1252(source, encoding, layout, out, job.scratch)
+        elif failure is not None:
+            out.note(f"DuckDB could not parse the CSV ({str(failure).splitlines()[0][:160]}); "
+                     "read with the tolerant Python reader instead")
+            self._read_python(path, layout, out)
+        elif scan.blank_lines:
+            self._read_python(path, layout, out)  # numbers records as a spreadsheet does, blank lines too
+        else:
+            with single_thread(out.con):
+                self._read_duckdb(path, layout, out)
+
+    def _read_cp1252(self, source: Source, encoding: textio.Encoding, layout: Layout, out: SourceWriter,
+                     scratch: list[Path]) -> None:
+        """A file that is not valid UTF-8 past its first 64 KiB: read as cp1252 (or as given, replaced)."""
+        given = encoding.how == "given"
+        fallback = encoding if given else textio.Encoding("cp1252", 0, "detected after a UTF-8 error")
+        transcoded, replaced = _transcoded(out, scratch, source.path, fallback)
+        if given:
+            out.note(f"{replaced:,} byte(s) are not valid {encoding.codec} (given with --encoding) and "
+                     "were replaced with U+FFFD")
+        else:
+            out.encoding = "cp1252 (not UTF-8 past the first 64 KiB)"
+            out.note("the file is not valid UTF-8 past its first 64 KiB; read as cp1252")
+        with single_thread(out.con):
+            self._read_duckdb(transcoded, layout, out)
 
     def _read_duckdb(self, path: Path, layout: Layout, out: SourceWriter) -> None:
         width = len(layout.headers) + 2
@@ -986,35 +613,75 @@ def _ids_first(layout: Layout) -> bool:
     return bool(layout.headers) and normalize_header(layout.headers[0]) == "id"
 
 
-def _odd_quote_count(path: Path) -> bool:
-    """True when the file holds an odd number of double quotes: some quote is never closed."""
-    count = 0
+@dataclass
+class _Scan:
+    """What one read of a CSV's bytes found."""
+
+    odd_quotes: bool = False  # some quote is never closed
+    blank_lines: bool = False  # a blank line before the last row
+    nuls: int = 0  # NUL bytes
+    nul_lines: list[int] = field(default_factory=list)  # the lines of the first ones
+
+    def needs_another_read(self, layout: Layout) -> bool:
+        return bool(self.nuls or self.blank_lines or (self.odd_quotes and _ids_first(layout)))
+
+
+def _scan_bytes(path: Path) -> _Scan:
+    scan = _Scan()
+    quotes = lines = 0
+    first_blank = last_content = -1
+    offset = 0
+    previous = b""
     with open(path, "rb") as fh:
         for block in iter(lambda: fh.read(1 << 24), b""):
-            count += block.count(b'"')
-    return count % 2 == 1
+            quotes += block.count(b'"')
+            if first_blank < 0:
+                first_blank = _first_blank_line(previous, block, offset)
+            if b"\x00" in block:
+                scan.nuls += block.count(b"\x00")
+                at = block.find(b"\x00")
+                while at >= 0 and len(scan.nul_lines) < 10:
+                    scan.nul_lines.append(lines + block.count(b"\n", 0, at) + 1)
+                    at = block.find(b"\x00", at + 1)
+            tail = block[-256:].rstrip()  # a block rarely ends in more blank space than this
+            stripped = len(block) - min(256, len(block)) + len(tail) if tail else len(block.rstrip())
+            if stripped > 0:
+                last_content = offset + stripped - 1
+            lines += block.count(b"\n")
+            previous = block[-2:]
+            offset += len(block)
+    scan.odd_quotes = quotes % 2 == 1
+    scan.blank_lines = 0 <= first_blank < last_content
+    return scan
 
 
-class _UnclosedQuote(Exception):
-    """The file's quote count is odd: what DuckDB read is thrown away."""
+def _first_blank_line(previous: bytes, block: bytes, offset: int) -> int:
+    """The file offset of the first blank line in ``block`` (or straddling it and the end of the one
+    before, ``previous``: its last two bytes), or -1."""
+    seam = previous + block[:2]
+    for text, start in ((seam, offset - len(previous)), (block, offset)):
+        hits = [i for i in (text.find(b"\n\n"), text.find(b"\n\r\n")) if i >= 0]
+        if hits:
+            return start + min(hits)
+    return -1
 
 
-class _QuoteCount:
-    """``_odd_quote_count`` on a thread of its own, started at once; ``odd()`` waits for it."""
+class _FileScan:
+    """``_scan_bytes`` on a thread of its own, started at once; ``result()`` waits for it."""
 
     def __init__(self, path: Path):
-        self._result: list[bool] = []
+        self._result: list[_Scan] = []
         self._errors: list[BaseException] = []
-        self._thread = threading.Thread(target=self._run, args=(path,), name="lprlogs-quotes", daemon=True)
+        self._thread = threading.Thread(target=self._run, args=(path,), name="lprlogs-scan", daemon=True)
         self._thread.start()
 
     def _run(self, path: Path) -> None:
         try:
-            self._result.append(_odd_quote_count(path))
-        except BaseException as exc:  # re-raised by odd()
+            self._result.append(_scan_bytes(path))
+        except BaseException as exc:  # re-raised by result()
             self._errors.append(exc)
 
-    def odd(self) -> bool:
+    def result(self) -> _Scan:
         self._thread.join()
         if self._errors:
             raise self._errors[0]
@@ -1041,31 +708,18 @@ def _rows_split_at_ids(lines: Iterator[str]) -> Iterator[list[str]]:
 
 # --- Excel ----------------------------------------------------------------------------------------
 
-def _is_workbook(source: Source) -> bool:
-    head = source.head(8)
-    if head == OLE_MAGIC:
-        return True
-    if head[:4] != b"PK\x03\x04":
-        return False
-    import zipfile
-
-    try:
-        with zipfile.ZipFile(source.path) as archive:
-            names = set(archive.namelist())
-    except (zipfile.BadZipFile, OSError):
-        # a workbook cut short (a failed download or copy) is no zip any more: said so, by its name
-        return source.name.lower().endswith(WORKBOOK_SUFFIXES)
-    return any(n.startswith("xl/") for n in names)
-
-
 def _sheet_rows(frame: Any) -> list[list[str]]:
     return [[("" if v is None else str(v)) for v in row] for row in frame.iter_rows()]
 
 
 def _unreadable_workbook(source: Source, error: SourceRejected) -> Match | None:
     """A workbook by its content (an .xlsx/.xlsm/.xlsb zip, or an OLE file named .xls) that fastexcel
-    cannot open: skipped with the reason, instead of being reported as an unknown kind of file."""
-    if source.head(4) != b"PK\x03\x04" and not source.name.lower().endswith(".xls"):
+    cannot open: skipped with the reason, instead of being reported as an unknown kind of file; one saved
+    with a password is rejected, said so."""
+    if password_protected(source, str(error)):
+        return Match(format=FlockExcel.name, variant="password-protected workbook", confidence=0.9, details={
+            "problem": f"workbook is password protected (encrypted): it cannot be read; {PASSWORD_HINT}"})
+    if source.head(4) != ZIP_MAGIC and not source.name.lower().endswith(".xls"):
         return None  # an OLE file of another kind (.doc, .msg): the other readers name it
     return Match(format=FlockExcel.name, variant="unreadable workbook", confidence=0.05, details={
         "skip": True, "reason": f"{error}; if it opens in Excel or LibreOffice, save it as .xlsx and ingest that"})
@@ -1075,6 +729,7 @@ class FlockExcel:
     """Flock audit exports saved as workbooks (.xlsx, .xlsm, .xls, .xlsb): every sheet, one by one."""
 
     name = "flock_excel"
+    kinds = FLOCK_AUDIT_KINDS  # the log kinds it reads (formats.detect checks --log-type against them)
 
     def _open(self, source: Source) -> Any:
         import fastexcel
@@ -1099,7 +754,7 @@ class FlockExcel:
         return heads
 
     def sniff(self, source: Source) -> Match | None:
-        if not _is_workbook(source):
+        if not is_workbook(source):
             return None
         try:
             heads = self._heads(self._open(source))
@@ -1116,41 +771,11 @@ class FlockExcel:
                      confidence=0.9)
 
     def read(self, source: Source, match: Match, out: SourceWriter) -> None:
+        if match.details.get("problem"):
+            raise SourceRejected(str(match.details["problem"]))
         workbook = self._open(source)
-        variants: list[str] = []
-        for sheet_name in workbook.sheet_names:
-            try:
-                frame = workbook.load_sheet(sheet_name, header_row=None, dtypes="string", skip_rows=0).to_polars()
-            except Exception as exc:
-                out.skip_part(sheet_name, f"sheet could not be read ({str(exc).splitlines()[0][:120]})")
-                continue
-            if frame.height == 0 or frame.width == 0:
-                out.skip_part(sheet_name, "empty sheet")
-                continue
-            head = _sheet_rows(frame.head(80))
-            layout = find_layout(head)
-            if layout is None:
-                out.skip_part(sheet_name, describe_foreign(head) + " (a pivot or summary sheet?)")
-                continue
-            variants.append(layout.variant)
-            width = max(len(layout.headers) + 2, frame.width)
-            import polars as pl
-
-            cells = frame.rename({c: f"c{i}" for i, c in enumerate(frame.columns)})
-            cells = cells.with_columns([pl.lit(None, dtype=pl.String).alias(f"c{i}") for i in range(frame.width, width)])
-            cells = cells.with_row_index("source_row", offset=1).with_columns(pl.col("source_row").cast(pl.Int64))
-            cells = cells.slice(layout.data_start)
-            view = f"_xl_{uuid.uuid4().hex[:8]}"
-            out.con.register(view, cells.to_arrow())
-            try:
-                aligned = align_sql(f"(SELECT * FROM {view})", layout, width, empty_is_null=True)
-                stage_cells(out, f"SELECT *, {sql_literal(sheet_name)} AS source_sheet FROM ({aligned})",
-                            cell_columns=aligned_columns(out.con, layout, width, sheet=True),
-                            variant=layout.variant, problem_column="_problem",
-                            repair_column="_repair", raw_cells=[f"_wide_{i}" for i in range(width)],
-                            part=f"sheet {sheet_name!r}")
-            finally:
-                out.con.unregister(view)
+        variants = [v for sheet_name in workbook.sheet_names
+                    if (v := self._read_sheet(source, workbook, sheet_name, out)) is not None]
         if not variants:
             raise SourceRejected("no sheet of this workbook is a Flock audit: "
                                  + "; ".join(f"{p['part']}: {p['reason']}" for p in out.parts_skipped))
@@ -1159,6 +784,44 @@ class FlockExcel:
         if out.log_kind is None and all(v.startswith("flock-10") for v in variants):
             out.log_kind = "federal_audit"
         out.encoding = None
+
+    @staticmethod
+    def _read_sheet(source: Source, workbook: Any, sheet_name: str, out: SourceWriter) -> str | None:
+        """Stage one sheet's rows; its variant, or None when it is skipped (with the reason)."""
+        import polars as pl
+
+        try:
+            frame = workbook.load_sheet(sheet_name, header_row=None, dtypes="string", skip_rows=0).to_polars()
+        except Exception as exc:
+            out.skip_part(sheet_name, f"sheet could not be read ({str(exc).splitlines()[0][:120]})")
+            return None
+        if frame.height == 0 or frame.width == 0:
+            out.skip_part(sheet_name, "empty sheet")
+            return None
+        head = _sheet_rows(frame.head(80))
+        layout = find_layout(head)
+        if layout is None:
+            out.skip_part(sheet_name, describe_foreign(head) + " (a pivot or summary sheet?)")
+            return None
+        refuse_wide(frame.width, f"sheet {sheet_name!r}")
+        width = max(len(layout.headers) + 2, frame.width)
+        cells = frame.rename({c: f"c{i}" for i, c in enumerate(frame.columns)})
+        cells = cells.with_columns([pl.lit(None, dtype=pl.String).alias(f"c{i}") for i in range(frame.width, width)])
+        # skip_rows=0 keeps the blank rows above the used range: the index is the sheet's row number
+        cells = cells.with_row_index("source_row", offset=1).with_columns(pl.col("source_row").cast(pl.Int64))
+        cells = cells.slice(layout.data_start)
+        view = f"_xl_{uuid.uuid4().hex[:8]}"
+        out.con.register(view, cells.to_arrow())
+        try:
+            aligned = align_sql(f"(SELECT * FROM {view})", layout, width, empty_is_null=True)
+            stage_cells(out, f"SELECT *, {sql_literal(sheet_name)} AS source_sheet FROM ({aligned})",
+                        StageOptions(cell_columns=aligned_columns(out.con, layout, width, sheet=True),
+                                     variant=layout.variant, problem_column="_problem",
+                                     repair_column="_repair", raw_cells=[f"_wide_{i}" for i in range(width)],
+                                     part=f"sheet {sheet_name!r}"))
+        finally:
+            out.con.unregister(view)
+        return layout.variant
 
 
 READERS: list[Any] = [FlockCsv(), FlockExcel()]

@@ -15,13 +15,13 @@ from __future__ import annotations
 import re
 import zipfile
 
+from .. import textio
 from ..agencies import ice287g
 from ..sources import Source
 from ..store import SourceWriter
 from . import Match
-from .vigilant import norm_header, sheet_heads
+from .workbook import OLE_MAGIC, ZIP_MAGIC, norm_header, sheet_heads
 
-OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ICE_287G_HEADERS = ("state", "law enforcement agency")
 # confidences: below every data reader; the Flock reader's "not an audit" table guess is 0.05
 NAMED_DOCUMENT = 0.08  # a document type recognised for sure (Word, RTF, e-mail, image, web page)
@@ -75,6 +75,7 @@ class OtherFiles:
     """Recognises what is not audit data, to skip it with a reason."""
 
     name = "other"
+    kinds: tuple[str, ...] = ()  # not a log
 
     def sniff(self, source: Source) -> Match | None:
         head = source.head(8192)
@@ -82,7 +83,7 @@ class OtherFiles:
             return None  # the PDF reader's
         if ice_287g_sheet(source) is not None:
             return None  # Ice287gList's
-        if head.startswith(b"PK\x03\x04"):
+        if head.startswith(ZIP_MAGIC):
             return self._office_zip(source)
         if head.startswith(OLE_MAGIC):
             kind = _ole_kind(source)
@@ -115,7 +116,7 @@ class OtherFiles:
 
     @staticmethod
     def _text(source: Source, head: bytes) -> Match:
-        if b"\x00" in head:
+        if textio.looks_binary(head):
             shown = head[:8].hex(" ")
             return _skip("unknown", f"a binary file of a type lprlogs does not know (first bytes {shown}); "
                          f"{_SKIP_HINT}", UNKNOWN)
@@ -164,6 +165,7 @@ class Ice287gList:
     reference lists exactly as `lprlogs agencies load-287g FILE` does (it is not an audit log)."""
 
     name = "ice_287g"
+    kinds: tuple[str, ...] = ()  # not a log
 
     def sniff(self, source: Source) -> Match | None:
         sheet = ice_287g_sheet(source)

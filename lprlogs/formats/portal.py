@@ -1,14 +1,21 @@
-"""Flock Transparency Portal "search audit" CSVs (FORMATS.md section 2), old and new forms.
+"""Flock Transparency Portal "search audit" tables (FORMATS.md section 2), old and new forms, as the
+portal's CSV or saved as a workbook sheet.
 
 old form: ``"id","userId","searchDate","cameraCount","reason"``, zone-less ``searchDate``
 (``2025-06-18 00:02:04.789``), ``+`` for spaces in reasons.
 new form: ``"id","userId","searchDate","networkCount"`` then any of ``reason``, ``caseNumber``,
 ``offenseType``; ISO times ending in ``Z``; ``userId`` masked as ``***``.
 
-Every field is quoted and one record is one line, so lines are checked against a strict pattern in
-one vectorised pass; lines that pass are parsed together by polars. Only lines that fail (a broken
-quote, a record cut short, a field holding a line break) go through a Python repair pass, which
-repairs the row when the repair is unambiguous and quarantines just that row otherwise.
+A table is a portal audit when its header holds ``id``, ``userId``, ``searchDate`` and a count
+(``cameraCount`` or ``networkCount``); other columns (an agency's derived ``derived-searchDatePST``...)
+are kept in ``raw`` and named in a note. A workbook (a saved copy beside cover and pivot sheets) is
+read sheet by sheet: sheets with such a header are read, the others skipped with the reason.
+
+In the portal's CSV every field is quoted and one record is one line, so lines are checked against a
+strict pattern in one vectorised pass; lines that pass are parsed together by polars. Only lines that
+fail (a broken quote, a record cut short, a field holding a line break) go through a Python repair
+pass, which repairs the row when the repair is unambiguous and quarantines just that row otherwise.
+``source_row`` counts records, not lines (docs/formats.md, "Row numbers").
 """
 
 from __future__ import annotations
@@ -16,13 +23,18 @@ from __future__ import annotations
 import csv
 import io
 import re
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from .. import textio
 from ..errors import SourceRejected
 from ..schema import REDACTION_MARKERS
 from ..sources import Source, name_facts
 from ..store import SourceWriter
 from . import Match
+from .columns import note_extra_columns, refuse_wide, unique_headers
+from .counts import is_odd_count_expr, note_not_whole, whole_number_expr
+from .workbook import csv_text, find_head, load_sheet, note_title_rows, sheet_heads
 
 if TYPE_CHECKING:
     import polars as pl
@@ -40,8 +52,8 @@ FIELD_OF_HEADER = {
     "caseNumber": "case_number",
     "offenseType": "offense_type",
 }
-LEADING_HEADERS = ("id", "userId", "searchDate")
-OPTIONAL_TEXT_HEADERS = ("reason", "caseNumber", "offenseType")
+_CANONICAL_HEADER = {h.lower(): h for h in FIELD_OF_HEADER}
+REQUIRED_HEADERS = ("id", "userId", "searchDate")
 PLUS_DECODED_FIELDS = ("reason", "offense_type")  # free text where the old form wrote '+' for a space
 _FIELD = r'(?:"(?:[^"]|"")*"|[^",]*)'
 _MAX_JOINED_LINES = 5
@@ -49,6 +61,16 @@ _MAX_JOINED_LINES = 5
 
 def _header_fields(line: str) -> list[str]:
     return [h.strip().strip('"').strip() for h in line.split(",")]
+
+
+def portal_form(cells: list[object]) -> str | None:
+    """'portal-old' or 'portal-new' when a header row is a portal search audit's (extra columns allowed)."""
+    names = {_CANONICAL_HEADER.get(str(c).strip().strip('"').strip().lower()) for c in cells if c is not None}
+    if not set(REQUIRED_HEADERS) <= names:
+        return None
+    if "networkCount" in names:
+        return "portal-new"
+    return "portal-old" if "cameraCount" in names else None
 
 
 def _strict_pattern(n_fields: int) -> str:
@@ -60,37 +82,72 @@ def _split_strict(line: str) -> list[str]:
     return next(csv.reader(io.StringIO(line), strict=True))
 
 
-def _decode(data: bytes) -> tuple[str, str]:
-    try:
-        return data.decode("utf-8-sig"), "utf-8"
-    except UnicodeDecodeError:
-        return data.decode("cp1252", errors="replace"), "cp1252"
+@dataclass
+class _Lines:
+    """What the repair pass made of the lines that failed the strict pattern."""
+
+    repaired: list[list[object]] = field(default_factory=list)  # fields..., first line number
+    quarantined: list[list[object]] = field(default_factory=list)  # first line number, raw, reason
+    continuation: list[int] = field(default_factory=list)  # lines that continue a record (not rows)
 
 
 class PortalAudit:
-    """Reader of transparency-portal search-audit CSVs."""
+    """Reader of transparency-portal search audits (CSV, or a workbook sheet)."""
 
     name = "portal_csv"
+    kinds = ("portal_audit",)  # the log kinds it reads (formats.detect checks --log-type against them)
 
     def sniff(self, source: Source) -> Match | None:
-        head = source.head(4096)
-        try:
-            first = head.decode("utf-8-sig").split("\n", 1)[0].rstrip("\r")
-        except UnicodeDecodeError:
+        found = find_head(source, lambda row: portal_form(row) is not None)
+        if found is None:
             return None
-        headers = _header_fields(first)
-        if tuple(headers[:3]) != LEADING_HEADERS or len(headers) < 4:
-            return None
-        rest = headers[3:]
-        if rest[0] == "cameraCount" and set(rest[1:]) <= set(OPTIONAL_TEXT_HEADERS):
-            return Match(format=self.name, variant="portal-old", confidence=0.95, details={"headers": headers})
-        if rest[0] == "networkCount" and set(rest[1:]) <= set(OPTIONAL_TEXT_HEADERS):
-            return Match(format=self.name, variant="portal-new", confidence=0.95, details={"headers": headers})
-        return None
+        kind, sheets = found
+        if kind == "workbook":
+            heads = sheet_heads(source)
+            forms = {portal_form(heads[s][i]) for s, i in sheets.items()}
+            return Match(format=self.name, variant=" / ".join(sorted(f for f in forms if f)), confidence=0.95,
+                         details={"sheets": sheets})
+        first = textio.decode_head(source.path, textio.for_file(source.path, source.encoding), 4096)
+        return Match(format=self.name, variant=portal_form(_header_fields(first.split("\n", 1)[0])) or "portal",
+                     confidence=0.95)
 
     def read(self, source: Source, match: Match, out: SourceWriter) -> None:
-        text, encoding = _decode(source.path.read_bytes())
-        out.encoding = encoding
+        sheets = dict(match.details.get("sheets", {}))  # type: ignore[call-overload]
+        if not sheets:
+            frame, headers = self._read_csv(source, out)
+            self._store(source, match.variant, frame, headers, out)
+            return
+        for sheet, rows in sheet_heads(source).items():
+            if sheet not in sheets:
+                out.skip_part(sheet, "empty sheet" if not rows else "not a portal search-audit table "
+                              "(no id, userId, searchDate and count header): a cover or pivot sheet?")
+                continue
+            note_title_rows(out, sheet, rows, sheets[sheet])
+            frame, headers = self._read_sheet(source, sheet, sheets[sheet], out)
+            self._store(source, portal_form(headers) or match.variant, frame, headers, out, sheet)
+        out.encoding = None
+
+    # --- a workbook sheet -------------------------------------------------------------------------
+
+    @staticmethod
+    def _read_sheet(source: Source, sheet: str, header_at: int,
+                    out: SourceWriter) -> tuple[pl.DataFrame, list[str]]:
+        cells, first_row = load_sheet(source, sheet, skip=header_at)
+        refuse_wide(cells.width, f"sheet {sheet!r}")
+        headers = unique_headers([str(v).strip() if v is not None else "" for v in cells.row(0)])
+        frame = cells.slice(1).rename(dict(zip(cells.columns, headers, strict=True)))
+        frame = frame.with_columns(pl.int_range(first_row + 1, first_row + cells.height, dtype=pl.Int64)
+                                   .alias("source_row"))
+        # a blank sheet row is no record; the rows after it keep their sheet numbers
+        frame = frame.filter(pl.any_horizontal([pl.col(h).is_not_null() & (pl.col(h).str.strip_chars() != "")
+                                                for h in headers]))
+        out.expect_rows(frame.height)
+        return frame, headers
+
+    # --- the portal's CSV -----------------------------------------------------------------------------
+
+    def _read_csv(self, source: Source, out: SourceWriter) -> tuple[pl.DataFrame, list[str]]:
+        text = csv_text(source, out)
         if "\r\n" in text:
             text = text.replace("\r\n", "\n")
             out.note("lines end in CRLF (portal files use LF): read as LF")
@@ -99,8 +156,8 @@ class PortalAudit:
             lines.pop()  # a trailing newline ends the last record; it is not a row
         if not lines:
             raise SourceRejected("portal search audit with no header line")
-        headers = _header_fields(lines[0])
-        n_fields = len(headers)
+        headers = unique_headers(_header_fields(lines[0]))
+        refuse_wide(len(headers), "the header")
         body = pl.DataFrame({
             "line_no": pl.int_range(2, len(lines) + 1, eager=True, dtype=pl.Int64),
             "line": pl.Series(lines[1:], dtype=pl.String),
@@ -109,11 +166,23 @@ class PortalAudit:
         if blank.height:
             out.note(f"{blank.height:,} blank line(s) (not records) ignored, e.g. line {blank['line_no'][0]}")
         body = body.filter(pl.col("line").str.strip_chars() != "")
-        out.expect_rows(body.height)
-        is_strict = pl.col("line").str.contains(_strict_pattern(n_fields))
+        is_strict = pl.col("line").str.contains(_strict_pattern(len(headers)))
         good = body.filter(is_strict)
-        bad = body.filter(~is_strict)
+        frame = self._parse_good(good, headers)
+        fixed = self._repair(body.filter(~is_strict), headers, out)
+        out.expect_rows(body.height - len(fixed.continuation))  # records, not lines
+        if fixed.repaired:
+            frame = pl.concat([frame, pl.DataFrame(fixed.repaired, schema={**{h: pl.String for h in headers},
+                                                                           "line_no": pl.Int64}, orient="row")])
+        frame = _with_rows(frame, fixed.continuation)
+        if fixed.quarantined:
+            quarantined = pl.DataFrame(fixed.quarantined, schema={"line_no": pl.Int64, "raw": pl.String,
+                                                                  "reason": pl.String}, orient="row")
+            out.add_quarantine(_with_rows(quarantined, fixed.continuation))
+        return frame.sort("source_row"), headers
 
+    @staticmethod
+    def _parse_good(good: pl.DataFrame, headers: list[str]) -> pl.DataFrame:
         frame = pl.DataFrame(schema={h: pl.String for h in headers})
         if good.height:
             frame = pl.read_csv(
@@ -123,41 +192,23 @@ class PortalAudit:
             if frame.height != good.height:
                 raise SourceRejected(f"portal CSV parsed into {frame.height:,} rows from {good.height:,} lines; "
                                      "please report this file")
-        frame = frame.with_columns(good["line_no"].alias("source_row"))
-        repaired, quarantined = self._repair(bad, headers, out)
-        if repaired:
-            frame = pl.concat([frame, pl.DataFrame(repaired, schema={**{h: pl.String for h in headers},
-                                                                     "source_row": pl.Int64}, orient="row")])
-        if quarantined:
-            out.add_quarantine(pl.DataFrame(quarantined, schema={"source_row": pl.Int64, "raw": pl.String,
-                                                                 "reason": pl.String}, orient="row"))
-        frame = frame.sort("source_row")
-        self._store(source, match, frame, headers, out)
+        return frame.with_columns(good["line_no"].alias("line_no"))
 
     # --- the repair pass, only for lines that failed the strict pattern ---------------------------
 
-    def _repair(self, bad: pl.DataFrame, headers: list[str],
-                out: SourceWriter) -> tuple[list[list[object]], list[list[object]]]:
+    def _repair(self, bad: pl.DataFrame, headers: list[str], out: SourceWriter) -> _Lines:
         n_fields = len(headers)
         strict = re.compile(_strict_pattern(n_fields))
-        repaired: list[list[object]] = []
-        quarantined: list[list[object]] = []
+        fixed = _Lines()
         rows = list(bad.iter_rows())
         i = 0
         while i < len(rows):
             line_no, line = rows[i]
-            # a quoted field holding a line break: join with the following failing lines
-            joined_to = None
-            joined = line
-            for j in range(i + 1, min(i + _MAX_JOINED_LINES, len(rows))):
-                if rows[j][0] != rows[j - 1][0] + 1:
-                    break
-                joined = joined + "\n" + rows[j][1]
-                if strict.match(joined):
-                    joined_to = j
-                    break
+            joined_to = _joined_record(rows, i, strict)
             if joined_to is not None:
-                repaired.append([*_split_strict(joined), line_no])
+                joined = "\n".join(r[1] for r in rows[i:joined_to + 1])
+                fixed.repaired.append([*_split_strict(joined), line_no])
+                fixed.continuation.extend(r[0] for r in rows[i + 1:joined_to + 1])
                 out.note(f"line {line_no}: a quoted field holds a line break; lines {line_no}-"
                          f"{rows[joined_to][0]} read as one record")
                 i = joined_to + 1
@@ -165,11 +216,11 @@ class PortalAudit:
             i += 1
             fields, why = self._repair_line(line, n_fields, strict)
             if fields is not None:
-                repaired.append([*fields, line_no])
+                fixed.repaired.append([*fields, line_no])
                 out.note(f"line {line_no}: {why}")
             else:
-                quarantined.append([line_no, line, why])
-        return repaired, quarantined
+                fixed.quarantined.append([line_no, line, why])
+        return fixed
 
     @staticmethod
     def _repair_line(line: str, n_fields: int, strict: re.Pattern[str]) -> tuple[list[str] | None, str]:
@@ -191,84 +242,128 @@ class PortalAudit:
 
     # --- canonical columns ------------------------------------------------------------------------
 
-    def _store(self, source: Source, match: Match, frame: pl.DataFrame, headers: list[str],
-               out: SourceWriter) -> None:
+    def _store(self, source: Source, form: str, frame: pl.DataFrame, headers: list[str], out: SourceWriter,
+               sheet: str | None = None) -> None:
         raw = pl.struct([pl.col(h) for h in headers]).struct.json_encode().alias("raw")
         frame = frame.with_columns(raw)
-        known = [h for h in headers if h in FIELD_OF_HEADER]
-        unknown = [h for h in headers if h not in FIELD_OF_HEADER]
-        if unknown:
-            out.note(f"columns kept only in raw: {', '.join(unknown)}")
-        staged = frame.select(
-            [pl.col(h).alias(FIELD_OF_HEADER[h]) for h in known] + [pl.col("source_row"), pl.col("raw")]
-        )
-        fields = [FIELD_OF_HEADER[h] for h in known]
-        markers = [m.upper() for m in REDACTION_MARKERS]
-
-        def is_marker(column: str) -> pl.Expr:
-            return pl.col(column).str.strip_chars().str.to_uppercase().is_in(markers)
-
-        masked = [f for f in fields if staged.select(is_marker(f).any()).item()]  # most columns hold none
-        staged = staged.with_columns(
-            pl.concat_list([pl.when(is_marker(f)).then(pl.lit(f)).otherwise(pl.lit(None, pl.String))
-                            for f in masked]).list.drop_nulls().alias("redacted")
-            if masked else pl.lit([], pl.List(pl.String)).alias("redacted")
-        )
-        staged = staged.with_columns([
-            pl.when(is_marker(f) | (pl.col(f).str.strip_chars() == "")).then(None).otherwise(pl.col(f)).alias(f)
-            for f in fields
-        ])
-        assumptions: list[str] = []
+        field_of = _fields(headers)
+        note_extra_columns(out, [h for h in headers if h not in field_of], "a portal search audit",
+                           f"sheet {sheet!r}" if sheet else None)
+        staged = frame.select([pl.col(h).alias(f) for h, f in field_of.items()] + [pl.col("source_row"), pl.col("raw")])
+        staged = _redactions(staged, list(field_of.values()))
         variant_plus = ""
-        uses_plus = self._uses_plus(staged)
-        if uses_plus:
+        if _uses_plus(staged):
             staged = staged.with_columns([pl.col(f).str.replace_all("+", " ", literal=True).str.strip_chars()
                                           for f in PLUS_DECODED_FIELDS if f in staged.columns])
             variant_plus = ", '+' decoded as spaces"
-        times = pl.col("search_time")
-        text = times.str.strip_chars().str.replace(r"Z$", "+00:00").str.replace("T", " ", literal=True)
-        with_zone = text.str.to_datetime("%Y-%m-%d %H:%M:%S%.f%:z", strict=False, time_unit="us", time_zone="UTC")
-        zone_less = text.str.to_datetime("%Y-%m-%d %H:%M:%S%.f", strict=False, time_unit="us")
-        staged = staged.with_columns(
-            pl.coalesce(with_zone, zone_less.dt.replace_time_zone("UTC")).alias("parsed_time"),
-            (with_zone.is_null() & zone_less.is_not_null()).alias("zone_less"),
-        )
-        zone_less_count = int(staged["zone_less"].sum())
-        if zone_less_count:
-            assumptions.insert(0, "zone-less times read as UTC")
-            out.note(f"{zone_less_count:,} searchDate values carry no time zone (older portal form); they were "
-                     "stored as UTC, as the portal is believed to write them. If this agency's portal wrote local "
-                     "times, shift them before comparing with other logs.")
-        bad_times = staged.filter(times.is_not_null() & pl.col("parsed_time").is_null()).height
-        if bad_times:
-            out.note(f"{bad_times:,} searchDate values could not be read as times; search_time left empty "
-                     "(the text is in raw)")
-        staged = staged.with_columns(pl.col("parsed_time").alias("search_time")).drop("parsed_time", "zone_less")
-        for column in ("networks_searched", "devices_searched"):
-            if column in staged.columns:
-                as_int = pl.col(column).str.strip_chars().str.replace_all(",", "").cast(pl.Int64, strict=False)
-                not_numbers = staged.filter(pl.col(column).is_not_null() & as_int.is_null()).height
-                if not_numbers:
-                    out.note(f"{not_numbers:,} {column} values are not whole numbers; left empty (text in raw)")
-                staged = staged.with_columns(as_int.alias(column))
+        staged, assumptions = _times(staged, out)
+        staged = _counts(staged, out)
         if out.producer:
             staged = staged.with_columns(pl.lit(out.producer).alias("searcher_org"))
-        out.variant = match.variant + variant_plus + (f" ({'; '.join(assumptions)})" if assumptions else "")
+        if sheet is not None:
+            staged = staged.with_columns(pl.lit(sheet).alias("source_sheet"))
+        out.variant = form + variant_plus + (f" ({'; '.join(assumptions)})" if assumptions else "")
         named_kind = name_facts(source.name)["log_kind"]
         if out.log_kind is None or out.log_kind == named_kind:
             out.log_kind = "portal_audit"  # the content decides, unless the user chose --log-type
-        out.extra["portal_form"] = match.variant
+        out.extra["portal_form"] = form
         out.add_searches(staged)
 
-    @staticmethod
-    def _uses_plus(staged: pl.DataFrame) -> bool:
-        """True when the file's free text writes '+' for spaces: '+' appears and no space does."""
-        columns = [c for c in PLUS_DECODED_FIELDS if c in staged.columns]
-        if not columns:
-            return False
-        text = pl.concat([staged[c].drop_nulls() for c in columns])
-        return bool(text.str.contains("+", literal=True).any()) and not bool(
-            text.str.contains(" ", literal=True).any())
+
+def _with_rows(frame: pl.DataFrame, continuation: list[int]) -> pl.DataFrame:
+    """``line_no`` (a record's first line) -> ``source_row``: the line less the lines before it that
+    continued a record."""
+    lines = frame["line_no"]
+    before = pl.Series(sorted(continuation), dtype=pl.Int64).search_sorted(lines) if continuation else 0
+    return frame.with_columns((lines - before).cast(pl.Int64).alias("source_row")).drop("line_no")
+
+
+def _joined_record(rows: list[tuple[int, str]], i: int, strict: re.Pattern[str]) -> int | None:
+    """The index of the last failing line that, joined to line ``i`` and those between, makes one record
+    (a quoted field holding a line break), or None."""
+    joined = rows[i][1]
+    for j in range(i + 1, min(i + _MAX_JOINED_LINES, len(rows))):
+        if rows[j][0] != rows[j - 1][0] + 1:
+            return None
+        joined = joined + "\n" + rows[j][1]
+        if strict.match(joined):
+            return j
+    return None
+
+
+def _fields(headers: list[str]) -> dict[str, str]:
+    """{header as written: canonical column} for the known headers (any case), first of each meaning."""
+    field_of: dict[str, str] = {}
+    for header in headers:
+        known = _CANONICAL_HEADER.get(header.lower())
+        if known is not None and FIELD_OF_HEADER[known] not in field_of.values():
+            field_of[header] = FIELD_OF_HEADER[known]
+    return field_of
+
+
+def _redactions(staged: pl.DataFrame, fields: list[str]) -> pl.DataFrame:
+    """Markers (``***``) become NULL with the field named in ``redacted``; empty cells become NULL."""
+    markers = [m.upper() for m in REDACTION_MARKERS]
+
+    def is_marker(column: str) -> pl.Expr:
+        return pl.col(column).str.strip_chars().str.to_uppercase().is_in(markers)
+
+    masked = [f for f in fields if staged.select(is_marker(f).any()).item()]  # most columns hold none
+    staged = staged.with_columns(
+        pl.concat_list([pl.when(is_marker(f)).then(pl.lit(f)).otherwise(pl.lit(None, pl.String))
+                        for f in masked]).list.drop_nulls().alias("redacted")
+        if masked else pl.lit([], pl.List(pl.String)).alias("redacted")
+    )
+    return staged.with_columns([
+        pl.when(is_marker(f) | (pl.col(f).str.strip_chars() == "")).then(None).otherwise(pl.col(f)).alias(f)
+        for f in fields
+    ])
+
+
+def _times(staged: pl.DataFrame, out: SourceWriter) -> tuple[pl.DataFrame, list[str]]:
+    """searchDate as UTC instants: ISO with a zone, or zone-less (older form: read as UTC, said so)."""
+    assumptions: list[str] = []
+    if "search_time" not in staged.columns:
+        return staged, assumptions
+    times = pl.col("search_time")
+    text = times.str.strip_chars().str.replace(r"Z$", "+00:00").str.replace("T", " ", literal=True)
+    with_zone = text.str.to_datetime("%Y-%m-%d %H:%M:%S%.f%:z", strict=False, time_unit="us", time_zone="UTC")
+    zone_less = text.str.to_datetime("%Y-%m-%d %H:%M:%S%.f", strict=False, time_unit="us")
+    staged = staged.with_columns(
+        pl.coalesce(with_zone, zone_less.dt.replace_time_zone("UTC")).alias("parsed_time"),
+        (with_zone.is_null() & zone_less.is_not_null()).alias("zone_less"),
+    )
+    zone_less_count = int(staged["zone_less"].sum())
+    if zone_less_count:
+        assumptions.append("zone-less times read as UTC")
+        out.note(f"{zone_less_count:,} searchDate values carry no time zone (older portal form); they were "
+                 "stored as UTC, as the portal is believed to write them. If this agency's portal wrote local "
+                 "times, shift them before comparing with other logs.")
+    bad_times = staged.filter(times.is_not_null() & pl.col("parsed_time").is_null()).height
+    if bad_times:
+        out.note(f"{bad_times:,} searchDate values could not be read as times; search_time left empty "
+                 "(the text is in raw)")
+    return staged.with_columns(pl.col("parsed_time").alias("search_time")).drop("parsed_time", "zone_less"), \
+        assumptions
+
+
+def _counts(staged: pl.DataFrame, out: SourceWriter) -> pl.DataFrame:
+    for column in ("networks_searched", "devices_searched"):
+        if column in staged.columns:
+            odd = staged.filter(is_odd_count_expr(pl.col(column)))
+            note_not_whole(out, column, odd.height, odd["source_row"].to_list())
+            staged = staged.with_columns(whole_number_expr(pl.col(column)).alias(column))
+    return staged
+
+
+def _uses_plus(staged: pl.DataFrame) -> bool:
+    """True when the file's free text writes '+' for spaces: '+' appears and no space does."""
+    columns = [c for c in PLUS_DECODED_FIELDS if c in staged.columns]
+    if not columns:
+        return False
+    text = pl.concat([staged[c].drop_nulls() for c in columns])
+    return bool(text.str.contains("+", literal=True).any()) and not bool(
+        text.str.contains(" ", literal=True).any())
 
 
 READERS = [PortalAudit()]

@@ -10,25 +10,22 @@ loaded into side views when they are tables:
 - ``vigilant_counts`` one row per number on a counts sheet (detections, hits, monthly counts).
 
 The sheet that repeats the records request is used for those meanings and skipped with a reason.
-This module also holds the workbook helpers the event-log and sharing readers use.
 """
 
 from __future__ import annotations
 
-import functools
-import io
 import json
 import re
-import zoneinfo
-from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from .. import textio
-from ..errors import LprlogsError, SourceRejected
 from ..sources import Source
 from ..sources import _org_from_slug as org_from_slug
 from ..store import SourceWriter
 from . import Match
+from .columns import note_extra_columns, refuse_wide, unique_headers
+from .counts import is_odd_count_expr, note_not_whole, whole_number_expr
+from .localtime import check_tz, localize, parse_local_times, tz_note
+from .workbook import header_index, load_sheet, norm_header, note_title_rows, sheet_heads
 
 if TYPE_CHECKING:
     import polars as pl
@@ -43,196 +40,7 @@ SIDE_TABLES: dict[str, dict[str, str]] = {
                         "measure": "VARCHAR", "count": "BIGINT", "value_text": "VARCHAR", "meaning": "VARCHAR"},
 }
 
-HEAD_ROWS = 6  # rows looked at for a header: exports put title rows above it
-_XLSX_MAGIC = b"PK\x03\x04"
-_XLS_MAGIC = b"\xd0\xcf\x11\xe0"
 _AGENCY_FILE_NAME = re.compile(r"^alpr-audits-(?P<slug>[a-z][a-z0-9-]*?)(?:-vigilant)?(?:-\d+)?(?:_doc\d+)?$")
-
-
-# --- workbook helpers (shared with events.py and sharing.py) ----------------------------------------
-
-def is_workbook(source: Source) -> bool:
-    head = source.head(8)
-    return head.startswith(_XLSX_MAGIC) or head.startswith(_XLS_MAGIC)
-
-
-def norm_header(value: object) -> str:
-    return re.sub(r"\s+", " ", str(value if value is not None else "").replace("\ufeff", "")).strip().lower()
-
-
-@functools.lru_cache(maxsize=16)
-def _first_rows(path: str, sha256: str) -> dict[str, list[list[str | None]]]:
-    """The first HEAD_ROWS rows (as text) of every sheet of a workbook; {} when it is not a workbook."""
-    import fastexcel
-
-    try:
-        reader = fastexcel.read_excel(path)
-    except Exception:  # noqa: BLE001 - not a workbook fastexcel can open (a .doc, a broken file)
-        return {}
-    heads: dict[str, list[list[str | None]]] = {}
-    for sheet in reader.sheet_names:
-        try:
-            frame = reader.load_sheet(sheet, header_row=None, n_rows=HEAD_ROWS, dtypes="string").to_polars()
-        except Exception:  # noqa: BLE001 - an empty or unreadable sheet has no head
-            heads[sheet] = []
-            continue
-        heads[sheet] = [list(row) for row in frame.rows()]
-    return heads
-
-
-def sheet_heads(source: Source) -> dict[str, list[list[str | None]]]:
-    """{sheet name: its first HEAD_ROWS rows as text} (cached per file)."""
-    if not is_workbook(source):
-        return {}
-    return _first_rows(str(source.path), source.sha256)
-
-
-_MAIN_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
-_REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
-
-
-@functools.lru_cache(maxsize=16)
-def _first_used_rows(path: str, sha256: str) -> dict[str, int]:
-    """{sheet name: 1-based row where its used range starts}, read from the xlsx XML (no cell parsing
-    beyond the first row holding a value); {} when the file is not an xlsx (.xls starts at row 1)."""
-    import xml.etree.ElementTree as ET
-    import zipfile
-
-    try:
-        archive = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError):
-        return {}
-    rows: dict[str, int] = {}
-    with archive:
-        try:
-            book = ET.fromstring(archive.read("xl/workbook.xml"))
-            rels = ET.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
-        except (KeyError, ET.ParseError):
-            return {}
-        targets = {r.get("Id"): r.get("Target", "") for r in rels}
-        for sheet in book.iter(f"{_MAIN_NS}sheet"):
-            target = targets.get(sheet.get(f"{_REL_NS}id"), "")
-            member = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
-            rows[sheet.get("name", "")] = _first_row_with_value(archive, member)
-    return rows
-
-
-def _first_row_with_value(archive: object, member: str) -> int:
-    import xml.etree.ElementTree as ET
-
-    try:
-        stream = archive.open(member)  # type: ignore[attr-defined]
-    except KeyError:
-        return 1
-    with stream:
-        for _, element in ET.iterparse(stream, events=("end",)):
-            if element.tag == f"{_MAIN_NS}row":
-                has_value = any(
-                    (child.find(f"{_MAIN_NS}v") is not None and (child.find(f"{_MAIN_NS}v").text or "") != "")
-                    or child.find(f"{_MAIN_NS}is") is not None
-                    for child in element
-                )
-                if has_value:
-                    return int(element.get("r", "1"))
-                element.clear()
-    return 1
-
-
-def first_used_row(source: Source, sheet: str) -> int:
-    """The 1-based spreadsheet row where a sheet's used range starts (fastexcel drops leading blank rows)."""
-    return _first_used_rows(str(source.path), source.sha256).get(sheet, 1)
-
-
-def load_sheet(source: Source, sheet: str, dtypes: object = "string", skip: int = 0) -> tuple[pl.DataFrame, int]:
-    """A whole sheet without header handling, from its ``skip``-th used row on, and the spreadsheet row
-    number of the frame's first row."""
-    import fastexcel
-
-    reader = fastexcel.read_excel(str(source.path))
-    frame = reader.load_sheet(sheet, header_row=None, dtypes=dtypes).to_polars()  # type: ignore[arg-type]
-    return frame.slice(skip), first_used_row(source, sheet) + skip
-
-
-def header_index(rows: list[list[str | None]], is_header: Callable[[list[str | None]], bool]) -> int | None:
-    """Where the header is among a sheet's first rows (title rows may sit above it), or None."""
-    for index, row in enumerate(rows[:HEAD_ROWS]):
-        if is_header(row):
-            return index
-    return None
-
-
-
-def read_csv_cells(source: Source, what: str, out: SourceWriter) -> pl.DataFrame:
-    """A small CSV side file (event log, sharing list) as text cells, no header, for the header finders;
-    its encoding detected (or --encoding) and recorded like the audit readers'; ``what`` names it in
-    the one-line error."""
-    encoding = textio.for_file(source.path, source.encoding)
-    out.encoding = encoding.label
-    text = source.path.read_bytes()[encoding.bom_length:].decode(encoding.codec, errors="replace").lstrip("\ufeff")
-    try:
-        return pl.read_csv(io.BytesIO(text.encode("utf-8")), has_header=False, infer_schema=False)
-    except pl.exceptions.PolarsError as exc:
-        raise SourceRejected(f"{what} CSV could not be parsed ({str(exc).splitlines()[0]})") from exc
-
-
-def find_head(source: Source, is_header: Callable[[list[str | None]], bool]) -> tuple[str, dict[str, int]] | None:
-    """Where a table whose header ``is_header`` recognises starts: ("workbook", {sheet: header row index})
-    for a workbook with such sheets, ("CSV", {}) when a text file's first line is that header, else None.
-    Shared by the readers that sniff by their header (event logs, sharing lists)."""
-    heads = sheet_heads(source)
-    if heads:
-        sheets = {s: i for s, rows in heads.items() if (i := header_index(rows, is_header)) is not None}
-        return ("workbook", sheets) if sheets else None
-    first = textio.decode_head(source.path, textio.for_file(source.path, source.encoding), 4096).split("\n", 1)[0]
-    if is_header([h.strip().strip('"') for h in first.split(",")]):
-        return ("CSV", {})
-    return None
-
-def note_title_rows(out: SourceWriter, sheet: str, rows: list[list[str | None]], header_at: int) -> None:
-    titles = [" ".join(str(v) for v in row if v is not None) for row in rows[:header_at]]
-    titles = [t for t in titles if t.strip()]
-    if titles:
-        out.note(f"sheet {sheet}: {len(titles)} title row(s) above the header, not data: {' / '.join(titles)[:200]}")
-
-
-def localize(times: pl.Expr, tz: str | None) -> pl.Expr:
-    """Zone-less local times -> UTC instants, in ``tz`` (or taken as UTC when ``tz`` is None)."""
-    if tz is None:
-        return times.dt.replace_time_zone("UTC")
-    return times.dt.replace_time_zone(tz, ambiguous="earliest", non_existent="null").dt.convert_time_zone("UTC")
-
-
-def check_tz(tz: str | None, path: str) -> None:
-    if tz is None:
-        return
-    try:
-        zoneinfo.ZoneInfo(tz)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
-        raise LprlogsError(f"unknown time zone {tz!r}", path=path,
-                           hint="use an IANA zone name such as America/Los_Angeles") from exc
-
-
-def parse_local_times(column: pl.Series) -> pl.Series:
-    """Excel datetimes, or text in the usual spellings, as zone-less datetimes (microseconds)."""
-    if column.dtype == pl.Datetime or isinstance(column.dtype, pl.Datetime):
-        return column.cast(pl.Datetime("us"))
-    if column.dtype == pl.Date:
-        return column.cast(pl.Datetime("us"))
-    text = column.cast(pl.String).str.strip_chars()
-    formats = ("%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M:%S%.f", "%m/%d/%Y %I:%M:%S %p", "%m/%d/%Y %H:%M:%S",
-               "%m/%d/%Y %I:%M %p", "%m/%d/%Y %H:%M", "%Y-%m-%d")
-    parsed = [text.str.to_datetime(f, strict=False, time_unit="us") for f in formats]
-    return pl.select(pl.coalesce([pl.lit(p) for p in parsed])).to_series().alias(column.name)
-
-
-def tz_note(out: SourceWriter, what: str, tz: str | None) -> str:
-    """Say what was assumed about local times; returns the variant suffix."""
-    if tz is None:
-        out.note(f"{what} are local times without a zone and no --tz was given: they were stored AS IF UTC, "
-                 "so they are off by the agency's UTC offset. Fix: re-run with --force --tz "
-                 "America/Los_Angeles (or the agency's zone).")
-        return " (local times stored as UTC: no --tz given)"
-    return f" (local times in {tz}, converted to UTC)"
 
 
 def producer_from_file_name(name: str) -> str | None:
@@ -247,7 +55,8 @@ def producer_from_file_name(name: str) -> str | None:
 # --- the Vigilant reader -------------------------------------------------------------------------------
 
 def _is_audit_header(row: list[str | None]) -> bool:
-    return {norm_header(v) for v in row if v is not None} == {"reason", "datetime"}
+    """``Reason, DateTime`` (any order), with any other columns an agency added (kept in raw)."""
+    return {"reason", "datetime"} <= {norm_header(v) for v in row if v is not None}
 
 
 def _is_audit_head(rows: list[list[str | None]]) -> bool:
@@ -258,6 +67,7 @@ class VigilantWorkbook:
     """Reader of Vigilant (LEARN) audit workbooks."""
 
     name = "vigilant_xlsx"
+    kinds = ("vigilant_audit",)  # the log kinds it reads (formats.detect checks --log-type against them)
 
     def sniff(self, source: Source) -> Match | None:
         heads = sheet_heads(source)
@@ -300,14 +110,18 @@ class VigilantWorkbook:
     def _read_audit(self, source: Source, sheet: str, out: SourceWriter, header_at: int) -> None:
         frame, first_row = load_sheet(source, sheet, dtypes="string", skip=header_at)
         typed, _ = load_sheet(source, sheet, dtypes=None, skip=header_at)
-        headers = [norm_header(v) for v in frame.row(0)]
+        refuse_wide(frame.width, f"sheet {sheet!r}")
+        header_texts = unique_headers([str(v) if v is not None else "" for v in frame.row(0)])
+        headers = [norm_header(v) for v in header_texts]
         reason_at, time_at = headers.index("reason"), headers.index("datetime")
-        header_texts = [str(v) for v in frame.row(0)]
+        extras = [i for i in range(frame.width) if i not in (reason_at, time_at)]
+        note_extra_columns(out, [header_texts[i] for i in extras], "a Vigilant audit", f"sheet {sheet!r}")
         body = pl.DataFrame({
             "source_row": pl.int_range(first_row + 1, first_row + frame.height, eager=True, dtype=pl.Int64),
             "reason_text": frame[:, reason_at][1:],
             "time_text": frame[:, time_at][1:],
             "time_local": parse_local_times(typed[:, time_at][1:]),
+            **{f"_extra_{i}": frame[:, i][1:] for i in extras},
         })
         blank = (pl.col("reason_text").is_null() | (pl.col("reason_text").str.strip_chars() == "")) \
             & pl.col("time_text").is_null()
@@ -318,7 +132,8 @@ class VigilantWorkbook:
         body = body.filter(~blank)
         out.expect_rows(body.height)
         raw = pl.struct([pl.col("reason_text").alias(header_texts[reason_at]),
-                         pl.col("time_text").alias(header_texts[time_at])]).struct.json_encode()
+                         pl.col("time_text").alias(header_texts[time_at]),
+                         *(pl.col(f"_extra_{i}").alias(header_texts[i]) for i in extras)]).struct.json_encode()
         staged = body.select(
             pl.col("source_row"),
             pl.lit(sheet).alias("source_sheet"),
@@ -382,6 +197,9 @@ class VigilantWorkbook:
         if counts is None:
             out.skip_part(sheet, f"not a table lprlogs knows (first row: {json.dumps(head[0])[:120]})")
             return None, 0
+        # a counts sheet holds labels too: only text that looks like a number is named
+        odd = counts.filter(is_odd_count_expr(pl.col("value_text")) & pl.col("value_text").str.contains(r"^[\s\d,.+-]+$"))
+        note_not_whole(out, "count", odd.height, odd["source_row"].to_list(), f" on sheet {sheet}")
         return "vigilant_counts", out.add_side("vigilant_counts", counts)
 
     @staticmethod
@@ -423,8 +241,7 @@ class VigilantWorkbook:
         return long.filter(pl.col("value_text").is_not_null()).select(
             pl.lit(sheet).alias("source_sheet"), pl.col("source_row"),
             item.str.strip_chars().alias("item"), pl.col("measure").cast(pl.String),
-            pl.col("value_text").str.replace_all(",", "").str.strip_chars()
-            .str.replace(r"\.0+$", "").cast(pl.Int64, strict=False).alias("count"),
+            whole_number_expr(pl.col("value_text")).alias("count"),
             pl.col("value_text"),
             item.str.strip_chars().replace_strict(questions, default=meaning_default,
                                                   return_dtype=pl.String).alias("meaning"),

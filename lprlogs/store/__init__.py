@@ -30,6 +30,7 @@ import duckdb
 from ..errors import LprlogsError, StoreDamaged
 from ..progress import enable_query_progress
 from ..schema import QUARANTINE_COLUMNS, STAGED_COLUMNS
+from ..sqltext import sql_literal  # re-exported: the one home of SQL quoting is lprlogs.sqltext
 from .atomic import atomic_write, move_into_place
 from .layout import MANIFEST, Layout  # noqa: F401
 from .manifest import MANIFEST_VERSION, BatchEntry, SourceEntry, check_manifest, empty_manifest  # noqa: F401
@@ -44,17 +45,6 @@ _LOCKS_HELD: dict[str, int] = {}  # store folders this process holds the writer 
 
 def default_store_dir() -> Path:
     return Path(os.environ.get("LPRLOGS_STORE") or "./lprlogs-store")
-
-
-def sql_literal(value: object) -> str:
-    """A SQL literal for a Python value (strings quoted with doubled quotes)."""
-    if value is None:
-        return "NULL"
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, int | float):
-        return repr(value)
-    return "'" + str(value).replace("'", "''") + "'"
 
 
 def now_utc() -> str:

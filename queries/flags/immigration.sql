@@ -1,6 +1,7 @@
 -- flag: immigration
 -- title: Immigration purpose stated
 -- section: immigration
+-- order: 10
 -- answers: which searches STATE an immigration-enforcement purpose (immigration, deportation, removal
 --   orders and proceedings, ICE detainers and forms I-200/I-205/I-247, 287(g), alien in enforcement
 --   phrases, out of status, visa overstay, illegal entry or re-entry, 8 U.S.C. 1324/1325/1326, Title 8,
