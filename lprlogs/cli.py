@@ -17,7 +17,7 @@ from typing import Any
 import click
 
 from . import __version__
-from .errors import LprlogsError
+from .errors import Interrupted, LprlogsError, is_disk_full
 from .output import emit, output_options, terminal_safe
 from .schema import LOG_KINDS
 from .store import Store, default_store_dir
@@ -32,6 +32,9 @@ def user_errors(func: Callable[..., Any]) -> Callable[..., Any]:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return func(*args, **kwargs)
+        except Interrupted as exc:
+            click.echo(f"lprlogs: {terminal_safe(exc.one_line())}", err=True)
+            raise click.exceptions.Exit(Interrupted.exit_code) from exc
         except LprlogsError as exc:
             raise click.ClickException(terminal_safe(exc.one_line())) from exc
 
@@ -87,9 +90,16 @@ class LprlogsGroup(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except (click.ClickException, click.exceptions.Exit, click.Abort, KeyboardInterrupt):
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
+        except KeyboardInterrupt as exc:  # Ctrl-C outside ingest's own handling (or pressed twice)
+            click.echo("lprlogs: interrupted", err=True)
+            raise click.exceptions.Exit(Interrupted.exit_code) from exc
         except Exception as exc:
+            if is_disk_full(exc):
+                raise click.ClickException(
+                    "no space left on a disk lprlogs was writing to (the store, the output folder or the temporary "
+                    "folder); free some space, or set TMPDIR to a bigger disk, and run the command again") from exc
             from .engine import damage_error
 
             damaged = damage_error(exc)  # a view over a missing or truncated store file, read outside `query`
@@ -212,8 +222,9 @@ def print_ingest_report(report: Any, quiet: bool) -> None:
             else:
                 click.echo(terminal_safe(f"{f.path}: {f.status}: {f.reason}"), err=f.status == "rejected")
     d = report.as_dict()
+    batch = f"batch {report.batch_id}" if report.batch_id is not None else "no batch recorded (nothing new stored)"
     click.echo(
-        f"batch {report.batch_id}: {d['files_ingested']} file(s) ingested, {d['files_already']} already in the store, "
+        f"{batch}: {d['files_ingested']} file(s) ingested, {d['files_already']} already in the store, "
         f"{d['files_skipped']} skipped, {d['files_rejected']} rejected; {d['rows_stored']:,} rows stored, "
         f"{d['rows_quarantined']:,} quarantined -> {report.store}"
     )

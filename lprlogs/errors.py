@@ -35,3 +35,21 @@ class SourceRejected(LprlogsError):
 
 class StoreDamaged(LprlogsError):
     """A file of the store is missing, truncated or of the wrong shape: says which and what to do."""
+
+
+class Interrupted(LprlogsError):
+    """The user pressed Ctrl-C: what was committed stays, the file being read was rolled back. Exit 130."""
+
+    exit_code = 130
+
+
+class DiskFull(LprlogsError):
+    """No space left on a disk lprlogs was writing to; the current file was rolled back."""
+
+
+NO_SPACE = "No space left on device"
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    """Whether ``exc`` (an OSError, or DuckDB's IO error carrying the system's text) says a disk is full."""
+    return (isinstance(exc, OSError) and exc.errno == 28) or NO_SPACE in str(exc)

@@ -15,9 +15,7 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import sqlite3
-import uuid
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +23,7 @@ import pyarrow as pa
 
 from .engine import Engine, queries_dir
 from .errors import LprlogsError
+from .store.atomic import atomic_path, atomic_write
 
 BATCH_ROWS = 50_000
 # (view, columns) declared as keys and indexes; the search_key of a flag links to its search
@@ -131,45 +130,45 @@ def datasette_metadata(engine: Engine, database: str, counts: dict[str, int]) ->
     }
 
 
+def _write_tables(engine: Engine, db: sqlite3.Connection) -> dict[str, int]:
+    """Every public view as a table of ``db``, with its keys, indexes and full-text index; rows per table."""
+    db.execute("PRAGMA journal_mode = OFF")
+    db.execute("PRAGMA synchronous = OFF")
+    counts: dict[str, int] = {}
+    views = sorted(v for v in engine.views() if not v.startswith("flag_"))  # per-flag views: all in `flags`
+    for view in views:
+        reader = engine.con.sql(_select_for_sqlite(engine, view)).to_arrow_reader(BATCH_ROWS)
+        schema = reader.schema
+        db.execute(_table_sql(view, schema, set(views)))
+        insert = f'INSERT INTO "{view}" VALUES ({", ".join("?" * len(schema))})'
+        total = 0
+        for batch in reader:
+            rows = list(zip(*(col.to_pylist() for col in batch.columns), strict=True)) if batch.num_rows else []
+            db.executemany(insert, rows)
+            total += batch.num_rows
+        counts[view] = total
+        _index_and_search(db, view, {f.name for f in schema})
+        db.commit()
+    db.execute(f"CREATE TABLE {BOOKKEEPING} (key TEXT, value TEXT)")
+    db.executemany(f"INSERT INTO {BOOKKEEPING} VALUES (?, ?)", [
+        ("store", engine.store.root.name), ("redacted", json.dumps(engine.redact)), ("tables", json.dumps(counts)),
+    ])
+    db.commit()
+    return counts
+
+
 def export_sqlite(engine: Engine, target: Path, metadata: Path | None = None) -> dict[str, int]:
     """Write every public view (not the internal _ ones) to ``target`` and Datasette's metadata beside it
-    (or to ``metadata``); returns rows per table."""
+    (or to ``metadata``); returns rows per table. Both files appear whole or not at all."""
     if target.exists() and target.is_dir():
         raise LprlogsError("the SQLite target is a folder", path=str(target), hint="give a file, e.g. lprlogs.sqlite")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
-    counts: dict[str, int] = {}
-    db = sqlite3.connect(tmp)
-    try:
-        db.execute("PRAGMA journal_mode = OFF")
-        db.execute("PRAGMA synchronous = OFF")
-        views = sorted(v for v in engine.views() if not v.startswith("flag_"))  # per-flag views: all in `flags`
-        for view in views:
-            reader = engine.con.sql(_select_for_sqlite(engine, view)).to_arrow_reader(BATCH_ROWS)
-            schema = reader.schema
-            db.execute(_table_sql(view, schema, set(views)))
-            insert = f'INSERT INTO "{view}" VALUES ({", ".join("?" * len(schema))})'
-            total = 0
-            for batch in reader:
-                rows = list(zip(*(col.to_pylist() for col in batch.columns), strict=True)) if batch.num_rows else []
-                db.executemany(insert, rows)
-                total += batch.num_rows
-            counts[view] = total
-            _index_and_search(db, view, {f.name for f in schema})
-            db.commit()
-        db.execute(f"CREATE TABLE {BOOKKEEPING} (key TEXT, value TEXT)")
-        db.executemany(f"INSERT INTO {BOOKKEEPING} VALUES (?, ?)", [
-            ("store", str(engine.store.root)), ("redacted", json.dumps(engine.redact)),
-            ("tables", json.dumps(counts)),
-        ])
-        db.commit()
-    except BaseException:
-        db.close()
-        tmp.unlink(missing_ok=True)
-        raise
-    db.close()
-    os.replace(tmp, target)
+    with atomic_path(target) as tmp:
+        db = sqlite3.connect(tmp)
+        try:
+            counts = _write_tables(engine, db)
+        finally:
+            db.close()
     meta = metadata or target.with_name(target.stem + ".metadata.json")
-    meta.write_text(json.dumps(datasette_metadata(engine, target.stem, counts), indent=2, ensure_ascii=False) + "\n",
-                    encoding="utf-8")
+    atomic_write(meta, json.dumps(datasette_metadata(engine, target.stem, counts), indent=2, ensure_ascii=False)
+                 + "\n")
     return counts

@@ -3,12 +3,14 @@ source, and account for every file and row. The CLI's `ingest` and `analyze` cal
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import sys
 import threading
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,7 +18,8 @@ from typing import Any
 
 import duckdb
 
-from .errors import LprlogsError, SourceRejected, StoreDamaged
+from .agencies import stored_registry
+from .errors import DiskFull, Interrupted, LprlogsError, SourceRejected, StoreDamaged, is_disk_full
 from .formats import Match, all_readers, detect
 from .progress import enable_query_progress, watch_queries
 from .sources import Expander, ProducerRule, Source, cited_path
@@ -47,7 +50,7 @@ class FileOutcome:
 
 @dataclass
 class IngestReport:
-    batch_id: int
+    batch_id: int | None  # None when the run stored nothing and left no batch
     store: str
     files: list[FileOutcome] = field(default_factory=list)
 
@@ -101,30 +104,72 @@ def ingest(paths: list[str], store_dir: Path, *, producer: str | None = None, lo
            encoding: str | None = None, tz: str | None = None, force: bool = False,
            exclude: tuple[Path, ...] = (), on_event: Callback | None = None, debug: bool = False,
            producers: list[ProducerRule] | None = None) -> IngestReport:
-    """Read every file under ``paths`` into the store at ``store_dir``; never stops at one bad file."""
-    from .engine import rebuild
-
+    """Read every file under ``paths`` into the store at ``store_dir``; never stops at one bad file. Ctrl-C
+    (or a full disk) stops it: the files committed stay, the one being read is rolled back, the batch is
+    marked interrupted, and ``Interrupted`` (or ``DiskFull``) is raised. A run that stores nothing leaves
+    no batch behind."""
     store = Store.open(store_dir, create=True)
     with store.lock(), Expander(producer=producer, log_kind=log_kind, encoding=encoding, tz=tz,
-                                exclude=(store_dir, *exclude), producers=producers) as expander:
+                                exclude=(store_dir, *exclude), producers=producers,
+                                registry=stored_registry(store.root)) as expander:
         batch = store.begin_batch([cited_path(str(p)) for p in paths])
         report = IngestReport(batch_id=batch["id"], store=str(store_dir))
-        with _Runner(store, batch["id"], force=force, debug=debug, on_event=on_event) as runner:
+        with _Runner(store, batch["id"], force=force, debug=debug, on_event=on_event) as runner, \
+                _stop_on_ctrl_c(runner):
             for source in expander.expand(list(paths)):
+                if runner.stopped is not None:
+                    break
                 runner.submit(source)
             report.files = runner.outcomes()
-        store.order_batch(batch["id"], [f.path for f in report.files])
-        batch.update({
-            "files_ingested": report.count("ingested"), "files_already": report.count("already"),
-            "files_skipped": report.count("skipped"), "files_rejected": report.count("rejected"),
-            "rows_stored": report.rows_stored, "rows_quarantined": report.rows_quarantined,
-        })
-        store.finish_batch(batch)
-        try:
-            rebuild(store)  # duplicate marks, agencies, packs for the new manifest (under the lock)
-        except StoreDamaged as exc:  # the batch is stored; readers compute what they can without derived/
-            print(f"lprlogs: warning: {exc.one_line()}", file=sys.stderr)
+        _close_batch(store, batch, report, runner.stopped)
     return report
+
+
+def _close_batch(store: Store, batch: dict[str, Any], report: IngestReport, stopped: LprlogsError | None) -> None:
+    """Record the batch's counts (or forget a batch that stored nothing), then build the derived data."""
+    from .engine import rebuild
+
+    if stopped is None and not report.count("ingested"):
+        store.discard_batch(batch)
+        report.batch_id = None
+        return
+    store.order_batch(batch["id"], [f.path for f in report.files])
+    batch.update({
+        "files_ingested": report.count("ingested"), "files_already": report.count("already"),
+        "files_skipped": report.count("skipped"), "files_rejected": report.count("rejected"),
+        "rows_stored": report.rows_stored, "rows_quarantined": report.rows_quarantined,
+        "interrupted": stopped is not None,
+    })
+    store.finish_batch(batch)
+    if stopped is not None:  # stop now: readers compute what derived data lacks
+        raise type(stopped)(f"{stopped.message}; batch {batch['id']} holds the {report.count('ingested')} file(s) "
+                            f"stored before, marked interrupted", hint=stopped.hint)
+    try:
+        rebuild(store)  # duplicate marks, agencies, packs for the new manifest (under the lock)
+    except StoreDamaged as exc:  # the batch is stored; readers compute what they can without derived/
+        print(f"lprlogs: warning: {exc.one_line()}", file=sys.stderr)
+
+
+@contextlib.contextmanager
+def _stop_on_ctrl_c(runner: _Runner) -> Iterator[None]:
+    """While ingesting, Ctrl-C asks the runner to stop (DuckDB statements are interrupted at once); a second
+    Ctrl-C raises KeyboardInterrupt where Python is. Only the main thread may set a signal handler."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.getsignal(signal.SIGINT)
+
+    def handler(signum: int, frame: Any) -> None:
+        if runner.stopped is not None:
+            raise KeyboardInterrupt
+        runner.stop(Interrupted("interrupted (Ctrl-C): the files committed before are kept, the file being read "
+                                "was rolled back", hint="run the same command again to read the rest"))
+
+    signal.signal(signal.SIGINT, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 # Files of these formats under these sizes are read on worker threads, side by side: a small file's time is
@@ -157,6 +202,17 @@ class _Runner:
         self._connections: list[duckdb.DuckDBPyConnection] = []
         self._results: list[Future[FileOutcome] | FileOutcome] = []
         self._in_flight: dict[str, Future[FileOutcome]] = {}  # sha256 -> its read
+        self.stopped: LprlogsError | None = None  # why the run stops early (Ctrl-C, a full disk)
+
+    def stop(self, why: LprlogsError) -> None:
+        """Stop reading: DuckDB statements under way are interrupted, files not yet started are not read."""
+        if self.stopped is None:
+            self.stopped = why
+        with self._lock:
+            connections = [self.con, *self._connections]
+        for con in connections:
+            with contextlib.suppress(Exception):
+                con.interrupt()
 
     def __enter__(self) -> _Runner:
         return self
@@ -221,11 +277,17 @@ class _Runner:
               prepared_in: float, con: duckdb.DuckDBPyConnection | None = None) -> FileOutcome:
         """Read one source (on a worker thread when ``con`` is None); its seconds exclude the wait for a worker."""
         started = time.perf_counter() - prepared_in
+        if self.stopped is not None:
+            return _not_read(source)
         self.emit("start", source, None)
         on_progress = None if not self.watch else (
             lambda fraction: self.emit("progress", source, FileProgress(fraction)))
-        outcome = _read_and_commit(self.store, con or self._connection(), source, reader, match, previous,
-                                   self.batch_id, seq, self.force, self.debug, on_progress)
+        try:
+            outcome = _read_and_commit(self.store, con or self._connection(), source, reader, match, previous,
+                                       self.batch_id, seq, self.force, self.debug, on_progress, self)
+        except DiskFull as full:
+            self.stop(full)
+            outcome = _not_read(source)
         outcome.seconds = time.perf_counter() - started
         self.emit("done", source, outcome)
         return outcome
@@ -265,9 +327,21 @@ def _prepare(store: Store, readers: list[Any], source: Source, batch_id: int,
     return reader, match, previous
 
 
+def _not_read(source: Source) -> FileOutcome:
+    """A file the run stopped before (or while) reading: nothing of it was stored or recorded."""
+    return FileOutcome(path=source.display_path, status="not read", reason="the run stopped before this file")
+
+
+def _disk_full(store: Store) -> DiskFull:
+    return DiskFull(f"no space left on the disk holding {store.root} (or the temporary folder); the file being "
+                    "read was rolled back and the store is as it was before it",
+                    hint="free some space (or set TMPDIR to a bigger disk) and run the same command again")
+
+
 def _read_and_commit(store: Store, con: duckdb.DuckDBPyConnection, source: Source, reader: Any, match: Match,
                      previous: dict[str, Any] | None, batch_id: int, seq: int | None, force: bool, debug: bool,
-                     on_progress: Callable[[float], None] | None = None) -> FileOutcome:
+                     on_progress: Callable[[float], None] | None = None, runner: _Runner | None = None,
+                     ) -> FileOutcome:
     writer = store.writer(con, source, match, batch_id, seq)
     try:
         if on_progress is None:
@@ -275,20 +349,27 @@ def _read_and_commit(store: Store, con: duckdb.DuckDBPyConnection, source: Sourc
         else:
             with watch_queries(writer.running, on_progress):
                 reader.read(source, match, writer)
+        if writer.producer is None and (writer.log_kind or "").endswith("audit"):
+            writer.note("producer unknown: the file name does not name the agency whose log this is; "
+                        "re-run with --force --producer 'Agency Name' (and --log-type) to set it")
+        entry = writer.commit(replaces=previous if force else None)
     except (SourceRejected, LprlogsError) as exc:
         writer.rollback()
         return _refused(store, source, "rejected", exc.message, batch_id, match)
     except Exception as exc:  # a reader bug must not stop the other files; say so plainly
         writer.rollback()
+        if is_disk_full(exc):
+            raise _disk_full(store) from exc
+        if runner is not None and runner.stopped is not None:  # Ctrl-C interrupted its statement
+            return _not_read(source)
         if debug:
             raise
         detail = "".join(traceback.format_exception_only(type(exc), exc)).strip().splitlines()[-1]
         reason = f"could not be read ({detail}); please report this file's shape (run with --debug for details)"
         return _refused(store, source, "rejected", reason, batch_id, match)
-    if writer.producer is None and (writer.log_kind or "").endswith("audit"):
-        writer.note("producer unknown: the file name does not name the agency whose log this is; "
-                    "re-run with --force --producer 'Agency Name' (and --log-type) to set it")
-    entry = writer.commit(replaces=previous if force else None)
+    except BaseException:  # a second Ctrl-C: nothing of this file may stay
+        writer.rollback()
+        raise
     return FileOutcome(
         path=source.display_path, status="ingested", format=entry["format"], variant=entry["variant"],
         producer=entry["producer"], log_kind=entry["log_kind"], rows_read=entry["rows_read"],

@@ -44,7 +44,16 @@ STAGED_COLUMNS: dict[str, str] = {
     "raw": "VARCHAR",  # JSON object: original header -> cell text, exactly as read (stored compact: raw_layout)
     "raw_layout": "VARCHAR",  # NULL, or how `raw` is stored compact: see store.raw_json_sql (not in the views)
     "redacted": "VARCHAR[]",  # canonical fields whose cell held a redaction marker
+    # how the row's times were read: 'utc' (written as UTC), 'local, converted from <zone> (<how chosen>)' or
+    # 'local, zone unknown' (stored as written); NULL means the source's (the writer fills it: lprlogs/timezones.py)
+    "time_basis": "VARCHAR",
+    "local_zone": "VARCHAR",  # the producer's zone when known (for local hours), whatever the basis
 }
+
+# time_basis values (lprlogs/timezones.py chooses the zone): written as UTC; or local, converted from a zone
+# ('local, converted from America/Chicago (state IL keeps one zone)'); or local with no zone known.
+UTC_BASIS = "utc"
+UNKNOWN_BASIS = "local, zone unknown"
 
 # Columns the store adds to every stored row.
 PROVENANCE_COLUMNS: dict[str, str] = {
@@ -91,6 +100,8 @@ SEARCHES_VIEW_COLUMNS: tuple[str, ...] = (
     "batch_id",
     "reason_category",  # the dropdown's two parts (queries/macros.sql), NULL for free text
     "reason_detail",
+    "time_basis",  # how the row's times were read (lprlogs/timezones.py); never 'utc' unless written so
+    "local_zone",
 )
 
 QUARANTINE_COLUMNS: dict[str, str] = {

@@ -23,10 +23,12 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from .agencies.classification import producer_zone
 from .errors import LprlogsError, SourceRejected
 from .schema import LOG_KINDS
+from .store.layout import Layout
 from .tempdirs import private_temp_dir
-from .timezones import ZoneChoice, choose_zone
+from .timezones import ZoneChoice
 
 # Zip safety caps (override with environment variables for unusually large releases).
 MAX_ZIP_MEMBERS = int(os.environ.get("LPRLOGS_MAX_ZIP_MEMBERS", 10_000))
@@ -38,7 +40,6 @@ _SMALL_EXPANSION = 10 * 1024**2  # an input may always expand to this much, what
 
 # Files that are never audit data: skipped quietly-but-recorded, with this reason.
 IGNORED_NAMES = {".ds_store", "thumbs.db", "desktop.ini"}
-STORE_MARKER = "manifest.json"  # a folder holding this (and searches/) is an lprlogs store
 OUTPUT_MARKER = ".lprlogs-output"  # written by report/followup into their output folders
 
 
@@ -55,8 +56,8 @@ class Source:
     producer_from: str = ""  # 'option', 'producers file line N', 'file name', or '' when unknown
     period: tuple[str, str] | None = None  # dates named in the file name, as written (M_D_YYYY)
     encoding: str | None = None  # user override (--encoding)
-    tz: str | None = None  # zone of the file's zone-less local times, if any: see ``zone``
-    zone: ZoneChoice | None = None  # that zone (or None) and how it was chosen (timezones.choose_zone)
+    tz: str | None = None  # user-given zone for local times (--tz)
+    zone: ZoneChoice | None = None  # the producer's zone (or None) and how it was chosen (timezones)
     parent: str | None = None  # archive the member came from
     skip_reason: str | None = None  # set when expansion already knows the file must be skipped
     notes: list[str] = field(default_factory=list)
@@ -206,9 +207,8 @@ def read_producers_file(path: Path) -> list[ProducerRule]:
 
 
 def _is_store_or_output(folder: Path) -> bool:
-    return (folder / OUTPUT_MARKER).exists() or (
-        (folder / STORE_MARKER).exists() and (folder / "searches").is_dir()
-    )
+    store = Layout(folder)
+    return (folder / OUTPUT_MARKER).exists() or (store.manifest.exists() and store.stored_roots()[0].is_dir())
 
 
 class _ZipBudget:
@@ -351,14 +351,6 @@ class Expander:
         named = facts["producer"]
         return named, self.log_kind or facts["log_kind"], "file name" if named else ""  # type: ignore[return-value]
 
-    def _zone(self, producer: str | None) -> ZoneChoice:
-        if self.tz or not producer:
-            return choose_zone(given=self.tz, registry_zone=None, state=None)
-        from .agencies import classify
-
-        found = classify(producer, self.registry)
-        return choose_zone(given=None, registry_zone=getattr(found, "tz", None), state=found.state, kind=found.kind)
-
     def _described(self, path: Path, shown: str, parent: str | None) -> Source:
         facts = name_facts(shown)
         producer, log_kind, producer_from = self._named(shown)
@@ -372,10 +364,10 @@ class Expander:
             producer_from=producer_from,
             period=facts["period"],  # type: ignore[arg-type]
             encoding=self.encoding,
+            tz=self.tz,
             parent=parent,
         )
-        source.zone = self._zone(producer)
-        source.tz = source.zone.zone
+        source.zone = producer_zone(producer, given=self.tz, registry=self.registry)
         return source
 
     def _file(self, path: Path, shown: str, depth: int, parent: str | None = None,

@@ -16,9 +16,7 @@ from functools import lru_cache
 
 from .errors import LprlogsError
 from .paths import queries_dir
-
-UTC_BASIS = "utc"
-UNKNOWN_BASIS = "local, zone unknown"
+from .schema import UNKNOWN_BASIS, UTC_BASIS  # noqa: F401  (the values live with the columns)
 
 
 @dataclass(frozen=True)

@@ -55,7 +55,7 @@ def test_events_view_parsed_fields_and_blanked_rows(tmp_path: Path, store_dir: P
     path = make_event_log(tmp_path / "in" / "CPRA_Hotlist.xlsx")
     outcome = ingest([str(path)], store_dir, producer="Sample County SO").files[0]
     assert (outcome.status, outcome.format, outcome.log_kind) == ("ingested", "flock_event_log", "event_log")
-    assert "local times stored as UTC" in outcome.variant
+    assert "local times, zone unknown" in outcome.variant
     assert (outcome.rows_stored, outcome.rows_quarantined) == (0, 0)  # nothing goes to searches
     entry = Store.open(store_dir).sources[0]
     assert entry["rows_blanked"] == 2

@@ -44,12 +44,18 @@ def test_export_sqlite_has_every_view_with_same_counts(tmp_path: Path, run_cli, 
     assert not list(target.parent.glob(".*.tmp"))
 
 
-@pytest.mark.slow
-def test_export_replaces_file_and_refuses_a_folder(tmp_path: Path, run_cli) -> None:
+def _exported(tmp_path: Path, run_cli, name: str = "logs.db") -> Path:
+    """The small release ingested and exported to ``name``."""
     write_release(tmp_path / "release")
     assert run_cli("ingest", str(tmp_path / "release"), "-q").exit_code == 0
-    target = tmp_path / "x.sqlite"
+    target = tmp_path / name
     assert run_cli("export", "--sqlite", str(target)).exit_code == 0
+    return target
+
+
+@pytest.mark.slow
+def test_export_replaces_file_and_refuses_a_folder(tmp_path: Path, run_cli) -> None:
+    target = _exported(tmp_path, run_cli, "x.sqlite")
     assert run_cli("export", "--sqlite", str(target)).exit_code == 0  # replaced, not "table exists"
     folder = tmp_path / "folder.sqlite"
     folder.mkdir()
@@ -59,10 +65,7 @@ def test_export_replaces_file_and_refuses_a_folder(tmp_path: Path, run_cli) -> N
 
 @pytest.mark.slow
 def test_export_has_keys_indexes_full_text_and_metadata(tmp_path: Path, run_cli) -> None:
-    write_release(tmp_path / "release")
-    assert run_cli("ingest", str(tmp_path / "release"), "-q").exit_code == 0
-    target = tmp_path / "logs.db"
-    assert run_cli("export", "--sqlite", str(target)).exit_code == 0
+    target = _exported(tmp_path, run_cli)
     db = sqlite3.connect(target)
     assert [r[5] for r in db.execute("PRAGMA table_info(searches)") if r[1] == "search_key"] == [1]
     assert ("searches", "search_key", "search_key") in [(r[2], r[3], r[4]) for r in
@@ -84,10 +87,7 @@ def test_export_has_keys_indexes_full_text_and_metadata(tmp_path: Path, run_cli)
 @pytest.mark.slow
 def test_datasette_serves_the_export(tmp_path: Path, run_cli) -> None:
     datasette_utils = pytest.importorskip("datasette.utils")
-    write_release(tmp_path / "release")
-    assert run_cli("ingest", str(tmp_path / "release"), "-q").exit_code == 0
-    target = tmp_path / "logs.db"
-    assert run_cli("export", "--sqlite", str(target)).exit_code == 0
+    target = _exported(tmp_path, run_cli)
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]

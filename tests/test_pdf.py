@@ -212,8 +212,8 @@ def test_cover_letter_pdf_is_skipped_with_its_first_words(tmp_path: Path, store_
     pdf.output(str(tmp_path / "in" / "Response Letter.pdf"))
     result = run_cli("ingest", str(tmp_path / "in"))
     assert "no Flock audit header (first words: RE: Public Records Request 25-1234. Dear Requester" in result.output
-    entry = Store.open(store_dir).sources[0]
-    assert entry["status"] == "skipped" and entry["reason"].startswith("PDF text has no Flock audit header")
+    assert "skipped: PDF text has no Flock audit header" in result.output
+    assert Store.open(store_dir).batches == []  # nothing was stored: the run leaves no batch behind
 
 
 def test_truncated_and_encrypted_pdfs_are_rejected_in_one_line(tmp_path: Path, store_dir: Path) -> None:

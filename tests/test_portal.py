@@ -58,14 +58,16 @@ def test_old_form_plus_decoding_and_zone_less_times(tmp_path: Path, store_dir: P
     report = ingest([str(path)], store_dir, producer="Sample CA PD")
     outcome = report.files[0]
     assert "portal-old" in outcome.variant
-    assert "zone-less times read as UTC" in outcome.variant
+    assert "zone-less times: local, America/Los_Angeles" in outcome.variant  # a California producer
     assert "'+' decoded as spaces" in outcome.variant
-    assert any("no time zone" in note for note in outcome.notes)
+    assert any("read in America/Los_Angeles (state CA keeps one zone)" in note for note in outcome.notes)
     rows = query(store_dir, "SELECT reason, devices_searched, networks_searched, searcher_user, search_time, "
                             "searcher_org FROM searches ORDER BY source_row")
     assert rows[0][:4] == ("Person Crime", 1200, None, user)
     assert rows[1][0] == "ICE ERO"
-    assert rows[0][4] == dt.datetime(2025, 6, 18, 0, 2, 4, 789000, tzinfo=dt.UTC)
+    assert rows[0][4] == dt.datetime(2025, 6, 18, 7, 2, 4, 789000, tzinfo=dt.UTC)  # 00:02 PDT
+    assert query(store_dir, "SELECT DISTINCT time_basis FROM searches") == [
+        ("local, converted from America/Los_Angeles (state CA keeps one zone)",)]
     assert rows[0][5] == "Sample CA PD"
 
 

@@ -85,7 +85,7 @@ def test_workbooks_and_lists(ingested: tuple[Path, dict[str, object], Path]) -> 
     irvine = files[IRVINE]
     assert (irvine.status, irvine.format, irvine.producer) == ("ingested", "vigilant_xlsx", "Irvine Police Department")
     assert (irvine.rows_stored, irvine.rows_quarantined) == (44659, 0)
-    assert "no --tz given" in irvine.variant
+    assert "zone unknown" in irvine.variant  # "Irvine Police Department" names no state
     entries = {Path(e["path"]).name: e for e in Store.open(store_dir).sources}
     events = entries[Path(EVENTS).name]
     assert (files[EVENTS].format, events["rows_blanked"], events["other_tables"]) == ("flock_event_log", 1722,

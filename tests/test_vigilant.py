@@ -49,18 +49,19 @@ def make_workbook(path: Path) -> Path:
 
 
 @pytest.mark.slow
-def test_audit_without_tz_is_stored_as_utc_and_says_so(tmp_path: Path, store_dir: Path) -> None:
+def test_audit_of_unknown_zone_is_stored_as_written_and_never_called_utc(tmp_path: Path, store_dir: Path) -> None:
     path = make_workbook(tmp_path / "in" / "alpr-audits-sample-police-department-12345_doc5.xlsx")
     outcome = ingest([str(path)], store_dir).files[0]
     assert (outcome.status, outcome.format, outcome.log_kind) == ("ingested", "vigilant_xlsx", "vigilant_audit")
     assert outcome.producer == "Sample Police Department"
-    assert outcome.variant == "vigilant-audit (local times stored as UTC: no --tz given)"
-    assert any("--force --tz America/Los_Angeles" in n for n in outcome.notes)
+    assert outcome.variant == "vigilant-audit (local times, zone unknown)"  # no state in the agency's name
+    assert any("--force --tz America/Chicago" in n and "never as UTC" in n for n in outcome.notes)
     assert (outcome.rows_read, outcome.rows_stored) == (3, 3)
     rows = query(store_dir, "SELECT reason, search_time, source_sheet, source_row, searcher_org, raw "
                             "FROM searches ORDER BY source_row")
     assert [r[0] for r in rows] == ["21-16030", "5237", "250216068"]  # numbers back to text, no '.0'
-    assert rows[0][1] == dt.datetime(2021, 12, 14, 8, 49, 47, tzinfo=dt.UTC)
+    assert rows[0][1] == dt.datetime(2021, 12, 14, 8, 49, 47, tzinfo=dt.UTC)  # the wall time as written
+    assert query(store_dir, "SELECT DISTINCT time_basis, local_zone FROM searches") == [("local, zone unknown", None)]
     assert [(r[2], r[3]) for r in rows] == [("Audit", 2), ("Audit", 3), ("Audit", 5)]
     assert rows[0][4] == "Sample Police Department"
     assert json.loads(rows[1][5]) == {"Reason": "5237", "DateTime": "2022-07-01 10:00:00"}

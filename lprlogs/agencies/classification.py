@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
+from ..timezones import ZoneChoice, choose_zone
 from .display import clean_label, strip_decorations, unify_marks
 from .rules import Rules
 
@@ -310,3 +311,12 @@ def resolve_keys(found: list[Classification]) -> list[Classification]:
                         state_from=f"same place and kind as a name in {state}")
         resolved.append(c)
     return resolved
+
+
+def producer_zone(producer: str | None, *, given: str | None, registry: Registry | None = None) -> ZoneChoice:
+    """The zone of a producer's zone-less local times: --tz (``given``), else the registry's, else the one
+    zone of its state (lprlogs/timezones.py says how each was chosen)."""
+    if given or not producer:
+        return choose_zone(given=given, registry_zone=None, state=None)
+    found = classify(producer, registry)
+    return choose_zone(given=None, registry_zone=found.tz, state=found.state, kind=found.kind)

@@ -212,7 +212,10 @@ class Engine:
         expressions = {"duplicate_of": f"{duplicate_of} AS duplicate_of",
                        "search_uid": f"coalesce(s.search_id, {duplicate_of}, s.search_key) AS search_uid",
                        "reason_category": "reason_category(s.reason) AS reason_category",
-                       "reason_detail": "reason_detail(s.reason) AS reason_detail"}
+                       "reason_detail": "reason_detail(s.reason) AS reason_detail",
+                       # rows stored before time_basis: Vigilant and event-log times were local, zone unknown
+                       "time_basis": "coalesce(s.time_basis, CASE WHEN s.log_kind IN ('vigilant_audit', 'event_log') "
+                                     "THEN 'local, zone unknown' ELSE 'utc' END) AS time_basis"}
         select = ", ".join([f"s.{c}" for c in extra_columns] + [expressions.get(c, f"s.{c}") for c in columns])
         if joined:
             return f"SELECT {select} FROM {stored} AS s LEFT JOIN _duplicates AS d USING (search_key)"

@@ -20,9 +20,10 @@ from ..schema import REDACTION_MARKERS
 from ..sources import Source
 from ..sqltext import sql_literal
 from ..store import SourceWriter
+from ..timezones import ZoneChoice
 from . import Match
 from .columns import note_extra_columns, refuse_wide, unique_headers
-from .localtime import check_tz, localize, parse_local_times, tz_note
+from .localtime import check_tz, localize, parse_local_times, reader_zone, tz_note
 from .workbook import find_head, load_sheet, norm_header, note_title_rows, read_csv_cells, sheet_heads
 
 if TYPE_CHECKING:
@@ -36,7 +37,7 @@ SIDE_TABLES: dict[str, dict[str, str]] = {
         "entity_type": "VARCHAR", "details_raw": "VARCHAR", "hotlist_name": "VARCHAR", "plate": "VARCHAR",
         "plate_state": "VARCHAR", "reason": "VARCHAR", "case_number": "VARCHAR", "expiry": "TIMESTAMPTZ",
         "expiry_text": "VARCHAR", "details": "VARCHAR", "source_sheet": "VARCHAR", "source_row": "BIGINT",
-        "redacted": "BOOLEAN", "raw": "VARCHAR",
+        "redacted": "BOOLEAN", "raw": "VARCHAR", "time_basis": "VARCHAR",
     },
 }
 
@@ -72,6 +73,8 @@ class EventLog:
     def read(self, source: Source, match: Match, out: SourceWriter) -> None:
         check_tz(source.tz, source.display_path)
         out.log_kind = "event_log" if out.log_kind in (None, "org_audit", "network_audit") else out.log_kind
+        zone = reader_zone(source, out)
+        suffix = tz_note(out, "event Timestamp values", zone)
         sheets = dict(match.details.get("sheets", {}))  # type: ignore[call-overload]
         stored = blanked = 0
         if sheets:
@@ -83,19 +86,19 @@ class EventLog:
                 note_title_rows(out, sheet, rows, sheets[sheet])
                 frame, first_row = load_sheet(source, sheet, dtypes="string", skip=sheets[sheet])
                 typed, _ = load_sheet(source, sheet, dtypes=None, skip=sheets[sheet])
-                count, blank = self._read_table(source, out, sheet, frame, typed, first_row)
+                count, blank = self._read_table(source, out, sheet, frame, typed, first_row, zone)
                 stored, blanked = stored + count, blanked + blank
         else:
             frame = read_csv_cells(source, "event-log", out)
-            count, blank = self._read_table(source, out, None, frame, frame, 1)
+            count, blank = self._read_table(source, out, None, frame, frame, 1, zone)
             stored, blanked = stored + count, blanked + blank
-        out.variant = match.variant + tz_note(out, "event Timestamp values", source.tz)
+        out.variant = match.variant + suffix
         out.note(f"{stored:,} event rows in the `events` view ({stored - blanked:,} events, {blanked:,} rows "
                  "blanked by the agency, kept with redacted = true); event logs add nothing to `searches`")
         out.extra.update({"events_rows": stored, "events_blanked": blanked})
 
     def _read_table(self, source: Source, out: SourceWriter, sheet: str | None, frame: pl.DataFrame,
-                    typed: pl.DataFrame, first_row: int) -> tuple[int, int]:
+                    typed: pl.DataFrame, first_row: int, zone: ZoneChoice) -> tuple[int, int]:
         refuse_wide(frame.width, f"sheet {sheet!r}" if sheet else "the header")
         header_texts = unique_headers([str(v) if v is not None else "" for v in frame.row(0)])
         columns: dict[str, int] = {}
@@ -120,13 +123,13 @@ class EventLog:
             pl.all_horizontal([pl.col(c).is_null() | (pl.col(c) == "") for c in texts]).alias("blank"),
             pl.any_horizontal([pl.col(c).str.to_uppercase().is_in(markers) for c in texts]).fill_null(False)
             .alias("masked"),
-        ).with_columns(localize(pl.col("event_local"), source.tz).alias("event_time")).drop("event_local")
+        ).with_columns(localize(pl.col("event_local"), zone.zone).alias("event_time")).drop("event_local")
         blanked = int(staged["blank"].sum())
         out.rows_redacted_blank += blanked
         name = f"_events_{uuid.uuid4().hex[:8]}"
         out.con.register(name, staged)
         try:
-            relation = out.con.sql(self._parse_sql(name, sheet, "event_id" in staged.columns))
+            relation = out.con.sql(self._parse_sql(name, sheet, "event_id" in staged.columns, zone.basis))
             count = out.add_side("events", relation)
         finally:
             out.con.unregister(name)
@@ -136,7 +139,7 @@ class EventLog:
         return count, blanked
 
     @staticmethod
-    def _parse_sql(name: str, sheet: str | None, has_id: bool) -> str:
+    def _parse_sql(name: str, sheet: str | None, has_id: bool, basis: str) -> str:
         """Split Entity Details into (label, value) lines and pivot the labels reporters look for."""
         def label(*names: str) -> str:
             wanted = ", ".join(sql_literal(n.lower()) for n in names)
@@ -172,7 +175,8 @@ class EventLog:
                                  ['%Y-%m-%dT%H:%M:%S.%f', '%Y-%m-%dT%H:%M:%S', '%Y-%m-%d %H:%M:%S']) AS TIMESTAMP) AT TIME ZONE 'UTC'
                    AS expiry,
                p.expiry_text, p.details,
-               {sql_literal(sheet)} AS source_sheet, e.source_row, (e.blank OR e.masked) AS redacted, e.raw
+               {sql_literal(sheet)} AS source_sheet, e.source_row, (e.blank OR e.masked) AS redacted, e.raw,
+               {sql_literal(basis)} AS time_basis
         FROM {name} e LEFT JOIN parsed p USING (source_row)
         ORDER BY e.source_row
         """

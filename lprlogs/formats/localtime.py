@@ -1,13 +1,19 @@
-"""Local times without a zone (Vigilant DateTime, event-log Timestamps, Excel times): parsed, checked
-against ``--tz``, converted to UTC, and the assumption said in a note."""
+"""Local times without a zone (Vigilant DateTime, event-log Timestamps, old-form portal searchDate): parsed,
+converted to UTC from the producer's zone (lprlogs/timezones.py: --tz, the registry, or the state's one
+zone), and how they were read set as the writer's ``time_basis`` and said in a note. With no zone known they
+are stored as written and marked ``local, zone unknown``: never called UTC."""
 
 from __future__ import annotations
 
 import zoneinfo
 from typing import TYPE_CHECKING
 
+from ..agencies import stored_registry
+from ..agencies.classification import producer_zone
 from ..errors import LprlogsError
+from ..sources import Source
 from ..store import SourceWriter
+from ..timezones import ZoneChoice
 
 if TYPE_CHECKING:
     import polars as pl
@@ -15,8 +21,17 @@ else:
     from ..lazy import pl
 
 
+def reader_zone(source: Source, out: SourceWriter) -> ZoneChoice:
+    """The zone of the local times being read: the producer's as found when the file was listed, chosen
+    again when the reader named another producer (a Vigilant workbook names its agency inside)."""
+    if source.zone is not None and out.producer == source.producer:
+        return source.zone
+    return producer_zone(out.producer, given=source.tz, registry=stored_registry(out.store.root))
+
+
 def localize(times: pl.Expr, tz: str | None) -> pl.Expr:
-    """Zone-less local times -> UTC instants, in ``tz`` (or taken as UTC when ``tz`` is None)."""
+    """Zone-less local times -> UTC instants, in ``tz`` (stored as written, as if UTC, when ``tz`` is None:
+    the row's time_basis then says the zone is unknown)."""
     if tz is None:
         return times.dt.replace_time_zone("UTC")
     return times.dt.replace_time_zone(tz, ambiguous="earliest", non_existent="null").dt.convert_time_zone("UTC")
@@ -45,11 +60,15 @@ def parse_local_times(column: pl.Series) -> pl.Series:
     return pl.select(pl.coalesce([pl.lit(p) for p in parsed])).to_series().alias(column.name)
 
 
-def tz_note(out: SourceWriter, what: str, tz: str | None) -> str:
-    """Say what was assumed about local times; returns the variant suffix."""
-    if tz is None:
-        out.note(f"{what} are local times without a zone and no --tz was given: they were stored AS IF UTC, "
-                 "so they are off by the agency's UTC offset. Fix: re-run with --force --tz "
-                 "America/Los_Angeles (or the agency's zone).")
-        return " (local times stored as UTC: no --tz given)"
-    return f" (local times in {tz}, converted to UTC)"
+def tz_note(out: SourceWriter, what: str, zone: ZoneChoice) -> str:
+    """Set how the local times were read (the writer's time_basis, before rows are added) and say it in a
+    note; returns the variant suffix."""
+    out.time_basis = zone.basis
+    out.local_zone = zone.zone
+    if zone.zone is None:
+        out.note(f"{what} are local times without a zone, and the producer's zone is not known ({zone.how}): "
+                 "they are stored as written and marked 'local, zone unknown' (time_basis), never as UTC. "
+                 "Fix: re-run with --force --tz America/Chicago (the agency's zone), or give the zone in the registry.")
+        return " (local times, zone unknown)"
+    out.note(f"{what} are local times without a zone: read in {zone.zone} ({zone.how}) and converted to UTC")
+    return f" (local times in {zone.zone}, converted to UTC)"

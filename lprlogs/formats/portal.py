@@ -34,6 +34,7 @@ from ..store import SourceWriter
 from . import Match
 from .columns import note_extra_columns, refuse_wide, unique_headers
 from .counts import is_odd_count_expr, note_not_whole, whole_number_expr
+from .localtime import localize, reader_zone, tz_note
 from .workbook import csv_text, find_head, load_sheet, note_title_rows, sheet_heads
 
 if TYPE_CHECKING:
@@ -256,7 +257,7 @@ class PortalAudit:
             staged = staged.with_columns([pl.col(f).str.replace_all("+", " ", literal=True).str.strip_chars()
                                           for f in PLUS_DECODED_FIELDS if f in staged.columns])
             variant_plus = ", '+' decoded as spaces"
-        staged, assumptions = _times(staged, out)
+        staged, assumptions = _times(staged, out, source)
         staged = _counts(staged, out)
         if out.producer:
             staged = staged.with_columns(pl.lit(out.producer).alias("searcher_org"))
@@ -320,8 +321,9 @@ def _redactions(staged: pl.DataFrame, fields: list[str]) -> pl.DataFrame:
     ])
 
 
-def _times(staged: pl.DataFrame, out: SourceWriter) -> tuple[pl.DataFrame, list[str]]:
-    """searchDate as UTC instants: ISO with a zone, or zone-less (older form: read as UTC, said so)."""
+def _times(staged: pl.DataFrame, out: SourceWriter, source: Source) -> tuple[pl.DataFrame, list[str]]:
+    """searchDate as UTC instants: ISO with a zone (the newer form: time_basis utc), or zone-less (the older
+    form: local times, converted from the producer's zone when it is known; their rows' time_basis says so)."""
     assumptions: list[str] = []
     if "search_time" not in staged.columns:
         return staged, assumptions
@@ -329,22 +331,27 @@ def _times(staged: pl.DataFrame, out: SourceWriter) -> tuple[pl.DataFrame, list[
     text = times.str.strip_chars().str.replace(r"Z$", "+00:00").str.replace("T", " ", literal=True)
     with_zone = text.str.to_datetime("%Y-%m-%d %H:%M:%S%.f%:z", strict=False, time_unit="us", time_zone="UTC")
     zone_less = text.str.to_datetime("%Y-%m-%d %H:%M:%S%.f", strict=False, time_unit="us")
-    staged = staged.with_columns(
-        pl.coalesce(with_zone, zone_less.dt.replace_time_zone("UTC")).alias("parsed_time"),
-        (with_zone.is_null() & zone_less.is_not_null()).alias("zone_less"),
-    )
-    zone_less_count = int(staged["zone_less"].sum())
+    staged = staged.with_columns(with_zone.alias("with_zone"), zone_less.alias("zone_less_time"))
+    zone_less_count = staged.filter(pl.col("with_zone").is_null() & pl.col("zone_less_time").is_not_null()).height
+    basis = pl.lit(None, dtype=pl.String)
+    local = pl.lit(None, dtype=pl.Datetime("us", "UTC"))
     if zone_less_count:
-        assumptions.append("zone-less times read as UTC")
-        out.note(f"{zone_less_count:,} searchDate values carry no time zone (older portal form); they were "
-                 "stored as UTC, as the portal is believed to write them. If this agency's portal wrote local "
-                 "times, shift them before comparing with other logs.")
+        zone = reader_zone(source, out)
+        out.local_zone = zone.zone
+        tz_note(out, f"{zone_less_count:,} searchDate values (older portal form)", zone)
+        out.time_basis = "utc"  # the rows with a zone; the zone-less ones carry their own basis below
+        local = localize(pl.col("zone_less_time"), zone.zone)
+        basis = pl.when(pl.col("with_zone").is_null() & pl.col("zone_less_time").is_not_null()).then(
+            pl.lit(zone.basis))
+        assumptions.append("zone-less times: " + (f"local, {zone.zone}" if zone.zone else "local, zone unknown"))
+    staged = staged.with_columns(pl.coalesce(pl.col("with_zone"), local).alias("parsed_time"),
+                                 basis.alias("time_basis"))
     bad_times = staged.filter(times.is_not_null() & pl.col("parsed_time").is_null()).height
     if bad_times:
         out.note(f"{bad_times:,} searchDate values could not be read as times; search_time left empty "
                  "(the text is in raw)")
-    return staged.with_columns(pl.col("parsed_time").alias("search_time")).drop("parsed_time", "zone_less"), \
-        assumptions
+    return staged.with_columns(pl.col("parsed_time").alias("search_time")).drop(
+        "parsed_time", "with_zone", "zone_less_time"), assumptions
 
 
 def _counts(staged: pl.DataFrame, out: SourceWriter) -> pl.DataFrame:

@@ -24,7 +24,7 @@ from ..store import SourceWriter
 from . import Match
 from .columns import note_extra_columns, refuse_wide, unique_headers
 from .counts import is_odd_count_expr, note_not_whole, whole_number_expr
-from .localtime import check_tz, localize, parse_local_times, tz_note
+from .localtime import check_tz, localize, parse_local_times, reader_zone, tz_note
 from .workbook import header_index, load_sheet, norm_header, note_title_rows, sheet_heads
 
 if TYPE_CHECKING:
@@ -86,6 +86,8 @@ class VigilantWorkbook:
                 out.note(f"producer {named!r} taken from the file name (alpr-audits-<agency>-<number>); "
                          "use --force --producer to correct it")
         out.log_kind = "vigilant_audit" if out.log_kind in (None, "org_audit") else out.log_kind
+        zone = reader_zone(source, out)
+        suffix = tz_note(out, "Audit DateTime values", zone)
         heads = sheet_heads(source)
         audit_sheets = list(match.details.get("audit_sheets", []))  # type: ignore[call-overload]
         request = self._request_questions(source, heads)
@@ -94,7 +96,7 @@ class VigilantWorkbook:
             if sheet in audit_sheets:
                 header_at = header_index(rows, _is_audit_header) or 0
                 note_title_rows(out, sheet, rows, header_at)
-                self._read_audit(source, sheet, out, header_at)
+                self._read_audit(source, sheet, out, header_at, zone.zone)
             elif request is not None and sheet == request[0]:
                 out.skip_part(sheet, "the records request's questions, not data: used as list_meaning/meaning "
                                      "in vigilant_orgs and vigilant_counts")
@@ -104,10 +106,10 @@ class VigilantWorkbook:
                 table, count = self._read_other(source, sheet, rows, request[1] if request else {}, out)
                 if table:
                     side_rows[table] = side_rows.get(table, 0) + count
-        out.variant = "vigilant-audit" + tz_note(out, "Audit DateTime values", source.tz)
+        out.variant = "vigilant-audit" + suffix
         out.extra["side_rows"] = side_rows
 
-    def _read_audit(self, source: Source, sheet: str, out: SourceWriter, header_at: int) -> None:
+    def _read_audit(self, source: Source, sheet: str, out: SourceWriter, header_at: int, tz: str | None) -> None:
         frame, first_row = load_sheet(source, sheet, dtypes="string", skip=header_at)
         typed, _ = load_sheet(source, sheet, dtypes=None, skip=header_at)
         refuse_wide(frame.width, f"sheet {sheet!r}")
@@ -139,7 +141,7 @@ class VigilantWorkbook:
             pl.lit(sheet).alias("source_sheet"),
             pl.when(pl.col("reason_text").str.strip_chars() == "").then(None)
             .otherwise(pl.col("reason_text").str.strip_chars()).alias("reason"),
-            localize(pl.col("time_local"), source.tz).alias("search_time"),
+            localize(pl.col("time_local"), tz).alias("search_time"),
             raw.alias("raw"),
         )
         if out.producer:
@@ -148,9 +150,9 @@ class VigilantWorkbook:
         if unread:
             out.note(f"sheet {sheet}: {unread:,} DateTime values could not be read (or fall in a daylight-saving "
                      "gap); search_time left empty, the text is in raw")
-        if source.tz:
+        if tz:
             out.note(f"sheet {sheet}: times in the repeated hour when clocks go back were read as the first "
-                     f"(daylight) occurrence in {source.tz}")
+                     f"(daylight) occurrence in {tz}")
         out.add_searches(staged)
 
     @staticmethod

@@ -29,7 +29,7 @@ import duckdb
 
 from ..errors import LprlogsError, StoreDamaged
 from ..progress import enable_query_progress
-from ..schema import QUARANTINE_COLUMNS, STAGED_COLUMNS
+from ..schema import QUARANTINE_COLUMNS, STAGED_COLUMNS, UTC_BASIS
 from ..sqltext import sql_literal  # re-exported: the one home of SQL quoting is lprlogs.sqltext
 from .atomic import atomic_write, move_into_place
 from .layout import MANIFEST, Layout  # noqa: F401
@@ -319,6 +319,14 @@ class Store:
         batch["finished_at"] = now_utc()
         self.save_manifest()
 
+    def discard_batch(self, batch: dict[str, Any]) -> None:
+        """Forget a batch that stored nothing (a path that does not exist, nothing readable, nothing new), and
+        the skipped or rejected entries it recorded: a failed run leaves no empty batch behind."""
+        with self.mutex:
+            self.manifest["sources"] = [s for s in self.sources if s.get("batch_id") != batch["id"]]
+            self.manifest["batches"] = [b for b in self.batches if b is not batch and b.get("id") != batch["id"]]
+        self.save_manifest()
+
     def next_seq(self) -> int:
         """The number of the next source (orders sources: the first of two duplicate rows is the one of the
         lower number). Numbers handed out stay taken even before their source is recorded, so sources read
@@ -392,6 +400,9 @@ class SourceWriter:
         self.encoding: str | None = None
         self.producer = source.producer
         self.log_kind = source.log_kind
+        # how this source's times were read (a reader of local times sets both: formats/localtime.py)
+        self.time_basis = UTC_BASIS
+        self.local_zone = source.zone.zone if source.zone is not None else None
         self.notes: list[str] = list(source.notes)
         self.parts_skipped: list[dict[str, str]] = []
         self.rows_stored = 0
@@ -466,6 +477,7 @@ class SourceWriter:
         producer = sql_literal(self.producer)
         log_kind = sql_literal(self.log_kind)
         variant = sql_literal(self.variant)
+        defaults = {"time_basis": sql_literal(self.time_basis), "local_zone": sql_literal(self.local_zone)}
 
         def col(name: str, sql_type: str) -> str:
             if name == "producer":
@@ -474,6 +486,8 @@ class SourceWriter:
                 return f"coalesce(CAST(log_kind AS VARCHAR), {log_kind})" if name in present else log_kind
             if name == "variant":
                 return f"coalesce(CAST(variant AS VARCHAR), {variant})" if name in present else variant
+            if name in defaults:
+                return f"coalesce(CAST({name} AS VARCHAR), {defaults[name]})" if name in present else defaults[name]
             if name in present:
                 return f"CAST({name} AS {sql_type})"
             return f"CAST(NULL AS {sql_type})"
@@ -615,7 +629,8 @@ class SourceWriter:
             rows_stored=self.rows_stored, rows_quarantined=self.rows_quarantined, rows_blanked=self.rows_blanked,
             parts_skipped=self.parts_skipped, notes=self.notes,
             other_tables={**{k: 0 for k in files["side"]}, **self.other_tables}, extra=self.extra, files=files,
-            batch_id=self.batch_id, seq=self.seq, ingested_at=now_utc(),
+            batch_id=self.batch_id, seq=self.seq, ingested_at=now_utc(), time_basis=self.time_basis,
+            local_zone=self.local_zone,
         ).to_dict()
 
     def commit(self, replaces: dict[str, Any] | None = None) -> dict[str, Any]:

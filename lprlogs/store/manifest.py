@@ -78,6 +78,8 @@ class SourceEntry:
     batch_id: int | None = field(default=None, metadata=_view())
     seq: int = 0
     ingested_at: str | None = field(default=None, metadata=_view())
+    time_basis: str | None = field(default=None, metadata=_view())  # how its times were read (timezones.py)
+    local_zone: str | None = field(default=None, metadata=_view())  # the producer's zone, when known
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> SourceEntry:
@@ -120,6 +122,7 @@ class BatchEntry:
     files_rejected: int = field(default=0, metadata=_view())
     rows_stored: int = field(default=0, metadata=_view())
     rows_quarantined: int = field(default=0, metadata=_view())
+    interrupted: bool = field(default=False, metadata=_view())  # stopped by Ctrl-C or a full disk
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> BatchEntry:
@@ -136,7 +139,10 @@ class BatchEntry:
 
 def view_schema(cls: type[SourceEntry] | type[BatchEntry]) -> pa.Schema:
     """The Arrow schema of ``cls``'s view rows: whole numbers as int64, everything else as text."""
-    return pa.schema([(f.metadata.get("column", f.name), pa.int64() if f.type.startswith("int") else pa.string())
+    def arrow_type(f: dataclasses.Field[Any]) -> pa.DataType:
+        return pa.int64() if f.type.startswith("int") else pa.bool_() if f.type == "bool" else pa.string()
+
+    return pa.schema([(f.metadata.get("column", f.name), arrow_type(f))
                       for f in dataclasses.fields(cls) if "view" in f.metadata])
 
 
