@@ -30,6 +30,7 @@ import jinja2
 from .engine import flag_specs, queries_dir
 from .errors import LprlogsError
 from .report.escape import md_code, md_text, neutralize
+from .schema import UNKNOWN_BASIS
 from .store import sql_literal
 
 if TYPE_CHECKING:
@@ -46,7 +47,7 @@ TRACKING_COLUMNS = ("agency", "agency_key", "audit_log_names", "state", "law", "
                     "residents_only", "searches_cited", "findings", "flags", "letter", "attachment", "drafted",
                     "sent", "status", "due_date", "notes")
 ATTACHMENT_COLUMNS = ("search_id", "search_time", "searcher_org", "reason", "networks_searched", "flags",
-                      "producers", "found_in", "search_uid", "findings")
+                      "producers", "found_in", "search_uid", "findings", "search_time_zone")
 
 @dataclass
 class Agency:
@@ -310,6 +311,7 @@ def flagged_searches(engine: Engine, flags: tuple[str, ...], agencies: tuple[str
                min(search_time) AS search_time,
                arg_min(reason, batch_id * 1e12 + coalesce(source_row, 0)) AS reason,
                max(networks_searched) AS networks_searched,
+               bool_or(time_basis = {sql_literal(UNKNOWN_BASIS)}) AS zone_unknown,
                string_agg(DISTINCT flag, ', ' ORDER BY flag) AS flags,
                string_agg(DISTINCT producer, '; ' ORDER BY producer) AS producers,
                string_agg(DISTINCT found_in, '; ' ORDER BY found_in) AS found_in
@@ -447,6 +449,7 @@ def _shown(cited: list[dict[str, Any]], cap: int) -> list[dict[str, Any]]:
     rest = sorted([s for s in cited if not set(s["findings"]) & set(PER_SEARCH_FINDINGS)], key=by_time)
     listed = per_search + rest[:max(0, min(cap, CONTEXT_CAP) - len(per_search))]
     return [{"search_id": s["search_id"] or "(no ID)", "date": _fmt_time(s["search_time"]) or "(no time)",
+             "zone": "local time, zone unknown" if s.get("zone_unknown") else "UTC",
              "reason": s["reason"] or "", "networks": s["networks_searched"] if s["networks_searched"] is not None
              else "?", "flags": s["flags"], "locations": s["found_in"], "label": s["agency"],
              "findings": s["findings"]} for s in listed]
@@ -483,7 +486,8 @@ def _write_letter(engine: Engine, out_dir: Path, slug: str, agency: Agency, cite
     context = _letter_context(engine, agency, cited, attachment, agreements, drafted, cap)
     _write_csv(attachment, ATTACHMENT_COLUMNS, [
         [s["search_id"], _fmt_time(s["search_time"]), s["agency"], s["reason"], s["networks_searched"], s["flags"],
-         s["producers"], s["found_in"], s["search_uid"], ", ".join(s["findings"])] for s in cited])
+         s["producers"], s["found_in"], s["search_uid"], ", ".join(s["findings"]),
+         "local time, zone unknown" if s.get("zone_unknown") else "UTC"] for s in cited])
     letter_md = out_dir / f"{slug}.md"
     letter_txt = out_dir / f"{slug}.txt"
     letter_md.write_text(render("letter.md.j2", esc=md_text, **context), encoding="utf-8")

@@ -239,7 +239,7 @@ def test_law_marked_for_review_is_flagged_in_the_letter_and_unknown_state_gets_a
                "custodian": "Custodian of Records", "period_start": "2025-07-01", "period_end": "2025-07-31",
                "total": 1, "attachment": "honolulu-hi-pd-searches.csv", "redacted": False,
                "producers": ["Honolulu HI PD"], "flag_counts": ["immigration (1)"], "agreements": [],
-               "shown": [{"search_id": "x", "date": "2025-07-02 10:00", "reason": "ICE", "networks": 3,
+               "shown": [{"search_id": "x", "date": "2025-07-02 10:00", "zone": "UTC", "reason": "ICE", "networks": 3,
                           "flags": "immigration", "locations": "f.csv, row 2"}]}
     for template, esc in (("letter.md.j2", md_text), ("letter.txt.j2", _line)):
         hawaii = render(template, law=law_for("HI", False), esc=esc, **context)

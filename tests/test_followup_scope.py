@@ -206,3 +206,23 @@ def test_every_flag_belongs_to_one_finding_with_one_title() -> None:
     for row in asks.values():
         titles.setdefault(row["finding"], set()).add(row["title"])
     assert all(len(t) == 1 for t in titles.values()), titles
+
+
+def test_a_time_whose_zone_is_unknown_is_not_called_utc(store_dir: Path, tmp_path: Path) -> None:
+    from helpers import write_searches
+
+    from lprlogs.schema import UNKNOWN_BASIS
+
+    when_local = dt.datetime(2025, 11, 3, 23, 30, tzinfo=dt.UTC)  # 23:30 as written, zone unknown
+    write_searches(store_dir, [
+        {"search_id": sid("e", 1), "searcher_org": "Houston TX PD", "reason": "ICE detainer",
+         "search_time": when_local, "time_basis": UNKNOWN_BASIS},
+        {"search_id": sid("e", 2), "searcher_org": "Houston TX PD", "reason": "assist ICE",
+         "search_time": when_local + dt.timedelta(days=1), "time_basis": "utc"}])
+    (letter,) = draft(store_dir, tmp_path / "letters").letters
+    md, txt = letter.letter_md.read_text(), letter.letter_txt.read_text()
+    assert "Date (UTC unless marked)" in md and "2025-11-03 23:30 (local time, zone unknown)" in md
+    assert "2025-11-03 23:30 local time, zone unknown" in txt and "2025-11-04 23:30 UTC" in txt
+    with open(letter.attachment, newline="") as fh:
+        zones = {r["search_id"]: r["search_time_zone"] for r in csv.DictReader(fh)}
+    assert zones == {sid("e", 1): "local time, zone unknown", sid("e", 2): "UTC"}
