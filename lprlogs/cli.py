@@ -21,6 +21,7 @@ from .errors import Interrupted, LprlogsError, is_disk_full
 from .output import emit, output_options, terminal_safe
 from .schema import LOG_KINDS
 from .store import Store, default_store_dir
+from .timezones import check_zone
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -70,6 +71,9 @@ def parse_params(pairs: tuple[str, ...]) -> dict[str, str]:
         if not sep or not name.strip():
             raise LprlogsError(f"parameter {pair!r} is not NAME=VALUE", hint="e.g. -p retention_days=90")
         params[name.strip()] = value.strip()
+    from .law import check_params
+
+    check_params(params)
     return params
 
 
@@ -151,10 +155,11 @@ def ingest_options(func: Callable[..., Any]) -> Callable[..., Any]:
 
 def run_ingest(paths: tuple[str, ...], store_dir: Path | None, producer: str | None, log_kind: str | None,
                encoding: str | None, tz: str | None, force: bool, quiet: bool, debug: bool,
-               as_json: bool, exclude: tuple[Path, ...] = (), producers_file: Path | None = None):  # noqa: ANN201
+               as_json: bool, exclude: tuple[Path, ...] = (), producers_file: Path | None = None,
+               attention: bool = True):  # noqa: ANN201
     from .ingest import ingest
     from .progress import IngestProgress
-    from .sources import read_producers_file
+    from .sources import count_files, read_producers_file
 
     store_path = resolve_store(store_dir)
     if producer and producers_file:
@@ -162,7 +167,7 @@ def run_ingest(paths: tuple[str, ...], store_dir: Path | None, producer: str | N
                            hint="--producer names one agency for every file; --producers maps files to agencies")
     rules = read_producers_file(producers_file) if producers_file else None
     if tz:
-        check_time_zone(tz)
+        check_zone(tz)
     if encoding:
         import codecs
         try:
@@ -170,31 +175,23 @@ def run_ingest(paths: tuple[str, ...], store_dir: Path | None, producer: str | N
         except LookupError as exc:
             raise LprlogsError(f"unknown encoding {encoding!r}", hint="try utf-8, cp1252, latin-1 or utf-16") from exc
     show_bar = not quiet and not as_json and sys.stderr.isatty()
-    with IngestProgress(enabled=show_bar) as progress:
+    total = count_files(list(paths)) if show_bar else None
+    with IngestProgress(enabled=show_bar, total=total) as progress:
         report = ingest(list(paths), store_path, producer=producer, log_kind=log_kind, encoding=encoding, tz=tz,
                         force=force, exclude=exclude, on_event=progress.event, debug=debug, producers=rules)
     if as_json:
         click.echo(json.dumps(report.as_dict(), indent=2, ensure_ascii=False))
     else:
         print_ingest_report(report, quiet=quiet)
-        print_attention(report, rules or [])
+        if attention:
+            print_attention(report)
     return report
 
 
-def check_time_zone(tz: str) -> None:
-    """An unknown --tz is the user's mistake: said before any file is read."""
-    import zoneinfo
-
-    try:
-        zoneinfo.ZoneInfo(tz)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
-        raise LprlogsError(f"unknown time zone {tz!r}",
-                           hint="an IANA name such as America/Los_Angeles, America/Chicago or UTC") from exc
-
-
-def print_attention(report: Any, rules: list[Any]) -> None:
-    """What needs the user's attention, once, after the per-file lines: files whose searches were stored
-    without a producer, and --producers lines that matched no file."""
+def print_attention(report: Any) -> None:
+    """What needs the user's attention, once, after everything else: files whose searches were stored
+    without a producer, local times of unknown zone, files skipped or rejected, --producers lines that
+    matched no file."""
     unnamed = [f.path for f in report.files if f.status == "ingested" and f.rows_stored and not f.producer]
     if unnamed:
         shown = ", ".join(unnamed[:5]) + (f" and {len(unnamed) - 5} more" if len(unnamed) > 5 else "")
@@ -202,9 +199,29 @@ def print_attention(report: Any, rules: list[Any]) -> None:
             f"attention: {len(unnamed)} file(s) stored without a producer (the agency whose log it is): {shown}. "
             "Each is kept apart in every output; name them with --producer, or list them in a CSV "
             "(file,producer,log_kind) given as --producers FILE, and ingest again with --force."))
-    for rule in rules:
+    _attention_times(report)
+    refused = [f for f in report.files if f.status in ("skipped", "rejected")]
+    if refused:
+        click.echo(f"attention: {len(refused)} file(s) not read ({sum(f.status == 'rejected' for f in refused)} "
+                   "rejected, the rest skipped as not audit logs): each is listed above with its reason, and in "
+                   "`lprlogs sources --all` and the report's data-quality section")
+    for rule in report.producer_rules:
         if not rule.used:
             click.echo(terminal_safe(f"attention: --producers line {rule.line} ({rule.pattern}) matched no file"))
+
+
+def _attention_times(report: Any) -> None:
+    """Local times whose zone is unknown, and those read in a zone assumed from the producer's state."""
+    unknown = [f for f in report.files if f.status == "ingested" and "zone unknown" in (f.variant or "")]
+    if unknown:
+        click.echo(terminal_safe(
+            f"attention: {len(unknown)} file(s) hold local times whose zone is not known (stored as written, marked "
+            f"'local, zone unknown' in every output, never called UTC): {', '.join(f.path for f in unknown[:3])}"
+            f"{' ...' if len(unknown) > 3 else ''}. Give the zone with --tz (and --force), or in the registry."))
+    assumed = [f for f in report.files if f.status == "ingested" and any("keeps one zone" in n for n in f.notes)]
+    if assumed:
+        click.echo(f"note: {len(assumed)} file(s) of local times were read in the zone of their producer's state "
+                   "(time_basis says so); check it for agencies near a zone line")
 
 
 def print_ingest_report(report: Any, quiet: bool) -> None:
@@ -419,7 +436,9 @@ def followup(out_dir: Path, flag_names: tuple[str, ...], agency_names: tuple[str
 
     Each letter (.md and .txt) names the agency's state public-records law (or federal FOIA) and lists
     its flagged searches with where each was found; all of them are also in <agency>-searches.csv.
-    Over-redacted releases get an appeal draft. Letters are drafts: a reporter checks each one.
+    Over-redacted releases get an appeal draft, and producers whose searches may conflict with their
+    state's ALPR law (state_law_* flags; by default, or when such a --flag is given) a state-law draft
+    asking for the records that would show an exception. Letters are drafts: a reporter checks each one.
     """
     from .followup import write_followup
 
@@ -537,9 +556,11 @@ def analyze(paths: tuple[str, ...], store_dir: Path | None, producer: str | None
 
     Example: lprlogs analyze release/ -o report/   then open report/index.html
     """
-    require_something_read(run_ingest(paths, store_dir, producer, log_kind, encoding, tz, force, quiet, debug,
-                                      False, exclude=(out_dir,), producers_file=producers_file))
+    report = run_ingest(paths, store_dir, producer, log_kind, encoding, tz, force, quiet, debug, False,
+                        exclude=(out_dir,), producers_file=producers_file, attention=False)
+    require_something_read(report)
     run_report(store_dir, out_dir, params, since, redact)
+    print_attention(report)  # last, where it is seen: not buried among the per-file lines
 
 
 @cli.command()
@@ -610,6 +631,25 @@ def flags_command(store_dir: Path | None, params: tuple[str, ...], fmt: str, ter
     emit(columns, rows, fmt)
     if fmt == "table" and parameter_line(engine):
         click.echo(parameter_line(engine))
+
+
+@cli.command("law")
+@store_option
+@params_option
+@output_options
+@user_errors
+def law_command(store_dir: Path | None, params: tuple[str, ...], fmt: str) -> None:
+    """The state-law rules in force for the store's producers: the law, its dates, the rules, their
+    confidence and review status, and which state_law_* flags they drive at -p law_confidence (default
+    medium; low also counts rules nobody reviewed). Possible conflicts, never findings of a violation."""
+    from .law import TABLE_COLUMNS, rules_in_force
+
+    engine = open_engine(store_dir, parse_params(params))
+    columns, rows = rules_in_force(engine)
+    if fmt == "table":  # the rules and long texts go to csv/json; the table shows what a reporter checks first
+        keep = [columns.index(c) for c in TABLE_COLUMNS]
+        columns, rows = list(TABLE_COLUMNS), [tuple(r[i] for i in keep) for r in rows]
+    emit(columns, rows, fmt)
 
 
 # --- agencies ------------------------------------------------------------------------------------

@@ -27,8 +27,9 @@ from typing import TYPE_CHECKING, Any
 
 import jinja2
 
-from .engine import flag_specs, queries_dir
+from .engine import flag_specs, queries_dir, sql_files
 from .errors import LprlogsError
+from .law import LETTER_REQUESTS
 from .report.escape import md_code, md_text, neutralize
 from .schema import UNKNOWN_BASIS
 from .store import sql_literal
@@ -96,12 +97,14 @@ class FollowupResult:
     tracking: Path | None = None
     unmatched_agencies: list[str] = field(default_factory=list)
     skipped_rows_without_agency: int = 0
+    law_letters: list[tuple[str, str, str, Path, int]] = field(default_factory=list)  # write_law_letters
 
     def summary_rows(self) -> tuple[list[str], list[tuple[Any, ...]]]:
         columns = ["kind", "agency", "state", "law", "searches", "file"]
         rows = [("letter", x.agency, x.state or "", x.law["citation"], x.searches, x.letter_md.name) for x in self.letters]
         rows += [("appeal", a.producer, a.state or "", a.route.get("appeal_citation", ""), a.rows, a.path.name)
                  for a in self.appeals]
+        rows += [("state_law", name, state, citation, n, path.name) for name, state, citation, path, n in self.law_letters]
         return columns, rows
 
 
@@ -558,6 +561,8 @@ def write_followup(engine: Engine, out_dir: Path, *, flags: tuple[str, ...] = ()
                    drafted: dt.date | None = None, cap: int = LETTER_CAP,
                    appeal_threshold: float = APPEAL_THRESHOLD) -> FollowupResult:
     """Write the letters, their attachments, tracking.csv and appeal drafts into ``out_dir``."""
+    # producers' state-law letters: in a default run, or for the state_law_* flags asked for
+    law_flags = tuple(f for f in flags if f.startswith("state_law_")) if flags else ("state_law_",)
     flags = _checked_flags(engine, flags)
     drafted = drafted or dt.date.today()
     out_dir = Path(out_dir)
@@ -577,6 +582,9 @@ def write_followup(engine: Engine, out_dir: Path, *, flags: tuple[str, ...] = ()
     rows = _merge_tracking(result.tracking, [_tracking_row(x, drafted) for x in result.letters])
     _write_csv(result.tracking, TRACKING_COLUMNS, [[r.get(c, "") for c in TRACKING_COLUMNS] for r in rows])
     result.appeals = _write_appeals(engine, out_dir, agencies, drafted, appeal_threshold)
+    if law_flags:
+        result.law_letters = write_law_letters(engine, out_dir, drafted.isoformat(),
+                                               {a.lower().strip() for a in agencies}, law_flags)
     return result
 
 
@@ -616,3 +624,35 @@ def _write_appeals(engine: Engine, out_dir: Path, agencies: tuple[str, ...], dra
                                   f"{r['log_kind']}:{f}": m / r["rows"] for r in p["releases"]
                                   for f, m in r["masked"].items()}))
     return appeals
+
+
+def write_law_letters(engine: Engine, out_dir: Any, drafted: str, wanted: set[str],
+                      flags: tuple[str, ...] = ("state_law_",)) -> list[tuple[str, str, str, Any, int]]:
+    """One draft per producer (``wanted``: these names only, when given: a display name, a name as in the log
+    or an agency key) with possible conflicts under the ``flags`` (names or prefixes) in
+    queries/reports/state_law.sql, asking for the records that would show an exception or compliance and
+    citing the law; addressed by the producer's display name. Returns (name, state, citation, path, searches)."""
+    columns, rows = engine.query(next(f for f in sql_files("reports") if f.name == "state_law").body)
+    by_producer: dict[str, list[dict[str, Any]]] = {}
+    for row in rows:
+        item = dict(zip(columns, row, strict=True))
+        if item["flag"] and item["flag"].startswith(flags):
+            by_producer.setdefault(item["producer"], []).append(item)
+    info = agencies_for(engine, list(by_producer))
+    written, slugs = [], set()
+    for producer, items in by_producer.items():
+        agency = info[producer]
+        if wanted and not _wanted(agency, wanted):
+            continue
+        law = law_for(agency.state, agency.federal)
+        requests = [LETTER_REQUESTS[f] for f in LETTER_REQUESTS if any(i["flag"] == f for i in items)]
+        requests.append("The audits of ALPR use and sharing that the state law or the agency's policy requires, "
+                        "for the period of these searches.")
+        path = out_dir / f"state-law-{slugify(_slug_name(agency), slugs)}.md"
+        path.write_text(render("state_law.md.j2", drafted=drafted, law=law, rules=items, esc=md_text,
+                               route=route_for(agency.state, agency.federal), requests=requests,
+                               agency={"name": agency.name, "labels": [producer], "state": agency.state or "state",
+                                       "kind": agency.kind}), encoding="utf-8")
+        written.append((agency.name, agency.state or "", law["citation"], path,
+                        sum(int(i["searches"]) for i in items)))
+    return written

@@ -53,6 +53,7 @@ class IngestReport:
     batch_id: int | None  # None when the run stored nothing and left no batch
     store: str
     files: list[FileOutcome] = field(default_factory=list)
+    producer_rules: list[ProducerRule] = field(default_factory=list)  # --producers lines, with how often used
 
     def count(self, status: str) -> int:
         return sum(1 for f in self.files if f.status == status)
@@ -113,7 +114,7 @@ def ingest(paths: list[str], store_dir: Path, *, producer: str | None = None, lo
                                 exclude=(store_dir, *exclude), producers=producers,
                                 registry=stored_registry(store.root)) as expander:
         batch = store.begin_batch([cited_path(str(p)) for p in paths])
-        report = IngestReport(batch_id=batch["id"], store=str(store_dir))
+        report = IngestReport(batch_id=batch["id"], store=str(store_dir), producer_rules=producers or [])
         with _Runner(store, batch["id"], force=force, debug=debug, on_event=on_event) as runner, \
                 _stop_on_ctrl_c(runner):
             for source in expander.expand(list(paths)):

@@ -61,8 +61,13 @@ def watch_queries(connections: list[duckdb.DuckDBPyConnection], report: Callable
 
 
 class IngestProgress:
-    def __init__(self, enabled: bool):
+    """The ingest's bar on stderr: file N of M (M counted before reading), the file being read and how far,
+    rows per second, time elapsed and left."""
+
+    def __init__(self, enabled: bool, total: int | None = None):
         self.enabled = enabled
+        self.total = total
+        self._done = 0
         self._progress: Any = None
         self._task: Any = None
         self._rows = 0
@@ -73,14 +78,22 @@ class IngestProgress:
     def __enter__(self) -> IngestProgress:
         if self.enabled:
             from rich.console import Console
-            from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+            from rich.progress import (
+                BarColumn,
+                Progress,
+                SpinnerColumn,
+                TextColumn,
+                TimeElapsedColumn,
+                TimeRemainingColumn,
+            )
 
             self._progress = Progress(
                 SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[rate]}"),
-                TimeElapsedColumn(), console=Console(stderr=True), transient=True,
+                TimeElapsedColumn(), TextColumn("left"), TimeRemainingColumn(), console=Console(stderr=True),
+                transient=True,
             )
             self._progress.__enter__()
-            self._task = self._progress.add_task("reading", total=None, rate="")
+            self._task = self._progress.add_task("reading", total=self.total, rate="")
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -96,13 +109,19 @@ class IngestProgress:
         if kind == "start":
             # a file name is data: markup in it ("[b]") is shown, control characters escaped
             self._name = escape(terminal_safe(source.name[:50]))
-            self._progress.update(self._task, description=f"reading {self._name}")
+            self._progress.update(self._task, description=f"{self._which()} {self._name}")
         elif kind == "progress" and outcome is not None:
-            self._progress.update(self._task, description=f"reading {self._name} {outcome.fraction:4.0%}")
+            self._progress.update(self._task, description=f"{self._which()} {self._name} {outcome.fraction:4.0%}")
         elif kind == "done" and outcome is not None:
             # rows over the wall time since the first file: small files are read side by side, so the
             # files' own seconds add up to more than has passed
             self._rows += outcome.rows_read
+            self._done += 1
             self._seconds = time.perf_counter() - self._started
             rate = f"{self._rows / self._seconds:,.0f} rows/s" if self._seconds > 0 else ""
             self._progress.update(self._task, advance=1, rate=rate)
+
+    def _which(self) -> str:
+        """'file 12 of 340' (the one being read: files side by side may finish out of order)."""
+        number = min(self._done + 1, self.total) if self.total else self._done + 1
+        return f"file {number:,} of {self.total:,}:" if self.total else f"file {number:,}:"

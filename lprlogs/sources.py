@@ -486,6 +486,32 @@ def _looks_like_office(path: Path) -> bool:
     return "[Content_Types].xml" in names or "mimetype" in names
 
 
+def count_files(paths: list[str]) -> int:
+    """About how many files ``Expander.expand`` will yield (a zip counted by its members, nested archives as
+    one), found without hashing or extracting: the total a progress bar counts towards."""
+    total = 0
+    for given in paths:
+        path = Path(given)
+        if path.is_dir():
+            for folder, subfolders, names in os.walk(path):
+                subfolders[:] = [s for s in subfolders if not s.startswith(".")]
+                total += sum(_count_file(Path(folder) / n) for n in names
+                             if not n.startswith(".") and n.lower() not in IGNORED_NAMES)
+        elif path.is_file():
+            total += _count_file(path)
+    return total
+
+
+def _count_file(path: Path) -> int:
+    try:
+        if zipfile.is_zipfile(path) and not _looks_like_office(path):
+            with zipfile.ZipFile(path) as archive:
+                return sum(1 for m in archive.infolist() if not m.is_dir()) or 1
+    except (OSError, zipfile.BadZipFile, ValueError):
+        pass
+    return 1
+
+
 def cleanup_tree(path: Path) -> None:
     shutil.rmtree(path, ignore_errors=True)
 

@@ -10,12 +10,14 @@ import datetime as dt
 import hashlib
 import json
 import os
+import subprocess
 import uuid
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import polars as pl
+import pytest
 
 from lprlogs.engine import Engine
 from lprlogs.formats import Match
@@ -209,3 +211,20 @@ def close_engines() -> None:
     for _, engine in _ENGINES.values():
         engine.close()
     _ENGINES.clear()
+
+
+# --- the report page in a browser ----------------------------------------------------------------------
+
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+def chromium(args: list[str], tmp_path: Path) -> subprocess.CompletedProcess[str]:
+    """Headless Chromium with no network and a throwaway profile (skips the test when it is not installed)."""
+    if not CHROMIUM.exists():
+        pytest.skip("/usr/bin/chromium is not installed (Debian package `chromium`; CI installs it)")
+    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+             "--disable-background-networking", "--disable-component-update", "--disable-sync",
+             "--disable-default-apps", "--disable-extensions", "--host-resolver-rules=MAP * ~NOTFOUND",
+             "--hide-scrollbars", f"--user-data-dir={tmp_path / 'profile'}"]
+    return subprocess.run([str(CHROMIUM), *flags, *args], capture_output=True, text=True, timeout=120)
+

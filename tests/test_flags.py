@@ -27,7 +27,8 @@ def at(text: str) -> dt.datetime:
 PRODUCER = "Mountain View CA PD"
 FLAG_NAMES = ("immigration", "immigration_agency", "immigration_review", "outside_agency", "federal_searcher", "out_of_state_searcher",
               "wide_lookup", "287g_searcher", "school_camera", "school_searcher", "blank_reason", "vague_reason",
-              "long_lookback", "moderated", "freeform_prompt")
+              "long_lookback", "moderated", "freeform_prompt", "state_law_retention", "state_law_out_of_state",
+              "state_law_federal", "state_law_immigration", "state_law_no_purpose")
 
 
 def test_every_contract_flag_has_its_sql_file_with_a_header() -> None:
@@ -151,7 +152,7 @@ def test_blank_reason_with_unicode_spaces(store_dir: Path) -> None:
 
 
 def test_first_byte_test_keeps_every_reason_trim_leaves_empty() -> None:
-    """The cheap test in blank_reason.sql and vague_reason.sql, over every code point alone, doubled and
+    """The cheap test in _blank_reasons.sql and _vague_reasons.sql, over every code point alone, doubled and
     after a space: every text trim() empties passes it."""
     con = duckdb.connect()
     missed, blank = con.execute("""
@@ -162,7 +163,7 @@ def test_first_byte_test_keeps_every_reason_trim_leaves_empty() -> None:
                count(*) FILTER (WHERE trim(r) = '')
         FROM texts""").fetchall()[0]
     assert missed == 0 and blank > 20
-    for path in ("blank_reason.sql", "vague_reason.sql"):
+    for path in ("_blank_reasons.sql", "_vague_reasons.sql"):
         assert "< '!' OR" in (Path(__file__).parent.parent / "queries" / "flags" / path).read_text()
 
 

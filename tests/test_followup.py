@@ -86,7 +86,8 @@ def test_followup_writes_one_letter_per_agency_with_findings(run_cli, release_st
     out = tmp_path / "letters"
     result = run_cli("followup", "-o", str(out), "--format", "csv", "--store", str(release_store))
     assert result.exit_code == 0, result.output
-    letters = sorted(p.name for p in out.glob("*.md") if not p.name.startswith("appeal-"))
+    letters = sorted(p.name for p in out.glob("*.md") if not p.name.startswith(("appeal-", "state-law-")))
+    assert [p.name for p in out.glob("state-law-*.md")] == ["state-law-mountain-view-police-department-ca.md"]
     assert letters == ["cobb-county-sheriffs-office-ga.md", "homeland-security-investigations-hsi.md",
                        "houston-police-department-tx.md"]
     assert sorted(p.name for p in out.glob("*.txt")) == [n.replace(".md", ".txt") for n in letters]
@@ -95,7 +96,7 @@ def test_followup_writes_one_letter_per_agency_with_findings(run_cli, release_st
     assert "Texas Public Information Act" in houston and "Tex. Gov't Code ch. 552" in houston
     assert "`a0000000-0000-4000-8000-000000000002`" in houston  # search IDs cited verbatim
     assert "`ICE detainer`" in houston  # reason verbatim, as a code span
-    assert "11\\_1\\_2025\\-11\\_30\\_2025\\-Mountain View CA PD\\-Network\\-Audit\\.csv, row 3" in houston
+    assert "11_1_2025-11_30_2025-Mountain View CA PD-Network-Audit.csv, row 3" in houston  # as named
     assert "1200" in houston and "2025-11-04 15:04" in houston
     assert "Organization Audit" in houston and "287(g)" in houston and "sharing" in houston
     assert "DRAFT" in houston

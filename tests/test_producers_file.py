@@ -60,3 +60,17 @@ def test_producer_and_producers_together_are_refused(run_cli, tmp_path: Path) ->
     mapping.write_text("file,producer\n*.csv,A PD\n", encoding="utf-8")
     result = run_cli("ingest", str(_release(tmp_path)), "--producers", str(mapping), "--producer", "B PD")
     assert result.exit_code != 0 and "not both" in result.output
+
+
+@pytest.mark.slow
+def test_analyze_ends_with_what_needs_attention(run_cli, tmp_path: Path) -> None:
+    release = _release(tmp_path)
+    (release / "cover letter.txt").write_text("Dear requester, please find attached ...", encoding="utf-8")
+    result = run_cli("analyze", str(release), "-o", str(tmp_path / "report"))
+    assert result.exit_code == 0, result.output
+    lines = result.output.strip().splitlines()
+    report_at = next(i for i, line in enumerate(lines) if line.startswith("report: "))
+    tail = lines[report_at + 1:]
+    assert any(line.startswith("attention: 3 file(s) stored without a producer") for line in tail)
+    assert any(line.startswith("attention: 1 file(s) not read") for line in tail)
+    assert not any(line.startswith("attention:") for line in lines[:report_at])  # not buried mid-stream

@@ -70,4 +70,24 @@ def test_bar_shows_the_share_of_the_file_and_is_off_when_disabled():
     with IngestProgress(enabled=True) as bar:
         bar.event("start", Source(), None)
         bar.event("progress", Source(), FileProgress(0.43))
-        assert bar._progress.tasks[0].description == "reading big.csv  43%"
+        assert bar._progress.tasks[0].description == "file 1: big.csv  43%"
+
+
+def test_bar_counts_files_towards_the_total_found_before_reading(tmp_path):
+    from lprlogs.ingest import FileOutcome
+    from lprlogs.sources import count_files
+
+    class Source:
+        name = "a.csv"
+
+    (tmp_path / "r").mkdir()
+    for name in ("a.csv", "b.csv", ".hidden", "Thumbs.db"):
+        (tmp_path / "r" / name).write_text("x")
+    assert count_files([str(tmp_path / "r")]) == 2
+    with IngestProgress(enabled=True, total=2) as bar:
+        bar.event("start", Source(), None)
+        assert bar._progress.tasks[0].description == "file 1 of 2: a.csv"
+        bar.event("done", Source(), FileOutcome(path="a.csv", status="ingested", rows_read=10))
+        bar.event("start", Source(), None)
+        assert bar._progress.tasks[0].description == "file 2 of 2: a.csv"
+        assert bar._progress.tasks[0].completed == 1 and bar._progress.tasks[0].total == 2

@@ -7,14 +7,12 @@ import datetime as dt
 import json
 import os
 import re
-import subprocess
 from pathlib import Path
 
 import pytest
-from helpers import FORMULA_REASON, SCRIPT_REASON, write_release
+from helpers import FORMULA_REASON, SCRIPT_REASON, chromium, write_release
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
-CHROMIUM = Path("/usr/bin/chromium")
 
 
 @pytest.fixture(scope="module")
@@ -85,16 +83,6 @@ def test_report_refuses_foreign_nonempty_folder(built: dict[str, Path], tmp_path
     assert missing.exit_code != 0 and "no lprlogs store" in missing.output
 
 
-def _chromium(args: list[str], tmp_path: Path) -> subprocess.CompletedProcess[str]:
-    if not CHROMIUM.exists():
-        pytest.skip("/usr/bin/chromium is not installed (Debian package `chromium`; CI installs it)")
-    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-             "--disable-background-networking", "--disable-component-update", "--disable-sync",
-             "--disable-default-apps", "--disable-extensions", "--host-resolver-rules=MAP * ~NOTFOUND",
-             f"--user-data-dir={tmp_path / 'profile'}"]
-    return subprocess.run([str(CHROMIUM), *flags, *args], capture_output=True, text=True, timeout=90)
-
-
 def _page_requests(netlog: Path) -> list[str]:
     """Network URLs the PAGE asked for (the browser's own update pings have no origin as initiator)."""
     text = netlog.read_text(errors="replace")
@@ -114,7 +102,7 @@ def test_network_check_catches_a_page_request(tmp_path: Path) -> None:
     page = tmp_path / "control.html"
     page.write_text('<p>x</p><img src="http://example.invalid/pixel.png">', encoding="utf-8")
     netlog = tmp_path / "netlog.json"
-    _chromium([f"--log-net-log={netlog}", "--dump-dom", page.as_uri()], tmp_path)
+    chromium([f"--log-net-log={netlog}", "--dump-dom", page.as_uri()], tmp_path)
     assert _page_requests(netlog) == ["http://example.invalid/pixel.png"]
 
 
@@ -123,7 +111,7 @@ def test_network_check_catches_a_page_request(tmp_path: Path) -> None:
 def test_html_in_chromium_shows_headline_without_network_or_errors(built: dict[str, Path], tmp_path: Path) -> None:
     page = built["out"] / "index.html"
     netlog = tmp_path / "netlog.json"
-    result = _chromium(["--enable-logging=stderr", "--v=0", f"--log-net-log={netlog}", "--dump-dom",
+    result = chromium(["--enable-logging=stderr", "--v=0", f"--log-net-log={netlog}", "--dump-dom",
                         page.as_uri()], tmp_path)
     dom = result.stdout
     assert re.search(r'id="n-rows">\s*12\s*<', dom), dom[:2000]
@@ -138,7 +126,7 @@ def test_html_in_chromium_shows_headline_without_network_or_errors(built: dict[s
 @pytest.mark.browser
 def test_html_readable_on_a_phone_and_printable(built: dict[str, Path], tmp_path: Path) -> None:
     shot = tmp_path / "phone.png"
-    _chromium(["--window-size=390,2000", f"--screenshot={shot}", (built["out"] / "index.html").as_uri()], tmp_path)
+    chromium(["--window-size=390,2000", f"--screenshot={shot}", (built["out"] / "index.html").as_uri()], tmp_path)
     assert shot.is_file() and shot.stat().st_size > 10_000
     html = (built["out"] / "index.html").read_text(encoding="utf-8")
     assert 'name="viewport"' in html and "@media print" in html
@@ -165,10 +153,10 @@ def test_workbook_typed_filterable_and_inert(built: dict[str, Path]) -> None:
     header = [c.value for c in sheet[1]]
     assert sheet.auto_filter.ref
     first = dict(zip(header, [c.value for c in sheet[2]], strict=False))
-    assert isinstance(first["search_time"], dt.datetime)
-    assert isinstance(first["networks_searched"], int | float)
-    assert isinstance(first["source_row"], int | float)
-    column = header.index("reason")
+    assert isinstance(first["Search time (UTC)"], dt.datetime)
+    assert isinstance(first["Networks searched"], int | float)
+    assert isinstance(first["Row (header = 1)"], int | float)
+    column = header.index("Reason, as typed")
     assert SCRIPT_REASON in [row[column].value for row in sheet.iter_rows(min_row=2)]
 
 
@@ -180,9 +168,9 @@ def _flag_csvs(folder: Path) -> list[Path]:
 def test_csv_every_row_formula_safe(built: dict[str, Path]) -> None:
     rows = []
     for path in _flag_csvs(built["out"]):
-        with open(path, encoding="utf-8", newline="") as fh:
+        with open(path, encoding="utf-8-sig", newline="") as fh:
             rows += list(csv.DictReader(fh))
-    with open(built["out"] / "csv" / "by_agency.csv", encoding="utf-8", newline="") as fh:
+    with open(built["out"] / "csv" / "by_agency.csv", encoding="utf-8-sig", newline="") as fh:
         by_agency = list(csv.DictReader(fh))
     assert by_agency
     for r in by_agency:
@@ -268,7 +256,7 @@ def test_csv_rows_stay_in_time_order_through_the_parallel_writer(tmp_path: Path)
 
     target = _write_csv(_Engine(), f"SELECT * FROM read_parquet('{source}')", None,  # type: ignore[arg-type]
                         tmp_path / "out.csv", order_by="src.search_time NULLS LAST, src.search_key")
-    with open(target, encoding="utf-8", newline="") as fh:
+    with open(target, encoding="utf-8-sig", newline="") as fh:
         rows = list(csv.DictReader(fh))
     assert len(rows) == 300_000
     assert [int(r["source_row"]) for r in rows] == list(range(300_000))
@@ -283,14 +271,14 @@ def test_csv_and_workbook_rows_in_search_time_order(built: dict[str, Path]) -> N
     paths = _flag_csvs(built["out"])
     assert paths
     for path in paths:
-        with open(path, encoding="utf-8", newline="") as fh:
+        with open(path, encoding="utf-8-sig", newline="") as fh:
             times = [r["search_time"] for r in csv.DictReader(fh)]
         assert times == sorted(times), path.name
     book = openpyxl.load_workbook(built["out"] / "lprlogs-report.xlsx", read_only=True)
     checked = 0
     for sheet in book.worksheets:
         rows = list(sheet.iter_rows(values_only=True))
-        if not rows or rows[0][:1] != ("search_time",):
+        if not rows or rows[0][:1] != ("Search time (UTC)",):
             continue
         times = [r[0] for r in rows[1:] if isinstance(r[0], dt.datetime)]
         assert times == sorted(times), sheet.title
@@ -314,15 +302,15 @@ def test_csv_cap_said_everywhere_and_zero_means_every_row(built: dict[str, Path]
 
     report(tmp_path / "capped", "1")
     report(tmp_path / "every", "0")
-    with open(built["out"] / "csv" / "immigration.csv", encoding="utf-8", newline="") as fh:
+    with open(built["out"] / "csv" / "immigration.csv", encoding="utf-8-sig", newline="") as fh:
         uncapped = list(csv.DictReader(fh))  # the default cap (100,000) keeps all of this small release
     assert len(uncapped) > 1
-    with open(tmp_path / "capped" / "csv" / "immigration.csv", encoding="utf-8", newline="") as fh:
+    with open(tmp_path / "capped" / "csv" / "immigration.csv", encoding="utf-8-sig", newline="") as fh:
         capped = list(csv.DictReader(fh))
     assert capped == uncapped[:1]
-    with open(tmp_path / "every" / "csv" / "immigration.csv", encoding="utf-8", newline="") as fh:
+    with open(tmp_path / "every" / "csv" / "immigration.csv", encoding="utf-8-sig", newline="") as fh:
         assert list(csv.DictReader(fh)) == uncapped
-    with open(tmp_path / "capped" / "csv" / "by_agency.csv", encoding="utf-8", newline="") as fh:
+    with open(tmp_path / "capped" / "csv" / "by_agency.csv", encoding="utf-8-sig", newline="") as fh:
         by_agency = [r for r in csv.DictReader(fh) if r["flag"] == "immigration"]
     assert sum(int(r["rows"]) for r in by_agency) == len(uncapped)
 
@@ -349,11 +337,84 @@ def test_workbook_school_and_immigration_sheet_capped_like_a_finding(built: dict
     result = CliRunner().invoke(cli, ["report", "-o", str(tmp_path / "out"), "--store", str(built["store"]),
                                       "-p", "xlsx_rows_per_flag=1"], catch_exceptions=False)
     assert result.exit_code == 0, result.output
-    with open(tmp_path / "out" / "csv" / "school_and_immigration.csv", encoding="utf-8", newline="") as fh:
+    with open(tmp_path / "out" / "csv" / "school_and_immigration.csv", encoding="utf-8-sig", newline="") as fh:
         every = list(csv.DictReader(fh))
     assert len(every) == 2
     sheet = openpyxl.load_workbook(tmp_path / "out" / "lprlogs-report.xlsx", read_only=True)["School and immigration"]
     rows = [r for r in sheet.iter_rows(values_only=True) if any(v is not None for v in r)]
-    assert rows[0][0] == "search_time" and rows[1][rows[0].index("search_key")] == every[0]["search_key"]
-    assert rows[2][0] == "1 of 2 rows shown (the first by search time); csv/school_and_immigration.csv has every one"
+    assert rows[0][0] == "1 of 2 rows shown (the first by search time); csv/school_and_immigration.csv has every one"
+    assert rows[1][0] == "Search time (UTC)"
+    assert rows[2][rows[1].index("search_key (lprlogs)")] == every[0]["search_key"]
     assert len(rows) == 3
+
+
+def test_csvs_open_in_excel_as_utf8(built: dict[str, Path], tmp_path: Path) -> None:
+    """Every CSV file starts with a byte-order mark (Excel reads UTF-8 only then: `inmigración` stayed
+    `inmigraciÃ³n`); the names scripts read stay the same."""
+    from lprlogs.report.data import Table
+    from lprlogs.report.spreadsheets import write_table_csv
+
+    for path in sorted((built["out"] / "csv").glob("*.csv")):
+        head = path.read_bytes()[:40]
+        assert head.startswith(b"\xef\xbb\xbf") and head.count(b"\xef\xbb\xbf") == 1, path.name
+    with open(built["out"] / "csv" / "immigration.csv", encoding="utf-8-sig", newline="") as fh:
+        header = next(csv.reader(fh))
+    assert header[:3] == ["search_time", "producer", "log_kind"] and "search_id" in header
+    table = write_table_csv(Table(["reason"], [("apoyo a inmigración",)]), tmp_path / "t.csv")
+    assert table.read_bytes() == "\ufeffreason\r\napoyo a inmigración\r\n".encode()
+
+
+def test_workbook_headers_frozen_sized_and_cited(built: dict[str, Path]) -> None:
+    import openpyxl
+
+    book = openpyxl.load_workbook(built["out"] / "lprlogs-report.xlsx")
+    for sheet in book.worksheets:
+        assert sheet.freeze_panes, sheet.title
+        assert sheet.print_title_rows, sheet.title
+    sheet = book["immigration"]
+    header = [c.value for c in sheet[1]]
+    assert "Search ID (Flock)" in header and "Row (header = 1)" in header and "search_time" not in header
+    ids = [row[header.index("Search ID (Flock)")] for row in sheet.iter_rows(min_row=2, values_only=True)]
+    assert ids and all(ids)
+    when = chr(ord("A") + header.index("Search time (UTC)"))
+    assert sheet.column_dimensions[when].width >= 19  # yyyy-mm-dd hh:mm:ss, not #####
+    both = book["School and immigration"]
+    assert "Search ID (Flock)" in [c.value for c in both[1]]
+    summary = {r[0]: r[1] for r in book["Summary"].iter_rows(values_only=True) if r[0] and r[1] is not None}
+    html = (built["out"] / "index.html").read_text(encoding="utf-8")
+    assert re.search(r'id="n-files">([^<]*)<', html).group(1) == f"{summary['files with searches']:,}"
+    assert f"of {summary['files read (with reference and sharing lists, and files without rows)']:,} read" in html
+    notes = " ".join(str(r[0]) for r in book["Summary"].iter_rows(values_only=True) if r[0])
+    assert "the header being row 1" in notes and "Times are UTC" in notes
+
+
+def test_workbook_links_a_citation_to_the_file_beside_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Run from the folder that holds the release, the workbook's File cells link to the files, relatively."""
+    from urllib.parse import unquote
+
+    import openpyxl
+    from click.testing import CliRunner
+
+    from lprlogs.cli import cli
+
+    write_release(tmp_path / "release")
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli, ["analyze", "release", "-o", "out", "--store", "store", "-q"],
+                                catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    sheet = openpyxl.load_workbook(tmp_path / "out" / "lprlogs-report.xlsx")["immigration"]
+    header = [c.value for c in sheet[1]]
+    cells = [row[header.index("File")] for row in sheet.iter_rows(min_row=2)]
+    assert cells and all(c.hyperlink for c in cells)
+    for cell in cells:
+        target = unquote(cell.hyperlink.target.replace("\\", "/"))
+        assert not Path(target).is_absolute() and (tmp_path / "out" / target).resolve().is_file()
+        assert (tmp_path / "out" / target).resolve() == (tmp_path / cell.value).resolve()
+    others = [c for row in sheet.iter_rows(min_row=2) for c in row if c.hyperlink and c.column != header.index("File") + 1]
+    assert others == []
+
+
+def test_redacted_report_names_only_the_store_folder(built: dict[str, Path]) -> None:
+    html = (built["redacted"] / "index.html").read_text(encoding="utf-8")
+    assert str(built["store"]) not in html and str(built["store"].parent) not in html
+    assert f"from the store <code>{built['store'].name}</code>" in html

@@ -92,14 +92,15 @@ def _connection(rows: list[tuple[str, int, str | None, int | None]], *, whole_st
     if stored:
         con.executemany("INSERT INTO report_searches VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", stored)
     for column, kind in (("networks_searched", "BIGINT"), ("time_frame_start", "TIMESTAMPTZ"), ("case_number", "VARCHAR"),
-                         ("source_sheet", "VARCHAR"), ("source_row", "BIGINT"), ("source_page", "INTEGER")):
+                         ("source_sheet", "VARCHAR"), ("source_row", "BIGINT"), ("source_page", "INTEGER"),
+                         ("search_id", "VARCHAR")):
         con.execute(f"ALTER TABLE report_searches ADD COLUMN {column} {kind}")
     con.execute(f"CREATE VIEW flags AS WITH searches AS (SELECT * FROM report_searches) {FLAG_BODY}")
     # Org 2 is an old account of Org 1 (one agency_key): the two count as one organisation, named Org 1
-    con.execute("CREATE TABLE agencies (name VARCHAR, state VARCHAR, agency_key VARCHAR, inactive BOOLEAN, "
-                "rows_as_searcher BIGINT)")
-    con.execute("INSERT INTO agencies VALUES ('Org 1', 'TX', 'tx:org 1', false, 1), "
-                "('Org 2', 'TX', 'tx:org 1', true, 5), ('Org 0', NULL, NULL, false, 1)")
+    con.execute("CREATE TABLE agencies (name VARCHAR, state VARCHAR, federal BOOLEAN, agency_key VARCHAR, "
+                "inactive BOOLEAN, rows_as_searcher BIGINT)")
+    con.execute("INSERT INTO agencies VALUES ('Org 1', 'TX', false, 'tx:org 1', false, 1), "
+                "('Org 2', 'TX', false, 'tx:org 1', true, 5), ('Org 0', NULL, false, NULL, false, 1)")
     con.execute(f"CREATE TABLE report_agencies AS {report_objects()['report_agencies']}")
     collect_facts(con)
     engine = _Engine(con, len(rows), whole_store_only, school_too=school_too)
@@ -179,7 +180,7 @@ def test_top_reasons_equals_the_plain_ranking(rows: list[tuple[str, int, str | N
 
 PLAIN_SCHOOL_IMMIGRATION = """
 SELECT s.search_time, s.producer, s.searcher_org, sch.school_flags, im.immigration_flags, s.reason, s.source_file,
-       s.source_sheet, s.source_row, s.source_page, s.search_key
+       s.source_sheet, s.source_row, s.source_page, s.search_key, s.search_id
 FROM (SELECT rid, string_agg(DISTINCT flag, ', ' ORDER BY flag) AS school_flags FROM report_flags
       WHERE flag IN ('school_camera', 'school_searcher') GROUP BY rid) AS sch
 JOIN (SELECT rid, string_agg(DISTINCT flag, ', ' ORDER BY flag) AS immigration_flags FROM report_flags

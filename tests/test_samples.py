@@ -415,7 +415,7 @@ def test_printed_rows_evidence_is_the_flags_views(engine: Engine, pick: str, mon
         monkeypatch.setattr(data, "_printed_columns", lambda: None)
     elif pick == "a named column missing":
         named = data._printed_columns()
-        assert named is not None and "moderation" in named and "raw" not in named and "search_id" not in named
+        assert named is not None and "moderation" in named and "raw" not in named
         monkeypatch.setattr(data, "_printed_columns",
                             lambda: tuple(c for c in named if c != "moderation"))
     engine.params["csv_rows_per_flag"] = "0"

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from .data import Finding, ReportData
+from .data import Finding, ReportData, time_basis_note
 from .escape import format_day, md_code, md_text
 
 
@@ -99,6 +99,7 @@ def render_brief(data: ReportData) -> str:
         "## Caveats",
         "",
         "- Reasons are what officers typed: they state a purpose, they do not prove intent.",
+        f"- {md_text(time_basis_note(data))}",
         "- Searches are counted once each (by the export's ID, or once for exact duplicate rows); "
         "rows count every line of every log, so one search seen by several agencies is several rows.",
         f"- {_plural(h['duplicate_rows'], 'exact duplicate row')} marked; {_plural(quarantined, 'row')} could not "

@@ -50,6 +50,7 @@ from ..engine.catalog import FLAG_SECTIONS
 from ..errors import LprlogsError
 from ..schema import SEARCHES_VIEW_COLUMNS, STORED_COLUMNS
 from ..store import sql_literal
+from . import law_section
 
 
 @dataclass
@@ -112,6 +113,9 @@ class ReportData:
     xlsx_rows_per_flag: int
     csv_rows_per_flag: int | None  # None: every row
     notes: list[str] = field(default_factory=list)
+    state_law: dict[str, Any] = field(default_factory=dict)  # report/law_section.py
+    searches_by_hour: Table = field(default_factory=lambda: Table([], []))
+    time_basis: Table | None = None  # rows by time_basis; None when the store does not record it
 
     @property
     def flag_names(self) -> list[str]:
@@ -195,7 +199,9 @@ REPORT_TYPES = ("report_flag_name", "report_org_name")
 # The columns of each printed row: what the HTML, the workbook and the CSV files show and cite.
 PRINTED_ROW_COLUMNS = ("search_time", "producer", "log_kind", "searcher_org", "networks_searched",
                        "time_frame_start", "reason", "case_number", "source_file", "source_sheet",
-                       "source_row", "source_page", "duplicate_of", "search_key")
+                       "source_row", "source_page", "duplicate_of", "search_key", "search_id")
+# printed too when the store records them (how each row's time was read)
+OPTIONAL_PRINTED_COLUMNS = ("time_basis",)
 
 
 def prepare(engine: Engine, since: int | None) -> None:
@@ -339,7 +345,7 @@ def _printed_columns() -> tuple[str, ...] | None:
     named = flag_columns()
     if named is None or "raw" in named:
         return None
-    wanted = {*PRINTED_ROW_COLUMNS, *named}
+    wanted = {*PRINTED_ROW_COLUMNS, *OPTIONAL_PRINTED_COLUMNS, *named}
     return tuple(c for c in (*SEARCHES_VIEW_COLUMNS, "search_uid") if c in wanted)
 
 
@@ -403,7 +409,9 @@ def _rank_printed_rows(engine: Engine, keep: str) -> None:
         """).fetchall()
     # the printed columns are joined in when read: each reader takes one flag's first rows (a few thousand,
     # or a CSV file's hundred thousand), cheaper than writing a million wide rows once
-    columns = ", ".join("s." + c for c in PRINTED_ROW_COLUMNS)
+    picked = set(con.table("report_printed_searches").columns)
+    columns = ", ".join("s." + c for c in PRINTED_ROW_COLUMNS + OPTIONAL_PRINTED_COLUMNS
+                        if c in PRINTED_ROW_COLUMNS or c in picked)
     con.execute("CREATE OR REPLACE VIEW report_rows AS "
                 f"SELECT r.flag, r.printed_rank, r.evidence, {columns}, r.evidence_found "
                 "FROM report_printed_ranks AS r JOIN report_printed_searches AS s USING (rid)").fetchall()
@@ -477,6 +485,22 @@ def flag_term_tables(sql_file: SqlFile) -> list[dict[str, str]]:
     return rows
 
 
+def time_basis_note(data: ReportData) -> str:
+    """One sentence saying what the report's times are (the workbook, the brief and the CSV notes say it)."""
+    if data.time_basis is None:
+        return ("Times are UTC as stored. Logs with local times and no zone (Vigilant audits, older portal exports, "
+                "event logs) were stored as if UTC unless ingest was given their zone (--tz); the data-quality "
+                "notes name them.")
+    bases = "; ".join(f"{r['time_basis']}: {int(r['rows']):,} rows" for r in data.time_basis.dicts())
+    return f"Times are UTC; each row's time_basis says how its time was read ({bases})."
+
+
+def _per(table: Table, per: str) -> Table:
+    """The month or hour rows of immigration_by_time.sql, the period column named after them."""
+    columns = [per if c == "period" else c for c in table.columns if c != "per"]
+    return Table(columns, [row[1:] for row in table.rows if row[0] == per])
+
+
 def _reader_header(spec: FlagSpec | None, sql_file: SqlFile | None) -> str:
     """The header the report shows for a flag: its own file's, without the keys that only steer the tool."""
     if spec is not None:
@@ -489,7 +513,10 @@ def collect(engine: Engine, *, since: int | None = None) -> ReportData:
     caps = row_caps(engine)
     # the slowest first, so that the two workers finish together
     named = ["top_reasons", "flag_by_agency", "flag_counts", "producers", "headline", "school_immigration",
-             "school_cameras", "immigration_by_agency", "immigration_by_state", "immigration_by_month", "redactions"]
+             "school_cameras", "immigration_by_agency", "immigration_by_state", "immigration_by_time", "redactions"]
+    has_time_basis = "time_basis" in {c for c, _ in engine.views().get("searches", [])}
+    if has_time_basis:
+        named.append("time_basis")
     results = run_side_by_side(engine, {name: _report_sql(name).body for name in named})
     headline = results["headline"].dicts()[0]
     counts = {r["flag"]: r for r in results["flag_counts"].dicts()}
@@ -533,7 +560,7 @@ def collect(engine: Engine, *, since: int | None = None) -> ReportData:
         flag_by_agency=by_agency_all,
         immigration_by_agency=results["immigration_by_agency"],
         immigration_by_state=results["immigration_by_state"],
-        immigration_by_month=results["immigration_by_month"],
+        immigration_by_month=_per(results["immigration_by_time"], "month"),
         school_cameras=results["school_cameras"],
         school_immigration=results["school_immigration"],
         data_quality=run_named(engine, "data_quality"),
@@ -544,4 +571,7 @@ def collect(engine: Engine, *, since: int | None = None) -> ReportData:
         xlsx_rows_per_flag=caps.xlsx,
         csv_rows_per_flag=caps.csv,
         notes=notes,
+        state_law=law_section.collect(engine),
+        searches_by_hour=_per(results["immigration_by_time"], "hour"),
+        time_basis=results["time_basis"] if has_time_basis else None,
     )

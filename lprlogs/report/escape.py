@@ -6,7 +6,7 @@
   tab or a carriage return (or their full-width and small forms) gets a leading ``'``, so a spreadsheet
   never reads it as a formula. The same rule is offered as a SQL expression (``neutralize_sql``) for
   writers that stream rows through DuckDB; both are built from ONE pattern.
-- Markdown: ``md_text`` backslash-escapes punctuation Markdown would interpret; ``md_code`` prints
+- Markdown: ``md_text`` backslash-escapes only the characters that would change the rendering; ``md_code`` prints
   verbatim text (reasons) as an inline code span, where nothing is a link, HTML or emphasis.
 """
 
@@ -99,13 +99,32 @@ def format_number(value: Any) -> str:
     return f"{int(value):,}"
 
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~=&:])")
+# Markdown (CommonMark and GitHub's): only what would change the rendering is escaped, so a pasted name reads
+# as typed ("[Federal] Homeland Security Investigations (HSI)", not "\\[Federal\\] ... \\(HSI\\)").
+_MD_ANYWHERE = re.compile(r"([\\`*<|~@])")  # code, emphasis, HTML and autolinks, table cells, strikethrough, emails
+# an underscore between two letters or digits (snake_case, 11_1_2025) can neither open nor close emphasis
+_MD_UNDERSCORE = re.compile(r"(?<![^\W_])_|_(?![^\W_])")
+_MD_LINK_CLOSE = re.compile(r"\](?=[(\[:])")  # [text](url), [text][ref], [ref]: url
+_MD_ENTITY = re.compile(r"&(?=#?\w+;)")  # &amp; &#38;
+_MD_BARE_LINK = re.compile(r"\b(https?|ftp|mailto)(?=:)|\b(www)(?=\.)", re.IGNORECASE)  # GitHub's bare links
+_MD_LINE_START = re.compile(r"^(#|>|[-+=](?=[\s=-]|$)|\d+(?=[.)]))")  # heading, quote, list item, setext, numbered
 
 
 def md_text(value: Any) -> str:
-    """Text from the data (agency names, file names) for Markdown: one line, punctuation escaped."""
+    """Text from the data (agency names, file names) for Markdown: one line, with a backslash before only the
+    characters that would make it something other than this text (code, emphasis, a link, HTML, an entity, a
+    heading, quote or list item at the start of a line, a table cell)."""
     text = " ".join(str("" if value is None else value).split())
-    return _MD_SPECIAL.sub(r"\\\1", text)
+    text = _MD_ANYWHERE.sub(r"\\\1", text)
+    text = _MD_UNDERSCORE.sub(r"\\_", text)
+    text = _MD_LINK_CLOSE.sub(r"\\]", text)
+    text = _MD_ENTITY.sub(r"\\&", text)
+    text = _MD_BARE_LINK.sub(lambda m: (m.group(1) or m.group(2)) + "\\", text)
+    start = _MD_LINE_START.match(text)
+    if start:
+        mark = start.group(1)
+        text = (mark + "\\" + text[len(mark):]) if mark[0].isdigit() else "\\" + text
+    return text
 
 
 def md_code(value: Any) -> str:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import os
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +14,7 @@ import duckdb
 import xlsxwriter
 
 from ..engine import Engine
-from .data import ReportData, Table, flag_rows_sql
+from .data import ReportData, Table, flag_rows_sql, time_basis_note
 from .escape import NEUTRALIZE_RULE, format_time, neutralize, neutralize_sql
 
 WORKBOOK_OPTIONS = {
@@ -23,63 +25,111 @@ WORKBOOK_OPTIONS = {
     "remove_timezone": True,  # times are UTC; Excel has no time zones
 }
 CHUNK = 20_000
+BOM = "\ufeff"  # Excel reads a CSV file as UTF-8 only when it starts with one (else inmigración shows inmigraciÃ³n)
+SIZED_ROWS = 500  # column widths are fitted to the header and the first rows
+MAX_WIDTH = 60
+
+# The workbook's column headers (the CSV files keep the machine names scripts rely on).
+HUMAN_HEADERS = {
+    "search_time": "Search time (UTC)", "producer": "Producer (whose log)", "log_kind": "Log kind",
+    "searcher_org": "Searching organisation", "networks_searched": "Networks searched",
+    "time_frame_start": "Time frame start (UTC)", "reason": "Reason, as typed", "case_number": "Case number",
+    "evidence": "Why flagged", "source_file": "File", "source_sheet": "Sheet", "source_row": "Row (header = 1)",
+    "source_page": "Page", "duplicate_of": "Duplicate of (search_key)", "search_key": "search_key (lprlogs)",
+    "search_id": "Search ID (Flock)", "time_basis": "How the time was read", "flag": "Flag", "state": "State",
+    "rows": "Rows", "searches": "Searches", "first_search": "First search (UTC)", "last_search": "Last search (UTC)",
+    "school_producer": "School (producer)", "school_flags": "School flags", "immigration_flags": "Immigration flags",
+    "immigration_searches": "Immigration purpose: searches", "immigration_rows": "Immigration purpose: rows",
+    "immigration_agency_searches": "Agency named: searches", "immigration_agency_rows": "Agency named: rows",
+    "immigration_per_1000_searches": "Immigration purpose per 1,000 searches", "month": "Month (UTC)",
+    "path": "File", "format": "Format", "variant": "Variant", "rows_read": "Rows read", "rows_stored": "Rows stored",
+    "rows_quarantined": "Rows quarantined", "rows_duplicate": "Exact duplicate rows", "rows_blanked": "Rows blanked",
+    "notes": "Notes", "batch_id": "Ingest batch", "files": "Files", "first_row": "First row",
+    "organisations": "Organisations", "other_names": "Other names of the organisation", "hour": "Hour (UTC)",
+}
+
+
+def human(column: str, time_basis: bool = False) -> str:
+    name = HUMAN_HEADERS.get(column, column.replace("_", " ").capitalize())
+    return name.replace("(UTC)", "(UTC unless the time basis says otherwise)") if time_basis else name
 
 
 class _Sheet:
     """One worksheet written row by row with typed cells."""
 
-    def __init__(self, book: xlsxwriter.Workbook, name: str, formats: dict[str, Any]):
+    def __init__(self, book: xlsxwriter.Workbook, name: str, formats: dict[str, Any],
+                 links: dict[str, str] | None = None):
         self.sheet = book.add_worksheet(name[:31])
         self.formats = formats
+        self.links = links or {}  # source_file -> a relative link to it, when the file is beside the report
         self.row = 0
         self.written = 0  # data rows of the last table
+        self.frozen = False  # the first table's header is frozen and printed on every page
 
     def note(self, text: str) -> None:
         self.sheet.write_string(self.row, 0, neutralize(text), self.formats["note"])
         self.row += 1
 
-    def cap_note(self, total: int, where_the_rest_is: str) -> None:
-        """Below a table of rows capped at the first ones by search time: how many of ``total`` it shows."""
-        if self.written < total:
-            self.sheet.write_string(self.row + 1, 0, neutralize(
-                f"{self.written:,} of {total:,} rows shown (the first by search time); {where_the_rest_is}"),
-                self.formats["note"])
+    def cap_note(self, shown: int, total: int, where_the_rest_is: str) -> None:
+        """Above a table of rows capped at the first ones by search time: how many of ``total`` it shows."""
+        if shown < total:
+            self.note(f"{shown:,} of {total:,} rows shown (the first by search time); {where_the_rest_is}")
 
-    def table(self, columns: list[str], rows: Any, widths: dict[str, int] | None = None) -> int:
-        """Write a header and rows (an iterable of tuples); returns the number of data rows."""
+    def table(self, columns: list[str], rows: Any, widths: dict[str, int] | None = None, *, human_headers: bool = True,
+              ) -> int:
+        """Write a header (human names unless ``human_headers`` is false) and rows (an iterable of tuples), the
+        header frozen, repeated on every printed page and filterable, the columns as wide as their content;
+        returns the number of data rows."""
         first = self.row
+        local = "time_basis" in columns
         for c, name in enumerate(columns):
-            self.sheet.write_string(self.row, c, name, self.formats["header"])
-            self.sheet.set_column(c, c, (widths or {}).get(name, 14 if name not in ("reason", "source_file") else 40))
+            self.sheet.write_string(self.row, c, human(name, local) if human_headers else name,
+                                    self.formats["header"])
+        fitted = [len(human(name, local) if human_headers else name) + 2 for name in columns]
         self.row += 1
         count = 0
         for values in rows:
             for c, value in enumerate(values):
-                self._cell(self.row, c, value)
+                width = self._cell(self.row, c, value, columns[c])
+                if count < SIZED_ROWS:
+                    fitted[c] = max(fitted[c], width)
             self.row += 1
             count += 1
+        for c, name in enumerate(columns):
+            self.sheet.set_column(c, c, min((widths or {}).get(name, fitted[c]), MAX_WIDTH))
         if columns:
             self.sheet.autofilter(first, 0, max(first, self.row - 1), len(columns) - 1)
+            if not self.frozen:
+                self.sheet.freeze_panes(first + 1, 0)
+                self.sheet.repeat_rows(first)
+                self.frozen = True
         self.written = count
         return count
 
-    def _cell(self, r: int, c: int, value: Any) -> None:
+    def _cell(self, r: int, c: int, value: Any, column: str = "") -> int:
+        """Write one typed cell; returns the width it needs."""
         if value is None:
-            return
+            return 0
+        if column in ("source_file", "path") and str(value) in self.links:
+            self.sheet.write_url(r, c, self.links[str(value)], self.formats["link"], neutralize(str(value)))
+            return len(str(value)) + 1
         if isinstance(value, bool):
             self.sheet.write_boolean(r, c, value)
-        elif isinstance(value, int | float):
+            return 6
+        if isinstance(value, int | float):
             self.sheet.write_number(r, c, value)
-        elif isinstance(value, dt.datetime):
+            return len(f"{value:,}") + 2
+        if isinstance(value, dt.datetime):
             if value.tzinfo is not None:
                 value = value.astimezone(dt.UTC).replace(tzinfo=None)
             self.sheet.write_datetime(r, c, value, self.formats["time"])
-        elif isinstance(value, dt.date):
+            return 21  # yyyy-mm-dd hh:mm:ss, and room for the filter button
+        if isinstance(value, dt.date):
             self.sheet.write_datetime(r, c, dt.datetime(value.year, value.month, value.day), self.formats["date"])
-        elif isinstance(value, list | tuple):
-            self.sheet.write_string(r, c, neutralize(", ".join(str(v) for v in value)))
-        else:
-            self.sheet.write_string(r, c, neutralize(str(value)))
+            return 13
+        text = ", ".join(str(v) for v in value) if isinstance(value, list | tuple) else str(value)
+        self.sheet.write_string(r, c, neutralize(text))
+        return max((len(line) for line in text.splitlines()), default=0) + 2
 
 
 def write_workbook(engine: Engine, data: ReportData, path: Path) -> Path:
@@ -90,7 +140,9 @@ def write_workbook(engine: Engine, data: ReportData, path: Path) -> Path:
         "title": book.add_format({"bold": True, "font_size": 14}),
         "time": book.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"}),
         "date": book.add_format({"num_format": "yyyy-mm-dd"}),
+        "link": book.add_format({"font_color": "blue", "underline": 1}),
     }
+    links = source_links(data, path.parent)
     summary = _Sheet(book, "Summary", formats)
     summary.sheet.write_string(0, 0, "ALPR audit-log report", formats["title"])
     summary.row = 1
@@ -104,39 +156,66 @@ def write_workbook(engine: Engine, data: ReportData, path: Path) -> Path:
                  f"{data.xlsx_rows_per_flag:,} rows by search time; csv/<flag>.csv {csv_cap_text(data)}; "
                  "csv/school_and_immigration.csv holds every such row; csv/by_agency.csv counts every row by "
                  "organisation.")
+    summary.note(ROW_NOTE)
+    summary.note(time_basis_note(data))
     summary.row += 1
     h = data.headline
+    files_read = len(data.data_quality.rows)
     summary.table(["measure", "value"], [
         ("rows", h["rows"]), ("distinct searches", h["searches"]), ("exact duplicate rows", h["duplicate_rows"]),
-        ("searching organisations", h["searcher_orgs"]), ("producers", h["producers"]), ("files", h["files"]),
+        ("searching organisations", h["searcher_orgs"]), ("producers", h["producers"]),
+        ("files with searches", h["files"]),
+        ("files read (with reference and sharing lists, and files without rows)", files_read),
         ("first search (UTC)", h["first_search"]), ("last search (UTC)", h["last_search"]),
-    ], widths={"measure": 28, "value": 20})
+    ], widths={"measure": 50, "value": 20}, human_headers=False)
     summary.row += 1
     finding_rows = [(f.flag, f.title, f.searches, f.rows, f.searcher_orgs, min(f.rows, data.xlsx_rows_per_flag),
                      csv_rows(data, f.rows)) for f in data.findings.values()]
     # autofilter: one per sheet in Excel, so the findings table sits on its own sheet
     findings = _Sheet(book, "Findings", formats)
     findings.table(["flag", "finding", "searches", "rows", "organisations", "rows in this workbook", "rows in csv"],
-                   finding_rows,
-                   widths={"finding": 45})
-    for name, table in (("Producers", data.producers), ("Immigration by agency", data.immigration_by_agency),
+                   finding_rows, widths={"finding": 45}, human_headers=False)
+    for name, table in (("Findings by agency", data.flag_by_agency), ("Producers", data.producers),
+                        ("Immigration by agency", data.immigration_by_agency),
+                        ("Immigration by state", data.immigration_by_state),
                         ("Immigration by month", data.immigration_by_month),
+                        ("Immigration by hour (UTC)", data.searches_by_hour),
                         ("School cameras", data.school_cameras)):
         _Sheet(book, name, formats).table(table.columns, table.rows)
     # rows of a release, like a finding's: the first by search time, however many there are
     both = data.school_immigration
-    sheet = _Sheet(book, "School and immigration", formats)
+    sheet = _Sheet(book, "School and immigration", formats, links)
+    sheet.cap_note(min(len(both.rows), data.xlsx_rows_per_flag), len(both.rows),
+                   "csv/school_and_immigration.csv has every one")
     sheet.table(both.columns, both.rows[:data.xlsx_rows_per_flag])
-    sheet.cap_note(len(both.rows), "csv/school_and_immigration.csv has every one")
     for name, table in (("Files", data.data_quality), ("Quarantine", data.quarantine_reasons)):
-        _Sheet(book, name, formats).table(table.columns, table.rows)
+        _Sheet(book, name, formats, links if name == "Files" else None).table(table.columns, table.rows)
     for finding in data.findings.values():
-        sheet = _Sheet(book, finding.flag, formats)
+        sheet = _Sheet(book, finding.flag, formats, links)
+        sheet.cap_note(min(finding.rows, data.xlsx_rows_per_flag), finding.rows,
+                       f"csv/{finding.flag}.csv has {csv_rows(data, finding.rows):,}")
         relation = engine.relation(flag_rows_sql(finding.flag, data.xlsx_rows_per_flag))
         sheet.table(list(relation.columns), relation.iter_rows(CHUNK))
-        sheet.cap_note(finding.rows, f"csv/{finding.flag}.csv has {csv_rows(data, finding.rows):,}")
     book.close()
     return path
+
+
+ROW_NOTE = ("Row, in a citation, is the row of the file as a spreadsheet shows it, the header being row 1: a record "
+            "spanning two lines in a text editor (a reason with a line break) is one row. PDFs are cited by page.")
+LINKED_SUFFIXES = {".csv", ".txt", ".tsv", ".xlsx", ".xls", ".xlsm", ".pdf", ".zip"}
+
+
+def source_links(data: ReportData, folder: Path) -> dict[str, str]:
+    """Relative links from the report folder to the released files that are on this computer where the
+    citations say (the path given to ingest, from the folder the report is written from)."""
+    links = {}
+    for row in data.data_quality.dicts():
+        name = str(row.get("path") or "")
+        candidate = Path(name)
+        if not name or "!" in name or candidate.suffix.lower() not in LINKED_SUFFIXES or not candidate.is_file():
+            continue
+        links[name] = "external:" + os.path.relpath(candidate.resolve(), folder.resolve()).replace(os.sep, "/")
+    return links
 
 
 def csv_rows(data: ReportData, rows: int) -> int:
@@ -197,7 +276,7 @@ def write_table_csv(table: Table, path: Path) -> Path:
             return neutralize(value)
         return "" if value is None else value
 
-    with open(path, "w", encoding="utf-8", newline="") as fh:
+    with open(path, "w", encoding="utf-8-sig", newline="") as fh:
         out = csv.writer(fh)
         out.writerow(table.columns)
         out.writerows([cell(v) for v in row] for row in table.rows)
@@ -225,5 +304,28 @@ def _write_csv(engine: Engine | WorkerRelations, sql: str, params: dict[str, str
             expr = quoted
         selects.append(f"{expr} AS {quoted}")
     order = f" ORDER BY {order_by}" if order_by else ""
-    engine.relation(f"SELECT {', '.join(selects)} FROM ({sql}) AS src{order}", params).to_csv(str(path), header=True)
+    part = path.with_name(path.name + ".part")
+    engine.relation(f"SELECT {', '.join(selects)} FROM ({sql}) AS src{order}", params).to_csv(str(part), header=True)
+    with_bom(part, path)
     return path
+
+
+def with_bom(part: Path, path: Path) -> None:
+    """``path``: a byte-order mark, then ``part``'s bytes, copied in the kernel where it can; ``part`` is removed."""
+    with open(part, "rb") as src, open(path, "wb") as dst:
+        dst.write(BOM.encode("utf-8"))
+        dst.flush()
+        size = os.fstat(src.fileno()).st_size
+        try:
+            copied = 0
+            while copied < size:
+                done = os.copy_file_range(src.fileno(), dst.fileno(), size - copied)
+                if not done:
+                    break
+                copied += done
+        except (AttributeError, OSError):  # not Linux, or a file system that cannot
+            src.seek(0)
+            dst.seek(len(BOM.encode("utf-8")))
+            dst.truncate()
+            shutil.copyfileobj(src, dst, 1 << 20)
+    part.unlink()

@@ -15,8 +15,11 @@ WITH
 agreements_by_agency AS (
     SELECT
         agency_key,
+        -- in a fixed order, so the evidence of a search reads the same in every run and output
         string_agg(DISTINCT status || coalesce(' ' || trim(support_type), '')
-                   || coalesce(' (signed ' || CAST(signed AS VARCHAR) || ')', ''), '; ') AS agreements
+                   || coalesce(' (signed ' || CAST(signed AS VARCHAR) || ')', ''), '; '
+                   ORDER BY status || coalesce(' ' || trim(support_type), '')
+                   || coalesce(' (signed ' || CAST(signed AS VARCHAR) || ')', '')) AS agreements
     FROM agreements
     WHERE agency_key IS NOT NULL
     GROUP BY agency_key

@@ -3,24 +3,12 @@
 -- section: accountability
 -- order: 10
 -- answers: which searches were run with no reason typed at all (empty or only spaces).
+-- how: the rows of _blank_reasons.sql (shared with state_law_no_purpose).
 -- evidence: reason is blank.
 -- limits: only files that HAVE a reason column are considered (checked on the file's original
 --   header: the source_columns view): a release whose agency deleted the column says nothing about
 --   reasons. A reason masked before release (***, REDACTED: listed in `redacted`) is not blank.
 -- sentence: no reason was given
 -- followup: no
-WITH
-files_without_reason_column AS (
-    SELECT source_sha256
-    FROM source_columns
-    GROUP BY source_sha256
-    HAVING NOT bool_or(lower(trim(column_name)) = 'reason')
-)
-
-SELECT s.search_key, 'blank_reason' AS flag, 'reason is blank' AS evidence
-FROM searches AS s
--- blank: trim() leaves nothing. Such a reason is empty or starts with a space trim() removes (ASCII, or a
--- Unicode space: first byte >= 0x80); the cheap first-byte test spares trim() on almost every row
-WHERE (s.reason IS NULL OR ((s.reason < '!' OR s.reason >= chr(128)) AND trim(s.reason) = ''))
-  AND NOT coalesce(list_contains(s.redacted, 'reason'), false)
-  AND s.source_sha256 NOT IN (SELECT source_sha256 FROM files_without_reason_column)
+SELECT search_key, 'blank_reason' AS flag, 'reason is blank' AS evidence
+FROM _blank_reasons

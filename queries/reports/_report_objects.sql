@@ -28,21 +28,22 @@ SELECT
 FROM flags AS f
 JOIN report_facts AS s ON s.rid = hash(f.search_key);
 
--- report_agencies: each organisation name with its state and agency_key, and the organisation it counts as
---   (organisation): names with one agency_key (`DNU - X`, `X`, `X Police Department`) are one organisation,
+-- report_agencies: each organisation name with its state, whether it is federal, its agency_key, and the
+--   organisation it counts as (organisation): names with one agency_key (`DNU - X`, `X`, `X Police Department`) are one organisation,
 --   named by its active name with the most rows as searcher (then the first in order); a name without an
 --   agency_key is an organisation of its own.
 CREATE VIEW report_agencies AS
 WITH names AS (
     SELECT
-        name, any_value(state) AS state, any_value(agency_key) AS agency_key,
+        name, any_value(state) AS state, coalesce(bool_or(federal), false) AS federal,
+        any_value(agency_key) AS agency_key,
         coalesce(bool_or(inactive), false) AS inactive, coalesce(sum(rows_as_searcher), 0) AS searcher_rows
     FROM agencies
     WHERE name IS NOT NULL
     GROUP BY name
 )
 SELECT
-    name, state, agency_key,
+    name, state, federal, agency_key,
     first_value(name) OVER (PARTITION BY coalesce(agency_key, name)
                             ORDER BY inactive, searcher_rows DESC, name) AS organisation
 FROM names;
@@ -60,6 +61,6 @@ SELECT
     row_number() OVER (PARTITION BY f.flag ORDER BY s.search_time NULLS LAST, s.search_key) AS printed_rank,
     f.evidence, s.search_time, s.producer, s.log_kind, s.searcher_org, s.networks_searched, s.time_frame_start,
     s.reason, s.case_number, s.source_file, s.source_sheet, s.source_row, s.source_page, s.duplicate_of,
-    s.search_key, true AS evidence_found
+    s.search_key, s.search_id, true AS evidence_found
 FROM flags AS f
 JOIN searches AS s USING (search_key);

@@ -1,6 +1,7 @@
 -- title: Each finding by searching organisation
 -- answers: For every flag, which organisations ran the flagged searches, in which state (from the
---   agencies table, when known), how many rows and distinct searches, and over which dates.
+--   agencies table, when known; "Federal" for federal agencies), how many rows and distinct
+--   searches, and over which dates.
 -- counting: as in flag_counts.sql, distinct search ids are counted only among the rows of searches
 --   with several rows (shared_search); every other row is one search. Names of one agency
 --   (report_agencies.organisation: `DNU - X` and `X`) are one organisation, shown by its main name,
@@ -23,7 +24,7 @@ names AS (
     SELECT
         r.*,
         coalesce(a.organisation, CAST(r.searcher_org AS VARCHAR), '(no organisation given)') AS organisation,
-        a.state
+        coalesce(a.state, CASE WHEN a.federal THEN 'Federal' END) AS state
     FROM rows_per_name AS r
     LEFT JOIN report_agencies AS a ON a.name = r.searcher_org
 ),

@@ -1,7 +1,8 @@
 -- title: Flagged rows, with the reason as typed and where each row is in the release
 -- answers: For every flag, the rows the report prints: when, who (organisation), whose cameras
 --   (producer), how many networks, the reason verbatim, what triggered the flag (evidence), and
---   the citation: file, sheet, row (or PDF page), plus the row's search_key.
+--   the citation: file, sheet, row (or PDF page), plus the row's search_key, the export's search ID,
+--   and, when the store records it, time_basis: how the row's time was read (times are UTC).
 -- order: report_rows holds, for each flag, the first rows by search time (then search_key; rows
 --   without a time last), as many as the largest cap below, numbered in that order by printed_rank;
 --   each reader takes the first rows by printed_rank.
@@ -14,5 +15,11 @@
 -- param: csv_rows_per_flag = 100000 (integer) rows per flag in csv/<flag>.csv (0: every row, however many)
 SELECT
     flag, printed_rank, search_time, producer, log_kind, searcher_org, networks_searched, time_frame_start, reason,
-    case_number, evidence, source_file, source_sheet, source_row, source_page, duplicate_of, search_key
+    case_number, evidence, source_file, source_sheet, source_row, source_page, duplicate_of, search_key, search_id,
+    -- time_basis when the store records it (nothing else is left)
+    * EXCLUDE (
+        flag, printed_rank, search_time, producer, log_kind, searcher_org, networks_searched, time_frame_start,
+        reason, case_number, evidence, source_file, source_sheet, source_row, source_page, duplicate_of,
+        search_key, search_id, evidence_found
+    )
 FROM report_rows

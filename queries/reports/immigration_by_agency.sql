@@ -6,7 +6,7 @@
 -- parameters: none (reads report_flags, report_agencies).
 SELECT
     coalesce(a.organisation, CAST(f.searcher_org AS VARCHAR), '(no organisation given)') AS searcher_org,
-    any_value(a.state) AS state,
+    coalesce(any_value(a.state), CASE WHEN bool_or(a.federal) THEN 'Federal' END) AS state,
     count(DISTINCT f.search_hash) FILTER (WHERE f.flag = 'immigration') AS immigration_searches,
     count(*) FILTER (WHERE f.flag = 'immigration') AS immigration_rows,
     count(DISTINCT f.search_hash) FILTER (WHERE f.flag = 'immigration_agency') AS immigration_agency_searches,

@@ -1,7 +1,7 @@
 -- title: School cameras or school searchers AND an immigration-related reason
 -- answers: Which rows are both school-related (flag `school_camera` or `school_searcher`) and
 --   immigration-related (flag `immigration` or `immigration_agency`), with the reason as typed and
---   where each row is in the release.
+--   where each row is in the release, with the export's search ID.
 -- parameters: none (reads report_flags for the flags; the citation from report_printed_searches, the
 --   rows the report prints, or, for rows not among them, from report_searches).
 WITH
@@ -38,7 +38,7 @@ school_immigration_rows AS (
 
 SELECT
     r.search_time, r.producer, r.searcher_org, school.school_flags, immigration.immigration_flags,
-    r.reason, r.source_file, r.source_sheet, r.source_row, r.source_page, r.search_key
+    r.reason, r.source_file, r.source_sheet, r.source_row, r.source_page, r.search_key, r.search_id
 FROM school
 JOIN immigration USING (rid)
 JOIN school_immigration_rows AS r USING (rid)
