@@ -68,7 +68,7 @@ def test_followup_writes_a_state_law_letter_to_a_producer_with_possible_conflict
     assert "Mountain View Police Department" in letter.split("Dear ")[0]  # addressed by its display name
     assert 'shown in the logs as "Mountain View CA PD"' in letter
     assert "California Public Records Act" in letter or "Public Records" in letter
-    assert "**Cal. Civ. Code §§ 1798.90.5-.55 (SB 34, 2015)" in letter  # escaped only where Markdown would change it
+    assert "**Cal. Civ. Code §§ 1798.90.5-.55 (SB 34, 2015)" in letter  # nothing here changes the rendering
     assert "(CA rule in effect from 2018-01-01)" in letter
     assert "possible conflicts, not findings of a violation" in letter
     assert "written declaration, certification or request the law requires" in letter

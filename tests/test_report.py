@@ -153,7 +153,7 @@ def test_workbook_typed_filterable_and_inert(built: dict[str, Path]) -> None:
     header = [c.value for c in sheet[1]]
     assert sheet.auto_filter.ref
     first = dict(zip(header, [c.value for c in sheet[2]], strict=False))
-    assert isinstance(first["Search time (UTC)"], dt.datetime)
+    assert isinstance(first["Search time (UTC unless the time basis says otherwise)"], dt.datetime)
     assert isinstance(first["Networks searched"], int | float)
     assert isinstance(first["Row (header = 1)"], int | float)
     column = header.index("Reason, as typed")
@@ -278,7 +278,7 @@ def test_csv_and_workbook_rows_in_search_time_order(built: dict[str, Path]) -> N
     checked = 0
     for sheet in book.worksheets:
         rows = list(sheet.iter_rows(values_only=True))
-        if not rows or rows[0][:1] != ("Search time (UTC)",):
+        if not rows or rows[0][:1] != ("Search time (UTC unless the time basis says otherwise)",):
             continue
         times = [r[0] for r in rows[1:] if isinstance(r[0], dt.datetime)]
         assert times == sorted(times), sheet.title
@@ -343,7 +343,7 @@ def test_workbook_school_and_immigration_sheet_capped_like_a_finding(built: dict
     sheet = openpyxl.load_workbook(tmp_path / "out" / "lprlogs-report.xlsx", read_only=True)["School and immigration"]
     rows = [r for r in sheet.iter_rows(values_only=True) if any(v is not None for v in r)]
     assert rows[0][0] == "1 of 2 rows shown (the first by search time); csv/school_and_immigration.csv has every one"
-    assert rows[1][0] == "Search time (UTC)"
+    assert rows[1][0] == "Search time (UTC)"  # every row of this store was written in UTC
     assert rows[2][rows[1].index("search_key (lprlogs)")] == every[0]["search_key"]
     assert len(rows) == 3
 
@@ -376,7 +376,7 @@ def test_workbook_headers_frozen_sized_and_cited(built: dict[str, Path]) -> None
     assert "Search ID (Flock)" in header and "Row (header = 1)" in header and "search_time" not in header
     ids = [row[header.index("Search ID (Flock)")] for row in sheet.iter_rows(min_row=2, values_only=True)]
     assert ids and all(ids)
-    when = chr(ord("A") + header.index("Search time (UTC)"))
+    when = chr(ord("A") + header.index("Search time (UTC unless the time basis says otherwise)"))
     assert sheet.column_dimensions[when].width >= 19  # yyyy-mm-dd hh:mm:ss, not #####
     both = book["School and immigration"]
     assert "Search ID (Flock)" in [c.value for c in both[1]]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from .data import Finding, ReportData, time_basis_note
+from .data import Finding, ReportData, time_basis_note, time_label
 from .escape import format_day, md_code, md_text
 
 
@@ -88,7 +88,7 @@ def render_brief(data: ReportData) -> str:
         "",
         f"The logs hold {_plural(h['rows'], 'row')}: {_plural(h['searches'], 'distinct search', 'distinct searches')} "
         f"by {_plural(h['searcher_orgs'], 'organisation')}, run between {format_day(h['first_search'])} and "
-        f"{format_day(h['last_search'])} (UTC), from {_plural(h['files'], 'file')} of "
+        f"{format_day(h['last_search'])} ({time_label(data)}), from {_plural(h['files'], 'file')} of "
         f"{_plural(h['producers'], 'producer')}: {listed or 'none'}.",
     ]
     for section in SECTION_HEADINGS:

@@ -48,7 +48,7 @@ from ..engine import (
 )
 from ..engine.catalog import FLAG_SECTIONS
 from ..errors import LprlogsError
-from ..schema import SEARCHES_VIEW_COLUMNS, STORED_COLUMNS
+from ..schema import SEARCHES_VIEW_COLUMNS, STORED_COLUMNS, UNKNOWN_BASIS
 from ..store import sql_literal
 from . import law_section
 
@@ -492,7 +492,25 @@ def time_basis_note(data: ReportData) -> str:
                 "event logs) were stored as if UTC unless ingest was given their zone (--tz); the data-quality "
                 "notes name them.")
     bases = "; ".join(f"{r['time_basis']}: {int(r['rows']):,} rows" for r in data.time_basis.dicts())
-    return f"Times are UTC; each row's time_basis says how its time was read ({bases})."
+    unknown = _unknown_zone_rows(data)
+    if unknown:
+        return (f"Times are UTC except {unknown:,} rows of local times whose zone is not known: those are the "
+                f"agency's wall-clock times as written, not UTC. Each row's time_basis says how its time was read "
+                f"({bases}).")
+    return f"Times are UTC (written so, or local times converted from the producer's zone); each row's time_basis " \
+           f"says how ({bases})."
+
+
+def _unknown_zone_rows(data: ReportData) -> int:
+    if data.time_basis is None:
+        return 0
+    return sum(int(r["rows"]) for r in data.time_basis.dicts() if str(r["time_basis"]) == UNKNOWN_BASIS)
+
+
+def time_label(data: ReportData) -> str:
+    """What the report's times are, for headings: UTC, unless some rows are local times of unknown zone."""
+    unknown = _unknown_zone_rows(data)
+    return "UTC" if not unknown else f"UTC, except {unknown:,} rows of local time with no known zone"
 
 
 def _per(table: Table, per: str) -> Table:

@@ -16,7 +16,7 @@ from markupsafe import Markup, escape
 from .. import __version__
 from ..sources import name_facts
 from .charts import BarChart, ColumnChart, bar_chart, column_chart
-from .data import ReportData
+from .data import ReportData, time_label
 from .escape import NEUTRALIZE_RULE, html_environment
 
 TIER_NAMES = ["immigration purpose stated", "immigration agency named"]
@@ -210,7 +210,7 @@ def _month_chart(data: ReportData) -> ColumnChart:
         title = (f"Searches stating an immigration purpose peaked in {peak['month']} "
                  f"({int(peak['immigration_searches']):,}; {peak['immigration_per_1000_searches'] or 0:,.1f} "
                  "per 1,000 searches that month)")
-    return column_chart(title + f" ({_time_label(data)})", rows, "month", TIER_COLUMNS, names=TIER_NAMES,
+    return column_chart(title + f" ({time_label(data)})", rows, "month", TIER_COLUMNS, names=TIER_NAMES,
                         rate="immigration_per_1000_searches",
                         rate_name="Immigration purpose per 1,000 searches in the logs that month",
                         coverage=coverage, notes=notes, source=_source(data, ["immigration_by_time", "producers", "data_quality"],
@@ -225,16 +225,6 @@ def _hour_chart(data: ReportData) -> ColumnChart:
                         rate_name="Immigration purpose per 1,000 searches that hour",
                         labels=[(f"{h:02d}", "UTC" if h == 0 else "") for h in range(len(rows))],
                         source=_source(data, ["immigration_by_time"], list(IMMIGRATION_FLAGS)))
-
-
-def _time_label(data: ReportData) -> str:
-    """What the report's times are: UTC unless the store says some were local times read otherwise."""
-    if data.time_basis is None:
-        return "UTC"
-    bases = {str(r["time_basis"]) for r in data.time_basis.dicts()}
-    if bases <= {"utc"} or all(b == "utc" or b.startswith("local, converted") for b in bases):
-        return "UTC"
-    return "UTC; some times are local times of unknown zone, stored as if UTC"
 
 
 def _n(value: Any) -> Markup:
@@ -269,7 +259,7 @@ def lede(data: ReportData) -> list[Markup]:
     sentences = [Markup("The logs of {} producers hold {} distinct searches ({} rows) by {} organisations, run "
                         "between {} and {} ({}).").format(
         _n(h["producers"]), _n(h["searches"]), _n(h["rows"]), _n(h["searcher_orgs"]),
-        _nowrap(_day(h["first_search"])), _nowrap(_day(h["last_search"])), _time_label(data))]
+        _nowrap(_day(h["first_search"])), _nowrap(_day(h["last_search"])), time_label(data))]
     if _searches(data, "immigration"):
         imm = f["immigration"]
         rate = 1000.0 * imm.searches / max(int(h["searches"] or 0), 1)
@@ -320,7 +310,7 @@ def render_html(data: ReportData) -> str:
     store = Path(data.store).name if data.redacted else data.store
     return template.render(data=data, charts_data=build_charts(data), sections=data.sections, dq=data_quality_summary(data),
                            neutralize_rule=NEUTRALIZE_RULE, version=__version__, lede=lede(data), store_shown=store,
-                           time_label=_time_label(data), source=lambda *q, flags=None: _source(data, list(q), flags),
+                           time_label=time_label(data), source=lambda *q, flags=None: _source(data, list(q), flags),
                            law=data.state_law)
 
 

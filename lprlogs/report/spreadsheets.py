@@ -14,7 +14,7 @@ import duckdb
 import xlsxwriter
 
 from ..engine import Engine
-from .data import ReportData, Table, flag_rows_sql, time_basis_note
+from .data import ReportData, Table, flag_rows_sql, time_basis_note, time_label
 from .escape import NEUTRALIZE_RULE, format_time, neutralize, neutralize_sql
 
 WORKBOOK_OPTIONS = {
@@ -81,7 +81,7 @@ class _Sheet:
         header frozen, repeated on every printed page and filterable, the columns as wide as their content;
         returns the number of data rows."""
         first = self.row
-        local = "time_basis" in columns
+        local = "time_basis" in columns or bool(self.formats.get("_unknown_zone"))
         for c, name in enumerate(columns):
             self.sheet.write_string(self.row, c, human(name, local) if human_headers else name,
                                     self.formats["header"])
@@ -141,6 +141,9 @@ def write_workbook(engine: Engine, data: ReportData, path: Path) -> Path:
         "time": book.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"}),
         "date": book.add_format({"num_format": "yyyy-mm-dd"}),
         "link": book.add_format({"font_color": "blue", "underline": 1}),
+        # every time heading of the workbook says "unless the time basis says otherwise" when some rows are
+        # local times of unknown zone, tables without a time_basis column too
+        "_unknown_zone": time_label(data) != "UTC",
     }
     links = source_links(data, path.parent)
     summary = _Sheet(book, "Summary", formats)
