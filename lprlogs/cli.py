@@ -424,7 +424,7 @@ def batches(store_dir: Path | None, fmt: str) -> None:
               help="Flags that call for a letter (repeatable; replaces the default set: the flags whose file "
                    "says `followup: default`, see `lprlogs flags --list`).")
 @click.option("--agency", "agency_names", multiple=True, metavar="NAME",
-              help="Only these searching agencies (Org Name as in the log; repeatable).")
+              help="Only these agencies: a display name, an Org Name as in the log, or an agency key (repeatable).")
 @store_option
 @params_option
 @redact_option
@@ -445,8 +445,8 @@ def followup(out_dir: Path, flag_names: tuple[str, ...], agency_names: tuple[str
     engine = open_engine(store_dir, parse_params(params), redact=redact)
     result = write_followup(engine, out_dir, flags=flag_names, agencies=agency_names)
     for name in result.unmatched_agencies:
-        click.echo(f"note: no flagged searches by {name!r} (check the spelling against `lprlogs query "
-                   f"\"select distinct searcher_org from searches\"`)", err=True)
+        click.echo(f"note: no flagged searches by {name!r} (check the spelling against `lprlogs agencies list`: "
+                   "a display name, a name as in the log, or an agency key)", err=True)
     if result.skipped_rows_without_agency:
         click.echo(f"note: {result.skipped_rows_without_agency:,} flagged row(s) name no searching agency "
                    "and got no letter", err=True)

@@ -87,11 +87,12 @@ def test_followup_writes_one_letter_per_agency_with_findings(run_cli, release_st
     result = run_cli("followup", "-o", str(out), "--format", "csv", "--store", str(release_store))
     assert result.exit_code == 0, result.output
     letters = sorted(p.name for p in out.glob("*.md") if not p.name.startswith(("appeal-", "state-law-")))
-    assert [p.name for p in out.glob("state-law-*.md")] == ["state-law-mountain-view-ca-pd.md"]  # test_law_report
-    assert letters == ["cobb-county-ga-so.md", "federal-homeland-security-investigations-hsi.md", "houston-tx-pd.md"]
+    assert [p.name for p in out.glob("state-law-*.md")] == ["state-law-mountain-view-police-department-ca.md"]
+    assert letters == ["cobb-county-sheriffs-office-ga.md", "homeland-security-investigations-hsi.md",
+                       "houston-police-department-tx.md"]
     assert sorted(p.name for p in out.glob("*.txt")) == [n.replace(".md", ".txt") for n in letters]
 
-    houston = (out / "houston-tx-pd.md").read_text()
+    houston = (out / "houston-police-department-tx.md").read_text()
     assert "Texas Public Information Act" in houston and "Tex. Gov't Code ch. 552" in houston
     assert "`a0000000-0000-4000-8000-000000000002`" in houston  # search IDs cited verbatim
     assert "`ICE detainer`" in houston  # reason verbatim, as a code span
@@ -99,25 +100,25 @@ def test_followup_writes_one_letter_per_agency_with_findings(run_cli, release_st
     assert "1200" in houston and "2025-11-04 15:04" in houston
     assert "Organization Audit" in houston and "287(g)" in houston and "sharing" in houston
     assert "DRAFT" in houston
-    txt = (out / "houston-tx-pd.txt").read_text()
+    txt = (out / "houston-police-department-tx.txt").read_text()
     assert "Search ID a0000000-0000-4000-8000-000000000003" in txt
     assert "found in: 11_1_2025-11_30_2025-Mountain View CA PD-Network-Audit.csv, row 4".lower() in txt.lower()
 
-    federal = (out / "federal-homeland-security-investigations-hsi.md").read_text()
+    federal = (out / "homeland-security-investigations-hsi.md").read_text()
     assert "Freedom of Information Act" in federal and "5 U.S.C. § 552" in federal and "FOIA Officer" in federal
     # user data is never run as template code
     assert "{{ 7*7 }}" in federal and "49" not in federal.split("Reason as entered")[1].split("\n")[2]
-    cobb = (out / "cobb-county-ga-so.txt").read_text()
+    cobb = (out / "cobb-county-sheriffs-office-ga.txt").read_text()
     assert "Georgia Open Records Act" in cobb and "Deportation Warrant" in cobb
     assert not (out / "los-altos-ca-pd.md").exists() and not (out / "mountain-view-ca-pd.md").exists()
 
     with open(out / "tracking.csv", newline="") as fh:
         tracking = list(csv.DictReader(fh))
     assert {r["agency"]: int(r["searches_cited"]) for r in tracking} == {
-        "Houston TX PD": 3, "[Federal] Homeland Security Investigations (HSI)": 1, "Cobb County GA SO": 1}
+        "Houston Police Department": 3, "Homeland Security Investigations (HSI)": 1, "Cobb County Sheriff's Office": 1}
     assert all(r["status"] == "" and r["due_date"] == "" and r["drafted"] for r in tracking)
     assert {r["state"] for r in tracking} >= {"TX", "GA"}
-    with open(out / "houston-tx-pd-searches.csv", newline="") as fh:
+    with open(out / "houston-police-department-tx-searches.csv", newline="") as fh:
         attached = list(csv.DictReader(fh))
     assert len(attached) == 3
     # formula-looking text is neutralised in CSV cells, the rest is kept verbatim
@@ -134,8 +135,8 @@ def test_over_redacted_producer_gets_an_appeal_citing_the_share(run_cli, release
     out = tmp_path / "letters"
     assert run_cli("followup", "-o", str(out), "--store", str(release_store)).exit_code == 0
     appeals = sorted(p.name for p in out.glob("appeal-*.md"))
-    assert appeals == ["appeal-tulsa-ok-pd.md"]
-    text = (out / "appeal-tulsa-ok-pd.md").read_text()
+    assert appeals == ["appeal-tulsa-police-department-ok.md"]
+    text = (out / "appeal-tulsa-police-department-ok.md").read_text()
     assert "Oklahoma Open Records Act" in text
     assert "was masked in 10 of 11 rows (91%)" in text
     assert "10_1_2025-10_31_2025-Tulsa OK PD-Audit" in text.replace("\\", "")
@@ -149,11 +150,11 @@ def test_flag_and_agency_options_limit_the_letters(run_cli, release_store: Path,
     result = run_cli("followup", "-o", str(out), "--flag", "federal_searcher", *store)
     assert result.exit_code == 0
     assert [p.name for p in out.glob("*.md") if not p.name.startswith("appeal")] == [
-        "federal-homeland-security-investigations-hsi.md"]
+        "homeland-security-investigations-hsi.md"]
     out2 = tmp_path / "only-cobb"
     result = run_cli("followup", "-o", str(out2), "--agency", "cobb county ga so", "--agency", "Nowhere PD", *store)
     assert result.exit_code == 0
-    assert [p.name for p in out2.glob("*.md")] == ["cobb-county-ga-so.md"]
+    assert [p.name for p in out2.glob("*.md")] == ["cobb-county-sheriffs-office-ga.md"]
     assert "Nowhere PD" in result.output  # told that this name had no findings
     bad = run_cli("followup", "-o", str(out2), "--flag", "no_such_flag", *store)
     assert bad.exit_code == 1 and "unknown flag" in bad.output
@@ -170,7 +171,7 @@ def test_long_lists_are_capped_in_the_letter_and_complete_in_the_attachment(stor
     result = write_followup(engine, tmp_path / "out", cap=10, drafted=dt.date(2026, 1, 2))
     assert [x.searches for x in result.letters] == [40]
     text = result.letters[0].letter_md.read_text()
-    assert "first 10 of 40 searches" in text and "2026-01-02" in text
+    assert "shows 10 of the 40 searches" in text and "2026-01-02" in text
     assert text.count("| `c0000000") == 10
     with open(result.letters[0].attachment, newline="") as fh:
         assert len(list(csv.DictReader(fh))) == 40
@@ -203,40 +204,50 @@ def test_samples_one_letter_per_agency_with_findings_naming_its_law(run_cli, sto
         "AND searcher_org IS NOT NULL GROUP BY ALL").fetchall()
     assert expected
     with open(out / "tracking.csv", newline="") as fh:
-        tracking = {r["agency"]: r for r in csv.DictReader(fh)}
-    assert set(tracking) == {name for name, _ in expected}
+        tracking = list(csv.DictReader(fh))
+    by_label = {label: row for row in tracking for label in row["audit_log_names"].split("; ")}
+    assert set(by_label) == {name for name, _ in expected}
     classified = {name: (state, federal) for name, state, federal in engine.con.execute(
         "SELECT name, state, federal FROM agencies").fetchall()}
-    for name, uids in expected:
-        row = tracking[name]
-        assert int(row["searches_cited"]) == len(uids)
+    uids = {name: set(found) for name, found in expected}
+    for row in tracking:
+        labels = row["audit_log_names"].split("; ")
+        cited = set().union(*(uids[label] for label in labels))
+        assert int(row["searches_cited"]) == len(cited)
         letter = (out / row["letter"]).read_text()
-        state, federal = classified[name]
+        state, federal = classified[labels[0]]
         law = law_for(state, bool(federal))
         assert law["citation"] in letter and row["citation"] == law["citation"]
         assert (law["jurisdiction"] == "US") == bool(federal)
+        plain = (out / row["letter"]).with_suffix(".txt").read_text()
+        assert row["agency"] in plain.split("Dear ")[0]  # addressed by its display name
         with open(out / row["attachment"], newline="") as fh:
             attached = list(csv.DictReader(fh))
-        assert {r["search_uid"] for r in attached} == set(uids)
+        assert {r["search_uid"] for r in attached} == cited
         assert all(r["found_in"].endswith(tuple(f", row {n}" for n in range(2, 2000))) for r in attached)
 
 
 def test_law_marked_for_review_is_flagged_in_the_letter_and_unknown_state_gets_a_placeholder() -> None:
-    from lprlogs.followup import render
+    from lprlogs.followup import _line, render, route_for
+    from lprlogs.report.escape import md_text
 
-    context = {"drafted": "2026-01-02", "agency": {"name": "Honolulu HI PD", "state": "HI", "kind": "police",
-                                                   "federal": False},
+    findings = [{"key": "immigration_purpose", "title": "a stated immigration-enforcement purpose", "count": 1,
+                 "flags": ["immigration (1)"]}]
+    context = {"drafted": "2026-01-02", "agency": {"name": "Honolulu Police Department", "state": "HI",
+                                                   "kind": "police", "federal": False, "labels": ["Honolulu HI PD"]},
+               "route": route_for("HI", False), "findings": findings, "finding": {f["key"]: f for f in findings},
+               "per_search": 1,
                "custodian": "Custodian of Records", "period_start": "2025-07-01", "period_end": "2025-07-31",
                "total": 1, "attachment": "honolulu-hi-pd-searches.csv", "redacted": False,
                "producers": ["Honolulu HI PD"], "flag_counts": ["immigration (1)"], "agreements": [],
-               "shown": [{"search_id": "x", "date": "2025-07-02 10:00", "reason": "ICE", "networks": 3,
+               "shown": [{"search_id": "x", "date": "2025-07-02 10:00", "zone": "UTC", "reason": "ICE", "networks": 3,
                           "flags": "immigration", "locations": "f.csv, row 2"}]}
-    for template in ("letter.md.j2", "letter.txt.j2"):
-        hawaii = render(template, law=law_for("HI", False), **context)
+    for template, esc in (("letter.md.j2", md_text), ("letter.txt.j2", _line)):
+        hawaii = render(template, law=law_for("HI", False), esc=esc, **context)
         assert "Haw. Rev. Stat. ch. 92F" in hawaii and "check before sending:" in hawaii.lower()
-        nowhere = render(template, law=law_for(None, False), **context)
+        nowhere = render(template, law=law_for(None, False), esc=esc, **context)
         assert "[citation: state not known, fill in]" in nowhere
-        california = render(template, law=law_for("CA", False), **context)
+        california = render(template, law=law_for("CA", False), esc=esc, **context)
         assert "check before sending:" not in california.lower() and "10 days" in california
 
 
@@ -249,7 +260,7 @@ def test_rerun_keeps_what_the_newsroom_typed_into_tracking(run_cli, release_stor
     with open(path, newline="") as fh:
         rows = list(csv.DictReader(fh))
     for row in rows:
-        if row["agency"] == "Houston TX PD":
+        if row["agency"] == "Houston Police Department":
             row.update(sent="2026-01-05", status="acknowledged", due_date="2026-01-19", notes="=call back")
     rows.append({**rows[0], "agency": "Old Town KS PD", "status": "records received"})
     with open(path, "w", newline="") as fh:
@@ -259,11 +270,11 @@ def test_rerun_keeps_what_the_newsroom_typed_into_tracking(run_cli, release_stor
     run_cli("followup", "-o", str(out), *store)
     with open(path, newline="") as fh:
         again = {r["agency"]: r for r in csv.DictReader(fh)}
-    houston = again["Houston TX PD"]
+    houston = again["Houston Police Department"]
     assert (houston["sent"], houston["status"], houston["due_date"]) == ("2026-01-05", "acknowledged", "2026-01-19")
     assert houston["notes"] == "'=call back"  # still formula-safe
     assert again["Old Town KS PD"]["status"] == "records received"  # not drafted this time: kept
-    assert again["Cobb County GA SO"]["status"] == ""
+    assert again["Cobb County Sheriff's Office"]["status"] == ""
 
 
 @pytest.mark.slow
@@ -278,6 +289,6 @@ def test_letters_name_the_agencys_287g_agreement_from_a_loaded_list(run_cli, tmp
     out = tmp_path / "letters"
     assert run_cli("followup", "-o", str(out)).exit_code == 0
     for suffix in (".md", ".txt"):
-        text = (out / f"marianna-fl-pd{suffix}").read_text()
+        text = (out / f"marianna-police-department-fl{suffix}").read_text()
         assert "287(g) list names Marianna Police Department" in text and "Task Force Model" in text
         assert "Florida Public Records Act" in text

@@ -62,12 +62,15 @@ def test_followup_writes_a_state_law_letter_to_a_producer_with_possible_conflict
     out = tmp_path / "letters"
     result = run_cli("followup", "-o", str(out), "--format", "csv")
     assert result.exit_code == 0, result.output
-    assert "state_law,Mountain View CA PD,,,4,state-law-mountain-view-ca-pd.md" in result.output
-    letter = (out / "state-law-mountain-view-ca-pd.md").read_text(encoding="utf-8")
+    assert ("state_law,Mountain View Police Department,CA,Cal. Gov. Code § 7920.000 et seq.,4,"
+            "state-law-mountain-view-police-department-ca.md") in result.output
+    letter = (out / "state-law-mountain-view-police-department-ca.md").read_text(encoding="utf-8")
+    assert "Mountain View Police Department" in letter.split("Dear ")[0]  # addressed by its display name
+    assert 'shown in the logs as "Mountain View CA PD"' in letter
     assert "California Public Records Act" in letter or "Public Records" in letter
     assert "**Cal. Civ. Code §§ 1798.90.5-.55 (SB 34, 2015)" in letter  # nothing here changes the rendering
     assert "(CA rule in effect from 2018-01-01)" in letter
     assert "possible conflicts, not findings of a violation" in letter
     assert "written declaration, certification or request the law requires" in letter
     assert "dates each began and was revoked" in letter
-    assert not (out / "state-law-houston-tx-pd.md").exists()  # no state law found for Texas
+    assert not list(out.glob("state-law-houston*"))  # no state law found for Texas
