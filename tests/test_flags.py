@@ -349,3 +349,13 @@ def test_flag_columns_are_the_columns_the_flag_files_name(tmp_path: Path, monkey
     assert engine_module.flag_columns() == {"search_key", "license_plate", "producer"}
     (flags / "broken.sql").write_text(header.format("broken") + "SELEC search_key FROM searches\n")
     assert engine_module.flag_columns() is None
+
+
+def test_vague_reason_reads_truncations_of_its_own_terms(store_dir: Path) -> None:
+    reasons = ["tes", "inve", "Investig.", "te", "theft", "invoice fraud"]
+    keys = write_searches(store_dir, [{"reason": r} for r in reasons])
+    vague = [flags_of(store_dir).get(k, {}).get("vague_reason") for k in keys]
+    assert vague[0] == 'reason: "tes" (truncation of term: test)'
+    assert vague[1] is not None and "truncation of term: invest" in vague[1]
+    assert vague[2] is not None and "truncation of term" in vague[2]
+    assert vague[3:] == [None, None, None]  # two letters are too few; real words are not truncations
