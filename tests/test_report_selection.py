@@ -21,6 +21,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from lprlogs.engine import report_objects
+from lprlogs.engine.catalog import load_macros
 from lprlogs.report.data import (
     _materialize_flags,
     _report_sql,
@@ -83,6 +84,7 @@ def _connection(rows: list[tuple[str, int, str | None, int | None]], *, whole_st
     report_shared_searches and report_flags built by the report's own SQL."""
     con = duckdb.connect()
     con.execute("SET TimeZone = 'UTC'")
+    load_macros(con)  # the report's SQL calls them (producer_label), as on every engine connection
     con.execute("CREATE TABLE report_searches (rid UBIGINT, search_key VARCHAR, search_uid VARCHAR, producer VARCHAR, "
                 "log_kind VARCHAR, searcher_org VARCHAR, source_file VARCHAR, search_time TIMESTAMPTZ, reason VARCHAR, "
                 "duplicate_of VARCHAR, flag VARCHAR)")

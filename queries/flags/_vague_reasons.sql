@@ -76,6 +76,9 @@ vague_reasons AS (
        AND starts_with(t.folded, f.folded)
     WHERE strpos(f.folded, ' ') = 0
       AND f.folded NOT IN (SELECT folded FROM vague_terms)
+      -- a term the reporter dropped is not vague again as a truncation of a longer one
+      AND f.folded NOT IN (SELECT trim(regexp_replace(lower(strip_accents(term)), '[^a-z0-9]+', ' ', 'g'))
+                           FROM dropped_terms)
       AND f.reason NOT IN (SELECT reason FROM vague_dropdown)
     GROUP BY f.reason
     UNION ALL

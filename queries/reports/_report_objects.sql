@@ -61,6 +61,6 @@ SELECT
     row_number() OVER (PARTITION BY f.flag ORDER BY s.search_time NULLS LAST, s.search_key) AS printed_rank,
     f.evidence, s.search_time, s.producer, s.log_kind, s.searcher_org, s.networks_searched, s.time_frame_start,
     s.reason, s.case_number, s.source_file, s.source_sheet, s.source_row, s.source_page, s.duplicate_of,
-    s.search_key, s.search_id, true AS evidence_found
+    s.search_key, s.search_id, s.time_basis, true AS evidence_found
 FROM flags AS f
 JOIN searches AS s USING (search_key);
