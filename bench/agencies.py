@@ -3,8 +3,8 @@
 Two timings, each the median of ``--runs`` runs:
 
 1. ``classify`` over ``--names`` distinct synthetic names (cache cleared each run): the per-name cost
-   of the rules, which is what ``build_derived`` pays for every distinct name in a store.
-2. the DISTINCT/count query ``build_derived`` runs over the stored rows, on ``--rows`` rows with
+   of the rules, which is what the derived rebuild (``engine/derived.py``) pays for every distinct name in a store.
+2. the DISTINCT/count query the derived rebuild (``engine/derived.py``) runs over the stored rows, on ``--rows`` rows with
    ``--names`` distinct searchers written to one Parquet file (no ingest), then the whole
    ``agencies_from_counts`` step.
 

@@ -45,21 +45,15 @@ from .table import (
     AGENCY_SCHEMA,
     AGREEMENT_SCHEMA,
     agencies_from_counts,
-    agency_table,
-    build_derived,
     build_tables,
     inputs_fingerprint,
-    is_fresh,
     list_agencies,
     name_counts,
-    register_views,
 )
 
 __all__ = [
     "AGENCY_SCHEMA", "AGREEMENT_SCHEMA", "CLASSIFY_COLUMNS", "KINDS", "REGISTRY_FILE", "RULES_VERSION",
-    "Classification", "Registry", "RegistryRule", "Rules", "agencies_from_counts", "agency_table", "build_derived",
-    "build_tables", "classify", "classify_rows", "clean_label", "display_name", "ice287g", "inputs_fingerprint",
-    "is_fresh", "list_agencies", "make_key", "name_counts", "read_registry", "reference_dir", "register_views",
-    "registry_for", "resolve_keys", "rules_dir", "save_registry", "stored_registry", "with_ice_names",
+    "Classification", "Registry", "RegistryRule", "Rules", "agencies_from_counts", "build_tables", "classify", "classify_rows", "clean_label", "display_name", "ice287g", "inputs_fingerprint",
+    "list_agencies", "make_key", "name_counts", "read_registry", "reference_dir", "registry_for", "resolve_keys", "rules_dir", "save_registry", "stored_registry", "with_ice_names",
     "write_atomic",
 ]

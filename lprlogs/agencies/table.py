@@ -9,22 +9,15 @@ DISTINCT names (thousands) in Python, never row by row."""
 from __future__ import annotations
 
 import hashlib
-import json
-import os
-import sys
-import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import duckdb
 import pyarrow as pa
-import pyarrow.parquet as pq
 
-from ..errors import LprlogsError
-from ..store import sql_literal
 from . import ice287g
 from .classification import Classification, classify, resolve_keys, with_ice_names
-from .registry import Registry, registry_path, stored_registry, write_atomic
+from .registry import Registry, registry_path, stored_registry
 from .rules import Rules
 
 if TYPE_CHECKING:
@@ -92,79 +85,6 @@ def inputs_fingerprint(store_root: Path) -> dict[str, str]:
 
 
 # --- engine hooks (the derived files and the views over them) ----------------------------------------
-
-
-def _stamp(engine: Engine) -> dict[str, Any]:
-    return {"generation": engine.store.manifest.get("generation", 0), **inputs_fingerprint(engine.store.root)}
-
-
-def _stamp_path(engine: Engine) -> Path:
-    return engine.store.root / "derived" / "agencies.stamp.json"
-
-
-def is_fresh(engine: Engine) -> bool:
-    path = _stamp_path(engine)
-    if not path.exists() or not (engine.store.root / "derived" / "agencies.parquet").exists():
-        return False
-    try:
-        return json.loads(path.read_text()) == _stamp(engine)
-    except (OSError, json.JSONDecodeError):
-        return False
-
-
-def agency_table(engine: Engine) -> pa.Table:
-    return agencies_from_counts(name_counts(engine.con), stored_registry(engine.store.root))
-
-
-def _write_parquet(table: pa.Table, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.parent / f".{path.stem}.{uuid.uuid4().hex}.tmp"
-    pq.write_table(table, tmp)
-    os.replace(tmp, path)
-
-
-def build_derived(engine: Engine, force: bool = False) -> None:
-    """Write derived/agencies.parquet and derived/agreements.parquet (skipped when up to date)."""
-    if not force and is_fresh(engine):
-        return
-    derived = engine.store.root / "derived"
-    agencies, agreements = build_tables(name_counts(engine.con), engine.store.root)
-    _write_parquet(agencies, derived / "agencies.parquet")
-    _write_parquet(agreements, derived / "agreements.parquet")
-    write_atomic(_stamp_path(engine), json.dumps(_stamp(engine)).encode())
-
-
-def _empty_view_sql(schema: pa.Schema) -> str:
-    types = {pa.string(): "VARCHAR", pa.bool_(): "BOOLEAN", pa.int64(): "BIGINT", pa.date32(): "DATE",
-             pa.float64(): "DOUBLE"}
-    return "SELECT " + ", ".join(f"CAST(NULL AS {types[f.type]}) AS {f.name}" for f in schema) + " WHERE false"
-
-
-def view_sql(path: Path, schema: pa.Schema, order: str) -> str:
-    """The body of a view over a derived file: its rows, every column of ``schema`` (NULL where a file
-    written by an older lprlogs lacks one), or no rows when the file is missing."""
-    if not path.exists():
-        return _empty_view_sql(schema)
-    have = set(pq.read_schema(path).names)
-    columns = ", ".join(f.name if f.name in have else f"CAST(NULL AS VARCHAR) AS {f.name}" for f in schema)
-    return f"SELECT {columns} FROM read_parquet({sql_literal(str(path))}) ORDER BY {order}"
-
-
-def register_views(engine: Engine) -> None:
-    """Define the views `agencies` and `agreements` (empty until there is something to show)."""
-    root = engine.store.root
-    if (root / "manifest.json").exists() and not is_fresh(engine):
-        try:
-            build_derived(engine, force=True)
-        except (OSError, LprlogsError, pa.ArrowException) as exc:
-            # a read-only store, or a damaged reference file: the views show what was built last
-            print(f"lprlogs: warning: agencies table not rebuilt ({exc})", file=sys.stderr)
-    for view, file_name, schema, order in (
-        ("agencies", "agencies.parquet", AGENCY_SCHEMA, "name"),
-        ("agreements", "agreements.parquet", AGREEMENT_SCHEMA, "source_file, source_row"),
-    ):
-        engine.con.execute(f"CREATE OR REPLACE VIEW {view} AS {view_sql(root / 'derived' / file_name, schema, order)}"
-                           ).fetchall()
 
 
 def list_agencies(engine: Engine) -> tuple[list[str], list[tuple[Any, ...]]]:
