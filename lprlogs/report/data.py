@@ -7,12 +7,13 @@ run alone with `lprlogs query` reads); the report builds them as tables with the
 - ``report_searches``: the ``searches`` view with ``rid`` (a whole number naming the row for this
   report), or with ``--since N`` only the searches first seen in a batch after N;
 - ``report_facts``: one narrow row per row of report_searches, read from the store once: rid,
-  search_hash, searcher_org, producer, search_time and reason_hash. ``search_hash`` is a 64-bit hash of
+  search_hash, searcher_org, producer, search_time, reason_hash and local_zone. ``search_hash`` is a 64-bit hash of
   search_uid: distinct searches are counted by it, much faster than by the text id; two of ten million
   searches share a hash with a probability of about 1 in 200,000 (``reason_hash`` likewise for
   reasons). The two organisation columns are an ENUM of the names in report_searches, in sorted order
   (``report_org_name``): fixed width, so the flags' join carries a number of 1 to 4 bytes instead of a
-  text, and they group, order and compare (as text) like the names themselves;
+  text, and they group, order and compare (as text) like the names themselves. ``local_zone``, the producer's
+  zone that gives the row's local hour of day, is an ENUM of the zones DuckDB knows (``report_zone_name``);
 - ``report_shared_searches``: the searches (by search_hash) with more than one row, and their rows;
 - ``report_flags``: one narrow row per flagged row of report_searches: flag, rid, shared_search and
   the columns of report_facts, computed ONCE per report (flags are the expensive part), in memory.
@@ -114,7 +115,9 @@ class ReportData:
     csv_rows_per_flag: int | None  # None: every row
     notes: list[str] = field(default_factory=list)
     state_law: dict[str, Any] = field(default_factory=dict)  # report/law_section.py
-    searches_by_hour: Table = field(default_factory=lambda: Table([], []))
+    searches_by_hour: Table = field(default_factory=lambda: Table([], []))  # UTC hours
+    # hours in the producer's local time, then a row 'zone unknown' (immigration_by_time.sql)
+    searches_by_local_hour: Table = field(default_factory=lambda: Table([], []))
     time_basis: Table | None = None  # rows by time_basis; None when the store does not record it
     not_read: Table = field(default_factory=lambda: Table([], []))  # files skipped or rejected, with the reason
 
@@ -194,7 +197,7 @@ def row_caps(engine: Engine) -> RowCaps:
 # What prepare defines, in the engine's own in-memory database (not TEMP: the worker connections that run
 # the report queries side by side must see them): views and tables named report_*, and these types, dropped
 # after the tables that use them (``drop_report_objects``).
-REPORT_TYPES = ("report_flag_name", "report_org_name")
+REPORT_TYPES = ("report_flag_name", "report_org_name", "report_zone_name")
 
 
 # The columns of each printed row: what the HTML, the workbook and the CSV files show and cite.
@@ -258,9 +261,14 @@ def collect_facts(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("CREATE TYPE report_org_name AS ENUM ("
                 "SELECT searcher_org FROM report_searches WHERE searcher_org IS NOT NULL "
                 "UNION SELECT producer FROM report_searches WHERE producer IS NOT NULL ORDER BY 1)").fetchall()
+    # the zones ICU knows (a few hundred names: two bytes a row, no pass over the rows to list them); a zone
+    # it does not know counts as unknown
+    con.execute("DROP TYPE IF EXISTS report_zone_name").fetchall()
+    con.execute("CREATE TYPE report_zone_name AS ENUM (SELECT name FROM pg_timezone_names() ORDER BY 1)").fetchall()
     con.execute("CREATE OR REPLACE TABLE report_facts AS "
                 "SELECT rid, hash(search_uid) AS search_hash, CAST(searcher_org AS report_org_name) AS searcher_org, "
-                "CAST(producer AS report_org_name) AS producer, search_time, hash(reason) AS reason_hash "
+                "CAST(producer AS report_org_name) AS producer, search_time, hash(reason) AS reason_hash, "
+                "TRY_CAST(local_zone AS report_zone_name) AS local_zone "
                 "FROM report_searches").fetchall()
     # Searches with more than one row (one search in several logs, a file released twice). Every other row is
     # a search of its own, so distinct searches are counted as rows plus the distinct ids of these rows only:
@@ -287,7 +295,7 @@ def _materialize_flags(engine: Engine, flag_searches: str) -> None:
         "CREATE OR REPLACE TABLE report_flag_rows AS "
         "SELECT f.known_flag, f.other_flag, s.rid, s.search_hash, "
         "s.search_hash IN (SELECT search_hash FROM report_shared_searches) AS shared_search, "
-        "s.searcher_org, s.producer, s.search_time, s.reason_hash "
+        "s.searcher_org, s.producer, s.search_time, s.reason_hash, s.local_zone "
         f"FROM ({union}) AS f JOIN report_facts AS s ON s.rid = f.rid"
     ).fetchall()
     others = con.execute("SELECT count(other_flag) FROM report_flag_rows").fetchall()[0][0]
@@ -514,6 +522,18 @@ def time_label(data: ReportData) -> str:
     return "UTC" if not unknown else f"UTC, except {unknown:,} rows of local time with no known zone"
 
 
+UNKNOWN_HOUR = "zone unknown"  # immigration_by_time.sql's local hour of searches whose zone is not known
+
+
+def hours_table(data: ReportData) -> Table:
+    """Each hour of the day in the producers' local time (then the row 'zone unknown'), with the same hour in
+    UTC beside it (columns prefixed utc_): the workbook's sheet and the page's table under the hour chart."""
+    utc = {row[0]: row[1:] for row in data.searches_by_hour.rows}
+    blank = (None,) * (len(data.searches_by_hour.columns) - 1)
+    columns = [*data.searches_by_local_hour.columns, *("utc_" + c for c in data.searches_by_hour.columns[1:])]
+    return Table(columns, [(*row, *utc.get(row[0], blank)) for row in data.searches_by_local_hour.rows])
+
+
 def _per(table: Table, per: str) -> Table:
     """The month or hour rows of immigration_by_time.sql, the period column named after them."""
     columns = [per if c == "period" else c for c in table.columns if c != "per"]
@@ -593,5 +613,6 @@ def collect(engine: Engine, *, since: int | None = None) -> ReportData:
         notes=notes,
         state_law=law_section.collect(engine),
         searches_by_hour=_per(results["immigration_by_time"], "hour"),
+        searches_by_local_hour=_per(results["immigration_by_time"], "local_hour"),
         time_basis=results["time_basis"] if has_time_basis else None,
     )

@@ -16,7 +16,7 @@ from markupsafe import Markup, escape
 from .. import __version__
 from ..sources import name_facts
 from .charts import BarChart, ColumnChart, bar_chart, column_chart
-from .data import ReportData, time_label
+from .data import UNKNOWN_HOUR, ReportData, hours_table, time_label
 from .escape import NEUTRALIZE_RULE, html_environment
 
 TIER_NAMES = ["immigration purpose stated", "immigration agency named"]
@@ -218,13 +218,32 @@ def _month_chart(data: ReportData) -> ColumnChart:
 
 
 def _hour_chart(data: ReportData) -> ColumnChart:
-    rows = data.searches_by_hour.dicts()
-    return column_chart("Immigration-related searches by hour of day, in UTC (not local time: US local hours are "
-                        "4 to 10 hours behind)", rows, "hour", TIER_COLUMNS, names=TIER_NAMES,
-                        rate="immigration_per_1000_searches",
-                        rate_name="Immigration purpose per 1,000 searches that hour",
-                        labels=[(f"{h:02d}", "UTC" if h == 0 else "") for h in range(len(rows))],
-                        source=_source(data, ["immigration_by_time"], list(IMMIGRATION_FLAGS)))
+    """Searches by hour of day in the producers' local time; the searches whose zone is unknown are counted in
+    a note. When no producer's zone is known, the UTC hours, said so."""
+    local = data.searches_by_local_hour.dicts()
+    rows = [r for r in local if r["local_hour"] != UNKNOWN_HOUR]
+    unknown = next((r for r in local if r["local_hour"] == UNKNOWN_HOUR), None)
+    source = _source(data, ["immigration_by_time"], list(IMMIGRATION_FLAGS))
+    rate_name = "Immigration purpose per 1,000 searches that hour"
+    if not any(int(r["searches"] or 0) for r in rows):
+        utc = data.searches_by_hour.dicts()
+        return column_chart("Immigration-related searches by hour of day, in UTC: no producer's time zone is known "
+                            "(ingest --tz or the registry gives it), so these are not local hours",
+                            utc, "hour", TIER_COLUMNS, names=TIER_NAMES, rate="immigration_per_1000_searches",
+                            rate_name=rate_name, labels=[(f"{h:02d}", "UTC" if h == 0 else "") for h in range(len(utc))],
+                            source=source)
+    notes = []
+    if unknown and int(unknown["searches"] or 0):
+        tiers = int(unknown["immigration_searches"] or 0), int(unknown["immigration_agency_searches"] or 0)
+        notes.append(f"Not shown: {int(unknown['searches']):,} searches whose producer's time zone is not known "
+                     f"({tiers[0]:,} stating an immigration purpose, {tiers[1]:,} naming an immigration agency); "
+                     "the table below has them in UTC.")
+    notes.append("Each search at its hour in the zone of the producer, the agency whose cameras were searched (not "
+                 "necessarily the searcher's); the table below gives the UTC hours beside.")
+    return column_chart("Immigration-related searches by hour of day, in the local time of the cameras' agency",
+                        rows, "local_hour", TIER_COLUMNS, names=TIER_NAMES, rate="immigration_per_1000_searches",
+                        rate_name=rate_name, labels=[(f"{h:02d}", "local" if h == 0 else "") for h in range(len(rows))],
+                        notes=notes, source=source)
 
 
 def _n(value: Any) -> Markup:
@@ -310,7 +329,7 @@ def render_html(data: ReportData) -> str:
     store = Path(data.store).name if data.redacted else data.store
     return template.render(data=data, charts_data=build_charts(data), sections=data.sections, dq=data_quality_summary(data),
                            neutralize_rule=NEUTRALIZE_RULE, version=__version__, lede=lede(data), store_shown=store,
-                           time_label=time_label(data), source=lambda *q, flags=None: _source(data, list(q), flags),
+                           time_label=time_label(data), hours_table=hours_table(data), source=lambda *q, flags=None: _source(data, list(q), flags),
                            law=data.state_law)
 
 

@@ -14,7 +14,7 @@ import duckdb
 import xlsxwriter
 
 from ..engine import Engine
-from .data import ReportData, Table, flag_rows_sql, time_basis_note, time_label
+from .data import ReportData, Table, flag_rows_sql, hours_table, time_basis_note, time_label
 from .escape import NEUTRALIZE_RULE, format_time, neutralize, neutralize_sql
 
 WORKBOOK_OPTIONS = {
@@ -46,6 +46,11 @@ HUMAN_HEADERS = {
     "rows_quarantined": "Rows quarantined", "rows_duplicate": "Exact duplicate rows", "rows_blanked": "Rows blanked",
     "notes": "Notes", "batch_id": "Ingest batch", "files": "Files", "first_row": "First row",
     "organisations": "Organisations", "other_names": "Other names of the organisation", "hour": "Hour (UTC)",
+    "local_hour": "Hour (local time of the cameras' agency)",
+    "utc_immigration_searches": "Immigration purpose: searches that hour in UTC",
+    "utc_immigration_agency_searches": "Agency named: searches that hour in UTC",
+    "utc_searches": "Searches that hour in UTC",
+    "utc_immigration_per_1000_searches": "Immigration purpose per 1,000 searches that hour in UTC",
 }
 
 
@@ -182,9 +187,12 @@ def write_workbook(engine: Engine, data: ReportData, path: Path) -> Path:
                         ("Immigration by agency", data.immigration_by_agency),
                         ("Immigration by state", data.immigration_by_state),
                         ("Immigration by month", data.immigration_by_month),
-                        ("Immigration by hour (UTC)", data.searches_by_hour),
+                        ("Immigration by hour (local)", hours_table(data)),
                         ("School cameras", data.school_cameras)):
-        _Sheet(book, name, formats).table(table.columns, table.rows)
+        table_sheet = _Sheet(book, name, formats)
+        if name.startswith("Immigration by hour"):
+            table_sheet.note(HOURS_NOTE)
+        table_sheet.table(table.columns, table.rows)
     # rows of a release, like a finding's: the first by search time, however many there are
     both = data.school_immigration
     sheet = _Sheet(book, "School and immigration", formats, links)
@@ -204,6 +212,9 @@ def write_workbook(engine: Engine, data: ReportData, path: Path) -> Path:
     return path
 
 
+HOURS_NOTE = ("Hours of the day in the local time of each search's producer, the agency whose cameras were searched; "
+              "the UTC columns count the same searches by their hour in UTC. 'zone unknown': searches whose "
+              "producer's time zone is not known (their local hour is not known either).")
 ROW_NOTE = ("Row, in a citation, is the row of the file as a spreadsheet shows it, the header being row 1: a record "
             "spanning two lines in a text editor (a reason with a line break) is one row. PDFs are cited by page.")
 LINKED_SUFFIXES = {".csv", ".txt", ".tsv", ".xlsx", ".xls", ".xlsm", ".pdf", ".zip"}

@@ -11,8 +11,9 @@ SELECT hash(search_key) AS rid, * FROM searches;
 
 -- report_facts: the narrow columns the summaries group by; search_hash and reason_hash are 64-bit hashes of
 --   search_uid and reason (two of ten million searches share one with a chance of about 1 in 200,000).
+--   local_zone: the producer's zone, which gives the row's local hour of day (NULL when unknown).
 CREATE VIEW report_facts AS
-SELECT rid, hash(search_uid) AS search_hash, searcher_org, producer, search_time, hash(reason) AS reason_hash
+SELECT rid, hash(search_uid) AS search_hash, searcher_org, producer, search_time, hash(reason) AS reason_hash, local_zone
 FROM report_searches;
 
 -- report_shared_searches: the searches with more than one row, with their rows.
@@ -24,7 +25,7 @@ SELECT search_hash, count(*) AS rows FROM report_facts GROUP BY 1 HAVING count(*
 CREATE VIEW report_flags AS
 SELECT
     f.flag, s.rid, s.search_hash, s.search_hash IN (SELECT search_hash FROM report_shared_searches) AS shared_search,
-    s.searcher_org, s.producer, s.search_time, s.reason_hash
+    s.searcher_org, s.producer, s.search_time, s.reason_hash, s.local_zone
 FROM flags AS f
 JOIN report_facts AS s ON s.rid = hash(f.search_key);
 

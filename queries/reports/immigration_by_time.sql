@@ -1,99 +1,128 @@
 -- title: Immigration-related searches by month and by hour of day, with every search in the logs
 -- answers: How many distinct immigration-related searches were run each month and at each hour of
---   the day (by search time in UTC), both tiers apart, beside how many distinct searches the
---   producers' logs hold in that month or hour, so a rise can be told from a month with more logs.
+--   the day, both tiers apart, beside how many distinct searches the producers' logs hold in that month
+--   or hour, so a rise can be told from a month with more logs. Months and the rows per 'hour' go by the
+--   search time in UTC; the rows per 'local_hour' give the hour of day in the local time of the producer
+--   (the agency whose cameras were searched), and their last row, period 'zone unknown', counts the
+--   searches whose local hour is not known (the producer's zone is not known).
 --   Every month from the first search to the last is listed, and every hour, zero where none.
---   Columns: per ('month' or 'hour'), period ('2025-03', or the hour '00' to '23'), the two tiers'
---   searches, searches (all searches in the logs), immigration_per_1000_searches.
+--   Columns: per ('month', 'hour' or 'local_hour'), period ('2025-03', the hour '00' to '23', or
+--   'zone unknown'), the two tiers' searches, searches (all searches in the logs),
+--   immigration_per_1000_searches.
 -- counting: each search once: a search with several rows (one search in several logs) counts in the
---   hour (and month) of its first row; every other row is one search.
--- how: rows are grouped by their hour since 1970 (a whole number, cheap for millions of rows); the
---   months and the hours of the day are read off those few groups.
--- limits: hours are UTC, not the producer's local hour.
+--   hour (and month) of its first row; for the local hour, the first row's producer's zone (rows at the
+--   same time: a known zone before an unknown one, then the first zone by name); every other row is one
+--   search.
+-- how: rows are grouped by their quarter hour since 1970 and the zone that gives their local hour
+--   (report_facts.local_zone, the producer's zone): a whole number and a short list of zones, cheap for millions of rows; the
+--   months, the UTC hours and the local hours (each zone's hour with its daylight saving time, by DuckDB's
+--   ICU time zones) are read off those few groups. Quarter hours, as some zones differ from UTC by 30 or
+--   45 minutes.
+-- limits: the local hour is the producer's (from ingest's --tz, the registry or the producer's state), not
+--   necessarily the searcher's. Local times written without a zone (time_basis 'local, zone unknown') are
+--   'zone unknown' here, and in the UTC hours at the hour written.
 -- parameters: none (reads report_facts, report_shared_searches, report_flags).
 WITH
--- each row's hour since 1970 (UTC), a whole number: cheap to compute and group for millions of rows;
--- months and hours of the day are read off the few groups
-row_hours AS (
-    SELECT epoch_us(search_time) // 3600000000 AS hour_index, search_hash
+-- each row's quarter hour since 1970 (UTC) and its producer's zone
+row_quarters AS (
+    SELECT epoch_us(search_time) // 900000000 AS quarter, local_zone, search_hash
     FROM report_facts
     WHERE search_time IS NOT NULL
 ),
 
-rows_per_hour AS (
-    SELECT hour_index, count(*) AS rows FROM row_hours GROUP BY 1
+rows_per_quarter AS (
+    SELECT quarter, local_zone, count(*) AS rows FROM row_quarters GROUP BY ALL
 ),
 
--- a search with several rows counts once, in the hour of its first row
+-- a search with several rows counts once, at its first row: the earliest, a known zone before an unknown
+-- one, then the first zone by name
 shared_rows AS (
-    SELECT r.* FROM row_hours AS r SEMI JOIN report_shared_searches AS s USING (search_hash)
+    SELECT r.* FROM row_quarters AS r SEMI JOIN report_shared_searches AS s USING (search_hash)
 ),
 
-shared_per_hour AS (
-    SELECT hour_index, sum(extra) AS extra_rows
+shared_per_quarter AS (
+    SELECT quarter, local_zone, sum(extra) AS extra_rows
     FROM (
-        SELECT hour_index, count(*) AS extra FROM shared_rows GROUP BY 1
+        SELECT quarter, local_zone, count(*) AS extra FROM shared_rows GROUP BY ALL
         UNION ALL
-        SELECT min(hour_index), -1 FROM shared_rows GROUP BY search_hash
+        SELECT first_row.quarter, first_row.local_zone, -1
+        FROM (
+            SELECT min({'quarter': quarter, 'unknown': local_zone IS NULL, 'local_zone': local_zone}) AS first_row
+            FROM shared_rows
+            GROUP BY search_hash
+        )
     )
-    GROUP BY 1
+    GROUP BY ALL
 ),
 
-searches_per_hour AS (
-    SELECT r.hour_index, r.rows - coalesce(s.extra_rows, 0) AS searches
-    FROM rows_per_hour AS r LEFT JOIN shared_per_hour AS s USING (hour_index)
+searches_per_quarter AS (
+    SELECT r.quarter, r.local_zone, r.rows - coalesce(s.extra_rows, 0) AS searches
+    FROM rows_per_quarter AS r
+    LEFT JOIN shared_per_quarter AS s ON s.quarter = r.quarter AND s.local_zone IS NOT DISTINCT FROM r.local_zone
 ),
 
--- immigration-related searches (few): each counted once per tier, in the hour of its first row
-immigration_per_hour AS (
+-- immigration-related searches (few): each counted once per tier, at its first row
+immigration_per_quarter AS (
     SELECT
-        hour_index,
+        first_row.quarter,
+        first_row.local_zone,
         count(*) FILTER (WHERE flag = 'immigration') AS immigration_searches,
         count(*) FILTER (WHERE flag = 'immigration_agency') AS immigration_agency_searches
     FROM (
-        SELECT flag, search_hash, min(epoch_us(search_time) // 3600000000) AS hour_index
+        SELECT
+            flag,
+            search_hash,
+            min({'quarter': epoch_us(search_time) // 900000000, 'unknown': local_zone IS NULL, 'local_zone': local_zone})
+                AS first_row
         FROM report_flags
         WHERE flag IN ('immigration', 'immigration_agency') AND search_time IS NOT NULL
         GROUP BY ALL
     )
-    GROUP BY 1
+    GROUP BY ALL
 ),
 
-per_hour AS (
+per_quarter AS (
     SELECT
-        strftime(make_timestamp(s.hour_index * 3600000000), '%Y-%m') AS month,
-        lpad(CAST(s.hour_index % 24 AS VARCHAR), 2, '0') AS hour,
+        strftime(make_timestamp(s.quarter * 900000000), '%Y-%m') AS month,
+        lpad(CAST(s.quarter // 4 % 24 AS VARCHAR), 2, '0') AS hour,
+        CASE
+            WHEN s.local_zone IS NULL THEN 'zone unknown'
+            ELSE strftime(timezone(CAST(s.local_zone AS VARCHAR), to_timestamp(s.quarter * 900)), '%H')
+        END AS local_hour,
         s.searches,
         coalesce(i.immigration_searches, 0) AS immigration_searches,
         coalesce(i.immigration_agency_searches, 0) AS immigration_agency_searches
-    FROM searches_per_hour AS s
-    LEFT JOIN immigration_per_hour AS i USING (hour_index)
+    FROM searches_per_quarter AS s
+    LEFT JOIN immigration_per_quarter AS i
+        ON i.quarter = s.quarter AND i.local_zone IS NOT DISTINCT FROM s.local_zone
 ),
 
 totals AS (
     SELECT
-        CASE WHEN grouping(month) = 0 THEN 'month' ELSE 'hour' END AS per,
-        coalesce(month, hour) AS period,
+        CASE WHEN grouping(month) = 0 THEN 'month' WHEN grouping(hour) = 0 THEN 'hour' ELSE 'local_hour' END AS per,
+        coalesce(month, hour, local_hour) AS period,
         sum(searches) AS searches,
         sum(immigration_searches) AS immigration_searches,
         sum(immigration_agency_searches) AS immigration_agency_searches
-    FROM per_hour
-    GROUP BY GROUPING SETS ((month), (hour))
+    FROM per_quarter
+    GROUP BY GROUPING SETS ((month), (hour), (local_hour))
 ),
 
 periods AS (
     SELECT 'month' AS per, strftime(month_start, '%Y-%m') AS period
     FROM (
         SELECT unnest(generate_series(
-            date_trunc('month', make_timestamp(min(hour_index) * 3600000000)),
-            date_trunc('month', make_timestamp(max(hour_index) * 3600000000)), INTERVAL 1 MONTH
+            date_trunc('month', make_timestamp(min(quarter) * 900000000)),
+            date_trunc('month', make_timestamp(max(quarter) * 900000000)), INTERVAL 1 MONTH
         )) AS month_start
-        FROM rows_per_hour
+        FROM rows_per_quarter
     )
     WHERE month_start IS NOT NULL
     UNION ALL
-    SELECT 'hour' AS per, lpad(CAST(h AS VARCHAR), 2, '0') AS period
-    FROM range(24) AS t (h)
+    SELECT per, lpad(CAST(h AS VARCHAR), 2, '0') AS period
+    FROM range(24) AS t (h), (VALUES ('hour'), ('local_hour')) AS p (per)
+    UNION ALL
+    SELECT 'local_hour' AS per, 'zone unknown' AS period
 )
 
 SELECT
