@@ -56,6 +56,11 @@ def params_option(func: Callable[..., Any]) -> Callable[..., Any]:
     )(func)
 
 
+def quiet_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    """``-q``: no progress bar (ingest's, the report's)."""
+    return click.option("-q", "--quiet", is_flag=True, help="No progress bar; print only the summary line.")(func)
+
+
 def redact_option(func: Callable[..., Any]) -> Callable[..., Any]:
     """``--redact``: outputs with plates and officer names pseudonymised and personal data in text masked."""
     return click.option(
@@ -145,7 +150,7 @@ def ingest_options(func: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--tz", default=None,
                      help="Time zone of local, zone-less times (e.g. America/Los_Angeles), for Vigilant and event logs."),
         click.option("--force", is_flag=True, help="Read files again even if already in the store (same sha256)."),
-        click.option("-q", "--quiet", is_flag=True, help="No progress bar; print only the summary line."),
+        quiet_option,
         click.option("--debug", is_flag=True, help="Show tracebacks from readers (for bug reports)."),
     ]
     for option in reversed(options):
@@ -520,11 +525,13 @@ def report_options(func: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def run_report(store_dir: Path | None, out_dir: Path, params: tuple[str, ...], since: int | None,
-               redact: bool) -> None:
+               redact: bool, quiet: bool = False) -> None:
+    from .progress import ReportProgress
     from .report import build_report
 
     engine = open_engine(store_dir, parse_params(params), redact=redact)
-    files = build_report(engine, out_dir, since=since)
+    with ReportProgress(enabled=not quiet and sys.stderr.isatty()) as progress:
+        files = build_report(engine, out_dir, since=since, on_event=progress.event if progress.enabled else None)
     headline = files.data.headline
     click.echo(f"report: {headline['rows']:,} rows, {headline['searches']:,} distinct searches, "
                f"{len(files.data.findings)} findings -> {files.html}, {files.workbook.name}, "
@@ -534,14 +541,17 @@ def run_report(store_dir: Path | None, out_dir: Path, params: tuple[str, ...], s
 @cli.command()
 @store_option
 @report_options
+@quiet_option
 @user_errors
-def report(store_dir: Path | None, out_dir: Path, params: tuple[str, ...], since: int | None, redact: bool) -> None:
+def report(store_dir: Path | None, out_dir: Path, params: tuple[str, ...], since: int | None, redact: bool,
+           quiet: bool) -> None:
     """Write the reporter's report: index.html (offline), lprlogs-report.xlsx, csv/<flag>.csv, brief.md.
 
-    Every flagged row is cited to its file, sheet and row (or PDF page). Example:
+    Every flagged row is cited to its file, sheet and row (or PDF page). A progress bar on stderr shows
+    its steps (none with -q or when stderr is not a terminal). Example:
     lprlogs report -o report/ -p retention_days=90
     """
-    run_report(store_dir, out_dir, params, since, redact)
+    run_report(store_dir, out_dir, params, since, redact, quiet)
 
 
 @cli.command()
@@ -559,7 +569,7 @@ def analyze(paths: tuple[str, ...], store_dir: Path | None, producer: str | None
     report = run_ingest(paths, store_dir, producer, log_kind, encoding, tz, force, quiet, debug, False,
                         exclude=(out_dir,), producers_file=producers_file, attention=False)
     require_something_read(report)
-    run_report(store_dir, out_dir, params, since, redact)
+    run_report(store_dir, out_dir, params, since, redact, quiet)
     print_attention(report)  # last, where it is seen: not buried among the per-file lines
 
 

@@ -1,5 +1,6 @@
-"""A rich progress bar for ingest: files and bytes done, rows per second, and how far the statement
-reading a big file has got. Off in -q mode, with --json, and when stderr is not a terminal."""
+"""Rich progress bars on stderr: ingest's (files and bytes done, rows per second, how far the statement
+reading a big file has got) and the report's (its steps, how far the flags' statements have got). Off in -q
+mode, with --json, and when stderr is not a terminal."""
 
 from __future__ import annotations
 
@@ -125,3 +126,60 @@ class IngestProgress:
         """'file 12 of 340' (the one being read: files side by side may finish out of order)."""
         number = min(self._done + 1, self.total) if self.total else self._done + 1
         return f"file {number:,} of {self.total:,}:" if self.total else f"file {number:,}:"
+
+
+# the report's steps (lprlogs/report/__init__.py sends start and done for each, in this order but for the CSV
+# files, written beside the page, workbook and brief), as the bar names them
+REPORT_STEPS = {"flags": "computing the flags", "summary": "counting", "page": "writing the page",
+                "workbook": "writing the workbook", "brief": "writing the brief", "csv": "writing the CSV files"}
+
+
+class ReportProgress:
+    """The report's bar on stderr: step N of M, what it is doing, how far the statement running now has got
+    (computing the flags), time elapsed."""
+
+    def __init__(self, enabled: bool):
+        self.enabled = enabled
+        self._progress: Any = None
+        self._task: Any = None
+        self._running: list[str] = []
+
+    def __enter__(self) -> ReportProgress:
+        if self.enabled:
+            from rich.console import Console
+            from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+            self._progress = Progress(
+                SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
+                console=Console(stderr=True), transient=True,
+            )
+            self._progress.__enter__()
+            self._task = self._progress.add_task("report", total=len(REPORT_STEPS))
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._progress is not None:
+            self._progress.__exit__(*exc)
+
+    def event(self, kind: str, step: str, fraction: float | None = None) -> None:
+        """``start`` and ``done`` per step (REPORT_STEPS); ``progress`` (fraction 0.0-1.0) while a step's
+        statement runs."""
+        if self._progress is None:
+            return
+        if kind == "start":
+            self._running.append(step)
+        elif kind == "done" and step in self._running:
+            self._running.remove(step)
+            self._progress.update(self._task, advance=1)
+        self._progress.update(self._task, description=self.describe(fraction if kind == "progress" else None))
+
+    def describe(self, fraction: float | None = None) -> str:
+        """'report, step 3 of 6: writing the page (and the CSV files)', with the statement's share when known."""
+        if not self._running:
+            return "report"
+        done = int(self._progress.tasks[0].completed) if self._progress is not None else 0
+        current = self._running[-1]
+        text = f"report, step {min(done + 1, len(REPORT_STEPS))} of {len(REPORT_STEPS)}: {REPORT_STEPS[current]}"
+        if len(self._running) > 1:
+            text += " (and " + ", ".join(REPORT_STEPS[s].removeprefix("writing ") for s in self._running[:-1]) + ")"
+        return text + (f" {fraction:4.0%}" if fraction is not None else "")

@@ -7,6 +7,7 @@ import os
 import time
 
 import duckdb
+import pytest
 from helpers import flock_row, write_flock_csv
 
 import lprlogs.formats.flock as flock
@@ -91,3 +92,69 @@ def test_bar_counts_files_towards_the_total_found_before_reading(tmp_path):
         bar.event("start", Source(), None)
         assert bar._progress.tasks[0].description == "file 2 of 2: a.csv"
         assert bar._progress.tasks[0].completed == 1 and bar._progress.tasks[0].total == 2
+
+
+def test_report_bar_names_the_step_and_the_statement_share():
+    from lprlogs.progress import ReportProgress
+
+    with ReportProgress(enabled=False) as quiet:
+        quiet.event("start", "flags")  # nothing to show, nothing raised
+    with ReportProgress(enabled=True) as bar:
+        bar.event("start", "flags")
+        bar.event("progress", "flags", 0.43)
+        assert bar._progress.tasks[0].description == "report, step 1 of 6: computing the flags  43%"
+        bar.event("done", "flags")
+        bar.event("start", "summary")
+        bar.event("done", "summary")
+        bar.event("start", "csv")
+        bar.event("start", "page")
+        assert bar._progress.tasks[0].description == "report, step 3 of 6: writing the page (and the CSV files)"
+        assert bar._progress.tasks[0].completed == 2 and bar._progress.tasks[0].total == 6
+
+
+@pytest.mark.slow
+def test_report_sends_its_steps_and_how_far_the_flags_statement_is(tmp_path, monkeypatch):
+    """build_report tells of each step in order (the CSV files written beside the page, workbook and brief),
+    and, while a long statement of the flags step runs, how far it has got."""
+    import lprlogs.report as report_module
+    from lprlogs.engine import Engine
+    from lprlogs.store import Store
+
+    monkeypatch.setattr("lprlogs.progress.POLL_SECONDS", 0.005)
+    rows = [flock_row(reason="ICE detainer" if i % 2 else "stolen car", networks=i,
+                      search_id=f"00000000-0000-4000-8000-{i:012d}") for i in range(40)]
+    path = write_flock_csv(tmp_path / "in", "1_1_2025-12_31_2025-Parts City TX PD-Network-Audit.csv", rows)
+    assert ingest([str(path)], tmp_path / "store").files[0].status == "ingested"
+    prepare = report_module.prepare
+
+    def prepare_with_a_long_statement(engine, since):  # the flags of a big store: a statement of a second or so
+        prepare(engine, since)
+        engine.con.execute("SELECT sum(hash(i)) FROM range(40000000) t(i)").fetchall()
+
+    monkeypatch.setattr(report_module, "prepare", prepare_with_a_long_statement)
+    events: list[tuple[str, str, float | None]] = []
+    engine = Engine(Store.open(tmp_path / "store"))
+    try:
+        report_module.build_report(engine, tmp_path / "out",
+                                   on_event=lambda kind, step, fraction=None: events.append((kind, step, fraction)))
+    finally:
+        engine.close()
+    steps = [(kind, step) for kind, step, _ in events if kind != "progress"]
+    assert steps == [("start", "flags"), ("done", "flags"), ("start", "summary"), ("done", "summary"),
+                     ("start", "csv"), ("start", "page"), ("done", "page"), ("start", "workbook"),
+                     ("done", "workbook"), ("start", "brief"), ("done", "brief"), ("done", "csv")]
+    flags = events.index(("start", "flags", None)), events.index(("done", "flags", None))
+    shares = [fraction for kind, step, fraction in events[flags[0]:flags[1]] if kind == "progress"]
+    assert shares, "no progress event while the flags step ran a statement of about a second"
+    assert all(step == "flags" for kind, step, _ in events if kind == "progress")
+    assert all(0.0 <= f <= 1.0 for f in shares) and max(shares) > 0.0
+
+
+@pytest.mark.slow
+def test_report_is_silent_on_stderr_when_it_is_not_a_terminal(run_cli, tmp_path):
+    path = write_flock_csv(tmp_path / "in", "1_1_2025-12_31_2025-Parts City TX PD-Network-Audit.csv",
+                           [flock_row(reason="ICE detainer")])
+    assert run_cli("ingest", "-q", str(path)).exit_code == 0
+    result = run_cli("report", "-o", str(tmp_path / "out"))
+    assert result.exit_code == 0, result.output
+    assert result.stderr == "" and result.stdout.startswith("report: 1 rows")

@@ -6,14 +6,15 @@ from __future__ import annotations
 import os
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor, wait
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..engine import Engine
 from ..errors import LprlogsError
+from ..progress import enable_query_progress, watch_queries
 from ..sources import OUTPUT_MARKER
 from .brief import write_brief
 from .data import ReportData, collect, finish, prepare, worker_connection
@@ -57,28 +58,59 @@ def _phase(name: str) -> Iterator[None]:
     print(f"timing: {name} {time.perf_counter() - wall:.1f}/{time.process_time() - cpu:.1f}", file=sys.stderr)
 
 
-def build_report(engine: Engine, folder: Path, *, since: int | None = None) -> ReportFiles:
+# what build_report tells a progress bar: (kind, step, fraction): "start" and "done" for each step of
+# progress.REPORT_STEPS, "progress" with a fraction (0.0-1.0) while a statement computing the flags runs
+ReportEvents = Callable[[str, str, "float | None"], None]
+
+
+def _no_events(kind: str, step: str, fraction: float | None = None) -> None:
+    return None
+
+
+@contextmanager
+def _step(name: str, on_event: ReportEvents) -> Iterator[None]:
+    on_event("start", name, None)
+    yield
+    on_event("done", name, None)
+
+
+def _watched(engine: Engine, step: str, on_event: ReportEvents | None) -> AbstractContextManager[None]:
+    """While the block runs, ``progress`` events with how far the engine's running statement has got."""
+    if on_event is None:
+        return nullcontext()
+    enable_query_progress(engine.con)
+    return watch_queries([engine.con], lambda fraction: on_event("progress", step, fraction))
+
+
+def build_report(engine: Engine, folder: Path, *, since: int | None = None,
+                 on_event: ReportEvents | None = None) -> ReportFiles:
+    """Write the report into ``folder``; ``on_event`` hears of each step (a progress bar: progress.py)."""
     if since is not None:
         known = {b["id"] for b in engine.store.batches}
         if since not in known and since != 0:
             raise LprlogsError(f"there is no batch {since} in this store",
                                hint="`lprlogs batches` lists them; --since N counts what came after batch N")
+    tell = on_event or _no_events
     prepare_output(folder)
-    with _phase("flags"):
+    with _phase("flags"), _step("flags", tell), _watched(engine, "flags", on_event):
         prepare(engine, since)
     try:
-        with _phase("summary"):
+        with _phase("summary"), _step("summary", tell):
             data = collect(engine, since=since)
         # the findings' CSV files (DuckDB, which frees Python's lock while it writes, one ordered file on one
         # thread) on two worker connections, beside the workbook, page and brief (Python)
         with _phase("outputs"), ThreadPoolExecutor(max_workers=CSV_WRITERS) as pool:
+            tell("start", "csv", None)
             workers = [worker_connection(engine) for _ in range(CSV_WRITERS)]
             csvs_written = [pool.submit(write_flag_csvs, WorkerRelations(worker), data, folder / "csv", share)
                             for worker, share in zip(workers, flag_csv_shares(data, CSV_WRITERS), strict=True)]
             try:
-                html = write_html(data, folder / "index.html")
-                workbook = write_workbook(engine, data, folder / "lprlogs-report.xlsx")
-                brief = write_brief(data, folder / "brief.md")
+                with _step("page", tell):
+                    html = write_html(data, folder / "index.html")
+                with _step("workbook", tell):
+                    workbook = write_workbook(engine, data, folder / "lprlogs-report.xlsx")
+                with _step("brief", tell):
+                    brief = write_brief(data, folder / "brief.md")
                 tables = write_table_csvs(data, folder / "csv")
             finally:
                 wait(csvs_written)  # never close a worker's connection under it
@@ -86,6 +118,7 @@ def build_report(engine: Engine, folder: Path, *, since: int | None = None) -> R
                     worker.close()
             flag_csvs = {path.stem: path for written in csvs_written for path in written.result()}
             csvs = [flag_csvs[name] for name in data.findings] + tables
+            tell("done", "csv", None)
     finally:
         finish(engine)
     return ReportFiles(folder=folder, html=html, workbook=workbook, brief=brief, csvs=csvs, data=data)

@@ -213,7 +213,8 @@ def prepare(engine: Engine, since: int | None) -> None:
     engine's database; the caller calls ``finish`` when the report is written."""
     con = engine.con
     caps = row_caps(engine)
-    con.execute("SET enable_progress_bar = false").fetchall()  # DuckDB's own bars would print per query
+    # DuckDB's own bars would print per query; whether it tracks progress is the caller's (a bar reads it)
+    con.execute("SET enable_progress_bar_print = false").fetchall()
     drop_report_objects(con)  # the plain views a query run alone may have defined (define_report_objects)
     keyed_searches, flag_searches, stored_rows = _keyed_searches(engine)
     if since is not None:
