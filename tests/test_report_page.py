@@ -51,6 +51,7 @@ MEASURE = r"""
   const out = {viewport: vw, scrollWidth: document.documentElement.scrollWidth, overflow: overflow.slice(0, 20),
     overlaps: overlaps.slice(0, 20), minFont: Math.min(...fonts), broken: broken.slice(0, 20), swatchesOnOwnLine: swatches,
     sections: [...document.querySelectorAll('main > section[id]')].map(s => s.id), height: document.documentElement.scrollHeight,
+    hoursChartRight: Math.round((document.querySelector('#chart-hours svg') || document.body).getBoundingClientRect().right),
     firstChartTop: Math.round((document.querySelector('figure.chart') || document.body).getBoundingClientRect().top),
     summaryBottom: Math.round((document.querySelector('#summary') || document.body).getBoundingClientRect().bottom),
     sectionHeights: Object.fromEntries([...document.querySelectorAll('main > section[id]')].map(s => [s.id, Math.round(s.getBoundingClientRect().height)]))};
@@ -114,6 +115,7 @@ def test_page_fits_the_screen_with_legible_unbroken_labels(sample_report: Path, 
     assert m["minFont"] >= 11, m["minFont"]
     assert m["broken"] == []
     assert m["swatchesOnOwnLine"] == 0
+    assert m["hoursChartRight"] <= m["viewport"]  # every hour of the day on screen, no scrolling
     assert list(SECTIONS) == [s for s in m["sections"] if s in SECTIONS]
 
 

@@ -13,6 +13,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 SERIES_COLOURS = ("#b2182b", "#ef8a62", "#67a9cf", "#999999")
+# a column chart this wide (in its own units) fits a 420 px phone's column of about 400 px with its 13-unit text
+# at 11 px or more: drawn at the width of the page, not scrolled in its box (the hours of the day)
+PHONE_WIDTH = 460
 MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
@@ -122,6 +125,10 @@ class ColumnChart:
     notes: list[str] = field(default_factory=list)
     source: str = ""
     font: int = 13
+
+    @property
+    def compact(self) -> bool:
+        return self.width <= PHONE_WIDTH
 
 
 def _month_labels(months: list[str], step: float, font: int) -> list[tuple[str, str]]:

@@ -15,7 +15,7 @@ from markupsafe import Markup, escape
 
 from .. import __version__
 from ..sources import name_facts
-from .charts import BarChart, ColumnChart, bar_chart, column_chart
+from .charts import PHONE_WIDTH, BarChart, ColumnChart, bar_chart, column_chart
 from .data import UNKNOWN_HOUR, ReportData, hours_table, time_label
 from .escape import NEUTRALIZE_RULE, html_environment
 
@@ -217,6 +217,12 @@ def _month_chart(data: ReportData) -> ColumnChart:
                                                                         list(IMMIGRATION_FLAGS)))
 
 
+def _hour_labels(count: int, clock: str) -> list[tuple[str, str]]:
+    """Every third hour labelled (24 columns fit a phone; two-digit labels side by side would touch), the clock
+    under the first."""
+    return [(f"{h:02d}" if h % 3 == 0 else "", clock if h == 0 else "") for h in range(count)]
+
+
 def _hour_chart(data: ReportData) -> ColumnChart:
     """Searches by hour of day in the producers' local time; the searches whose zone is unknown are counted in
     a note. When no producer's zone is known, the UTC hours, said so."""
@@ -224,14 +230,13 @@ def _hour_chart(data: ReportData) -> ColumnChart:
     rows = [r for r in local if r["local_hour"] != UNKNOWN_HOUR]
     unknown = next((r for r in local if r["local_hour"] == UNKNOWN_HOUR), None)
     source = _source(data, ["immigration_by_time"], list(IMMIGRATION_FLAGS))
-    rate_name = "Immigration purpose per 1,000 searches that hour"
+    shape: dict[str, Any] = {"names": TIER_NAMES, "rate": "immigration_per_1000_searches", "source": source,
+                             "rate_name": "Immigration purpose per 1,000 searches that hour", "width": PHONE_WIDTH}
     if not any(int(r["searches"] or 0) for r in rows):
         utc = data.searches_by_hour.dicts()
         return column_chart("Immigration-related searches by hour of day, in UTC: no producer's time zone is known "
                             "(ingest --tz or the registry gives it), so these are not local hours",
-                            utc, "hour", TIER_COLUMNS, names=TIER_NAMES, rate="immigration_per_1000_searches",
-                            rate_name=rate_name, labels=[(f"{h:02d}", "UTC" if h == 0 else "") for h in range(len(utc))],
-                            source=source)
+                            utc, "hour", TIER_COLUMNS, labels=_hour_labels(len(utc), "UTC"), **shape)
     notes = []
     if unknown and int(unknown["searches"] or 0):
         tiers = int(unknown["immigration_searches"] or 0), int(unknown["immigration_agency_searches"] or 0)
@@ -241,9 +246,8 @@ def _hour_chart(data: ReportData) -> ColumnChart:
     notes.append("Each search at its hour in the zone of the producer, the agency whose cameras were searched (not "
                  "necessarily the searcher's); the table below gives the UTC hours beside.")
     return column_chart("Immigration-related searches by hour of day, in the local time of the cameras' agency",
-                        rows, "local_hour", TIER_COLUMNS, names=TIER_NAMES, rate="immigration_per_1000_searches",
-                        rate_name=rate_name, labels=[(f"{h:02d}", "local" if h == 0 else "") for h in range(len(rows))],
-                        notes=notes, source=source)
+                        rows, "local_hour", TIER_COLUMNS, labels=_hour_labels(len(rows), "local"), notes=notes,
+                        **shape)
 
 
 def _n(value: Any) -> Markup:
