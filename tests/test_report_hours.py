@@ -76,7 +76,7 @@ def test_the_page_draws_local_hours_and_says_what_it_leaves_out(hours: dict) -> 
     html = hours["html"]
     assert "Immigration-related searches by hour of day, in the local time of the cameras&#39; agency" in html
     assert ("Not shown: 4 searches whose producer&#39;s time zone is not known (1 stating an immigration purpose, "
-            "0 naming an immigration agency)") in html
+            "0 naming an immigration agency): the table below has them") in html
     assert "<title>19: 1 immigration purpose stated</title>" in html
     assert "<title>20: 3 " not in html  # no immigration search at 20:00
     table = html[html.index('id="hours-table"'):]

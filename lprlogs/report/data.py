@@ -502,7 +502,7 @@ def time_basis_note(data: ReportData) -> str:
                 "event logs) were stored as if UTC unless ingest was given their zone (--tz); the data-quality "
                 "notes name them.")
     bases = "; ".join(f"{r['time_basis']}: {int(r['rows']):,} rows" for r in data.time_basis.dicts())
-    unknown = _unknown_zone_rows(data)
+    unknown = unknown_zone_rows(data)
     if unknown:
         return (f"Times are UTC except {unknown:,} rows of local times whose zone is not known: those are the "
                 f"agency's wall-clock times as written, not UTC. Each row's time_basis says how its time was read "
@@ -511,7 +511,7 @@ def time_basis_note(data: ReportData) -> str:
            f"says how ({bases})."
 
 
-def _unknown_zone_rows(data: ReportData) -> int:
+def unknown_zone_rows(data: ReportData) -> int:
     if data.time_basis is None:
         return 0
     return sum(int(r["rows"]) for r in data.time_basis.dicts() if str(r["time_basis"]) == UNKNOWN_BASIS)
@@ -519,7 +519,7 @@ def _unknown_zone_rows(data: ReportData) -> int:
 
 def time_label(data: ReportData) -> str:
     """What the report's times are, for headings: UTC, unless some rows are local times of unknown zone."""
-    unknown = _unknown_zone_rows(data)
+    unknown = unknown_zone_rows(data)
     return "UTC" if not unknown else f"UTC, except {unknown:,} rows of local time with no known zone"
 
 
