@@ -60,7 +60,7 @@ def _phase(name: str) -> Iterator[None]:
 
 # what build_report tells a progress bar: (kind, step, fraction): "start" and "done" for each step of
 # progress.REPORT_STEPS, "progress" with a fraction (0.0-1.0) while a statement computing the flags runs
-ReportEvents = Callable[[str, str, "float | None"], None]
+ReportEvents = Callable[[str, str, float | None], None]
 
 
 def _no_events(kind: str, step: str, fraction: float | None = None) -> None:
