@@ -85,6 +85,12 @@ def test_the_machine_memory_is_read() -> None:
     assert memory.physical_memory() > 256 << 20
 
 
+def test_without_windows_calls_the_windows_reading_gives_up_quietly(monkeypatch: pytest.MonkeyPatch) -> None:
+    """On Windows the memory comes from GlobalMemoryStatusEx; where that call is missing, the fixed default."""
+    monkeypatch.setattr(memory.sys, "platform", "win32")
+    assert memory.physical_memory.__wrapped__() is None  # no ctypes.windll here
+
+
 def test_the_option_beats_the_environment_which_beats_its_old_name(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(memory.OLD_ENV, "700MB")
     assert memory.limit_bytes() == 700 * 10**6
