@@ -43,9 +43,30 @@ def user_errors(func: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def store_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    """``--store``, and ``--memory`` with it: every command that opens a store opens DuckDB."""
     return click.option(
         "--store", "store_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
         help="Store folder (default: $LPRLOGS_STORE, else ./lprlogs-store).",
+    )(memory_option(func))
+
+
+def _choose_memory(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+    from .memory import choose
+
+    try:
+        choose(value)  # also when not given: a value chosen by an earlier command of this process is forgotten
+    except LprlogsError as exc:
+        if value is not None:
+            raise click.UsageError(exc.one_line(), ctx=ctx) from exc
+        raise click.ClickException(exc.one_line()) from exc
+
+
+def memory_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    """``--memory``: how much memory DuckDB may use before it spills to the temporary folder (memory.py)."""
+    return click.option(
+        "--memory", metavar="SIZE", default=None, expose_value=False, callback=_choose_memory,
+        help="Memory DuckDB may use before it spills to the temporary folder (TMPDIR), e.g. 2GB, 512MB, 40% "
+             "(default: $LPRLOGS_MEMORY, else a quarter of this machine's memory, at most 3 GiB).",
     )(func)
 
 
@@ -116,6 +137,12 @@ class LprlogsGroup(click.Group):
                 raise click.ClickException(damaged.one_line()) from exc
             if os.environ.get("LPRLOGS_DEBUG"):
                 raise
+            import duckdb
+
+            if isinstance(exc, duckdb.OutOfMemoryException):
+                from .memory import out_of_memory
+
+                raise click.ClickException(out_of_memory().one_line()) from exc
             detail = terminal_safe(f"{type(exc).__name__}: {str(exc).strip().splitlines()[0] if str(exc).strip() else ''}")
             raise click.ClickException(
                 f"internal error ({detail}); this is a bug in lprlogs, please report it "

@@ -188,8 +188,10 @@ def test_a_file_with_a_problem_row_is_not_taken_for_plainly_fine(quirky_csv, tmp
 
 def test_reading_a_file_leaves_the_connection_settings_as_they_were():
     """DuckDB prints the memory limit rounded ("18.8 GiB"): setting that text back after each file
-    lowered the limit a little every time."""
-    con = duckdb.connect(config={"threads": 2})
+    lowered the limit a little every time; RESET gave DuckDB's own limit (80% of the machine), not --memory."""
+    from lprlogs.engine import connect
+
+    con = connect(threads=2)
     settings = ("SELECT current_setting('threads'), current_setting('memory_limit'), "
                 "current_setting('preserve_insertion_order')")
     before = con.execute(settings).fetchall()

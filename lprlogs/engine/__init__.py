@@ -20,6 +20,7 @@ import duckdb
 
 from ..errors import LprlogsError, StoreDamaged
 from ..formats import side_table_schemas
+from ..memory import out_of_memory
 from ..schema import QUARANTINE_COLUMNS, SEARCHES_VIEW_COLUMNS, STORED_COLUMNS
 from ..store import Store, column_names, decoded_select, packs, parquet_problem, sql_literal
 from ..store.manifest import BatchEntry, SourceEntry, view_table
@@ -465,6 +466,8 @@ class Engine:
         damaged = damage_error(exc)
         if damaged is not None:
             return damaged
+        if isinstance(exc, duckdb.OutOfMemoryException):
+            return out_of_memory()
         if isinstance(exc, duckdb.PermissionException):
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             return LprlogsError(f"not allowed: {first}",

@@ -10,6 +10,7 @@ import datetime as dt
 import json
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -286,15 +287,22 @@ _REPORT_OBJECT = re.compile(r"^CREATE VIEW (report_\w+) AS\s+(.*)$", re.DOTALL)
 def report_objects() -> dict[str, str]:
     """queries/reports/_report_objects.sql: each report object's name and SELECT (as a plain view)."""
     path = queries_dir() / "reports" / "_report_objects.sql"
-    objects: dict[str, str] = {}
+    stat = path.stat()
+    # parsed once per version of the file: every report query that names a report object asks
+    return dict(_parse_report_objects(str(path), stat.st_mtime_ns, stat.st_size))
+
+
+@lru_cache(maxsize=4)
+def _parse_report_objects(path: str, _mtime_ns: int, _size: int) -> tuple[tuple[str, str], ...]:
+    objects: list[tuple[str, str]] = []
     with duckdb.connect() as con:
-        for statement in con.extract_statements(path.read_text(encoding="utf-8")):
+        for statement in con.extract_statements(Path(path).read_text(encoding="utf-8")):
             text = "\n".join(line for line in statement.query.strip().splitlines() if not line.startswith("--"))
             match = _REPORT_OBJECT.match(text.strip().rstrip(";"))
             if not match:
-                raise LprlogsError("each statement must be 'CREATE VIEW report_<name> AS SELECT ...'", path=str(path))
-            objects[match[1]] = match[2]
-    return objects
+                raise LprlogsError("each statement must be 'CREATE VIEW report_<name> AS SELECT ...'", path=path)
+            objects.append((match[1], match[2]))
+    return tuple(objects)
 
 
 def define_report_objects(con: duckdb.DuckDBPyConnection) -> None:

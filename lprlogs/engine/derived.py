@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -28,6 +27,7 @@ import pyarrow.parquet as pq
 
 from .. import agencies
 from ..errors import StoreDamaged
+from ..memory import duckdb_limit
 from ..store import Store, packs, parquet_problem, sql_literal
 from ..store.atomic import atomic_path, atomic_write
 
@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 
 STAMP_VERSION = 2
 GRACE_SECONDS = 15 * 60
-DERIVED_MEMORY_LIMIT = os.environ.get("LPRLOGS_MEMORY_LIMIT", "1GB")  # for the duplicate search
+DUPLICATES_MEMORY_CAP = 10**9  # DuckDB memory limit for the duplicate search (or --memory, if lower)
 
 
 # --- the agencies module's part: the one place derived data calls it -------------------------------------
@@ -252,11 +252,11 @@ def _build_duplicates(engine: Engine, target: Path) -> str | None:
 def compute_duplicates(engine: Engine, target: Path) -> None:
     """The duplicate marks written to ``target`` (``copy_duplicates``) under a memory cap: it keeps the search
     near 1.1 GiB at 20M candidate rows (measured); DuckDB spills the rest to the connection's own folder."""
-    engine.con.execute(f"SET memory_limit = {sql_literal(DERIVED_MEMORY_LIMIT)}")
+    engine.con.execute(f"SET memory_limit = {sql_literal(duckdb_limit(DUPLICATES_MEMORY_CAP))}")
     try:
         copy_duplicates(engine, target)
     finally:
-        engine.con.execute("RESET memory_limit")
+        engine.con.execute(f"SET memory_limit = {sql_literal(duckdb_limit())}")
 
 
 def empty_select(schema: pa.Schema) -> str:

@@ -30,6 +30,7 @@ import duckdb
 
 from .. import textio
 from ..errors import SourceRejected
+from ..memory import duckdb_limit
 from ..sources import Source
 from ..sqltext import quote_ident, sql_literal
 from ..store import SourceWriter, column_names
@@ -343,7 +344,7 @@ def _stage_wide(out: SourceWriter, wide_sql: str, layout: Layout, width: int, *,
         parts=parts, all_plainly_fine=all_fine))
 
 
-READER_MEMORY_LIMIT = "1GB"  # DuckDB memory limit while a CSV streams through the reader
+READER_MEMORY_CAP = 10**9  # DuckDB memory limit while a CSV streams through the reader (or --memory, if lower)
 
 
 @contextlib.contextmanager
@@ -358,14 +359,14 @@ def single_thread(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
     # 2.26 GiB peak for a 10M-row file without a limit, 1.08 GiB with this one, same row counts.
     # One thread reads the file in order and the COPY writes rows as they come; keeping insertion order
     # on top made COPY hold the batches it had read (memory growing with the file, until the limit)
-    con.execute(f"SET threads = 1; SET memory_limit = {sql_literal(READER_MEMORY_LIMIT)}; "
+    con.execute(f"SET threads = 1; SET memory_limit = {sql_literal(duckdb_limit(READER_MEMORY_CAP))}; "
                 "SET preserve_insertion_order = false").fetchall()
     try:
         yield
     finally:
-        # RESET, not the value read before: DuckDB prints the limit rounded ("18.8 GiB"), and setting
-        # that text back lowered the limit a little with every file
-        con.execute(f"SET threads = {int(threads)}; RESET memory_limit; "
+        # the connection's limit (connect()), not the value read before: DuckDB prints the limit rounded
+        # ("18.8 GiB"), and setting that text back lowered the limit a little with every file
+        con.execute(f"SET threads = {int(threads)}; SET memory_limit = {sql_literal(duckdb_limit())}; "
                     f"SET preserve_insertion_order = {bool(order)}").fetchall()
 
 

@@ -31,9 +31,10 @@ run alone with `lprlogs query` reads); the report builds them as tables with the
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import duckdb
 
@@ -52,6 +53,8 @@ from ..errors import LprlogsError
 from ..schema import SEARCHES_VIEW_COLUMNS, STORED_COLUMNS, UNKNOWN_BASIS
 from ..store import sql_literal
 from . import law_section
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -281,29 +284,30 @@ def collect_facts(con: duckdb.DuckDBPyConnection) -> None:
 def _materialize_flags(engine: Engine, flag_searches: str) -> None:
     """report_flags: one narrow row per flagged row of report_searches (flag, rid, search_hash, shared_search,
     and the columns the summaries group by), computed ONCE per report (flags are the expensive part) into
-    report_flag_rows, in memory. Fixed-width columns where they can be: the flag as an ENUM of the flag
-    files' names (a name no file is called goes to other_flag), the reason as a 64-bit hash
+    memory (spilled to the temporary folder when it must). Fixed-width columns where they can be: the flag as an ENUM of the flag
+    files' names (text when a file names another flag), the reason as a 64-bit hash
     (``reason_hash``; report SQL fetches the text of the few reasons it prints by ``rid``)."""
     con = engine.con
     names = [f.name for f in sql_files("flags")]
     con.execute("DROP TYPE IF EXISTS report_flag_name").fetchall()
     con.execute(f"CREATE TYPE report_flag_name AS ENUM ({', '.join(sql_literal(n) for n in names)})").fetchall()
-    union = engine.flag_union(
-        "search_key AS rid, TRY_CAST(flag AS report_flag_name) AS known_flag, "
-        "CASE WHEN TRY_CAST(flag AS report_flag_name) IS NULL THEN CAST(flag AS VARCHAR) END AS other_flag",
-        flag_searches)
-    con.execute(
-        "CREATE OR REPLACE TABLE report_flag_rows AS "
-        "SELECT f.known_flag, f.other_flag, s.rid, s.search_hash, "
+    # the flag as an ENUM of the flag files' names (1 byte a row); a flag file that gives rows another name
+    # (none of the shipped ones do) makes the flag text, computed again
+    _flag_rows_table(engine, flag_searches, "TRY_CAST(flag AS report_flag_name)")
+    if con.execute("SELECT count(*) FROM report_flags WHERE flag IS NULL").fetchall()[0][0]:
+        _flag_rows_table(engine, flag_searches, "CAST(flag AS VARCHAR)")
+
+
+def _flag_rows_table(engine: Engine, flag_searches: str, flag: str) -> None:
+    """report_flags: the flags' rows (``flag`` the expression of the flag's name) with their facts."""
+    union = engine.flag_union(f"search_key AS rid, {flag} AS flag", flag_searches)
+    engine.con.execute(
+        "CREATE OR REPLACE TABLE report_flags AS "
+        "SELECT f.flag, s.rid, s.search_hash, "
         "s.search_hash IN (SELECT search_hash FROM report_shared_searches) AS shared_search, "
         "s.searcher_org, s.producer, s.search_time, s.reason_hash, s.local_zone "
         f"FROM ({union}) AS f JOIN report_facts AS s ON s.rid = f.rid"
     ).fetchall()
-    others = con.execute("SELECT count(other_flag) FROM report_flag_rows").fetchall()[0][0]
-    # an ENUM compares, groups and prints as its name; a flag file that names another flag makes it text
-    flag = "coalesce(CAST(known_flag AS VARCHAR), other_flag)" if others else "known_flag"
-    con.execute(f"CREATE OR REPLACE VIEW report_flags AS SELECT {flag} AS flag, "
-                "* EXCLUDE (known_flag, other_flag) FROM report_flag_rows").fetchall()
 
 
 def _select_printed_rows(engine: Engine, per_flag: int | None, stored_rows: str | None = None) -> None:
@@ -377,6 +381,9 @@ def _pick_printed_searches(engine: Engine, stored_rows: str | None, columns: tup
         picked = (f"(SELECT rid, {stored_columns} FROM ({stored_rows}) "
                   "WHERE rid IN (SELECT rid FROM report_printed_candidates))")
         printed = engine.searches_select(picked, extra_columns=("rid",), columns=columns)
+    if engine.con.execute("SELECT count(*) FROM duckdb_views() WHERE view_name = 'report_printed_searches'"
+                          ).fetchall()[0][0]:  # the view a report before left
+        engine.con.execute("DROP VIEW report_printed_searches").fetchall()
     engine.con.execute(f"CREATE OR REPLACE TABLE report_printed_searches AS {printed}").fetchall()
 
 
@@ -417,14 +424,20 @@ def _rank_printed_rows(engine: Engine, keep: str) -> None:
                   GROUP BY ALL) AS f
             WHERE NOT r.evidence_found AND r.rid = f.rid AND r.flag = f.flag
         """).fetchall()
-    # the printed columns are joined in when read: each reader takes one flag's first rows (a few thousand,
-    # or a CSV file's hundred thousand), cheaper than writing a million wide rows once
+    # joined once: each reader (the page, the workbook, twenty CSV files) then takes one flag's rows without a
+    # join of its own (a join per reader scanned every printed row twenty times)
     picked = set(con.table("report_printed_searches").columns)
     columns = ", ".join("s." + c for c in PRINTED_ROW_COLUMNS + OPTIONAL_PRINTED_COLUMNS
                         if c in PRINTED_ROW_COLUMNS or c in picked)
-    con.execute("CREATE OR REPLACE VIEW report_rows AS "
-                f"SELECT r.flag, r.printed_rank, r.evidence, {columns}, r.evidence_found "
+    con.execute("CREATE OR REPLACE TABLE report_rows AS "
+                f"SELECT r.flag, r.printed_rank, r.evidence, {columns}, r.evidence_found, r.rid, "
+                "row_number() OVER (PARTITION BY r.rid ORDER BY r.flag, r.printed_rank) = 1 AS first_of_row "
                 "FROM report_printed_ranks AS r JOIN report_printed_searches AS s USING (rid)").fetchall()
+    # the printed rows once each, from report_rows: the wider table they were picked into is not kept
+    for name in ("report_printed_candidates", "report_printed_ranks", "report_printed_searches"):
+        con.execute(f"DROP TABLE {name}").fetchall()
+    con.execute("CREATE VIEW report_printed_searches AS SELECT * EXCLUDE (flag, printed_rank, evidence, "
+                "evidence_found, first_of_row) FROM report_rows WHERE first_of_row").fetchall()
 
 
 def drop_report_objects(con: duckdb.DuckDBPyConnection) -> None:
@@ -453,10 +466,11 @@ def worker_connection(engine: Engine) -> duckdb.DuckDBPyConnection:
     return con
 
 
-def run_side_by_side(engine: Engine, queries: dict[str, str]) -> dict[str, Table]:
-    """Run independent read-only queries on worker connections, as many at once as the engine has threads.
-    DuckDB counts distinct values on one thread per query: the heavy summaries, run one after another,
-    left the second core idle."""
+def run_side_by_side(engine: Engine, queries: dict[str, str],
+                     alongside: Callable[[], T] | None = None) -> tuple[dict[str, Table], T | None]:
+    """Run independent read-only queries on worker connections, as many at once as the engine has threads,
+    and ``alongside`` (work on the engine's own connection) meanwhile. DuckDB counts distinct values on one
+    thread per query: the heavy summaries, run one after another, left the second core idle."""
     threads = engine.con.execute("SELECT current_setting('threads')").fetchall()[0][0]
     workers = max(1, min(len(queries), int(threads)))
     connections = [worker_connection(engine) for _ in range(workers)]
@@ -473,7 +487,8 @@ def run_side_by_side(engine: Engine, queries: dict[str, str]) -> dict[str, Table
     try:
         with ThreadPoolExecutor(max_workers=workers) as pool:
             futures = {name: pool.submit(run, sql) for name, sql in queries.items()}
-            return {name: future.result() for name, future in futures.items()}
+            beside = alongside() if alongside is not None else None
+            return {name: future.result() for name, future in futures.items()}, beside
     finally:
         for con in connections:
             con.close()
@@ -551,13 +566,15 @@ def _reader_header(spec: FlagSpec | None, sql_file: SqlFile | None) -> str:
 def collect(engine: Engine, *, since: int | None = None) -> ReportData:
     """Run every report query once and return what the writers need (call ``prepare`` first)."""
     caps = row_caps(engine)
-    # the slowest first, so that the two workers finish together
-    named = ["top_reasons", "flag_by_agency", "flag_counts", "producers", "headline", "school_immigration",
+    named = ["flag_by_agency", "flag_counts", "producers", "headline", "school_immigration",
              "school_cameras", "immigration_by_agency", "immigration_by_state", "immigration_by_time", "redactions"]
     has_time_basis = "time_basis" in {c for c, _ in engine.views().get("searches", [])}
     if has_time_basis:
         named.append("time_basis")
-    results = run_side_by_side(engine, {name: _report_sql(name).body for name in named})
+    # the slowest first, so that the workers finish together; the state-law section beside them, on the
+    # engine's own connection (it reads the agencies, which a reader may hold in that connection only)
+    queries = {"top_reasons": _report_sql("top_reasons").body} | {name: _report_sql(name).body for name in named}
+    results, state_law = run_side_by_side(engine, queries, alongside=lambda: law_section.collect(engine))
     headline = results["headline"].dicts()[0]
     counts = {r["flag"]: r for r in results["flag_counts"].dicts()}
     specs = {spec.name: spec for spec in flag_specs()}
@@ -612,7 +629,7 @@ def collect(engine: Engine, *, since: int | None = None) -> ReportData:
         xlsx_rows_per_flag=caps.xlsx,
         csv_rows_per_flag=caps.csv,
         notes=notes,
-        state_law=law_section.collect(engine),
+        state_law=state_law or {},
         searches_by_hour=_per(results["immigration_by_time"], "hour"),
         searches_by_local_hour=_per(results["immigration_by_time"], "local_hour"),
         time_basis=results["time_basis"] if has_time_basis else None,

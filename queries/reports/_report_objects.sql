@@ -55,13 +55,15 @@ CREATE VIEW report_printed_searches AS
 SELECT * FROM report_searches WHERE false;
 
 -- report_rows: every flagged row with the columns the report prints and cites, numbered in each flag by search
---   time (then search_key; rows without a time last). The report keeps only the first rows of each flag.
+--   time (then search_key; rows without a time last), with rid and first_of_row (true on one row of each
+--   search_key). The report keeps only the first rows of each flag.
 CREATE VIEW report_rows AS
 SELECT
     f.flag,
     row_number() OVER (PARTITION BY f.flag ORDER BY s.search_time NULLS LAST, s.search_key) AS printed_rank,
     f.evidence, s.search_time, s.producer, s.log_kind, s.searcher_org, s.networks_searched, s.time_frame_start,
     s.reason, s.case_number, s.source_file, s.source_sheet, s.source_row, s.source_page, s.duplicate_of,
-    s.search_key, s.search_id, s.time_basis, true AS evidence_found
+    s.search_key, s.search_id, s.time_basis, true AS evidence_found, hash(s.search_key) AS rid,
+    row_number() OVER (PARTITION BY s.search_key ORDER BY f.flag) = 1 AS first_of_row
 FROM flags AS f
 JOIN searches AS s USING (search_key);

@@ -20,6 +20,6 @@ SELECT
     * EXCLUDE (
         flag, printed_rank, search_time, producer, log_kind, searcher_org, networks_searched, time_frame_start,
         reason, case_number, evidence, source_file, source_sheet, source_row, source_page, duplicate_of,
-        search_key, search_id, evidence_found
+        search_key, search_id, evidence_found, rid, first_of_row
     )
 FROM report_rows
