@@ -95,8 +95,11 @@ def _connection(rows: list[tuple[str, int, str | None, int | None]], *, whole_st
         con.executemany("INSERT INTO report_searches VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", stored)
     for column, kind in (("networks_searched", "BIGINT"), ("time_frame_start", "TIMESTAMPTZ"), ("case_number", "VARCHAR"),
                          ("source_sheet", "VARCHAR"), ("source_row", "BIGINT"), ("source_page", "INTEGER"),
-                         ("search_id", "VARCHAR")):
+                         ("search_id", "VARCHAR"), ("local_zone", "VARCHAR")):
         con.execute(f"ALTER TABLE report_searches ADD COLUMN {column} {kind}")
+    # the producer's zone of each row (a search's rows may differ): whole hours, 5:45 ahead, or unknown
+    con.execute("UPDATE report_searches SET local_zone = "
+                "CASE rid % 3 WHEN 0 THEN 'America/Los_Angeles' WHEN 1 THEN 'Asia/Kathmandu' END")
     con.execute(f"CREATE VIEW flags AS WITH searches AS (SELECT * FROM report_searches) {FLAG_BODY}")
     # Org 2 is an old account of Org 1 (one agency_key): the two count as one organisation, named Org 1
     con.execute("CREATE TABLE agencies (name VARCHAR, state VARCHAR, federal BOOLEAN, agency_key VARCHAR, "
@@ -160,6 +163,42 @@ def test_search_counts_equal_counting_distinct_ids_everywhere(rows: list[tuple[s
                         ("headline", PLAIN_HEADLINE), ("producers", PLAIN_PRODUCERS),
                         ("school_cameras", PLAIN_SCHOOL_CAMERAS)):
         assert con.execute(_report_sql(name).body).fetchall() == con.execute(plain).fetchall(), name
+
+
+# each search once, at its first row: the earliest quarter hour, then a known zone before an unknown one, then
+# the first zone by name; its local hour in that row's zone
+PLAIN_LOCAL_HOURS = """
+WITH
+firsts AS (
+    SELECT search_hash, local_zone, search_time FROM report_facts WHERE search_time IS NOT NULL
+    QUALIFY row_number() OVER (PARTITION BY search_hash ORDER BY epoch_us(search_time) // 900000000,
+                               local_zone IS NULL, CAST(local_zone AS VARCHAR)) = 1
+),
+immigration AS (
+    SELECT search_hash, local_zone, search_time FROM report_flags
+    WHERE flag = 'immigration' AND search_time IS NOT NULL
+    QUALIFY row_number() OVER (PARTITION BY search_hash ORDER BY epoch_us(search_time) // 900000000,
+                               local_zone IS NULL, CAST(local_zone AS VARCHAR)) = 1
+),
+hours AS (
+    SELECT 'all' AS what, * FROM firsts UNION ALL SELECT 'immigration', * FROM immigration
+)
+SELECT coalesce(strftime(timezone(CAST(local_zone AS VARCHAR), search_time), '%H'), 'zone unknown') AS period,
+       count(*) FILTER (WHERE what = 'immigration') AS immigration_searches, count(*) FILTER (WHERE what = 'all')
+FROM hours GROUP BY 1 ORDER BY 1
+"""
+
+
+@pytest.mark.slow
+@settings(max_examples=40, deadline=None)
+@given(st.lists(flagged_row, max_size=300))
+@example([("immigration", 7, "reason 1", 0), ("outside_agency", 7, "reason 11", 5), ("immigration", 8, None, 29)])
+def test_local_hours_count_each_search_once_at_its_first_row(rows: list[tuple[str, int, str | None, int | None]]
+                                                           ) -> None:
+    con = _connection(rows).con
+    report = con.execute(f"SELECT period, immigration_searches, searches FROM ({_report_sql('immigration_by_time').body}) "
+                         "WHERE per = 'local_hour' AND searches > 0 ORDER BY period").fetchall()
+    assert report == con.execute(PLAIN_LOCAL_HOURS).fetchall()
 
 
 # ten reasons, each row its own search: the reason with the fewest rows sits exactly on the floor
