@@ -429,10 +429,13 @@ def _rank_printed_rows(engine: Engine, keep: str) -> None:
     picked = set(con.table("report_printed_searches").columns)
     columns = ", ".join("s." + c for c in PRINTED_ROW_COLUMNS + OPTIONAL_PRINTED_COLUMNS
                         if c in PRINTED_ROW_COLUMNS or c in picked)
+    # first_of_row marks one row of each rid, numbered on the narrow ranks (a window over the wide joined
+    # rows sorted all of them)
     con.execute("CREATE OR REPLACE TABLE report_rows AS "
-                f"SELECT r.flag, r.printed_rank, r.evidence, {columns}, r.evidence_found, r.rid, "
-                "row_number() OVER (PARTITION BY r.rid ORDER BY r.flag, r.printed_rank) = 1 AS first_of_row "
-                "FROM report_printed_ranks AS r JOIN report_printed_searches AS s USING (rid)").fetchall()
+                f"SELECT r.flag, r.printed_rank, r.evidence, {columns}, r.evidence_found, r.rid, r.first_of_row "
+                "FROM (SELECT *, row_number() OVER (PARTITION BY rid ORDER BY flag, printed_rank) = 1 AS first_of_row "
+                "      FROM report_printed_ranks) AS r "
+                "JOIN report_printed_searches AS s USING (rid)").fetchall()
     # the printed rows once each, from report_rows: the wider table they were picked into is not kept
     for name in ("report_printed_candidates", "report_printed_ranks", "report_printed_searches"):
         con.execute(f"DROP TABLE {name}").fetchall()
