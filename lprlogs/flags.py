@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from .engine import flag_specs, queries_dir
+from .report.data import finish, prepare_flags, run_named
 from .store import sql_literal
 
 if TYPE_CHECKING:
@@ -58,36 +59,20 @@ def flags_help() -> str:
     return "\n".join(lines)
 
 
-def _searcher_key(engine: Engine) -> tuple[str, str]:
-    """A join and expression giving one key per searching agency (agency_key when agencies exist)."""
-    if "agencies" in engine.views():
-        return ("LEFT JOIN agencies a ON a.name = s.searcher_org",
-                "coalesce(a.agency_key, s.searcher_org)")
-    return "", "s.searcher_org"
-
-
 def flag_counts(engine: Engine) -> tuple[list[str], list[tuple[Any, ...]]]:
-    """One row per flag (including flags that matched nothing): rows, distinct searches, agencies."""
-    names = ", ".join(f"({sql_literal(n)}, {i})" for i, n in enumerate(flag_names())) or "(NULL, 0)"
-    join, agency = _searcher_key(engine)
-    # the flags without their evidence (a text per row, not counted), and searches counted by a 64-bit hash
-    # of search_uid, as the report counts them (two of ten million searches share one with a chance of about
-    # 1 in 200,000): a hash table of numbers, not of ids
-    flagged = engine.flag_union("search_key, CAST(flag AS VARCHAR) AS flag")
-    sql = f"""
-        WITH flag_list AS (SELECT * FROM (VALUES {names}) AS v(flag, position) WHERE flag IS NOT NULL),
-        counted AS (
-            SELECT f.flag, count(*) AS rows, count(DISTINCT hash(s.search_uid)) AS searches,
-                   count(DISTINCT {agency}) AS searching_agencies
-            FROM ({flagged}) AS f JOIN searches s USING (search_key) {join}
-            GROUP BY f.flag
-        )
-        SELECT l.flag, coalesce(c.rows, 0) AS rows, coalesce(c.searches, 0) AS searches,
-               coalesce(c.searching_agencies, 0) AS searching_agencies
-        FROM flag_list l LEFT JOIN counted c USING (flag)
-        ORDER BY l.position
-    """
-    return engine.query(sql)
+    """One row per flag (including flags that matched nothing): rows, distinct searches, agencies; counted
+    as the report counts them (queries/reports/flag_counts.sql over the report's flagged rows), so the two
+    agree, and in tables DuckDB spills to disk when they outgrow the memory limit (counting distinct
+    values over the flags view held every search id in memory: a store of 100M rows ran out of 3 GiB)."""
+    prepare_flags(engine)
+    try:
+        counted = {row["flag"]: row for row in run_named(engine, "flag_counts").dicts()}
+    finally:
+        finish(engine)
+    names = [*flag_names(), *sorted(n for n in counted if n not in flag_names())]
+    rows = [(name, *(int(counted.get(name, {}).get(c) or 0) for c in ("rows", "searches", "searcher_orgs")))
+            for name in names]
+    return ["flag", "rows", "searches", "searching_agencies"], rows
 
 
 def term_counts(engine: Engine) -> tuple[list[str], list[tuple[Any, ...]]]:

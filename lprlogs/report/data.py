@@ -214,8 +214,15 @@ OPTIONAL_PRINTED_COLUMNS = ("time_basis",)
 def prepare(engine: Engine, since: int | None) -> None:
     """Define report_searches, report_agencies, report_shared_searches, report_flags and report_rows in the
     engine's database; the caller calls ``finish`` when the report is written."""
+    stored_rows = prepare_flags(engine, since)
+    _select_printed_rows(engine, row_caps(engine).printed, stored_rows)
+
+
+def prepare_flags(engine: Engine, since: int | None = None) -> str | None:
+    """The report objects up to report_flags (not the printed rows): what the counts read, in tables that
+    DuckDB spills to disk when they outgrow the memory limit. Returns the stored rows' SELECT (see
+    ``_keyed_searches``); the caller calls ``finish``."""
     con = engine.con
-    caps = row_caps(engine)
     # DuckDB's own bars would print per query; whether it tracks progress is the caller's (a bar reads it)
     con.execute("SET enable_progress_bar_print = false").fetchall()
     drop_report_objects(con)  # the plain views a query run alone may have defined (define_report_objects)
@@ -228,7 +235,7 @@ def prepare(engine: Engine, since: int | None) -> None:
     con.execute(f"CREATE OR REPLACE TABLE report_agencies AS {report_objects()['report_agencies']}").fetchall()
     collect_facts(con)
     _materialize_flags(engine, flag_searches)
-    _select_printed_rows(engine, caps.printed, stored_rows)
+    return stored_rows
 
 
 def _keyed_searches(engine: Engine) -> tuple[str, str, str | None]:
