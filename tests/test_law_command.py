@@ -13,7 +13,8 @@ from helpers import write_searches
 UTC = dt.UTC
 
 
-def test_law_lists_each_producers_rules_in_force(store_dir: Path, run_cli: Any) -> None:
+def test_law_lists_each_producers_rules_in_force(store_dir: Path, run_cli: Any, monkeypatch: Any) -> None:
+    monkeypatch.setenv("COLUMNS", "200")  # the table is as wide as the terminal: names must not wrap here
     for producer, when in (("Mountain View CA PD", dt.datetime(2017, 6, 1, tzinfo=UTC)),
                            ("Mountain View CA PD", dt.datetime(2025, 6, 1, tzinfo=UTC)),
                            ("Houston TX PD", dt.datetime(2025, 6, 1, tzinfo=UTC)),
