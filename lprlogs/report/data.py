@@ -16,14 +16,15 @@ run alone with `lprlogs query` reads); the report builds them as tables with the
   zone that gives the row's local hour of day, is an ENUM of the zones DuckDB knows (``report_zone_name``);
 - ``report_shared_searches``: the searches (by search_hash) with more than one row, and their rows;
 - ``report_flags``: one narrow row per flagged row of report_searches: flag, rid, shared_search and
-  the columns of report_facts, computed ONCE per report (flags are the expensive part), in memory.
+  the columns of report_facts, computed ONCE per report (flags are the expensive part), in DuckDB's
+  memory (spilled to the temporary folder beyond the memory limit, see docs/memory.md).
   ``shared_search`` is true when the row's search has other rows: a row whose search has no other
   row is one search by itself, so the summaries count distinct ids only among shared rows (DuckDB
   counts distinct values on one thread; counting them for every row was the slowest part of a report);
 - ``report_rows``: the rows the report prints, with every column it shows and cites and the flag's
   evidence: for each flag the first rows by search time, as many as the largest of the HTML, workbook
-  and CSV caps (all of them with ``-p csv_rows_per_flag=0``). A view: ``report_printed_ranks`` (flag,
-  rank, rid, evidence) joined to ``report_printed_searches`` (the printed rows' columns);
+  and CSV caps (all of them with ``-p csv_rows_per_flag=0``), with ``rid`` and ``first_of_row`` (true on
+  one row of each rid). A table, joined once; ``report_printed_searches`` is a view of its rows, one per rid;
 - ``report_agencies``: each organisation name with its state, agency_key and ``organisation`` (names with one
   agency_key count as one organisation), materialised from _report_objects.sql.
 """
@@ -290,10 +291,10 @@ def collect_facts(con: duckdb.DuckDBPyConnection) -> None:
 
 def _materialize_flags(engine: Engine, flag_searches: str) -> None:
     """report_flags: one narrow row per flagged row of report_searches (flag, rid, search_hash, shared_search,
-    and the columns the summaries group by), computed ONCE per report (flags are the expensive part) into
-    memory (spilled to the temporary folder when it must). Fixed-width columns where they can be: the flag as an ENUM of the flag
-    files' names (text when a file names another flag), the reason as a 64-bit hash
-    (``reason_hash``; report SQL fetches the text of the few reasons it prints by ``rid``)."""
+    and the columns the summaries group by), computed ONCE per report (flags are the expensive part).
+    Fixed-width columns where they can be: the flag as an ENUM of the flag files' names (text when a file
+    names another flag), the reason as a 64-bit hash (``reason_hash``; report SQL fetches the text of the
+    few reasons it prints by ``rid``)."""
     con = engine.con
     names = [f.name for f in sql_files("flags")]
     con.execute("DROP TYPE IF EXISTS report_flag_name").fetchall()
