@@ -3,8 +3,7 @@
 -- section: state_law
 -- order: 30
 -- answers: which searches were run by a federal agency on cameras in a state whose law bans or limits
---   sharing with federal agencies (California since 2016, Virginia since 2025-07-01), at the time of
---   the search.
+--   sharing with federal agencies (California since 2016), at the time of the search.
 -- how: the searcher is federal in the `agencies` view; the rule is the producer state's version in force
 --   at the search time.
 -- evidence: searcher "[Federal] Federal Bureau of Investigation (FBI)" is federal; Cal. Civ. Code

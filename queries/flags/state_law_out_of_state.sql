@@ -3,8 +3,8 @@
 -- section: state_law
 -- order: 20
 -- answers: which searches were run by an agency of another state on cameras in a state whose law bans
---   sharing with other states' agencies (California since 2016, Virginia since 2025-07-01) or allows it
---   only on a condition (Illinois: the searcher's written declaration), at the time of the search.
+--   sharing with other states' agencies (California since 2016) or allows it only on a condition
+--   (Illinois: the searcher's written declaration), at the time of the search.
 -- how: searcher and producer states from the `agencies` view; federal searchers are not "out of state"
 --   (see state_law_federal). The rule is the producer state's version in force at the search time.
 -- evidence: searcher "Houston TX PD" (TX) is outside the producer's state (CA); Cal. Civ. Code

@@ -3,15 +3,15 @@
 -- section: state_law
 -- order: 10
 -- answers: which searches reached back further than the law of the producer's state lets agencies keep
---   data that matched no hotlist (e.g. 21 days in Virginia from 2025-07-01), at the time of the search.
+--   data that matched no hotlist (e.g. 90 days in Tennessee from 2014-07-01), at the time of the search.
 -- how: the producer's state comes from the `agencies` view; the rule is the version of
 --   queries/law/state_alpr_laws.csv in force at the search time (from midnight of its effective date in
 --   the state's zone). Measured exactly in seconds like long_lookback: search time minus the start of
 --   the searched time frame above retention_days * 86400; exactly at the limit is not over.
--- evidence: reached back 22.00 days (time frame from 2025-06-25 12:00:00 UTC, searched 2025-07-17
---   12:00:00 UTC); Va. Code § 2.2-5517 (HB 2724, 2025 Acts ch. 720): data that matched no hotlist kept
---   at most 21 days (VA rule in effect from 2025-07-01, confidence medium). A possible conflict, not a
---   finding of one.
+-- evidence: reached back 91.00 days (time frame from 2025-04-17 12:00:00 UTC, searched 2025-07-17
+--   12:00:00 UTC); Tenn. Code Ann. § 55-10-302 (2014 ch. 625): data that matched no hotlist kept at most
+--   90 days (TN rule in effect from 2014-07-01, confidence high). A possible conflict, not a finding of
+--   one.
 -- param: law_confidence = medium (text) the least confidence (high, medium or low) of a law-table rule that may flag; rules of rows nobody reviewed flag only with low
 -- limits: a long time frame shows what was asked for, not that older data existed or was returned; laws
 --   keep data longer as evidence, under a warrant, preservation request or active investigation, or
