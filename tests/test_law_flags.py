@@ -177,6 +177,22 @@ def test_sharing_rules_not_read_in_the_statute_flag_only_at_low_confidence(store
     assert "(CT rule in effect from 2026-10-01, confidence low)" in low[2]["state_law_out_of_state"]
 
 
+def test_a_limit_in_years_is_its_longest_span_so_three_years_over_a_leap_day_is_not_over(store_dir: Path) -> None:
+    """Colorado's passive-surveillance records go after the third anniversary: 1096 days when the span holds
+    29 February. A search reaching back exactly three years is not over; a minute more is (rule low: asked for)."""
+    when = at("2024-03-01T19:00:00")
+    keys = store_file(store_dir, "Denver CO PD", [
+        {"searcher_org": "Aurora CO PD", "search_time": when, "time_frame_start": at("2021-03-01T19:00:00"),
+         "reason": "burglary 21-0042"},
+        {"searcher_org": "Aurora CO PD", "search_time": when, "time_frame_start": at("2021-03-01T18:59:00"),
+         "reason": "burglary 21-0042"},
+    ])
+    found = law_flags(store_dir, keys, {"law_confidence": "low"})
+    assert [bool(f.get("state_law_retention")) for f in found] == [False, True]
+    assert "kept at most 1096 days (CO rule in effect from 2015-01-01, confidence low)" in \
+        found[1]["state_law_retention"]
+
+
 def test_every_state_law_flag_has_its_file_and_header() -> None:
     from lprlogs.engine import sql_files
 
