@@ -30,7 +30,7 @@ def test_law_lists_each_producers_rules_in_force(store_dir: Path, run_cli: Any, 
         ("Houston TX PD", "TX", "", "no", ""),
         ("Mountain View CA PD", "CA", "2016-01-01", "yes", "out_of_state, federal, no_purpose"),
         ("Mountain View CA PD", "CA", "2018-01-01", "yes", "out_of_state, federal, immigration, no_purpose"),
-        ("Portland OR PD", "OR", "2026-03-31", "no", ""),
+        ("Portland OR PD", "OR", "2026-03-31", "yes", ""),  # reviewed: the text was not read, so every rule is low
         ("Springfield PD", "", "", "", ""),
     ]
     laws = {r["producer"]: r["law"] for r in rows}

@@ -1,11 +1,14 @@
 """The state_law_* flags on synthetic releases: a California producer searched from other states and by federal
 agencies before and after SB 34 took effect, a Virginia producer whose searches reach back 20, 21 and 22 days
-around 2025-07-01 (its law's text was not read, so it flags only with -p law_confidence=low), an Illinois producer searched for immigration from Texas, a Texas producer (no state law),
-and an Oregon producer whose law nobody reviewed (flags only with -p law_confidence=low)."""
+around 2025-07-01 (its law's text was not read, so it flags only with -p law_confidence=low), an Illinois
+producer searched for immigration from Texas, a Texas producer (no state law), and an Oregon producer whose law
+nobody reviewed in a copy of the table (flags only with -p law_confidence=low)."""
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -139,8 +142,32 @@ def test_illinois_immigration_by_an_out_of_state_agency_and_by_an_illinois_agenc
         "agency of IL: 625 ILCS 5/2-130")
 
 
-def test_unreviewed_rules_flag_only_at_low_confidence_and_a_bad_level_is_an_error(store_dir: Path,
-                                                                                  run_cli: Any) -> None:
+def unreviewed_oregon(tmp_path: Path, monkeypatch: Any) -> None:
+    """Point the engine at a copy of queries/ where Oregon's row is medium and nobody reviewed it (every row of
+    the shipped table has been reviewed, but the gate must keep working for rows added later)."""
+    import lprlogs.engine
+    import lprlogs.engine.catalog
+    from lprlogs.paths import queries_dir
+
+    copy = tmp_path / "queries"
+    shutil.copytree(queries_dir(), copy)
+    table = copy / "law" / "state_alpr_laws.csv"
+    with table.open(newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    for row in rows:
+        if row["state"] == "OR":
+            row.update(confidence="medium", confidence_by_rule="", reviewed="")
+    with table.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(rows[0]), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    for module in (lprlogs.engine, lprlogs.engine.catalog):
+        monkeypatch.setattr(module, "queries_dir", lambda: copy)
+
+
+def test_unreviewed_rules_flag_only_at_low_confidence_and_a_bad_level_is_an_error(
+        store_dir: Path, run_cli: Any, tmp_path: Path, monkeypatch: Any) -> None:
+    unreviewed_oregon(tmp_path, monkeypatch)
     when = at("2026-04-15T12:00:00")
     keys = store_file(store_dir, "Portland OR PD", [
         {"searcher_org": "Seattle WA PD", "search_time": when, "reason": "theft",
@@ -148,7 +175,7 @@ def test_unreviewed_rules_flag_only_at_low_confidence_and_a_bad_level_is_an_erro
         {"searcher_org": "Seattle WA PD", "search_time": at("2026-03-30T12:00:00"), "reason": "theft",
          "time_frame_start": when - dt.timedelta(days=31)},
     ])
-    assert law_flags(store_dir, keys) == [{}, {}]
+    assert law_flags(store_dir, keys) == [{}, {}]  # medium, but nobody reviewed the row
     low = law_flags(store_dir, keys, {"law_confidence": "low"})
     assert sorted(low[0]) == ["state_law_out_of_state", "state_law_retention"]
     assert low[1] == {}  # before SB 1516 took effect
