@@ -27,7 +27,7 @@ def test_law_lists_each_producers_rules_in_force(store_dir: Path, run_cli: Any, 
     rows = list(csv.DictReader(io.StringIO(result.output)))
     got = [(r["producer"], r["state"], r["effective_from"], r["reviewed"], r["flags_at_this_level"]) for r in rows]
     assert got == [
-        ("Houston TX PD", "TX", "", "no", ""),
+        ("Houston TX PD", "TX", "", "yes", ""),  # checked: no Texas ALPR statute was enacted
         ("Mountain View CA PD", "CA", "2016-01-01", "yes", "out_of_state, federal, no_purpose"),
         ("Mountain View CA PD", "CA", "2018-01-01", "yes", "out_of_state, federal, immigration, no_purpose"),
         ("Portland OR PD", "OR", "2026-03-31", "yes", ""),  # reviewed: the text was not read, so every rule is low
