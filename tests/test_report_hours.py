@@ -116,3 +116,36 @@ def test_the_workbook_sheet_says_local(hours: dict) -> None:
     assert rows[1][0] == "Hour (local time of the cameras' agency)" and "Searches that hour in UTC" in rows[1]
     nineteen = next(r for r in rows if r[0] == "19")
     assert nineteen[1:4] == (1, 0, 2)
+
+
+def test_local_times_written_without_a_zone_are_at_the_hour_written(run_cli, tmp_path) -> None:
+    """A Vigilant audit of a producer whose zone is unknown holds local times as written: its searches are in the
+    local-hour chart at those hours (the same hours as the table's UTC column, where they are as written too), none
+    under 'zone unknown', and the page says so."""
+    import shutil
+
+    from helpers import SAMPLES
+
+    from lprlogs.engine import Engine
+    from lprlogs.report.data import collect, finish, prepare
+    from lprlogs.store import Store
+
+    release = tmp_path / "release"
+    release.mkdir()
+    shutil.copy(next((SAMPLES / "vigilant").glob("*.xlsx")), release / "alpr-audits-irvine-police-department-1_doc5.xlsx")
+    store = tmp_path / "store"
+    assert run_cli("ingest", "-q", "--store", str(store), str(release)).exit_code == 0
+    engine = Engine(Store.open(store))
+    prepare(engine, None)
+    try:
+        data = collect(engine)
+    finally:
+        finish(engine)
+    local = {r["local_hour"]: int(r["searches"]) for r in data.searches_by_local_hour.dicts()}
+    utc = {r["hour"]: int(r["searches"]) for r in data.searches_by_hour.dicts()}
+    assert local.pop("zone unknown") == 0
+    assert sum(local.values()) == 300 and local == utc
+    out = tmp_path / "report"
+    assert run_cli("report", "--store", str(store), "-o", str(out)).exit_code == 0
+    page = (out / "index.html").read_text(encoding="utf-8")
+    assert "300 rows of local time written without a zone are at the hour written" in page

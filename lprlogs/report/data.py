@@ -12,8 +12,9 @@ run alone with `lprlogs query` reads); the report builds them as tables with the
   searches share a hash with a probability of about 1 in 200,000 (``reason_hash`` likewise for
   reasons). The two organisation columns are an ENUM of the names in report_searches, in sorted order
   (``report_org_name``): fixed width, so the flags' join carries a number of 1 to 4 bytes instead of a
-  text, and they group, order and compare (as text) like the names themselves. ``local_zone``, the producer's
-  zone that gives the row's local hour of day, is an ENUM of the zones DuckDB knows (``report_zone_name``);
+  text, and they group, order and compare (as text) like the names themselves. ``local_zone``, the zone that
+  gives the row's local hour of day (the producer's; UTC for a local time written without a zone, stored as
+  written), is an ENUM of the zones DuckDB knows (``report_zone_name``);
 - ``report_shared_searches``: the searches (by search_hash) with more than one row, and their rows;
 - ``report_flags``: one narrow row per flagged row of report_searches: flag, rid, shared_search and
   the columns of report_facts, computed ONCE per report (flags are the expensive part), in DuckDB's
@@ -274,13 +275,16 @@ def collect_facts(con: duckdb.DuckDBPyConnection) -> None:
                 "SELECT searcher_org FROM report_searches WHERE searcher_org IS NOT NULL "
                 "UNION SELECT producer FROM report_searches WHERE producer IS NOT NULL ORDER BY 1)").fetchall()
     # the zones ICU knows (a few hundred names: two bytes a row, no pass over the rows to list them); a zone
-    # it does not know counts as unknown
+    # it does not know counts as unknown. A local time written without a zone was stored as written: read in
+    # UTC, its hour is the local hour
     con.execute("DROP TYPE IF EXISTS report_zone_name").fetchall()
     con.execute("CREATE TYPE report_zone_name AS ENUM (SELECT name FROM pg_timezone_names() ORDER BY 1)").fetchall()
+    zone = (f"CASE WHEN time_basis = {sql_literal(UNKNOWN_BASIS)} THEN 'UTC' ELSE local_zone END"
+            if "time_basis" in con.table("report_searches").columns else "local_zone")
     con.execute("CREATE OR REPLACE TABLE report_facts AS "
                 "SELECT rid, hash(search_uid) AS search_hash, CAST(searcher_org AS report_org_name) AS searcher_org, "
                 "CAST(producer AS report_org_name) AS producer, search_time, hash(reason) AS reason_hash, "
-                "TRY_CAST(local_zone AS report_zone_name) AS local_zone "
+                f"TRY_CAST({zone} AS report_zone_name) AS local_zone "
                 "FROM report_searches").fetchall()
     # Searches with more than one row (one search in several logs, a file released twice). Every other row is
     # a search of its own, so distinct searches are counted as rows plus the distinct ids of these rows only:

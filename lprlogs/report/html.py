@@ -240,12 +240,14 @@ def _hour_chart(data: ReportData) -> ColumnChart:
     notes = []
     if unknown and int(unknown["searches"] or 0):
         tiers = int(unknown["immigration_searches"] or 0), int(unknown["immigration_agency_searches"] or 0)
-        written = unknown_zone_rows(data)
         notes.append(f"Not shown: {int(unknown['searches']):,} searches whose producer's time zone is not known "
-                     f"({tiers[0]:,} stating an immigration purpose, {tiers[1]:,} naming an immigration agency"
-                     + (f"; {written:,} rows of local time written without a zone among them" if written else "")
-                     + "): the table below has them by the hour in UTC or as written. Giving the zone at ingest "
-                     "(--tz with --force, or the registry) places them.")
+                     f"({tiers[0]:,} stating an immigration purpose, {tiers[1]:,} naming an immigration agency): "
+                     "the table below has them by the hour in UTC. Giving the zone at ingest (--tz with --force, or "
+                     "the registry) places them.")
+    written = unknown_zone_rows(data)
+    if written:
+        notes.append(f"{written:,} rows of local time written without a zone are at the hour written, which is their "
+                     "local hour (their zone, and so their hour in UTC, is not known).")
     notes.append("Each search at its hour in the zone of the producer, the agency whose cameras were searched (not "
                  "necessarily the searcher's); the table below gives the UTC hours beside.")
     return column_chart("Immigration-related searches by hour of day, in the local time of the cameras' agency",

@@ -222,8 +222,9 @@ def write_workbook(engine: Engine, data: ReportData, path: Path) -> Path:
 
 
 HOURS_NOTE = ("Hours of the day in the local time of each search's producer, the agency whose cameras were searched; "
-              "the UTC columns count the same searches by their hour in UTC. 'zone unknown': searches whose "
-              "producer's time zone is not known (their local hour is not known either).")
+              "the UTC columns count the same searches by their hour in UTC. A local time written without a zone "
+              "is at the hour written (in both). 'zone unknown': searches whose producer's time zone is not known "
+              "(their local hour is not known either).")
 ROW_NOTE = ("Row, in a citation, is the row of the file as a spreadsheet shows it, the header being row 1: a record "
             "spanning two lines in a text editor (a reason with a line break) is one row. PDFs are cited by page.")
 LINKED_COLUMNS = ("source_file", "path")  # cells that link to the file they name, when it is beside the report

@@ -11,9 +11,12 @@ SELECT hash(search_key) AS rid, * FROM searches;
 
 -- report_facts: the narrow columns the summaries group by; search_hash and reason_hash are 64-bit hashes of
 --   search_uid and reason (two of ten million searches share one with a chance of about 1 in 200,000).
---   local_zone: the producer's zone, which gives the row's local hour of day (NULL when unknown).
+--   local_zone: the zone that gives the row's local hour of day: the producer's; 'UTC' for a local time written
+--   without a zone (stored as written, so its hour is the local hour); NULL when unknown.
 CREATE VIEW report_facts AS
-SELECT rid, hash(search_uid) AS search_hash, searcher_org, producer, search_time, hash(reason) AS reason_hash, local_zone
+SELECT
+    rid, hash(search_uid) AS search_hash, searcher_org, producer, search_time, hash(reason) AS reason_hash,
+    CASE WHEN time_basis = 'local, zone unknown' THEN 'UTC' ELSE local_zone END AS local_zone
 FROM report_searches;
 
 -- report_shared_searches: the searches with more than one row, with their rows.
