@@ -62,3 +62,13 @@ CREATE OR REPLACE MACRO fold_words(text) AS (
 --   merged into one line of a table or one count.
 CREATE OR REPLACE MACRO producer_label(producer, source_file) AS
     coalesce(producer, '(unknown producer: ' || regexp_extract(source_file, '[^/!]+$') || ')');
+
+-- law_rule(state, effective_from, confidence): which version of a state's law a state_law_* flag applied and
+--   how sure the table is of it, as every such flag's evidence says it: ` (CA rule in effect from 2016-01-01,
+--   confidence high)`.
+CREATE OR REPLACE MACRO law_rule(state, effective_from, confidence) AS
+    ' (' || state || ' rule in effect from ' || effective_from || ', confidence ' || confidence || ')';
+
+-- possible_conflict(evidence): a state_law_* flag's evidence, closed by what it is not.
+CREATE OR REPLACE MACRO possible_conflict(evidence) AS
+    evidence || '. A possible conflict, not a finding of one.';

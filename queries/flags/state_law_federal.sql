@@ -17,12 +17,10 @@
 SELECT
     s.search_key,
     'state_law_federal' AS flag,
-    'searcher "' || s.searcher_org || '" is federal; ' || r.citation || ': federal sharing '
+    possible_conflict('searcher "' || s.searcher_org || '" is federal; ' || r.citation || ': federal sharing '
         -- a ban is its own rule; a restriction says what the law requires (e.g. a warrant)
         || r.federal_sharing || CASE WHEN r.federal_sharing = 'restricted' THEN ': ' || r.federal_rule ELSE '' END
-        || ' (' || r.state || ' rule in effect from '
-        || r.effective_from || ', confidence ' || r.federal_confidence
-        || '). A possible conflict, not a finding of one.' AS evidence
+        || law_rule(r.state, r.effective_from, r.federal_confidence)) AS evidence
 FROM searches AS s
 JOIN agencies AS searcher ON searcher.name = s.searcher_org
 JOIN _state_law_rules AS r

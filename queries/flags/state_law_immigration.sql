@@ -25,8 +25,7 @@ rules_hit AS (
         'cameras in ' || r.state || ': ' || r.citation || ': immigration use ' || r.immigration_use
             -- a ban is its own rule; a restriction says what the law allows (e.g. with a judicial warrant)
             || CASE WHEN r.immigration_use = 'restricted' THEN ': ' || r.immigration_rule ELSE '' END
-            || ' (' || r.state || ' rule in effect from ' || r.effective_from
-            || ', confidence ' || r.immigration_confidence || ')' AS why
+            || law_rule(r.state, r.effective_from, r.immigration_confidence) AS why
     FROM searches AS s
     JOIN _state_law_rules AS r
         ON r.agency = s.producer AND s.search_time >= r.starts_at AND s.search_time < r.ends_at
@@ -38,8 +37,7 @@ rules_hit AS (
         'searcher "' || s.searcher_org || '" is an agency of ' || r.state || ': ' || r.citation
             || ': immigration use ' || r.immigration_use
             || CASE WHEN r.immigration_use = 'restricted' THEN ': ' || r.immigration_rule ELSE '' END
-            || ' (' || r.state || ' rule in effect from ' || r.effective_from
-            || ', confidence ' || r.immigration_confidence || ')'
+            || law_rule(r.state, r.effective_from, r.immigration_confidence)
     FROM searches AS s
     JOIN _state_law_rules AS r
         ON r.agency = s.searcher_org AND s.search_time >= r.starts_at AND s.search_time < r.ends_at
@@ -49,9 +47,8 @@ rules_hit AS (
 SELECT
     m.search_key,
     'state_law_immigration' AS flag,
-    'immigration purpose stated (' || any_value(m.evidence) || '); '
-        || string_agg(h.why, '; ' ORDER BY h.position) || '. A possible conflict, not a finding of one.'
-        AS evidence
+    possible_conflict('immigration purpose stated (' || any_value(m.evidence) || '); '
+        || string_agg(h.why, '; ' ORDER BY h.position)) AS evidence
 FROM _immigration_matches AS m
 JOIN rules_hit AS h ON h.search_key = m.search_key
 WHERE m.tier = 'immigration'

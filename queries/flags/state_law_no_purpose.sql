@@ -28,10 +28,8 @@ unstated AS (
 SELECT
     s.search_key,
     'state_law_no_purpose' AS flag,
-    u.why || '; ' || r.citation || ': a purpose must be recorded for each access (' || r.state
-        || ' rule in effect from '
-        || r.effective_from || ', confidence ' || r.purpose_confidence
-        || '). A possible conflict, not a finding of one.' AS evidence
+    possible_conflict(u.why || '; ' || r.citation || ': a purpose must be recorded for each access'
+        || law_rule(r.state, r.effective_from, r.purpose_confidence)) AS evidence
 FROM unstated AS u
 JOIN searches AS s ON s.search_key = u.search_key
 JOIN _state_law_rules AS r

@@ -20,13 +20,11 @@
 SELECT
     s.search_key,
     'state_law_out_of_state' AS flag,
-    'searcher "' || s.searcher_org || '" (' || searcher.state || ') is outside the producer''s state ('
-        || r.state || '); ' || r.citation || ': out-of-state sharing ' || r.out_of_state_sharing
+    possible_conflict('searcher "' || s.searcher_org || '" (' || searcher.state || ') is outside the producer''s '
+        || 'state (' || r.state || '); ' || r.citation || ': out-of-state sharing ' || r.out_of_state_sharing
         -- a ban is its own rule; a restriction says what the law requires (e.g. a written declaration)
         || CASE WHEN r.out_of_state_sharing = 'restricted' THEN ': ' || r.out_of_state_rule ELSE '' END
-        || ' (' || r.state || ' rule in effect from ' || r.effective_from || ', confidence '
-        || r.out_of_state_confidence || '). A possible conflict, not a finding of one.'
-        AS evidence
+        || law_rule(r.state, r.effective_from, r.out_of_state_confidence)) AS evidence
 FROM searches AS s
 JOIN _state_law_rules AS r
     ON r.agency = s.producer AND s.search_time >= r.starts_at AND s.search_time < r.ends_at

@@ -22,12 +22,11 @@
 SELECT
     s.search_key,
     'state_law_retention' AS flag,
-    'reached back ' || printf('%.2f', (epoch(s.search_time) - epoch(s.time_frame_start)) / 86400.0)
+    possible_conflict('reached back ' || printf('%.2f', (epoch(s.search_time) - epoch(s.time_frame_start)) / 86400.0)
         || ' days (time frame from ' || strftime(s.time_frame_start AT TIME ZONE 'UTC', '%Y-%m-%d %H:%M:%S')
         || ' UTC, searched ' || strftime(s.search_time AT TIME ZONE 'UTC', '%Y-%m-%d %H:%M:%S') || ' UTC); '
         || r.citation || ': data that matched no hotlist kept at most ' || printf('%g', r.retention_days)
-        || ' days (' || r.state || ' rule in effect from ' || r.effective_from || ', confidence '
-        || r.retention_confidence || '). A possible conflict, not a finding of one.' AS evidence
+        || ' days' || law_rule(r.state, r.effective_from, r.retention_confidence)) AS evidence
 FROM searches AS s
 JOIN _state_law_rules AS r
     ON r.agency = s.producer AND s.search_time >= r.starts_at AND s.search_time < r.ends_at
