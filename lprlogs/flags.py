@@ -69,7 +69,8 @@ def flag_counts(engine: Engine) -> tuple[list[str], list[tuple[Any, ...]]]:
         counted = {row["flag"]: row for row in run_named(engine, "flag_counts").dicts()}
     finally:
         finish(engine)
-    names = [*flag_names(), *sorted(n for n in counted if n not in flag_names())]
+    files = flag_names()  # parses every flag file: once
+    names = [*files, *sorted(n for n in counted if n not in files)]
     rows = [(name, *(int(counted.get(name, {}).get(c) or 0) for c in ("rows", "searches", "searcher_orgs")))
             for name in names]
     return ["flag", "rows", "searches", "searching_agencies"], rows

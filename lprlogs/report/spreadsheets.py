@@ -342,10 +342,14 @@ def write_arrow_csv(batches: pa.RecordBatchReader, path: Path) -> None:
     part = path.with_name(path.name + ".part")
     header = io.StringIO()
     csv.writer(header, lineterminator="\n").writerow(batches.schema.names)
-    with pa.OSFile(str(part), "wb") as sink:
-        sink.write((BOM + header.getvalue()).encode("utf-8"))
-        options = pa_csv.WriteOptions(include_header=False)
-        with pa_csv.CSVWriter(sink, batches.schema, write_options=options) as writer:
-            for batch in batches:
-                writer.write_batch(batch)
+    try:
+        with pa.OSFile(str(part), "wb") as sink:
+            sink.write((BOM + header.getvalue()).encode("utf-8"))
+            options = pa_csv.WriteOptions(include_header=False)
+            with pa_csv.CSVWriter(sink, batches.schema, write_options=options) as writer:
+                for batch in batches:
+                    writer.write_batch(batch)
+    except BaseException:  # a half-written file is never left in the report folder (disk full, Ctrl-C)
+        part.unlink(missing_ok=True)
+        raise
     part.replace(path)
