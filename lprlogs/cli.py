@@ -403,7 +403,7 @@ def query(sql: str | None, store_dir: Path | None, params: tuple[str, ...], fmt:
 @click.option("--force", is_flag=True, help="Build everything again, even what is current.")
 @user_errors
 def rebuild(store_dir: Path | None, force: bool) -> None:
-    """Build the store's derived tables (duplicate marks, agencies, packs) again from the stored rows.
+    """Build the store's derived tables (duplicate marks, agencies, packs, report tables) again from the stored rows.
 
     Ingest does this itself; run it for a store copied without derived/, or after a derived file was
     lost. Readers never write: without it they compute what they need in memory, each time.

@@ -12,7 +12,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from .engine import flag_specs, queries_dir
-from .report.data import finish, prepare_flags, run_named
+from .engine.report_tables import prepare_flags
+from .report.data import finish, run_named
 from .store import sql_literal
 
 if TYPE_CHECKING:

@@ -113,6 +113,7 @@ def ingest(paths: list[str], store_dir: Path, *, producer: str | None = None, lo
     with store.lock(), Expander(producer=producer, log_kind=log_kind, encoding=encoding, tz=tz,
                                 exclude=(store_dir, *exclude), producers=producers,
                                 registry=stored_registry(store.root)) as expander:
+        generation = int(store.manifest.get("generation", 0))
         batch = store.begin_batch([cited_path(str(p)) for p in paths])
         report = IngestReport(batch_id=batch["id"], store=str(store_dir), producer_rules=producers or [])
         with _Runner(store, batch["id"], force=force, debug=debug, on_event=on_event) as runner, \
@@ -122,16 +123,20 @@ def ingest(paths: list[str], store_dir: Path, *, producer: str | None = None, lo
                     break
                 runner.submit(source)
             report.files = runner.outcomes()
-        _close_batch(store, batch, report, runner.stopped)
+        _close_batch(store, batch, report, runner.stopped, generation)
     return report
 
 
-def _close_batch(store: Store, batch: dict[str, Any], report: IngestReport, stopped: LprlogsError | None) -> None:
-    """Record the batch's counts (or forget a batch that stored nothing), then build the derived data."""
+def _close_batch(store: Store, batch: dict[str, Any], report: IngestReport, stopped: LprlogsError | None,
+                 generation: int) -> None:
+    """Record the batch's counts (or forget a batch that stored nothing: derived data built for the manifest
+    before it, ``generation``, still describes the store), then build the derived data."""
     from .engine import rebuild
+    from .engine.derived import carry_forward
 
     if stopped is None and not report.count("ingested"):
         store.discard_batch(batch)
+        carry_forward(store, generation)
         report.batch_id = None
         return
     store.order_batch(batch["id"], [f.path for f in report.files])

@@ -193,7 +193,8 @@ def test_macros_equal_the_expressions_they_replace() -> None:
 def test_every_report_file_runs_alone_and_answers_as_in_the_report(run_cli: Any, store_dir: Path) -> None:
     """`lprlogs query queries/reports/X.sql` on the samples (the plain report_* views) gives the rows the report
     computes from its materialised objects."""
-    from lprlogs.report.data import _report_sql, finish, prepare
+    from lprlogs.engine.report_tables import prepare
+    from lprlogs.report.data import _report_sql, finish
 
     assert run_cli("ingest", str(ROOT / "samples"), "-q").exit_code == 0
     headline = run_cli("query", "queries/reports/headline.sql", "--format", "json")

@@ -38,7 +38,8 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> dict:
     assert result.exit_code == 0, result.output
 
     from lprlogs.engine import Engine
-    from lprlogs.report.data import collect, finish, prepare
+    from lprlogs.engine.report_tables import prepare
+    from lprlogs.report.data import collect, finish
     from lprlogs.store import Store
 
     engine = Engine(Store.open(store))

@@ -26,7 +26,8 @@ def hours(tmp_path_factory: pytest.TempPathFactory) -> dict:
 
     from lprlogs.cli import cli
     from lprlogs.engine import Engine
-    from lprlogs.report.data import collect, finish, prepare
+    from lprlogs.engine.report_tables import prepare
+    from lprlogs.report.data import collect, finish
     from lprlogs.report.html import render_html
     from lprlogs.report.spreadsheets import write_workbook
     from lprlogs.store import Store
@@ -127,7 +128,8 @@ def test_local_times_written_without_a_zone_are_at_the_hour_written(run_cli, tmp
     from helpers import SAMPLES
 
     from lprlogs.engine import Engine
-    from lprlogs.report.data import collect, finish, prepare
+    from lprlogs.engine.report_tables import prepare
+    from lprlogs.report.data import collect, finish
     from lprlogs.store import Store
 
     release = tmp_path / "release"

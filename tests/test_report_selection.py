@@ -22,13 +22,8 @@ from hypothesis import strategies as st
 
 from lprlogs.engine import report_objects
 from lprlogs.engine.catalog import load_macros
-from lprlogs.report.data import (
-    _materialize_flags,
-    _report_sql,
-    _select_printed_rows,
-    collect_facts,
-    flag_rows_sql,
-)
+from lprlogs.engine.report_tables import _materialize_flags, _select_printed_rows, collect_facts
+from lprlogs.report.data import _report_sql, flag_rows_sql
 from lprlogs.report.spreadsheets import WorkerRelations, _write_csv
 
 PLAIN_TOP_REASONS = """

@@ -409,7 +409,7 @@ def test_printed_rows_evidence_is_the_flags_views(engine: Engine, pick: str, mon
     running the flags again over the printed rows alone is the flags view's, whether the printed rows were
     picked with the columns the flag files name (the default), with every column, or with a column a flag
     reads left out (the flags then fail to bind, and the rows are picked again with every column)."""
-    from lprlogs.report import data
+    from lprlogs.engine import report_tables as data
 
     if pick == "every column":
         monkeypatch.setattr(data, "_printed_columns", lambda: None)
@@ -423,7 +423,7 @@ def test_printed_rows_evidence_is_the_flags_views(engine: Engine, pick: str, mon
         data.prepare(engine, None)
         printed = engine.con.execute("SELECT flag, search_key, evidence FROM report_rows ORDER BY ALL").fetchall()
     finally:
-        data.finish(engine)
+        data.drop_report_objects(engine.con)
         del engine.params["csv_rows_per_flag"]
     flagged = engine.con.execute("SELECT flag, search_key, evidence FROM flags ORDER BY ALL").fetchall()
     assert printed == flagged and len(flagged) > 100

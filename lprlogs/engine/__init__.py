@@ -44,10 +44,10 @@ from .catalog import (  # noqa: F401
     sql_files,
 )
 from .connection import SPILL_PREFIX, connect, spill_folder  # noqa: F401
+from .report_tables import STALE_NOTE_ROWS
 from .sqlerrors import sql_error
 
 READ_ONLY_STATEMENTS = {duckdb.StatementType.SELECT, duckdb.StatementType.EXPLAIN}
-STALE_NOTE_ROWS = 1_000_000  # a reader computing duplicate marks over this many rows says how to avoid it
 DAMAGED_MARK = "lprlogs: store damaged: "  # the start of the error a view over a damaged file raises
 # EXPLAIN, its options, and comments before it: what is left is the statement it explains
 _EXPLAIN_PREFIX = re.compile(r"^(\s|--[^\n]*\n|/\*.*?\*/)*EXPLAIN(\s+ANALYZE\b|\s*\([^)]*\))?", re.I | re.S)
@@ -296,7 +296,7 @@ class Engine:
             if not self.store.files("searches"):
                 self._in_memory["duplicates"] = empty
             else:  # in the connection's spill folder: outside the store, removed with the connection
-                if sum(int(e.get("rows_stored") or 0) for e in self.store.ingested()) >= STALE_NOTE_ROWS:
+                if self.store.rows_stored() >= STALE_NOTE_ROWS:
                     print("lprlogs: note: the store's derived tables are missing or out of date, so duplicate "
                           "marks are computed for this run only (`lprlogs rebuild` keeps them)", file=sys.stderr)
                 spill = self.con.execute("SELECT current_setting('temp_directory')").fetchall()[0][0]

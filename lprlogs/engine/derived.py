@@ -30,6 +30,7 @@ from ..errors import StoreDamaged
 from ..memory import duckdb_limit
 from ..store import Store, packs, parquet_problem, sql_literal
 from ..store.atomic import atomic_path, atomic_write
+from . import report_tables
 
 if TYPE_CHECKING:
     from . import Engine
@@ -37,6 +38,9 @@ if TYPE_CHECKING:
 STAMP_VERSION = 2
 GRACE_SECONDS = 15 * 60
 DUPLICATES_MEMORY_CAP = 10**9  # DuckDB memory limit for the duplicate search (or --memory, if lower)
+# and for the report tables: ingest of a 10M-row file then peaks near 1.4 GiB (measured; about 35% slower
+# than under 3 GiB, which peaked at 2.8)
+REPORT_TABLES_MEMORY_CAP = 1200 * 2**20
 
 
 # --- the agencies module's part: the one place derived data calls it -------------------------------------
@@ -68,6 +72,7 @@ class DerivedState:
     tables: dict[str, Path | None] = field(default_factory=dict)  # None: current, and empty (no file)
     packs: dict[Path, list[str]] = field(default_factory=dict)
     redacted: dict[str, Any] = field(default_factory=dict)
+    flagged: dict[str, Any] = field(default_factory=dict)  # the flagged-row tables' entry (report_tables.py), files as paths
 
     @classmethod
     def load(cls, store: Store, inputs: Callable[[], dict[str, Any]] | None = None) -> DerivedState:
@@ -102,6 +107,10 @@ class DerivedState:
         for name in wanted:
             if name in tables and (tables[name] is None or intact(tables[name])):
                 state.tables[name] = None if tables[name] is None else layout.path(tables[name])
+        entry = stamp.get("flagged") or {}
+        files = entry.get("files") if isinstance(entry, dict) else None
+        if "agencies" in state.tables and isinstance(files, dict) and files and all(map(intact, files.values())):
+            state.flagged = {**entry, "files": {name: layout.path(f) for name, f in files.items()}}
         redacted = stamp.get("redacted") or {}
         if redacted.get("file") and intact(redacted["file"]):
             state.redacted = {"path": layout.path(redacted["file"]), "key": redacted.get("key")}
@@ -114,7 +123,7 @@ def _now() -> str:
 
 def _retire(old: dict[str, Any], kept: set[str], now: str) -> dict[str, str]:
     """Files the old stamp named that the new one does not: retired now (kept for GRACE_SECONDS)."""
-    retired = {k: v for k, v in (old.get("retired") or {}).items() if isinstance(v, str)}
+    retired = {k: v for k, v in (old.get("retired") or {}).items() if isinstance(v, str) and k not in kept}
     for relative in (old.get("sizes") or {}):
         if relative not in kept:
             retired.setdefault(relative, now)
@@ -204,11 +213,45 @@ def _rebuild_locked(store: Store, engine_class: type[Engine], engine: Engine, fo
     kept = ({"file": layout.relative(current.redacted["path"]), "key": current.redacted.get("key")}
             if current.redacted else {})
     stamp = _write_stamp(store, tables, pack_list, inputs, old_stamp, kept)
+    # the flagged-row tables read the stored rows through the views just stamped (duplicate marks, agencies)
+    entry, built_now = _build_flagged(store, build_id, engine_class(store), current.flagged)
+    stamp = _write_stamp(store, tables, pack_list, inputs, stamp, kept, entry)
     if layout.secret.exists():  # redaction was used on this store: its redacted copy is derived data too
         redacted = _build_redacted(store, build_id, engine_class(store, redact=True))
         if redacted != kept:
-            stamp = _write_stamp(store, tables, pack_list, inputs, stamp, redacted)
-    return built
+            stamp = _write_stamp(store, tables, pack_list, inputs, stamp, redacted, entry)
+    return built or built_now
+
+
+def carry_forward(store: Store, generation: int) -> None:
+    """After a run that stored nothing and forgot its batch (the manifest as it was at ``generation``, with a
+    higher number): a stamp current for ``generation`` is made current for the manifest now, instead of
+    leaving every reader to compute derived data again. The caller holds the writer lock."""
+    try:
+        stamp = json.loads(store.layout.stamp.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return
+    if isinstance(stamp, dict) and stamp.get("generation") == generation:
+        stamp["generation"] = store.manifest.get("generation", 0)
+        atomic_write(store.layout.stamp, json.dumps(stamp, indent=1))
+
+
+def _build_flagged(store: Store, build_id: str, engine: Engine, current: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+    """The flagged-row tables' stamp entry (``engine``: a reader of the store as just stamped, closed here): the
+    current tables kept when they were computed from what the engine reads now, else computed and written;
+    and whether they were computed."""
+    layout = store.layout
+    try:
+        if engine.damaged or store.rows_stored() < report_tables.STORED_FROM_ROWS:
+            return {}, False
+        if report_tables.holds(current, report_tables.stored_key(engine)):
+            return {**current, "files": {n: layout.relative(p) for n, p in current["files"].items()}}, False
+        targets = {name: layout.derived_file(name, build_id) for name in report_tables.STORED_TABLES}
+        engine.con.execute(f"SET memory_limit = {sql_literal(duckdb_limit(REPORT_TABLES_MEMORY_CAP))}")
+        entry = report_tables.store_tables(engine, targets)
+        return {**entry, "files": {name: layout.relative(path) for name, path in targets.items()}}, True
+    finally:
+        engine.close()
 
 
 def _build_redacted(store: Store, build_id: str, engine: Engine) -> dict[str, Any]:
@@ -228,13 +271,16 @@ def _build_redacted(store: Store, build_id: str, engine: Engine) -> dict[str, An
 
 
 def _write_stamp(store: Store, tables: dict[str, str | None], pack_list: dict[str, list[str]],
-                 inputs: dict[str, Any], old: dict[str, Any], redacted: dict[str, Any]) -> dict[str, Any]:
+                 inputs: dict[str, Any], old: dict[str, Any], redacted: dict[str, Any],
+                 flagged_entry: dict[str, Any] | None = None) -> dict[str, Any]:
     layout = store.layout
-    names = [n for n in tables.values() if n] + list(pack_list) + ([redacted["file"]] if redacted else [])
+    flagged_entry = flagged_entry or {}
+    names = ([n for n in tables.values() if n] + list(pack_list) + ([redacted["file"]] if redacted else [])
+             + list((flagged_entry.get("files") or {}).values()))
     sizes = {name: layout.path(name).stat().st_size for name in names}
     stamp = {"version": STAMP_VERSION, "generation": store.manifest.get("generation", 0), "built_at": _now(),
              "agency_inputs": inputs, "tables": tables, "packs": pack_list, "redacted": redacted,
-             "sizes": sizes, "retired": _retire(old, set(sizes), _now())}
+             "flagged": flagged_entry, "sizes": sizes, "retired": _retire(old, set(sizes), _now())}
     _collect(store, stamp)
     atomic_write(layout.stamp, json.dumps(stamp, indent=1))
     return stamp

@@ -13,11 +13,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..engine import Engine
+from ..engine.report_tables import prepare
 from ..errors import LprlogsError
 from ..progress import enable_query_progress, watch_queries
 from ..sources import OUTPUT_MARKER
 from .brief import write_brief
-from .data import ReportData, collect, finish, prepare, worker_connection
+from .data import ReportData, collect, finish, worker_connection
 from .html import write_html
 from .spreadsheets import WorkerRelations, flag_csv_shares, write_flag_csvs, write_table_csvs, write_workbook
 

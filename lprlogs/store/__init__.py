@@ -215,6 +215,10 @@ class Store:
     def ingested(self) -> Iterator[dict[str, Any]]:
         return (s for s in self.sources if s.get("status") == "ingested")
 
+    def rows_stored(self) -> int:
+        """The rows of every ingested source, as the manifest counts them."""
+        return sum(int(e.get("rows_stored") or 0) for e in self.ingested())
+
     def source_by_sha(self, sha256: str) -> dict[str, Any] | None:
         with self.mutex:
             for entry in self.sources:

@@ -10,6 +10,7 @@ join names under the store root themselves.
     derived/stamp.json                  what derived/ was built from and the files it holds (derived.py)
     derived/duplicates-<id>.parquet     duplicate marks
     derived/agencies-<id>.parquet       agencies table; derived/agreements-<id>.parquet its 287(g) matches
+    derived/report_<table>-<id>.parquet the flagged-row tables the report and `flags` count (engine/flagged.py)
     derived/packs/                      small stored files copied together for reading (packs.py)
     derived/redacted/<view>-<id>.parquet  a redacted view written once per store state (redact.py)
     tmp/                                files being written; garbage after a crash
@@ -86,7 +87,8 @@ class Layout:
         return self.derived / "stamp.json"
 
     def derived_file(self, name: str, build_id: str) -> Path:
-        """A derived table's file for one build (``name``: duplicates, agencies, agreements); named per build so
+        """A derived table's file for one build (``name``: duplicates, agencies, agreements,
+        report_facts, report_shared_searches, report_flags); named per build so
         that a reader still reading the previous build's file never sees it replaced."""
         return self.derived / f"{name}-{build_id}.parquet"
 
