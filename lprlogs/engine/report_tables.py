@@ -38,9 +38,10 @@ STORED_FROM_ROWS = 50_000
 STALE_NOTE_ROWS = 1_000_000  # a reader computing derived data over this many rows says how to avoid it
 PACKAGE = Path(__file__).resolve().parent.parent  # lprlogs/: its code is part of what the tables come from
 # A stored report_flags is read into memory when it takes less than this share of the memory limit (the
-# summaries read it many times); a larger one is read from its file by each query, in bounded memory.
-FLAGS_IN_MEMORY_SHARE = 0.3
-FLAG_ROW_BYTES = 40  # its width in memory: ten fixed-width columns
+# summaries read it many times), and report_facts too when both fit in it; a larger one is read from its
+# file by each query, in bounded memory.
+IN_MEMORY_SHARE = 0.3
+ROW_BYTES = {"report_flags": 40, "report_facts": 38}  # their width in memory: fixed-width columns
 
 # What prepare defines, in the engine's own in-memory database (not TEMP: the worker connections that run
 # the report queries side by side must see them): views and tables named report_*, and these types, dropped
@@ -339,29 +340,29 @@ def store_tables(engine: Engine, targets: dict[str, Path]) -> dict[str, Any]:
                             "(FORMAT parquet, COMPRESSION zstd)").fetchall()
         flag_type = con.execute("SELECT data_type FROM duckdb_columns() WHERE table_name = 'report_flags' "
                                 "AND column_name = 'flag'").fetchall()[0][0]
-        flag_rows = con.execute("SELECT count(*) FROM report_flags").fetchall()[0][0]
+        rows = {f"{name}_rows": con.execute(f"SELECT count(*) FROM {name}").fetchall()[0][0] for name in ROW_BYTES}
     finally:
         drop_report_objects(con)
-    return {"key": stored_key(engine), "flag_as_text": flag_type == "VARCHAR", "flag_rows": flag_rows,
-            "printed": per_flag}
+    return {"key": stored_key(engine), "flag_as_text": flag_type == "VARCHAR", **rows, "printed": per_flag}
 
 
 def _load_flag_tables(con: duckdb.DuckDBPyConnection, stored: dict[str, Any]) -> None:
     """report_facts, report_shared_searches and report_flags from their stored files, the names typed as
-    ``collect_facts`` and ``_materialize_flags`` type them. report_facts stays a view of its file (the
-    summaries that read it read it once); report_flags is read into memory when it is small enough."""
+    ``collect_facts`` and ``_materialize_flags`` type them; report_flags, then report_facts, read into memory
+    while they fit in IN_MEMORY_SHARE of the limit, else views of their files."""
     facts, shared, flags = (sql_literal(str(stored["files"][name])) for name in STORED_TABLES[:3])
     _create_types(con, f"SELECT searcher_org AS name FROM read_parquet({facts}) "
                        f"UNION SELECT producer FROM read_parquet({facts})")
+    con.execute(f"CREATE OR REPLACE TABLE report_shared_searches AS SELECT * FROM read_parquet({shared})").fetchall()
     names = ("CAST(searcher_org AS report_org_name) AS searcher_org, CAST(producer AS report_org_name) AS producer, "
              "CAST(local_zone AS report_zone_name) AS local_zone")
-    con.execute(f"CREATE OR REPLACE VIEW report_facts AS SELECT * REPLACE ({names}) FROM read_parquet({facts})"
-                ).fetchall()
-    con.execute(f"CREATE OR REPLACE TABLE report_shared_searches AS SELECT * FROM read_parquet({shared})").fetchall()
-    in_memory = int(stored.get("flag_rows") or 0) * FLAG_ROW_BYTES < FLAGS_IN_MEMORY_SHARE * limit_bytes()
     flag = "flag" if stored.get("flag_as_text") else "CAST(flag AS report_flag_name)"
-    con.execute(f"CREATE OR REPLACE {'TABLE' if in_memory else 'VIEW'} report_flags AS "
-                f"SELECT * REPLACE ({flag} AS flag, {names}) FROM read_parquet({flags})").fetchall()
+    budget = IN_MEMORY_SHARE * limit_bytes()
+    for name, path, typed in (("report_flags", flags, f"{flag} AS flag, {names}"), ("report_facts", facts, names)):
+        budget -= int(stored.get(f"{name}_rows") or 0) * ROW_BYTES[name]
+        kind = "TABLE" if budget > 0 else "VIEW"
+        con.execute(f"CREATE OR REPLACE {kind} {name} AS SELECT * REPLACE ({typed}) FROM read_parquet({path})"
+                    ).fetchall()
 
 
 def _load_printed_rows(con: duckdb.DuckDBPyConnection, stored: dict[str, Any]) -> None:
