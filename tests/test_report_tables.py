@@ -77,7 +77,7 @@ def engine(store: Path) -> Iterator[Engine]:
 
 def test_ingest_stores_the_tables_and_the_report_reads_them(engine: Engine) -> None:
     stamp = json.loads((engine.store.layout.stamp).read_text())
-    assert set(stamp["flagged"]["files"]) == set(report_tables.STORED_TABLES)
+    assert set(stamp["report"]["files"]) == set(report_tables.STORED_TABLES)
     assert report_tables.stored_entry(engine) is not None
     kinds = _kinds(engine)
     assert kinds["report_rows"] == "VIEW true"
@@ -151,7 +151,7 @@ def test_a_damaged_stored_table_is_not_read(store: Path, tmp_path: Path) -> None
     copy = tmp_path / "store"
     shutil.copytree(store, copy)
     stamp = json.loads((copy / "derived" / "stamp.json").read_text())
-    flags_file = copy / stamp["flagged"]["files"]["report_flags"]
+    flags_file = copy / stamp["report"]["files"]["report_flags"]
     flags_file.write_bytes(flags_file.read_bytes()[:100])  # truncated: the stamp's size no longer matches
     damaged, whole = Engine(Store.open(copy)), Engine(Store.open(store))
     try:
@@ -256,3 +256,23 @@ def test_stored_tables_equal_computed_ones_on_the_real_files(realdata: Path, tmp
         assert loaded == _tables(engine, load=False) and len(loaded["report_facts"]) > 40_000
     finally:
         engine.close()
+
+
+def test_loading_a_287g_list_stores_the_tables_again(store: Path, tmp_path: Path) -> None:
+    """`agencies load-287g` changes what 287g_searcher flags: it stores the tables again, and they hold the
+    new matches (the samples match none before the list is loaded)."""
+    copy = tmp_path / "store"
+    shutil.copytree(store, copy)
+    before = json.loads((copy / "derived" / "stamp.json").read_text())["report"]["files"]
+    listed = ROOT / "samples" / "reference" / "ice-287g-participating-sample.xlsx"
+    result = CliRunner().invoke(cli, ["agencies", "load-287g", str(listed), "--store", str(copy)])
+    assert result.exit_code == 0, result.output
+    engine = Engine(Store.open(copy))
+    try:
+        assert report_tables.stored_entry(engine) is not None
+        loaded = _tables(engine)
+        assert loaded == _tables(engine, load=False)
+        assert any(row[0] == "287g_searcher" for row in loaded["report_flags"])
+    finally:
+        engine.close()
+    assert json.loads((copy / "derived" / "stamp.json").read_text())["report"]["files"] != before

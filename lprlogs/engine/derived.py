@@ -72,7 +72,7 @@ class DerivedState:
     tables: dict[str, Path | None] = field(default_factory=dict)  # None: current, and empty (no file)
     packs: dict[Path, list[str]] = field(default_factory=dict)
     redacted: dict[str, Any] = field(default_factory=dict)
-    flagged: dict[str, Any] = field(default_factory=dict)  # the flagged-row tables' entry (report_tables.py), files as paths
+    report: dict[str, Any] = field(default_factory=dict)  # the report tables' entry (report_tables.py), files as paths
 
     @classmethod
     def load(cls, store: Store, inputs: Callable[[], dict[str, Any]] | None = None) -> DerivedState:
@@ -107,10 +107,10 @@ class DerivedState:
         for name in wanted:
             if name in tables and (tables[name] is None or intact(tables[name])):
                 state.tables[name] = None if tables[name] is None else layout.path(tables[name])
-        entry = stamp.get("flagged") or {}
+        entry = stamp.get("report") or {}
         files = entry.get("files") if isinstance(entry, dict) else None
         if "agencies" in state.tables and isinstance(files, dict) and files and all(map(intact, files.values())):
-            state.flagged = {**entry, "files": {name: layout.path(f) for name, f in files.items()}}
+            state.report = {**entry, "files": {name: layout.path(f) for name, f in files.items()}}
         redacted = stamp.get("redacted") or {}
         if redacted.get("file") and intact(redacted["file"]):
             state.redacted = {"path": layout.path(redacted["file"]), "key": redacted.get("key")}
@@ -213,8 +213,8 @@ def _rebuild_locked(store: Store, engine_class: type[Engine], engine: Engine, fo
     kept = ({"file": layout.relative(current.redacted["path"]), "key": current.redacted.get("key")}
             if current.redacted else {})
     stamp = _write_stamp(store, tables, pack_list, inputs, old_stamp, kept)
-    # the flagged-row tables read the stored rows through the views just stamped (duplicate marks, agencies)
-    entry, built_now = _build_flagged(store, build_id, engine_class(store), current.flagged)
+    # the report tables read the stored rows through the views just stamped (duplicate marks, agencies)
+    entry, built_now = _build_report_tables(store, build_id, engine_class(store), current.report)
     stamp = _write_stamp(store, tables, pack_list, inputs, stamp, kept, entry)
     if layout.secret.exists():  # redaction was used on this store: its redacted copy is derived data too
         redacted = _build_redacted(store, build_id, engine_class(store, redact=True))
@@ -236,8 +236,9 @@ def carry_forward(store: Store, generation: int) -> None:
         atomic_write(store.layout.stamp, json.dumps(stamp, indent=1))
 
 
-def _build_flagged(store: Store, build_id: str, engine: Engine, current: dict[str, Any]) -> tuple[dict[str, Any], bool]:
-    """The flagged-row tables' stamp entry (``engine``: a reader of the store as just stamped, closed here): the
+def _build_report_tables(store: Store, build_id: str, engine: Engine,
+                         current: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+    """The report tables' stamp entry (``engine``: a reader of the store as just stamped, closed here): the
     current tables kept when they were computed from what the engine reads now, else computed and written;
     and whether they were computed."""
     layout = store.layout
@@ -272,15 +273,15 @@ def _build_redacted(store: Store, build_id: str, engine: Engine) -> dict[str, An
 
 def _write_stamp(store: Store, tables: dict[str, str | None], pack_list: dict[str, list[str]],
                  inputs: dict[str, Any], old: dict[str, Any], redacted: dict[str, Any],
-                 flagged_entry: dict[str, Any] | None = None) -> dict[str, Any]:
+                 report_entry: dict[str, Any] | None = None) -> dict[str, Any]:
     layout = store.layout
-    flagged_entry = flagged_entry or {}
+    report_entry = report_entry or {}
     names = ([n for n in tables.values() if n] + list(pack_list) + ([redacted["file"]] if redacted else [])
-             + list((flagged_entry.get("files") or {}).values()))
+             + list((report_entry.get("files") or {}).values()))
     sizes = {name: layout.path(name).stat().st_size for name in names}
     stamp = {"version": STAMP_VERSION, "generation": store.manifest.get("generation", 0), "built_at": _now(),
              "agency_inputs": inputs, "tables": tables, "packs": pack_list, "redacted": redacted,
-             "flagged": flagged_entry, "sizes": sizes, "retired": _retire(old, set(sizes), _now())}
+             "report": report_entry, "sizes": sizes, "retired": _retire(old, set(sizes), _now())}
     _collect(store, stamp)
     atomic_write(layout.stamp, json.dumps(stamp, indent=1))
     return stamp

@@ -6,7 +6,7 @@ Computing them is most of a report's time: the flags read every row's texts, and
 picked from every stored row. So a writer also stores them in derived/ (``store_tables``: at the end of
 an ingest, after `agencies load-*`, in `lprlogs rebuild`), and a reader reads them from there instead
 (``prepare``) when they were computed from the same rows, read from the same files in the same order
-(``rid`` numbers a row by its place in them), the same files under queries/, lprlogs version and flag
+(``rid`` numbers a row by its place in them), the same files under queries/, lprlogs's code and flag
 parameters (``stored_key``); the printed rows also for the same row caps. Otherwise, and with ``--since``
 or ``--redact``, it computes them as a writer does.
 """
@@ -314,7 +314,7 @@ def _code_digest(queries: Path) -> str:
 def stored_entry(engine: Engine) -> dict[str, Any] | None:
     """The stored tables' stamp entry (``files``: their paths by name) when they hold what this engine would
     compute, else None."""
-    stored = engine.derived.flagged
+    stored = engine.derived.report
     if engine.redact or engine.damaged or not holds(stored, stored_key(engine)):
         return None
     return stored

@@ -10,7 +10,7 @@ join names under the store root themselves.
     derived/stamp.json                  what derived/ was built from and the files it holds (derived.py)
     derived/duplicates-<id>.parquet     duplicate marks
     derived/agencies-<id>.parquet       agencies table; derived/agreements-<id>.parquet its 287(g) matches
-    derived/report_<table>-<id>.parquet the flagged-row tables the report and `flags` count (engine/flagged.py)
+    derived/report_<table>-<id>.parquet the tables the report and `flags` count from (engine/report_tables.py)
     derived/packs/                      small stored files copied together for reading (packs.py)
     derived/redacted/<view>-<id>.parquet  a redacted view written once per store state (redact.py)
     tmp/                                files being written; garbage after a crash
@@ -88,7 +88,7 @@ class Layout:
 
     def derived_file(self, name: str, build_id: str) -> Path:
         """A derived table's file for one build (``name``: duplicates, agencies, agreements,
-        report_facts, report_shared_searches, report_flags); named per build so
+        report_facts, report_shared_searches, report_flags, report_rows); named per build so
         that a reader still reading the previous build's file never sees it replaced."""
         return self.derived / f"{name}-{build_id}.parquet"
 
