@@ -347,9 +347,11 @@ def store_tables(engine: Engine, targets: dict[str, Path]) -> dict[str, Any]:
 
 
 def _load_flag_tables(con: duckdb.DuckDBPyConnection, stored: dict[str, Any]) -> None:
-    """report_facts, report_shared_searches and report_flags from their stored files, the names typed as
-    ``collect_facts`` and ``_materialize_flags`` type them; report_flags, then report_facts, read into memory
-    while they fit in IN_MEMORY_SHARE of the limit, else views of their files."""
+    """report_facts, report_shared_searches and report_flags from their stored files: report_flags, then
+    report_facts, read into memory while they fit in IN_MEMORY_SHARE of the limit, the names typed as
+    ``collect_facts`` and ``_materialize_flags`` type them; else views of their files, the names as text
+    (casting 165M names to ENUMs in every query that read the view took longer than the query; the ENUMs
+    order and compare like the texts)."""
     facts, shared, flags = (sql_literal(str(stored["files"][name])) for name in STORED_TABLES[:3])
     _create_types(con, f"SELECT searcher_org AS name FROM read_parquet({facts}) "
                        f"UNION SELECT producer FROM read_parquet({facts})")
@@ -360,9 +362,8 @@ def _load_flag_tables(con: duckdb.DuckDBPyConnection, stored: dict[str, Any]) ->
     budget = IN_MEMORY_SHARE * limit_bytes()
     for name, path, typed in (("report_flags", flags, f"{flag} AS flag, {names}"), ("report_facts", facts, names)):
         budget -= int(stored.get(f"{name}_rows") or 0) * ROW_BYTES[name]
-        kind = "TABLE" if budget > 0 else "VIEW"
-        con.execute(f"CREATE OR REPLACE {kind} {name} AS SELECT * REPLACE ({typed}) FROM read_parquet({path})"
-                    ).fetchall()
+        select = f"SELECT * REPLACE ({typed}) FROM read_parquet({path})" if budget > 0 else f"FROM read_parquet({path})"
+        con.execute(f"CREATE OR REPLACE {'TABLE' if budget > 0 else 'VIEW'} {name} AS {select}").fetchall()
 
 
 def _load_printed_rows(con: duckdb.DuckDBPyConnection, stored: dict[str, Any]) -> None:
