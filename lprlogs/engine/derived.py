@@ -213,9 +213,12 @@ def _rebuild_locked(store: Store, engine_class: type[Engine], engine: Engine, fo
     kept = ({"file": layout.relative(current.redacted["path"]), "key": current.redacted.get("key")}
             if current.redacted else {})
     stamp = _write_stamp(store, tables, pack_list, inputs, old_stamp, kept)
-    # the report tables read the stored rows through the views just stamped (duplicate marks, agencies)
-    entry, built_now = _build_report_tables(store, build_id, engine_class(store), current.report)
-    stamp = _write_stamp(store, tables, pack_list, inputs, stamp, kept, entry)
+    entry: dict[str, Any] = {}
+    built_now = False
+    if store.rows_stored() >= report_tables.STORED_FROM_ROWS:
+        # the report tables read the stored rows through the views just stamped (duplicate marks, agencies)
+        entry, built_now = _build_report_tables(store, build_id, engine_class(store), current.report)
+        stamp = _write_stamp(store, tables, pack_list, inputs, stamp, kept, entry)
     if layout.secret.exists():  # redaction was used on this store: its redacted copy is derived data too
         redacted = _build_redacted(store, build_id, engine_class(store, redact=True))
         if redacted != kept:
@@ -243,7 +246,7 @@ def _build_report_tables(store: Store, build_id: str, engine: Engine,
     and whether they were computed."""
     layout = store.layout
     try:
-        if engine.damaged or store.rows_stored() < report_tables.STORED_FROM_ROWS:
+        if engine.damaged:
             return {}, False
         if report_tables.holds(current, report_tables.stored_key(engine)):
             return {**current, "files": {n: layout.relative(p) for n, p in current["files"].items()}}, False
