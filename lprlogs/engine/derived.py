@@ -38,8 +38,8 @@ if TYPE_CHECKING:
 STAMP_VERSION = 2
 GRACE_SECONDS = 15 * 60
 DUPLICATES_MEMORY_CAP = 10**9  # DuckDB memory limit for the duplicate search (or --memory, if lower)
-# and for the report tables: ingest of a 10M-row file then peaks near 1.4 GiB (measured; about 35% slower
-# than under 3 GiB, which peaked at 2.8)
+# and for the report tables: ingest of a 10M-row file then peaks near 1.4 GiB (measured; 24-28 s against 19 s
+# for the tables under 3 GiB, which peaked at 2.8)
 REPORT_TABLES_MEMORY_CAP = 1200 * 2**20
 
 
