@@ -287,3 +287,26 @@ def test_loading_a_287g_list_stores_the_tables_again(store: Path, tmp_path: Path
     result = runner.invoke(cli, ["agencies", "load-287g", str(listed), "--store", str(copy)])
     assert result.exit_code == 0, result.output
     assert stored_287g_rows() > 100
+
+
+def test_a_stamp_of_the_wrong_shape_is_computed_again(store: Path, tmp_path: Path) -> None:
+    """A stamp edited or damaged by hand (every part of the wrong shape, the report entry's key intact) is no
+    error: readers compute what it named and answer the same, and a rebuild writes a good one."""
+    copy = tmp_path / "store"
+    shutil.copytree(store, copy)
+    stamp_file = copy / "derived" / "stamp.json"
+    stamp = json.loads(stamp_file.read_text())
+    stamp.update(packs=[1], tables={"duplicates": 5, "agencies": ["x"]}, redacted=[], retired=[1], sizes=[["a"]],
+                 report={**stamp["report"], "files": {"report_flags": 5}, "report_flags_rows": "many"})
+    stamp_file.write_text(json.dumps(stamp))
+    runner = CliRunner()
+    damaged = runner.invoke(cli, ["flags", "--store", str(copy), "--csv"])
+    intact = runner.invoke(cli, ["flags", "--store", str(store), "--csv"])
+    assert damaged.exit_code == intact.exit_code == 0, damaged.output
+    assert damaged.stdout == intact.stdout
+    assert runner.invoke(cli, ["rebuild", "--store", str(copy)]).exit_code == 0
+    engine = Engine(Store.open(copy))
+    try:
+        assert report_tables.stored_entry(engine) is not None
+    finally:
+        engine.close()

@@ -85,9 +85,11 @@ class DerivedState:
             return cls()
         if not isinstance(stamp, dict) or stamp.get("version") != STAMP_VERSION:
             return cls()
-        sizes = stamp.get("sizes") if isinstance(stamp.get("sizes"), dict) else {}
+        sizes = _section(stamp, "sizes")
 
-        def intact(relative: str) -> Path | None:
+        def intact(relative: object) -> Path | None:
+            if not isinstance(relative, str):  # a stamp edited or damaged by hand: the file is computed again
+                return None
             path = layout.path(relative)
             try:
                 return path if path.stat().st_size == sizes.get(relative) else None
@@ -95,26 +97,33 @@ class DerivedState:
                 return None
 
         state = cls(stamp=stamp)
-        for name, relative in (stamp.get("packs") or {}).items():
+        for name, relative in _section(stamp, "packs").items():
             if intact(name) and isinstance(relative, list):
                 state.packs[layout.path(name)] = relative
         if stamp.get("generation") != store.manifest.get("generation", 0):
             return state  # packs stay usable: each names the stored files it copies
-        tables = stamp.get("tables") or {}
+        tables = _section(stamp, "tables")
         wanted = ["duplicates"]
         if stamp.get("agency_inputs") == (inputs() if inputs is not None else agency_inputs(store)):
             wanted += ["agencies", "agreements"]
         for name in wanted:
             if name in tables and (tables[name] is None or intact(tables[name])):
                 state.tables[name] = None if tables[name] is None else layout.path(tables[name])
-        entry = stamp.get("report") or {}
-        files = entry.get("files") if isinstance(entry, dict) else None
+        entry = _section(stamp, "report")
+        files = entry.get("files")
         if "agencies" in state.tables and isinstance(files, dict) and files and all(map(intact, files.values())):
             state.report = {**entry, "files": {name: layout.path(f) for name, f in files.items()}}
-        redacted = stamp.get("redacted") or {}
+        redacted = _section(stamp, "redacted")
         if redacted.get("file") and intact(redacted["file"]):
             state.redacted = {"path": layout.path(redacted["file"]), "key": redacted.get("key")}
         return state
+
+
+def _section(stamp: dict[str, Any], key: str) -> dict[str, Any]:
+    """A part of the stamp; one of the wrong shape (a stamp edited or damaged by hand) counts as empty, and what
+    it named is computed again."""
+    value = stamp.get(key)
+    return value if isinstance(value, dict) else {}
 
 
 def _now() -> str:
@@ -123,8 +132,8 @@ def _now() -> str:
 
 def _retire(old: dict[str, Any], kept: set[str], now: str) -> dict[str, str]:
     """Files the old stamp named that the new one does not: retired now (kept for GRACE_SECONDS)."""
-    retired = {k: v for k, v in (old.get("retired") or {}).items() if isinstance(v, str) and k not in kept}
-    for relative in (old.get("sizes") or {}):
+    retired = {k: v for k, v in _section(old, "retired").items() if isinstance(v, str) and k not in kept}
+    for relative in _section(old, "sizes"):
         if relative not in kept:
             retired.setdefault(relative, now)
     return retired

@@ -361,7 +361,8 @@ def _load_flag_tables(con: duckdb.DuckDBPyConnection, stored: dict[str, Any]) ->
     flag = "flag" if stored.get("flag_as_text") else "CAST(flag AS report_flag_name)"
     budget = IN_MEMORY_SHARE * limit_bytes()
     for name, path, typed in (("report_flags", flags, f"{flag} AS flag, {names}"), ("report_facts", facts, names)):
-        budget -= int(stored.get(f"{name}_rows") or 0) * ROW_BYTES[name]
+        rows = stored.get(f"{name}_rows")
+        budget -= (rows if isinstance(rows, int) else 0) * ROW_BYTES[name]
         select = f"SELECT * REPLACE ({typed}) FROM read_parquet({path})" if budget > 0 else f"FROM read_parquet({path})"
         con.execute(f"CREATE OR REPLACE {'TABLE' if budget > 0 else 'VIEW'} {name} AS {select}").fetchall()
 
