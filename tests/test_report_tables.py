@@ -234,9 +234,12 @@ def test_a_big_store_with_stale_tables_says_how_to_keep_them(engine: Engine, tmp
     assert "rebuild" not in capsys.readouterr().err
 
 
-def test_small_stores_store_no_tables(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Below STORED_FROM_ROWS a writer stores nothing and readers compute the tables (in well under a second)."""
+def test_small_stores_store_no_tables(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                      capsys: pytest.CaptureFixture[str]) -> None:
+    """Below STORED_FROM_ROWS a writer stores nothing and readers compute the tables, without a note: the
+    tables are not missing there, they are not kept."""
     monkeypatch.setattr(report_tables, "STORED_FROM_ROWS", 14)
+    monkeypatch.setattr(report_tables, "STALE_NOTE_ROWS", 0)
     folder, target = tmp_path / "release", tmp_path / "store"
     folder.mkdir()
     network_audit(folder)  # 13 rows
@@ -244,7 +247,9 @@ def test_small_stores_store_no_tables(tmp_path: Path, monkeypatch: pytest.Monkey
     assert not list((target / "derived").glob("report_*"))
     engine = Engine(Store.open(target))
     try:
+        capsys.readouterr()
         assert report_tables.stored_entry(engine) is None and _tables(engine)["report_flags"]
+        assert "rebuild" not in capsys.readouterr().err
     finally:
         engine.close()
 
