@@ -13,6 +13,7 @@ or ``--redact``, it computes them as a writer does.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import sys
 from dataclasses import dataclass
@@ -56,6 +57,22 @@ def prepare_flags(engine: Engine, since: int | None = None, *, load: bool = True
     DuckDB spills to disk when they outgrow the memory limit, or read from derived/ (``load``, without
     ``since``, when ``stored_entry`` allows). The caller calls ``drop_report_objects``."""
     con = engine.con
+    flag_searches, stored_rows = _define_searches(engine, since)
+    stored = stored_entry(engine) if load and since is None else None
+    if stored:
+        _load_flag_tables(con, stored)
+    else:
+        if load and since is None:
+            _say_when_stale(engine)
+        collect_facts(con)
+        _materialize_flags(engine, flag_searches)
+    return Prepared(stored_rows, stored)
+
+
+def _define_searches(engine: Engine, since: int | None) -> tuple[str, str | None]:
+    """report_searches (the rows of batches after ``since``, else all) and report_agencies; the SELECTs the
+    flags read and that pick stored rows (``_keyed_searches``)."""
+    con = engine.con
     # DuckDB's own bars would print per query; whether it tracks progress is the caller's (a bar reads it)
     con.execute("SET enable_progress_bar_print = false").fetchall()
     drop_report_objects(con)  # the plain views a query run alone may have defined (define_report_objects)
@@ -66,15 +83,7 @@ def prepare_flags(engine: Engine, since: int | None = None, *, load: bool = True
     con.execute(f"CREATE OR REPLACE VIEW report_searches AS {keyed_searches}").fetchall()
     # the definition a file run alone reads as a view (queries/reports/_report_objects.sql), materialised
     con.execute(f"CREATE OR REPLACE TABLE report_agencies AS {report_objects()['report_agencies']}").fetchall()
-    stored = stored_entry(engine) if load and since is None else None
-    if stored:
-        _load_flag_tables(con, stored)
-    else:
-        if load and since is None:
-            _say_when_stale(engine)
-        collect_facts(con)
-        _materialize_flags(engine, flag_searches)
-    return Prepared(stored_rows, stored)
+    return flag_searches, stored_rows
 
 
 @dataclass(frozen=True)
@@ -329,23 +338,50 @@ def holds(stored: dict[str, Any], key: str) -> bool:
 
 def store_tables(engine: Engine, targets: dict[str, Path]) -> dict[str, Any]:
     """Compute the tables on ``engine`` (a reader of the store as a writer just left it, with the default
-    parameters) and write each to its target in ``targets`` (by table name); their stamp entry."""
+    parameters) and write each to its target in ``targets`` (by table name); their stamp entry.
+
+    Each table is written to its file as it is computed, and the next ones read it from there, as a reader
+    of the stored tables does: a table of tens of millions of rows held in memory (under the writer's
+    memory cap) spilled to disk and was read back again to be copied out, most of the time at 10M rows."""
     per_flag = row_caps(engine).printed
-    prepare(engine, None, load=False)
     con = engine.con
-    try:
-        for name in STORED_TABLES:
+    with contextlib.ExitStack() as stack:
+        files = {name: stack.enter_context(atomic_path(targets[name])) for name in STORED_TABLES}
+        try:
+            flag_searches, stored_rows = _define_searches(engine, None)
+            entry = _write_flag_tables(engine, flag_searches, files)
+            _load_flag_tables(con, {**entry, "files": files})
+            _select_printed_rows(engine, per_flag, stored_rows)
             # the printed rows in the order the report reads them: one flag's rows are then a few row groups
-            order = " ORDER BY flag, printed_rank" if name == "report_rows" else ""
-            with atomic_path(targets[name]) as tmp:
-                con.execute(f"COPY (SELECT * FROM {name}{order}) TO {sql_literal(str(tmp))} "
-                            "(FORMAT parquet, COMPRESSION zstd)").fetchall()
-        flag_type = con.execute("SELECT data_type FROM duckdb_columns() WHERE table_name = 'report_flags' "
-                                "AND column_name = 'flag'").fetchall()[0][0]
-        rows = {f"{name}_rows": con.execute(f"SELECT count(*) FROM {name}").fetchall()[0][0] for name in ROW_BYTES}
-    finally:
-        drop_report_objects(con)
-    return {"key": stored_key(engine), "flag_as_text": flag_type == "VARCHAR", **rows, "printed": per_flag}
+            _copy(con, "SELECT * FROM report_rows ORDER BY flag, printed_rank", files["report_rows"])
+        finally:
+            drop_report_objects(con)
+    return {"key": stored_key(engine), **entry, "printed": per_flag}
+
+
+def _copy(con: duckdb.DuckDBPyConnection, select: str, path: Path) -> int:
+    """Write ``select``'s rows to the Parquet file ``path``; how many."""
+    return con.execute(f"COPY ({select}) TO {sql_literal(str(path))} (FORMAT parquet, COMPRESSION zstd)"
+                       ).fetchall()[0][0]
+
+
+def _write_flag_tables(engine: Engine, flag_searches: str, files: dict[str, Path]) -> dict[str, Any]:
+    """report_facts, report_shared_searches and report_flags written to ``files`` (each read from the file
+    before); their stamp entry's counts and whether the flag's name is text (see _materialize_flags)."""
+    con = engine.con
+    _create_types(con, ORG_NAMES)
+    facts = f"read_parquet({sql_literal(str(files['report_facts']))})"
+    entry: dict[str, Any] = {"report_facts_rows": _copy(con, _facts_select(con), files["report_facts"])}
+    _copy(con, _shared_select(facts), files["report_shared_searches"])
+    shared = f"read_parquet({sql_literal(str(files['report_shared_searches']))})"
+    flags = files["report_flags"]
+    entry["report_flags_rows"] = _copy(con, _flags_select(engine, flag_searches, ENUM_FLAG, facts, shared), flags)
+    entry["flag_as_text"] = bool(con.execute(f"SELECT count(*) FROM read_parquet({sql_literal(str(flags))}) "
+                                             "WHERE flag IS NULL").fetchall()[0][0])
+    if entry["flag_as_text"]:
+        entry["report_flags_rows"] = _copy(con, _flags_select(engine, flag_searches, TEXT_FLAG, facts, shared),
+                                           flags)
+    return entry
 
 
 def _load_flag_tables(con: duckdb.DuckDBPyConnection, stored: dict[str, Any]) -> None:
@@ -419,25 +455,42 @@ def _create_types(con: duckdb.DuckDBPyConnection, org_names: str) -> None:
     con.execute(f"CREATE TYPE report_flag_name AS ENUM ({', '.join(sql_literal(n) for n in names)})").fetchall()
 
 
+# the names report_org_name lists: every searcher and producer of report_searches
+ORG_NAMES = "SELECT searcher_org AS name FROM report_searches UNION SELECT producer FROM report_searches"
+
+
 def collect_facts(con: duckdb.DuckDBPyConnection) -> None:
     """The report's types, report_facts and report_shared_searches (see report/data.py) from report_searches:
     the one pass over the store's rows whose columns the summaries group by."""
-    _create_types(con, "SELECT searcher_org AS name FROM report_searches UNION SELECT producer FROM report_searches")
+    _create_types(con, ORG_NAMES)
+    con.execute(f"CREATE OR REPLACE TABLE report_facts AS {_facts_select(con)}").fetchall()
+    con.execute(f"CREATE OR REPLACE TABLE report_shared_searches AS {_shared_select('report_facts')}").fetchall()
+
+
+def _facts_select(con: duckdb.DuckDBPyConnection) -> str:
+    """report_facts' rows: each row of report_searches with the columns the summaries group by, narrow."""
     zone = (f"CASE WHEN time_basis = {sql_literal(UNKNOWN_BASIS)} THEN 'UTC' ELSE local_zone END"
             if "time_basis" in con.table("report_searches").columns else "local_zone")
-    con.execute("CREATE OR REPLACE TABLE report_facts AS "
-                "SELECT rid, hash(search_uid) AS search_hash, CAST(searcher_org AS report_org_name) AS searcher_org, "
-                "CAST(producer AS report_org_name) AS producer, search_time, hash(reason) AS reason_hash, "
-                f"TRY_CAST({zone} AS report_zone_name) AS local_zone "
-                "FROM report_searches").fetchall()
-    # Searches with more than one row (one search in several logs, a file released twice). Every other row is
-    # a search of its own, so distinct searches are counted as rows plus the distinct ids of these rows only:
-    # DuckDB counts distinct values on one thread, and most releases have few.
-    # (a window, which DuckDB sorts and spills, not a GROUP BY over every row: its hash table of 100M searches
-    # could not be had in 1.2 GiB)
-    con.execute("CREATE OR REPLACE TABLE report_shared_searches AS SELECT search_hash, count(*) AS rows FROM ("
-                "SELECT search_hash FROM report_facts QUALIFY count(*) OVER (PARTITION BY search_hash) > 1) GROUP BY 1"
-                ).fetchall()
+    return ("SELECT rid, hash(search_uid) AS search_hash, CAST(searcher_org AS report_org_name) AS searcher_org, "
+            "CAST(producer AS report_org_name) AS producer, search_time, hash(reason) AS reason_hash, "
+            f"TRY_CAST({zone} AS report_zone_name) AS local_zone "
+            "FROM report_searches")
+
+
+def _shared_select(facts: str) -> str:
+    """Searches with more than one row (one search in several logs, a file released twice), from ``facts``.
+    Every other row is a search of its own, so distinct searches are counted as rows plus the distinct ids
+    of these rows only: DuckDB counts distinct values on one thread, and most releases have few.
+    (A window, which DuckDB sorts and spills, not a GROUP BY over every row: its hash table of 100M
+    searches could not be had in 1.2 GiB.)"""
+    return ("SELECT search_hash, count(*) AS rows FROM (SELECT search_hash FROM "
+            f"{facts} QUALIFY count(*) OVER (PARTITION BY search_hash) > 1) GROUP BY 1")
+
+
+# the flag's name as an ENUM of the flag files' names (1 byte a row), or as text: a flag file that gives rows
+# another name (none of the shipped ones do) makes the flag text, computed again
+ENUM_FLAG = "TRY_CAST(flag AS report_flag_name)"
+TEXT_FLAG = "CAST(flag AS VARCHAR)"
 
 
 def _materialize_flags(engine: Engine, flag_searches: str) -> None:
@@ -447,24 +500,21 @@ def _materialize_flags(engine: Engine, flag_searches: str) -> None:
     names another flag), the reason as a 64-bit hash (``reason_hash``; report SQL fetches the text of the
     few reasons it prints by ``rid``)."""
     con = engine.con
-    # the flag as an ENUM of the flag files' names (1 byte a row); a flag file that gives rows another name
-    # (none of the shipped ones do) makes the flag text, computed again
-    _flag_rows_table(engine, flag_searches, "TRY_CAST(flag AS report_flag_name)")
-    if con.execute("SELECT count(*) FROM report_flags WHERE flag IS NULL").fetchall()[0][0]:
-        _flag_rows_table(engine, flag_searches, "CAST(flag AS VARCHAR)")
+    for flag in (ENUM_FLAG, TEXT_FLAG):
+        select = _flags_select(engine, flag_searches, flag, "report_facts", "report_shared_searches")
+        con.execute(f"CREATE OR REPLACE TABLE report_flags AS {select}").fetchall()
+        if not con.execute("SELECT count(*) FROM report_flags WHERE flag IS NULL").fetchall()[0][0]:
+            return
 
 
-def _flag_rows_table(engine: Engine, flag_searches: str, flag: str) -> None:
-    """report_flags: the flags' rows (``flag`` the expression of the flag's name) with their facts."""
+def _flags_select(engine: Engine, flag_searches: str, flag: str, facts: str, shared: str) -> str:
+    """report_flags' rows: the flags' rows (``flag`` the expression of the flag's name) with their facts
+    (from ``facts``; ``shared``: report_shared_searches)."""
     union = engine.flag_union(f"search_key AS rid, {flag} AS flag", flag_searches)
-    engine.con.execute(
-        "CREATE OR REPLACE TABLE report_flags AS "
-        "SELECT f.flag, s.rid, s.search_hash, "
-        "s.search_hash IN (SELECT search_hash FROM report_shared_searches) AS shared_search, "
-        "s.searcher_org, s.producer, s.search_time, s.reason_hash, s.local_zone "
-        f"FROM ({union}) AS f JOIN report_facts AS s ON s.rid = f.rid"
-    ).fetchall()
-
+    return ("SELECT f.flag, s.rid, s.search_hash, "
+            f"s.search_hash IN (SELECT search_hash FROM {shared}) AS shared_search, "
+            "s.searcher_org, s.producer, s.search_time, s.reason_hash, s.local_zone "
+            f"FROM ({union}) AS f JOIN {facts} AS s ON s.rid = f.rid")
 
 
 def drop_report_objects(con: duckdb.DuckDBPyConnection) -> None:
