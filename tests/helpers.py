@@ -171,7 +171,6 @@ def write_searches(store_dir: Path, rows: list[dict[str, Any]], *, producer: str
         writer.commit()
         store.finish_batch(batch)
     con.close()
-    Engine(store).close()
     prefix = source.sha256[:16]
     return [f"{prefix}::{i + 2}" for i in range(len(rows))]
 
