@@ -10,6 +10,7 @@ import datetime as dt
 import hashlib
 import json
 import os
+import shutil
 import subprocess
 import uuid
 from pathlib import Path
@@ -187,6 +188,13 @@ def flags_of(store_dir: Path, params: dict[str, str] | None = None) -> dict[str,
         assert flag not in result.setdefault(key, {}), f"{flag} twice for {key}"
         result[key][flag] = evidence
     return result
+
+
+def copy_store(built: Path, target: Path) -> Path:
+    """A real copy of a store built once (by a module or session fixture) for a test that writes to it: far
+    cheaper than ingesting again, and the built store stays as it was for the tests that only read it."""
+    shutil.copytree(built, target, symlinks=True)
+    return target
 
 
 # --- reading a store ------------------------------------------------------------------------------------
