@@ -37,6 +37,7 @@ def test_flock_csv_counts_never_rounded(tmp_path: Path, store_dir: Path) -> None
     assert note.startswith("5 networks_searched value(s)") and "(row 2, 3, 4, 5, 6)" in note
 
 
+@pytest.mark.slow
 def test_flock_workbook_counts_never_rounded(tmp_path: Path, store_dir: Path) -> None:
     openpyxl = pytest.importorskip("openpyxl")
     book = openpyxl.Workbook()

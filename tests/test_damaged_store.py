@@ -52,6 +52,7 @@ def test_a_manifest_of_the_wrong_shape_is_named(run_cli, ingested: Path, text: s
         assert "manifest.json" in result.output and len(result.output.strip().splitlines()) == 1
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("damage", ["deleted", "truncated", "emptied"])
 def test_a_damaged_stored_file_is_named_and_the_rest_still_works(run_cli, ingested: Path, tmp_path: Path,
                                                                  damage: str) -> None:

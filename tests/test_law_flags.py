@@ -63,6 +63,7 @@ def test_california_sharing_rules_start_at_local_midnight_of_2016_01_01(store_di
     assert not any(word in e.lower() for f in found for e in f.values() for word in ("illegal", "violat"))
 
 
+@pytest.mark.slow
 def test_california_purpose_and_immigration(store_dir: Path) -> None:
     rows = [
         {"searcher_org": "Los Altos CA PD", "search_time": at("2015-06-01T12:00:00"), "reason": ""},
@@ -91,6 +92,7 @@ def test_california_purpose_and_immigration(store_dir: Path) -> None:
     assert sorted(high[5]) == ["state_law_out_of_state"]
 
 
+@pytest.mark.slow
 def test_virginia_retention_is_exact_and_starts_on_2025_07_01(store_dir: Path) -> None:
     day = dt.timedelta(days=1)
     rows = []
@@ -165,6 +167,7 @@ def unreviewed_oregon(tmp_path: Path, monkeypatch: Any) -> None:
         monkeypatch.setattr(module, "queries_dir", lambda: copy)
 
 
+@pytest.mark.slow
 def test_unreviewed_rules_flag_only_at_low_confidence_and_a_bad_level_is_an_error(
         store_dir: Path, run_cli: Any, tmp_path: Path, monkeypatch: Any) -> None:
     unreviewed_oregon(tmp_path, monkeypatch)
@@ -187,6 +190,7 @@ def test_unreviewed_rules_flag_only_at_low_confidence_and_a_bad_level_is_an_erro
     assert result.output.strip().splitlines()[-1].startswith("Error: law_confidence must be high, medium or low")
 
 
+@pytest.mark.slow
 def test_sharing_rules_not_read_in_the_statute_flag_only_at_low_confidence(store_dir: Path) -> None:
     """Virginia, Washington and Connecticut rest on reports of their laws, not on the text: a federal or out-of-state
     searcher on their cameras is flagged only when asked for, and the evidence then says the confidence is low."""

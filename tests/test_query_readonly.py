@@ -70,6 +70,7 @@ def test_the_engine_itself_refuses_what_the_statement_check_would_let_through(in
     engine.close()
 
 
+@pytest.mark.slow
 def test_allow_files_lets_a_query_read_a_folder(run_cli, ingested: Path, tmp_path: Path) -> None:
     folder = tmp_path / "lists"
     folder.mkdir()
@@ -84,6 +85,7 @@ def test_allow_files_lets_a_query_read_a_folder(run_cli, ingested: Path, tmp_pat
     assert other.exit_code == 1
 
 
+@pytest.mark.slow
 def test_redacted_and_explained_queries_still_work(run_cli, ingested: Path, store_dir: Path) -> None:
     copy_store(ingested, store_dir)  # --redact writes the store's key
     redacted = run_cli("query", "SELECT license_plate FROM searches", "--redact", "--format", "csv")

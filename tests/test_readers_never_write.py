@@ -93,9 +93,9 @@ def test_the_store_has_duplicates_and_one_stamp(built: Path) -> None:
     assert not list((store_with_duplicates / "derived").glob("*.stamp.json"))  # one stamp only
 
 
-@pytest.mark.parametrize("damage", [pytest.param("no derived", marks=pytest.mark.slow), "duplicates deleted",
-                                    pytest.param("stamp of an older manifest", marks=pytest.mark.slow),
-                                    pytest.param("agencies truncated", marks=pytest.mark.slow)])
+@pytest.mark.slow
+@pytest.mark.parametrize("damage", ["no derived", "duplicates deleted", "stamp of an older manifest",
+                                    "agencies truncated"])
 def test_a_reader_of_a_stale_store_answers_the_same_and_writes_nothing(store_with_duplicates: Path,
                                                                        intact_answers: dict[str, list[tuple]],
                                                                        tmp_path: Path, damage: str) -> None:
@@ -145,6 +145,7 @@ def test_query_on_a_read_only_copy_without_derived_gives_the_same_answers(store_
             path.chmod(path.stat().st_mode | 0o200)
 
 
+@pytest.mark.slow
 def test_rebuild_builds_what_readers_computed(store_with_duplicates: Path,
                                               intact_answers: dict[str, list[tuple]], run_cli) -> None:
     expected = intact_answers

@@ -99,6 +99,7 @@ def test_no_input_plate_or_name_in_any_redacted_view(ingested: Path) -> None:
     assert "PLATE-" in text and "PERSON-" in text and "[PHONE]" in text and "[DOB]" in text
 
 
+@pytest.mark.slow
 def test_pseudonyms_are_stable_keyed_and_normalised(engines: tuple[Engine, Engine], tmp_path: Path) -> None:
     sql = "SELECT search_id, searcher_user, license_plate FROM searches ORDER BY search_id"
     keyed = engines[1].store.root
@@ -167,6 +168,7 @@ def test_flags_still_compute_on_redacted_views(engines: tuple[Engine, Engine]) -
         assert dict(plain)["immigration"] >= 3
 
 
+@pytest.mark.slow
 def test_refresh_reapplies_redaction(ingested: Path) -> None:
     engine = Engine(Store.open(ingested), redact=True)
     engine.refresh(force=True)
@@ -186,6 +188,7 @@ def plain_users(built: Path) -> set[str]:
     return {r["searcher_user"] for r in json.loads(plain.output)}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("fmt", ["table", "csv", "json", "ndjson", "markdown"])
 def test_query_redact_output(run_cli, ingested: Path, plain_users: set[str], fmt: str) -> None:
     result = run_cli("query", "select * from searches", "--redact", "--format", fmt)

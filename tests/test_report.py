@@ -405,6 +405,7 @@ def test_workbook_headers_frozen_sized_and_cited(built: dict[str, Path]) -> None
     assert "the header being row 1" in notes and "Times are UTC" in notes
 
 
+@pytest.mark.slow
 def test_workbook_links_a_citation_to_the_file_beside_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Run from the folder that holds the release, the workbook's File cells link to the files, relatively."""
     from urllib.parse import unquote
