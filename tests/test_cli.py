@@ -146,6 +146,7 @@ def test_every_duckdb_type_prints_in_every_format(run_cli, tmp_path: Path) -> No
     assert row["reach"] == "13 days 09:53:36" and row["d"] == 1.5 and row["day"] == "2025-01-02"
 
 
+@pytest.mark.slow
 def test_query_limit(run_cli, tmp_path: Path) -> None:
     write_flock_csv(tmp_path / "in", NAME, [flock_row(reason=f"r{i}") for i in range(5)])
     run_cli("ingest", str(tmp_path / "in"), "-q")

@@ -37,6 +37,7 @@ def store_file(store_dir: Path, producer: str, rows: list[dict]) -> list[str]:
                           name=f"1_1_2015-12_31_2026-{producer}-Network-Audit.csv")
 
 
+@pytest.mark.slow
 def test_california_sharing_rules_start_at_local_midnight_of_2016_01_01(store_dir: Path) -> None:
     before, first, later = at("2016-01-01T07:59:59"), at("2016-01-01T08:00:00"), at("2025-11-14T09:53:36")
     rows = [{"searcher_org": org, "search_time": when, "time_frame_start": when - dt.timedelta(days=3),
@@ -115,6 +116,7 @@ def test_virginia_retention_is_exact_and_starts_on_2025_07_01(store_dir: Path) -
         "(VA rule in effect from 2025-07-01, confidence low). A possible conflict, not a finding of one.")
 
 
+@pytest.mark.slow
 def test_illinois_immigration_by_an_out_of_state_agency_and_by_an_illinois_agency(store_dir: Path) -> None:
     when = at("2025-03-03T15:00:00")
     il = store_file(store_dir, "Mount Prospect IL PD", [
@@ -208,6 +210,7 @@ def test_sharing_rules_not_read_in_the_statute_flag_only_at_low_confidence(store
     assert "(CT rule in effect from 2026-10-01, confidence low)" in low[2]["state_law_out_of_state"]
 
 
+@pytest.mark.slow
 def test_a_limit_in_years_is_its_longest_span_so_three_years_over_a_leap_day_is_not_over(store_dir: Path) -> None:
     """Colorado's passive-surveillance records go after the third anniversary: 1096 days when the span holds
     29 February. A search reaching back exactly three years is not over; a minute more is (rule low: asked for)."""

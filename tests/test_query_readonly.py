@@ -8,7 +8,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from helpers import copy_store, flock_row, write_flock_csv
+from helpers import copy_store, first_fast, flock_row, write_flock_csv
 
 from lprlogs.engine import Engine
 from lprlogs.ingest import ingest
@@ -30,14 +30,14 @@ def _snapshot(store_dir: Path) -> dict[str, bytes]:
     return {p.relative_to(store_dir).as_posix(): p.read_bytes() for p in sorted(store_dir.rglob("*")) if p.is_file()}
 
 
-@pytest.mark.parametrize("sql", [
+@pytest.mark.parametrize("sql", first_fast(
     "EXPLAIN ANALYZE COPY (SELECT 'x') TO '{store}/manifest.json' (FORMAT csv)",
     "EXPLAIN ANALYZE INSTALL httpfs",
     "ATTACH '{store}/new.duckdb'",
     "/* hidden */ EXPLAIN ANALYZE COPY (SELECT 1) TO '{store}/x.csv'",
     "COPY (SELECT 'x') TO '{store}/manifest.json' (FORMAT csv)",
     "SELECT * FROM read_csv('/etc/passwd')",
-])
+))
 def test_query_cannot_write_install_or_read_outside(run_cli, ingested: Path, sql: str) -> None:
     before = _snapshot(ingested)
     result = run_cli("query", sql.format(store=ingested), "--store", str(ingested))
@@ -46,6 +46,7 @@ def test_query_cannot_write_install_or_read_outside(run_cli, ingested: Path, sql
     assert _snapshot(ingested) == before
 
 
+@pytest.mark.slow
 def test_the_engine_itself_refuses_what_the_statement_check_would_let_through(ingested: Path) -> None:
     """With the statement check bypassed (the connection used directly), DuckDB still refuses."""
     engine = Engine(Store.open(ingested))
