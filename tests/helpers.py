@@ -10,6 +10,7 @@ import datetime as dt
 import hashlib
 import json
 import os
+import shutil
 import subprocess
 import uuid
 from pathlib import Path
@@ -171,7 +172,6 @@ def write_searches(store_dir: Path, rows: list[dict[str, Any]], *, producer: str
         writer.commit()
         store.finish_batch(batch)
     con.close()
-    Engine(store).close()
     prefix = source.sha256[:16]
     return [f"{prefix}::{i + 2}" for i in range(len(rows))]
 
@@ -188,6 +188,21 @@ def flags_of(store_dir: Path, params: dict[str, str] | None = None) -> dict[str,
         assert flag not in result.setdefault(key, {}), f"{flag} twice for {key}"
         result[key][flag] = evidence
     return result
+
+
+def first_fast(*cases: Any) -> list[Any]:
+    """Cases for ``pytest.mark.parametrize`` of which only the first stays in the not-slow subset: the others
+    take the same path with other data, each as slow as the first (an ingest and an engine, about 0.6 s), so
+    they are marked slow and the full suite runs them. A case of several arguments is a tuple."""
+    return [cases[0], *(pytest.param(*(c if isinstance(c, tuple) else (c,)), marks=pytest.mark.slow)
+                        for c in cases[1:])]
+
+
+def copy_store(built: Path, target: Path) -> Path:
+    """A real copy of a store built once (by a module or session fixture) for a test that writes to it: far
+    cheaper than ingesting again, and the built store stays as it was for the tests that only read it."""
+    shutil.copytree(built, target, symlinks=True)
+    return target
 
 
 # --- reading a store ------------------------------------------------------------------------------------

@@ -424,6 +424,7 @@ def test_kinds_of_287g_names(realdata: Path) -> None:
 
 # --- store: view and commands ----------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_views_exist_on_empty_store(run_cli, store_dir: Path, tmp_path: Path) -> None:
     empty = tmp_path / "empty"
     empty.mkdir()

@@ -25,9 +25,11 @@ def _all_commands(group: click.Group, prefix: tuple[str, ...] = ()) -> list[tupl
 
 
 COMMANDS = _all_commands(cli)
+# `query --help` lists the views and their columns, so it opens an engine (about 1 s): slow
+HELP_CASES = [pytest.param(p, marks=pytest.mark.slow) if p == ("query",) else p for p in COMMANDS]
 
 
-@pytest.mark.parametrize("path", COMMANDS, ids=" ".join)
+@pytest.mark.parametrize("path", HELP_CASES, ids=" ".join)
 def test_every_command_has_help(runner, path: tuple[str, ...]) -> None:
     for flag in ("-h", "--help"):
         result = runner.invoke(cli, [*path, flag])
@@ -81,6 +83,7 @@ def test_query_is_read_only(run_cli, tmp_path: Path) -> None:
     assert not (tmp_path / "x.csv").exists()
 
 
+@pytest.mark.slow
 def test_sql_error_is_one_line_and_schema_lists_views_and_columns(run_cli, tmp_path: Path) -> None:
     write_flock_csv(tmp_path / "in", NAME, [flock_row()])
     run_cli("ingest", str(tmp_path / "in"), "-q")
@@ -116,6 +119,7 @@ def test_user_mistakes_are_one_line_errors(run_cli, tmp_path: Path) -> None:
     assert bad_encoding.exit_code == 1 and "unknown encoding" in bad_encoding.output
 
 
+@pytest.mark.slow
 def test_sources_and_batches_listings(run_cli, tmp_path: Path) -> None:
     write_flock_csv(tmp_path / "in", NAME, [flock_row()])
     (tmp_path / "in" / "empty.csv").write_text("")
@@ -142,6 +146,7 @@ def test_every_duckdb_type_prints_in_every_format(run_cli, tmp_path: Path) -> No
     assert row["reach"] == "13 days 09:53:36" and row["d"] == 1.5 and row["day"] == "2025-01-02"
 
 
+@pytest.mark.slow
 def test_query_limit(run_cli, tmp_path: Path) -> None:
     write_flock_csv(tmp_path / "in", NAME, [flock_row(reason=f"r{i}") for i in range(5)])
     run_cli("ingest", str(tmp_path / "in"), "-q")

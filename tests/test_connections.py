@@ -29,6 +29,7 @@ def test_connection_spills_to_a_private_folder() -> None:
     con.close()
 
 
+@pytest.mark.slow
 def test_engine_keeps_its_spill_folder_after_rebuilding_derived_tables(tmp_path: Path,
                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)

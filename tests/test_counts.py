@@ -21,6 +21,7 @@ def _networks(store_dir: Path) -> dict[int, tuple[int | None, str | None]]:
     return {r[0]: (r[1], json.loads(r[2]).get("Total Networks Searched")) for r in rows}
 
 
+@pytest.mark.slow
 def test_flock_csv_counts_never_rounded(tmp_path: Path, store_dir: Path) -> None:
     cells = [*ODD, *WHOLE]
     rows = [flock_row(networks=0, reason=f"r{i}").replace(",0,340,", f',"{cell}",340,', 1)
@@ -37,6 +38,7 @@ def test_flock_csv_counts_never_rounded(tmp_path: Path, store_dir: Path) -> None
     assert note.startswith("5 networks_searched value(s)") and "(row 2, 3, 4, 5, 6)" in note
 
 
+@pytest.mark.slow
 def test_flock_workbook_counts_never_rounded(tmp_path: Path, store_dir: Path) -> None:
     openpyxl = pytest.importorskip("openpyxl")
     book = openpyxl.Workbook()

@@ -5,10 +5,11 @@ not need the damaged part still work (`sources` always)."""
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
-from helpers import flock_row, write_flock_csv
+from helpers import copy_store, flock_row, write_flock_csv
 
 from lprlogs.engine.derived import DerivedState
 from lprlogs.ingest import ingest
@@ -17,13 +18,22 @@ from lprlogs.store import Store
 CONWAY = "11_1_2025-11_30_2025-Conway AR PD-Network-Audit.csv"
 
 
-@pytest.fixture
-def ingested(tmp_path: Path, store_dir: Path) -> Path:
-    write_flock_csv(tmp_path / "in", CONWAY, [flock_row(reason="ICE detainer"), flock_row(reason="stolen car")])
-    write_flock_csv(tmp_path / "in", "11_1_2025-11_30_2025-Lowell AR PD-Network-Audit.csv",
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Two audits (in/) ingested once (store/); every test damages its own copy."""
+    base = tmp_path_factory.mktemp("damaged")
+    write_flock_csv(base / "in", CONWAY, [flock_row(reason="ICE detainer"), flock_row(reason="stolen car")])
+    write_flock_csv(base / "in", "11_1_2025-11_30_2025-Lowell AR PD-Network-Audit.csv",
                     [flock_row(reason="burglary", org="Lowell AR PD")])
-    ingest([str(tmp_path / "in")], store_dir)
-    return store_dir
+    ingest([str(base / "in")], base / "store")
+    return base
+
+
+@pytest.fixture
+def ingested(built: Path, tmp_path: Path, store_dir: Path) -> Path:
+    """A copy of the built store at ``store_dir``, its audits beside it in ``tmp_path / "in"``."""
+    shutil.copytree(built / "in", tmp_path / "in")
+    return copy_store(built / "store", store_dir)
 
 
 def _conway_file(store_dir: Path) -> Path:
@@ -42,6 +52,7 @@ def test_a_manifest_of_the_wrong_shape_is_named(run_cli, ingested: Path, text: s
         assert "manifest.json" in result.output and len(result.output.strip().splitlines()) == 1
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("damage", ["deleted", "truncated", "emptied"])
 def test_a_damaged_stored_file_is_named_and_the_rest_still_works(run_cli, ingested: Path, tmp_path: Path,
                                                                  damage: str) -> None:

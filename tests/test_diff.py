@@ -63,6 +63,7 @@ def test_diff_since_first_batch_gives_exactly_the_second_months_new_flagged_sear
     assert only.exit_code == 4 and json.loads(only.output)["new_flagged_searches"] == []
 
 
+@pytest.mark.slow
 def test_overlapping_rows_without_ids_are_not_new(run_cli, tmp_path: Path) -> None:
     old = [r[1:11] for r in [row(1, "Cobb County GA SO", NOV30, "ICE detainer"),
                              row(2, "Cobb County GA SO", NOV30 + dt.timedelta(days=3), "ICE hold")]]
@@ -94,6 +95,7 @@ def test_exit_codes_and_formats(run_cli, two_months) -> None:
     assert run_cli("diff").exit_code == 2  # --since is required: a usage error
 
 
+@pytest.mark.slow
 def test_new_files_without_flags_exit_4(run_cli, tmp_path: Path) -> None:
     a = write_csv(tmp_path / "a" / "11_1_2025-11_30_2025-Cobb County GA SO-Audit.csv", FLOCK_HEADER,
               [row(1, "Cobb County GA SO", NOV30, "theft")])

@@ -44,6 +44,7 @@ def _doc_pages() -> list[Path]:
     return [README, *sorted(DOCS.glob("*.md"))]
 
 
+@pytest.mark.slow
 def test_commands_md_is_the_live_help() -> None:
     # a fresh process, as a person runs it: click caches each command's help option per process
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}

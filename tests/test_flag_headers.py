@@ -102,6 +102,7 @@ def _ingest(run_cli: Any, tmp_path: Path) -> None:
     assert run_cli("ingest", str(tmp_path / "in"), "-q").exit_code == 0
 
 
+@pytest.mark.slow
 def test_parameters_are_typed_and_checked_before_any_work(run_cli: Any, tmp_path: Path, store_dir: Path) -> None:
     _ingest(run_cli, tmp_path)
     out = tmp_path / "report"
@@ -138,6 +139,7 @@ def test_param_types_other_than_integer() -> None:
             param.literal(bad)
 
 
+@pytest.mark.slow
 def test_a_new_flag_file_reaches_the_report_brief_list_docs_and_followup(
         run_cli: Any, tmp_path: Path, monkeypatch: Any) -> None:
     _ingest(run_cli, tmp_path)
@@ -215,6 +217,7 @@ def test_every_report_file_runs_alone_and_answers_as_in_the_report(run_cli: Any,
     assert len(alone["flagged_rows"]) > 1000 and len(alone["flag_by_agency"]) > 100
 
 
+@pytest.mark.slow
 def test_flags_and_the_report_count_organisations_by_agency(run_cli: Any, tmp_path: Path) -> None:
     """`DNU - Houston TX PD`, `Houston TX PD` and `Houston Police Department` are one agency (one agency_key) in
     `lprlogs flags`, in the report's counts and in its by-agency table, which lists the other names."""

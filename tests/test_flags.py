@@ -351,6 +351,7 @@ def test_flag_columns_are_the_columns_the_flag_files_name(tmp_path: Path, monkey
     assert engine_module.flag_columns() is None
 
 
+@pytest.mark.slow
 def test_vague_reason_reads_truncations_of_its_own_terms(store_dir: Path) -> None:
     reasons = ["tes", "inve", "Investig.", "te", "theft", "invoice fraud"]
     keys = write_searches(store_dir, [{"reason": r} for r in reasons])

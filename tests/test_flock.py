@@ -184,6 +184,7 @@ def test_workbook_sheets(tmp_path):
     assert skipped["Empty"] == "empty sheet" and "Row Labels" in skipped["Pivot"]
 
 
+@pytest.mark.slow
 def test_idempotent_and_cli(tmp_path, run_cli):
     path = str(FIXTURES / "11_1_2025-11_30_2025-Houston TX PD-Network-Audit.csv")
     first = run_cli("ingest", path)
@@ -275,6 +276,7 @@ def test_empty_and_repeated_header_cells(tmp_path):
     assert any("kept in raw only: Reason (2), column 4" in n for n in report.files[0].notes)
 
 
+@pytest.mark.slow
 def test_unclosed_quote_does_not_swallow_later_rows(tmp_path: Path, store_dir: Path) -> None:
     """An unclosed quote with no later quote: DuckDB would read every later row into that one cell."""
     from lprlogs.engine import Engine

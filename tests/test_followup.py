@@ -130,6 +130,7 @@ def test_followup_writes_one_letter_per_agency_with_findings(run_cli, release_st
     assert len(re.findall(r"(?<!\\)\|", line)) == 8 and "\\| deport" in line  # 7 cells: 8 unescaped pipes
 
 
+@pytest.mark.slow
 def test_over_redacted_producer_gets_an_appeal_citing_the_share(run_cli, release_store: Path,
                                                                 tmp_path: Path) -> None:
     out = tmp_path / "letters"
@@ -177,6 +178,7 @@ def test_long_lists_are_capped_in_the_letter_and_complete_in_the_attachment(stor
         assert len(list(csv.DictReader(fh))) == 40
 
 
+@pytest.mark.slow
 def test_redacted_letters_carry_no_plate_or_name(run_cli, release_store: Path, tmp_path: Path) -> None:
     out = tmp_path / "letters"
     assert run_cli("followup", "-o", str(out), "--redact", "--store", str(release_store)).exit_code == 0

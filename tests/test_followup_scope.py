@@ -208,6 +208,7 @@ def test_every_flag_belongs_to_one_finding_with_one_title() -> None:
     assert all(len(t) == 1 for t in titles.values()), titles
 
 
+@pytest.mark.slow
 def test_a_time_whose_zone_is_unknown_is_not_called_utc(store_dir: Path, tmp_path: Path) -> None:
     from helpers import write_searches
 

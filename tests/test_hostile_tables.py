@@ -9,7 +9,7 @@ import uuid
 from pathlib import Path
 
 import pytest
-from helpers import FLOCK_14, flock_row, query, write_flock_csv
+from helpers import FLOCK_14, first_fast, flock_row, query, write_flock_csv
 
 from lprlogs.ingest import ingest
 
@@ -25,7 +25,7 @@ def _stored(store_dir: Path) -> list[tuple[int, str]]:
     return query(store_dir, "SELECT source_row, reason FROM searches ORDER BY source_row")
 
 
-@pytest.mark.parametrize("cell", ["stolen\x00 vehicle", "stolen\r vehicle", "stolen\x1a vehicle"])
+@pytest.mark.parametrize("cell", first_fast("stolen\x00 vehicle", "stolen\r vehicle", "stolen\x1a vehicle"))
 def test_a_control_character_in_one_cell_loses_no_row(tmp_path: Path, store_dir: Path, cell: str) -> None:
     path = write_flock_csv(tmp_path / "in", "audit.csv", _rows(10, **{"5": cell}))
     outcome = ingest([str(path)], store_dir).files[0]
@@ -38,7 +38,7 @@ def test_a_control_character_in_one_cell_loses_no_row(tmp_path: Path, store_dir:
         assert any("NUL byte" in n for n in outcome.notes)
 
 
-@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-8-sig"])
+@pytest.mark.parametrize("encoding", first_fast("utf-16", "utf-16-le", "utf-8-sig"))
 def test_utf16_and_boms(tmp_path: Path, store_dir: Path, encoding: str) -> None:
     path = tmp_path / "audit.csv"
     path.write_text(FLOCK_14 + "\n" + "\n".join(_rows(4)) + "\n", encoding=encoding)
@@ -62,6 +62,7 @@ def test_nul_in_portal_and_sharing_csv(tmp_path: Path, store_dir: Path) -> None:
     assert query(store_dir, "SELECT network FROM sharing WHERE network LIKE 'B%'") == [("B\ufffd PD",)]
 
 
+@pytest.mark.slow
 def test_blank_lines_and_multi_line_records_keep_spreadsheet_rows(tmp_path: Path, store_dir: Path) -> None:
     rows = _rows(4, **{"2": "two\nlines"})
     path = tmp_path / "audit.csv"
@@ -73,6 +74,7 @@ def test_blank_lines_and_multi_line_records_keep_spreadsheet_rows(tmp_path: Path
     assert not any("mismatch" in n for n in outcome.notes)
 
 
+@pytest.mark.slow
 def test_workbook_rows_count_blank_rows_above_the_table(tmp_path: Path, store_dir: Path) -> None:
     openpyxl = pytest.importorskip("openpyxl")
     book = openpyxl.Workbook()
@@ -161,8 +163,8 @@ def test_password_protected_workbook_says_so(tmp_path: Path, store_dir: Path) ->
     assert "not a format lprlogs reads" not in outcome.reason
 
 
-@pytest.mark.parametrize(("encoding", "reason"), [("utf-16", "theft"), ("utf-8-sig", "theft"),
-                                                  ("utf-8", "theft\rof a car"), ("utf-8", "theft\x1a")])
+@pytest.mark.parametrize(("encoding", "reason"), first_fast(("utf-16", "theft"), ("utf-8-sig", "theft"),
+                                                            ("utf-8", "theft\rof a car"), ("utf-8", "theft\x1a")))
 def test_portal_encodings_and_control_characters(tmp_path: Path, store_dir: Path, encoding: str,
                                                  reason: str) -> None:
     path = tmp_path / "menlo-park-ca-pd_2026-04-25_search_audit.csv"

@@ -8,7 +8,11 @@ import io
 from pathlib import Path
 from typing import Any
 
+import pytest
 from helpers import write_searches
+
+# slow: each test runs `law` or a report query over its own store (1-2 s)
+pytestmark = pytest.mark.slow
 
 UTC = dt.UTC
 

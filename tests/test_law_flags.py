@@ -37,6 +37,7 @@ def store_file(store_dir: Path, producer: str, rows: list[dict]) -> list[str]:
                           name=f"1_1_2015-12_31_2026-{producer}-Network-Audit.csv")
 
 
+@pytest.mark.slow
 def test_california_sharing_rules_start_at_local_midnight_of_2016_01_01(store_dir: Path) -> None:
     before, first, later = at("2016-01-01T07:59:59"), at("2016-01-01T08:00:00"), at("2025-11-14T09:53:36")
     rows = [{"searcher_org": org, "search_time": when, "time_frame_start": when - dt.timedelta(days=3),
@@ -63,6 +64,7 @@ def test_california_sharing_rules_start_at_local_midnight_of_2016_01_01(store_di
     assert not any(word in e.lower() for f in found for e in f.values() for word in ("illegal", "violat"))
 
 
+@pytest.mark.slow
 def test_california_purpose_and_immigration(store_dir: Path) -> None:
     rows = [
         {"searcher_org": "Los Altos CA PD", "search_time": at("2015-06-01T12:00:00"), "reason": ""},
@@ -91,6 +93,7 @@ def test_california_purpose_and_immigration(store_dir: Path) -> None:
     assert sorted(high[5]) == ["state_law_out_of_state"]
 
 
+@pytest.mark.slow
 def test_virginia_retention_is_exact_and_starts_on_2025_07_01(store_dir: Path) -> None:
     day = dt.timedelta(days=1)
     rows = []
@@ -113,6 +116,7 @@ def test_virginia_retention_is_exact_and_starts_on_2025_07_01(store_dir: Path) -
         "(VA rule in effect from 2025-07-01, confidence low). A possible conflict, not a finding of one.")
 
 
+@pytest.mark.slow
 def test_illinois_immigration_by_an_out_of_state_agency_and_by_an_illinois_agency(store_dir: Path) -> None:
     when = at("2025-03-03T15:00:00")
     il = store_file(store_dir, "Mount Prospect IL PD", [
@@ -165,6 +169,7 @@ def unreviewed_oregon(tmp_path: Path, monkeypatch: Any) -> None:
         monkeypatch.setattr(module, "queries_dir", lambda: copy)
 
 
+@pytest.mark.slow
 def test_unreviewed_rules_flag_only_at_low_confidence_and_a_bad_level_is_an_error(
         store_dir: Path, run_cli: Any, tmp_path: Path, monkeypatch: Any) -> None:
     unreviewed_oregon(tmp_path, monkeypatch)
@@ -187,6 +192,7 @@ def test_unreviewed_rules_flag_only_at_low_confidence_and_a_bad_level_is_an_erro
     assert result.output.strip().splitlines()[-1].startswith("Error: law_confidence must be high, medium or low")
 
 
+@pytest.mark.slow
 def test_sharing_rules_not_read_in_the_statute_flag_only_at_low_confidence(store_dir: Path) -> None:
     """Virginia, Washington and Connecticut rest on reports of their laws, not on the text: a federal or out-of-state
     searcher on their cameras is flagged only when asked for, and the evidence then says the confidence is low."""
@@ -204,6 +210,7 @@ def test_sharing_rules_not_read_in_the_statute_flag_only_at_low_confidence(store
     assert "(CT rule in effect from 2026-10-01, confidence low)" in low[2]["state_law_out_of_state"]
 
 
+@pytest.mark.slow
 def test_a_limit_in_years_is_its_longest_span_so_three_years_over_a_leap_day_is_not_over(store_dir: Path) -> None:
     """Colorado's passive-surveillance records go after the third anniversary: 1096 days when the span holds
     29 February. A search reaching back exactly three years is not over; a minute more is (rule low: asked for)."""

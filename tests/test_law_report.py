@@ -6,11 +6,15 @@ import datetime as dt
 import re
 from pathlib import Path
 
+import pytest
 from helpers import write_searches
 
 from lprlogs.engine import Engine
 from lprlogs.report import law_section
 from lprlogs.store import Store
+
+# slow: each test writes a store and builds a report or letters (1.5-2 s)
+pytestmark = pytest.mark.slow
 
 UTC = dt.UTC
 

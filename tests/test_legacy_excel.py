@@ -52,6 +52,7 @@ def test_xls_counts_and_variants(ingested: dict[str, dict]) -> None:
     assert (mac["producer"], mac["log_kind"], mac["variant"]) == ("Cobb County GA SO", "org_audit", "flock-trimmed-6")
 
 
+@pytest.mark.slow
 def test_xls_typed_values_and_provenance(ingested: dict[str, dict], store_dir: Path) -> None:
     rows = query(store_dir, "SELECT regexp_extract(source_file, '[^/]+$'), source_sheet, source_row, search_id, "
                             "searcher_org, networks_searched, devices_searched, reason, search_time, "
@@ -78,6 +79,7 @@ def test_xls_typed_values_and_provenance(ingested: dict[str, dict], store_dir: P
     assert types == [("TIMESTAMP WITH TIME ZONE", "BIGINT", "VARCHAR")]
 
 
+@pytest.mark.slow
 def test_xls_quarantine_and_skipped_sheets(ingested: dict[str, dict], run_cli) -> None:
     result = run_cli("query", "SELECT source_sheet, source_row, reason, raw FROM quarantine ORDER BY 1, 2",
                      "--format", "json")

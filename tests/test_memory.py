@@ -116,6 +116,7 @@ def test_the_limit_reaches_every_connection_and_stays_after_a_csv_is_read() -> N
     assert _limit(con) == "4.0 GiB"
 
 
+@pytest.mark.slow
 def test_the_cli_sets_the_limit_and_the_next_command_forgets_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     store = tmp_path / "store"
     ingest([str(write_flock_csv(tmp_path, "1_1_2025-1_31_2025-Houston TX PD-Network-Audit.csv", [flock_row()]))], store)

@@ -55,6 +55,7 @@ def okaloosa_store(tmp_path_factory: pytest.TempPathFactory, realdata: Path) -> 
     return store_dir
 
 
+@pytest.mark.slow
 def test_real_slice_row_count_matches_the_uuids_printed(realdata: Path, okaloosa_store: Path) -> None:
     document = pdfium.PdfDocument(str(realdata / OKALOOSA))
     text = "".join(document[i].get_textpage().get_text_range() for i in range(len(document)))
@@ -126,6 +127,7 @@ def test_real_slice_blank_reasons_and_long_lookbacks(okaloosa_store: Path) -> No
 # --- synthetic printouts ----------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_synthetic_printout_round_trips_exactly(tmp_path: Path, store_dir: Path) -> None:
     bench = _bench_module()
     rows = bench.synthetic_rows(30, seed=11)

@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 
 import pytest
-from helpers import query
+from helpers import first_fast, query
 
 from lprlogs.ingest import ingest
 
@@ -135,12 +135,12 @@ def test_real_pasadena_loses_and_merges_nothing(realdata: Path, store_dir: Path)
     assert stored | {quarantined_id} == set(ids)
 
 
-@pytest.mark.parametrize(("folder", "name", "rows", "columns"), [
+@pytest.mark.parametrize(("folder", "name", "rows", "columns"), first_fast(
     ("flock-transparency-portal", "santa-clara-ca-pd_2026-04-22_search_audit.csv", 1241, ("offense_type",)),
     ("flock-transparency-portal", "south-gate-ca-pd_2026-04-23_search_audit.csv", 132,
      ("reason", "case_number", "offense_type")),
     ("smpd-pra-W012541-attachments", "belmont-ca-pd_2026-04-10_search_audit.a871b2fc.csv", 91, ("reason",)),
-])
+))
 def test_real_portal_files(realdata: Path, store_dir: Path, folder: str, name: str, rows: int,
                            columns: tuple[str, ...]) -> None:
     outcome = ingest([str(realdata / folder / name)], store_dir).files[0]

@@ -8,41 +8,45 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from helpers import flock_row, write_flock_csv
+from helpers import copy_store, first_fast, flock_row, write_flock_csv
 
 from lprlogs.engine import Engine
 from lprlogs.ingest import ingest
 from lprlogs.store import Store
 
 
-@pytest.fixture
-def ingested(tmp_path: Path, store_dir: Path) -> Path:
-    write_flock_csv(tmp_path / "in", "11_1_2025-11_30_2025-Conway AR PD-Network-Audit.csv",
+@pytest.fixture(scope="module")
+def ingested(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One store for the module: the tests check that they leave it as it was (a --redact run, which writes
+    its key, gets a copy)."""
+    base = tmp_path_factory.mktemp("readonly")
+    write_flock_csv(base / "in", "11_1_2025-11_30_2025-Conway AR PD-Network-Audit.csv",
                     [flock_row(reason="ICE detainer"), flock_row(reason="stolen car", networks=3)])
-    ingest([str(tmp_path / "in")], store_dir)
-    return store_dir
+    ingest([str(base / "in")], base / "store")
+    return base / "store"
 
 
 def _snapshot(store_dir: Path) -> dict[str, bytes]:
     return {p.relative_to(store_dir).as_posix(): p.read_bytes() for p in sorted(store_dir.rglob("*")) if p.is_file()}
 
 
-@pytest.mark.parametrize("sql", [
+@pytest.mark.parametrize("sql", first_fast(
     "EXPLAIN ANALYZE COPY (SELECT 'x') TO '{store}/manifest.json' (FORMAT csv)",
     "EXPLAIN ANALYZE INSTALL httpfs",
     "ATTACH '{store}/new.duckdb'",
     "/* hidden */ EXPLAIN ANALYZE COPY (SELECT 1) TO '{store}/x.csv'",
     "COPY (SELECT 'x') TO '{store}/manifest.json' (FORMAT csv)",
     "SELECT * FROM read_csv('/etc/passwd')",
-])
+))
 def test_query_cannot_write_install_or_read_outside(run_cli, ingested: Path, sql: str) -> None:
     before = _snapshot(ingested)
-    result = run_cli("query", sql.format(store=ingested))
+    result = run_cli("query", sql.format(store=ingested), "--store", str(ingested))
     assert result.exit_code == 1
     assert len(result.output.strip().splitlines()) == 1 and "internal error" not in result.output
     assert _snapshot(ingested) == before
 
 
+@pytest.mark.slow
 def test_the_engine_itself_refuses_what_the_statement_check_would_let_through(ingested: Path) -> None:
     """With the statement check bypassed (the connection used directly), DuckDB still refuses."""
     engine = Engine(Store.open(ingested))
@@ -67,20 +71,24 @@ def test_the_engine_itself_refuses_what_the_statement_check_would_let_through(in
     engine.close()
 
 
+@pytest.mark.slow
 def test_allow_files_lets_a_query_read_a_folder(run_cli, ingested: Path, tmp_path: Path) -> None:
     folder = tmp_path / "lists"
     folder.mkdir()
     (folder / "towns.csv").write_text("town\nConway\nLowell\n", encoding="utf-8")
     sql = f"SELECT count(*) AS n FROM read_csv('{folder}/towns.csv')"
-    refused = run_cli("query", sql)
+    refused = run_cli("query", sql, "--store", str(ingested))
     assert refused.exit_code == 1 and "--allow-files" in refused.output
-    allowed = run_cli("query", sql, "--allow-files", str(folder), "--format", "csv")
+    allowed = run_cli("query", sql, "--allow-files", str(folder), "--format", "csv", "--store", str(ingested))
     assert allowed.exit_code == 0 and allowed.output.splitlines() == ["n", "2"]
-    other = run_cli("query", "SELECT * FROM read_csv('/etc/passwd')", "--allow-files", str(folder))
+    other = run_cli("query", "SELECT * FROM read_csv('/etc/passwd')", "--allow-files", str(folder), "--store",
+                    str(ingested))
     assert other.exit_code == 1
 
 
-def test_redacted_and_explained_queries_still_work(run_cli, ingested: Path) -> None:
+@pytest.mark.slow
+def test_redacted_and_explained_queries_still_work(run_cli, ingested: Path, store_dir: Path) -> None:
+    copy_store(ingested, store_dir)  # --redact writes the store's key
     redacted = run_cli("query", "SELECT license_plate FROM searches", "--redact", "--format", "csv")
     assert redacted.exit_code == 0 and "PLATE-" in redacted.output and "7ABC123" not in redacted.output
     explained = run_cli("query", "EXPLAIN ANALYZE SELECT count(*) FROM flags")

@@ -9,13 +9,13 @@ import datetime as dt
 import json
 import os
 import re
-import shutil
 import stat
+from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
 import pytest
-from helpers import FLOCK_HEADER, SAMPLES, flock_time
+from helpers import FLOCK_HEADER, SAMPLES, copy_store, flock_time
 
 from lprlogs.engine import Engine
 from lprlogs.output import render
@@ -40,9 +40,16 @@ NAMES = ["Officer Quill", "Det. P. Marlow", "T. Ibsen"]
 PLATES = ["7ABC123", "ABC1234", "5KLM777", "8XYZ999", "6QRS555", "7abc 123"]
 
 
-@pytest.fixture
-def ingested(run_cli, tmp_path: Path, store_dir: Path) -> Path:
-    path = tmp_path / "11_1_2025-11_30_2025-Mountain View CA PD-Network-Audit.csv"
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The release ingested once (through the CLI); tests that write to a store (a --redact run writes
+    secret.key) get a copy of it from ``ingested``."""
+    from click.testing import CliRunner
+
+    from lprlogs.cli import cli
+
+    base = tmp_path_factory.mktemp("redact")
+    path = base / "11_1_2025-11_30_2025-Mountain View CA PD-Network-Audit.csv"
     with open(path, "w", newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh)
         writer.writerow(FLOCK_HEADER)
@@ -51,8 +58,25 @@ def ingested(run_cli, tmp_path: Path, store_dir: Path) -> Path:
             writer.writerow([f"f0000000-0000-4000-8000-00000000000{sid[1]}", user, org, "5", "50",
                              f"{flock_time(when - dt.timedelta(days=1))}\n{flock_time(when)}", plate, reason, case, filters,
                              flock_time(when), "lookup", prompt, "allow"])
-    assert run_cli("ingest", str(path), "-q").exit_code == 0
-    return store_dir
+    result = CliRunner().invoke(cli, ["ingest", str(path), "-q", "--store", str(base / "store")], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return base / "store"
+
+
+@pytest.fixture
+def ingested(built: Path, store_dir: Path) -> Path:
+    return copy_store(built, store_dir)
+
+
+@pytest.fixture(scope="module")
+def engines(built: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Engine, Engine]]:
+    """A plain and a redacted engine over one copy of the store (the redacted one creates its key), shared by
+    the tests that only read them."""
+    keyed = copy_store(built, tmp_path_factory.mktemp("keyed") / "store")
+    plain, redacted = Engine(Store.open(keyed)), Engine(Store.open(keyed), redact=True)
+    yield plain, redacted
+    plain.close()
+    redacted.close()
 
 
 def all_views_text(engine: Engine) -> str:
@@ -75,10 +99,12 @@ def test_no_input_plate_or_name_in_any_redacted_view(ingested: Path) -> None:
     assert "PLATE-" in text and "PERSON-" in text and "[PHONE]" in text and "[DOB]" in text
 
 
-def test_pseudonyms_are_stable_keyed_and_normalised(ingested: Path, tmp_path: Path) -> None:
+@pytest.mark.slow
+def test_pseudonyms_are_stable_keyed_and_normalised(engines: tuple[Engine, Engine], tmp_path: Path) -> None:
     sql = "SELECT search_id, searcher_user, license_plate FROM searches ORDER BY search_id"
-    first = Engine(Store.open(ingested), redact=True).con.execute(sql).fetchall()
-    again = Engine(Store.open(ingested), redact=True).con.execute(sql).fetchall()
+    keyed = engines[1].store.root
+    first = engines[1].con.execute(sql).fetchall()
+    again = Engine(Store.open(keyed), redact=True).con.execute(sql).fetchall()
     assert first == again  # same store, same key: same codes across runs
     users = [r[1] for r in first]
     plates = [r[2] for r in first]
@@ -89,8 +115,7 @@ def test_pseudonyms_are_stable_keyed_and_normalised(ingested: Path, tmp_path: Pa
     assert re.fullmatch(r"PLATE-[0-9a-f]{8}", plates[0])
     assert first[3][1] is None and first[3][2] is None  # '***' masks stay masks (NULL + redacted list)
     # another store has another key: codes cannot be matched across unrelated stores
-    other = tmp_path / "copy"
-    shutil.copytree(ingested, other)
+    other = copy_store(keyed, tmp_path / "copy")
     (other / "secret.key").unlink()
     assert Engine(Store.open(other), redact=True).con.execute(sql).fetchall()[0][2] != plates[0]
 
@@ -122,8 +147,8 @@ def test_unwritable_store_gives_one_line_error(run_cli, ingested: Path, monkeypa
     assert len(result.output.strip().splitlines()) == 1
 
 
-def test_raw_is_dropped_and_text_is_kept_but_masked(ingested: Path) -> None:
-    engine = Engine(Store.open(ingested), redact=True)
+def test_raw_is_dropped_and_text_is_kept_but_masked(engines: tuple[Engine, Engine]) -> None:
+    engine = engines[1]
     rows = engine.con.execute("SELECT raw, reason, filters, text_prompt, case_number, searcher_org FROM searches "
                               "ORDER BY search_id").fetchall()
     assert all(r[0] is None for r in rows)
@@ -134,15 +159,16 @@ def test_raw_is_dropped_and_text_is_kept_but_masked(ingested: Path) -> None:
     assert rows[2][5] == "[Federal] Homeland Security Investigations (HSI)"  # organisations are not people
 
 
-def test_flags_still_compute_on_redacted_views(ingested: Path) -> None:
+def test_flags_still_compute_on_redacted_views(engines: tuple[Engine, Engine]) -> None:
     sql = "SELECT flag, count(*) FROM flags GROUP BY ALL ORDER BY ALL"
-    plain = Engine(Store.open(ingested)).con.execute(sql).fetchall()
-    redacted = Engine(Store.open(ingested), redact=True).con.execute(sql).fetchall()
+    plain = engines[0].con.execute(sql).fetchall()
+    redacted = engines[1].con.execute(sql).fetchall()
     assert plain == redacted
     if any(f == "immigration" for f, _ in plain):
         assert dict(plain)["immigration"] >= 3
 
 
+@pytest.mark.slow
 def test_refresh_reapplies_redaction(ingested: Path) -> None:
     engine = Engine(Store.open(ingested), redact=True)
     engine.refresh(force=True)
@@ -150,14 +176,26 @@ def test_refresh_reapplies_redaction(ingested: Path) -> None:
     assert "7ABC123" not in values and any(v and v.startswith("PLATE-") for v in values)
 
 
+@pytest.fixture(scope="module")
+def plain_users(built: Path) -> set[str]:
+    """`query` without --redact shows the officers' names (so the checks on redacted output can fail)."""
+    from click.testing import CliRunner
+
+    from lprlogs.cli import cli
+
+    plain = CliRunner().invoke(cli, ["query", "select searcher_user from searches", "--format", "json", "--store",
+                                     str(built)], catch_exceptions=False)
+    return {r["searcher_user"] for r in json.loads(plain.output)}
+
+
+@pytest.mark.slow
 @pytest.mark.parametrize("fmt", ["table", "csv", "json", "ndjson", "markdown"])
-def test_query_redact_output(run_cli, ingested: Path, fmt: str) -> None:
+def test_query_redact_output(run_cli, ingested: Path, plain_users: set[str], fmt: str) -> None:
     result = run_cli("query", "select * from searches", "--redact", "--format", fmt)
     assert result.exit_code == 0
     for secret in NAMES + PLATES:
         assert secret not in result.output
-    plain = run_cli("query", "select searcher_user from searches", "--format", "json")
-    assert "T. Ibsen" in {r["searcher_user"] for r in json.loads(plain.output)}
+    assert "T. Ibsen" in plain_users
 
 
 @pytest.mark.parametrize("text,expected", [

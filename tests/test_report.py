@@ -15,29 +15,44 @@ from helpers import FORMULA_REASON, SCRIPT_REASON, chromium, write_release
 GOLDEN = Path(__file__).resolve().parent / "golden"
 
 
-@pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """A store of two batches (police log, then the school district's), reported three ways: `analyze`
-    of the second batch (the full report), `report --since 1`, `report --redact`."""
+def _lprlogs(store: Path, *args: str) -> str:
+    """`lprlogs ARGS --store STORE` in-process; its output (the command must succeed)."""
     from click.testing import CliRunner
 
     from lprlogs.cli import cli
 
+    result = CliRunner().invoke(cli, [*args, "--store", str(store)], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """A store of two batches (police log, then the school district's), and `analyze` of the second batch
+    (the full report). The report's other two runs, `report --since 1` and `report --redact`, are made only
+    for the tests that read them (``since``, ``redacted``)."""
     base = tmp_path_factory.mktemp("report")
     store = base / "store"
     write_release(base / "police", base / "school")
+    _lprlogs(store, "ingest", str(base / "police"), "-q")
+    output = _lprlogs(store, "analyze", str(base / "school"), "-o", str(base / "out"), "-q")
+    return {"out": base / "out", "store": store, "output": output}
 
-    def run(*args: str) -> str:
-        result = CliRunner().invoke(cli, [*args, "--store", str(store)], catch_exceptions=False)
-        assert result.exit_code == 0, result.output
-        return result.output
 
-    run("ingest", str(base / "police"), "-q")
-    output = run("analyze", str(base / "school"), "-o", str(base / "out"), "-q")
-    run("report", "-o", str(base / "since"), "--since", "1")
-    run("report", "-o", str(base / "redacted"), "--redact")
-    return {"out": base / "out", "since": base / "since", "redacted": base / "redacted", "store": store,
-            "output": output}
+@pytest.fixture(scope="module")
+def since(built: dict[str, Path]) -> Path:
+    """`report --since 1` of the built store."""
+    out = built["store"].parent / "since"
+    _lprlogs(built["store"], "report", "-o", str(out), "--since", "1")
+    return out
+
+
+@pytest.fixture(scope="module")
+def redacted(built: dict[str, Path]) -> Path:
+    """`report --redact` of the built store (it writes the store's secret.key, which no other report reads)."""
+    out = built["store"].parent / "redacted"
+    _lprlogs(built["store"], "report", "-o", str(out), "--redact")
+    return out
 
 
 def test_analyze_writes_all_four_outputs(built: dict[str, Path]) -> None:
@@ -196,21 +211,23 @@ def test_brief_golden(built: dict[str, Path]) -> None:
     assert "<script>" not in brief.replace("`ICE detainer <script>alert(1)</script>`", "")
 
 
-def test_since_restricts_to_newer_batches_and_says_so(built: dict[str, Path], run_cli, store_dir: Path,
+@pytest.mark.slow
+def test_since_restricts_to_newer_batches_and_says_so(built: dict[str, Path], since: Path, run_cli,
                                                        tmp_path: Path) -> None:
-    html = (built["since"] / "index.html").read_text(encoding="utf-8")
+    html = (since / "index.html").read_text(encoding="utf-8")
     assert re.search(r'id="n-searches">\s*1\s*<', html)  # only the school log's new search
     assert re.search(r'id="n-rows">\s*1\s*<', html)
     assert 'id="since"' in html and "after ingest batch 1" in html
-    assert "after batch 1" in (built["since"] / "brief.md").read_text(encoding="utf-8")
+    assert "after batch 1" in (since / "brief.md").read_text(encoding="utf-8")
     result = run_cli("report", "--store", str(built["store"]), "-o", str(tmp_path / "x"), "--since", "7")
     assert result.exit_code != 0 and "no batch 7" in result.output
 
 
-def test_redact_banner(built: dict[str, Path]) -> None:
-    html = (built["redacted"] / "index.html").read_text(encoding="utf-8")
+@pytest.mark.slow
+def test_redact_banner(redacted: Path) -> None:
+    html = (redacted / "index.html").read_text(encoding="utf-8")
     assert 'id="redacted"' in html and "This report is redacted" in html
-    assert "This report is redacted" in (built["redacted"] / "brief.md").read_text(encoding="utf-8").replace("**", "")
+    assert "This report is redacted" in (redacted / "brief.md").read_text(encoding="utf-8").replace("**", "")
 
 
 def test_escape_rule_is_the_same_in_python_and_sql() -> None:
@@ -388,6 +405,7 @@ def test_workbook_headers_frozen_sized_and_cited(built: dict[str, Path]) -> None
     assert "the header being row 1" in notes and "Times are UTC" in notes
 
 
+@pytest.mark.slow
 def test_workbook_links_a_citation_to_the_file_beside_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Run from the folder that holds the release, the workbook's File cells link to the files, relatively."""
     from urllib.parse import unquote
@@ -414,7 +432,8 @@ def test_workbook_links_a_citation_to_the_file_beside_it(tmp_path: Path, monkeyp
     assert others == []
 
 
-def test_redacted_report_names_only_the_store_folder(built: dict[str, Path]) -> None:
-    html = (built["redacted"] / "index.html").read_text(encoding="utf-8")
+@pytest.mark.slow
+def test_redacted_report_names_only_the_store_folder(built: dict[str, Path], redacted: Path) -> None:
+    html = (redacted / "index.html").read_text(encoding="utf-8")
     assert str(built["store"]) not in html and str(built["store"].parent) not in html
     assert f"from the store <code>{built['store'].name}</code>" in html

@@ -91,6 +91,7 @@ def test_the_page_draws_local_hours_and_says_what_it_leaves_out(hours: dict) -> 
             '<td class="n">–</td>') in table
 
 
+@pytest.mark.slow
 def test_the_report_file_run_alone_gives_the_same_hours(hours: dict, run_cli) -> None:
     import csv
     import io
@@ -119,6 +120,7 @@ def test_the_workbook_sheet_says_local(hours: dict) -> None:
     assert nineteen[1:4] == (1, 0, 2)
 
 
+@pytest.mark.slow
 def test_local_times_written_without_a_zone_are_at_the_hour_written(run_cli, tmp_path) -> None:
     """A Vigilant audit of a producer whose zone is unknown holds local times as written: its searches are in the
     local-hour chart at those hours (the same hours as the table's UTC column, where they are as written too), none

@@ -16,6 +16,10 @@ from lprlogs.cli import cli
 from lprlogs.engine import Engine, report_tables
 from lprlogs.store import Store
 
+# slow: every test reads the report tables of the ingested samples (the module's store takes 4-5 s) or
+# builds a store of its own (1-2 s)
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parent.parent
 PRINTED_TABLES = ("report_rows", "report_printed_searches")
 
@@ -100,7 +104,6 @@ def test_large_tables_are_read_from_their_files(engine: Engine, monkeypatch: pyt
     assert _tables(engine) == _tables(engine, load=False)
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("param", ["retention_days=90", "drop_terms=ice", "law_confidence=low"])
 def test_a_flag_parameter_computes_the_tables(store: Path, param: str) -> None:
     name, value = param.split("=")
@@ -123,7 +126,6 @@ def test_row_caps_recompute_only_the_printed_rows(store: Path) -> None:
         engine.close()
 
 
-@pytest.mark.slow
 def test_since_and_redaction_compute_the_tables(store: Path, engine: Engine) -> None:
     report_tables.prepare(engine, 0)
     try:
@@ -149,7 +151,6 @@ def test_a_changed_term_table_computes_the_tables(engine: Engine, tmp_path: Path
     assert report_tables.stored_entry(engine) is None
 
 
-@pytest.mark.slow
 def test_a_damaged_stored_table_is_not_read(store: Path, tmp_path: Path) -> None:
     copy = tmp_path / "store"
     shutil.copytree(store, copy)
@@ -165,7 +166,6 @@ def test_a_damaged_stored_table_is_not_read(store: Path, tmp_path: Path) -> None
         whole.close()
 
 
-@pytest.mark.slow
 def test_a_new_batch_stores_new_tables(tmp_path: Path) -> None:
     """Each ingest stores the tables again for the new rows (rid numbers rows by their files' order)."""
     target = tmp_path / "store"
@@ -254,7 +254,6 @@ def test_small_stores_store_no_tables(tmp_path: Path, monkeypatch: pytest.Monkey
         engine.close()
 
 
-@pytest.mark.slow
 def test_stored_tables_equal_computed_ones_on_the_real_files(realdata: Path, tmp_path: Path) -> None:
     target = tmp_path / "store"
     _ingest([realdata], target)
@@ -267,7 +266,6 @@ def test_stored_tables_equal_computed_ones_on_the_real_files(realdata: Path, tmp
         engine.close()
 
 
-@pytest.mark.slow
 def test_loading_a_287g_list_stores_the_tables_again(store: Path, tmp_path: Path) -> None:
     """`agencies load-287g` changes what 287g_searcher flags: it stores the tables again, and they hold the
     new matches. (Ingest loaded the samples' list; here the store starts without it.)"""

@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from helpers import query
+from helpers import first_fast, query
 
 from lprlogs.ingest import ingest
 
@@ -73,7 +73,7 @@ def write_sharing_pdf(path: Path, rows: list[tuple[str, list[str], list[str]]], 
     return pdf.page
 
 
-@pytest.mark.parametrize("align", ["bottom", "top"])
+@pytest.mark.parametrize("align", first_fast("bottom", "top"))
 def test_printed_sharing_list_is_read_row_for_row(tmp_path: Path, store_dir: Path, align: str) -> None:
     rows = _rows(60)
     path = tmp_path / "Shared Networks.pdf"

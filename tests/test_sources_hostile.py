@@ -74,6 +74,7 @@ def _zip(path: Path, members: list[tuple[str, bytes]], method: int = zipfile.ZIP
     return path
 
 
+@pytest.mark.slow
 def test_members_sharing_a_name_are_both_read(tmp_path: Path, run_cli) -> None:
     with pytest.warns(UserWarning):  # zipfile warns about the duplicate name; releases have them anyway
         archive = _zip(tmp_path / "release.zip", [(NAME, _csv_bytes("first")), (NAME, _csv_bytes("second", 3))])

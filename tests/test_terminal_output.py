@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from helpers import flock_row, write_flock_csv
 
 from lprlogs.output import render, terminal_safe
 
 
+@pytest.mark.slow
 def test_markup_in_a_reason_is_printed_not_obeyed(run_cli, tmp_path: Path) -> None:
     write_flock_csv(tmp_path / "in", "11_1_2025-11_30_2025-Dover DE PD-Network-Audit.csv",
                     [flock_row(reason="[/bold] ICE [b]x[/b]"), flock_row(reason="stolen \x1b]0;owned\x07 car")])
