@@ -194,8 +194,7 @@ def test_samples_one_letter_per_agency_with_findings_naming_its_law(run_cli, sto
     samples = Path(__file__).resolve().parent.parent / "samples" / "flock"
     files = [samples / "1_1_2026-1_31_2026-Oak Ridge Park IL PD-Network-Audit.csv",
              samples / "10_1_2025-10_31_2025-Dover DE PD-Network-Audit.csv"]
-    if not all(f.exists() for f in files):
-        pytest.skip("samples not generated")
+    assert all(f.exists() for f in files), "samples/ is bundled: a missing sample is an error, not a skip"
     run_cli("ingest", *map(str, files), "-q")
     out = tmp_path / "letters"
     assert run_cli("followup", "-o", str(out)).exit_code == 0
@@ -282,8 +281,7 @@ def test_rerun_keeps_what_the_newsroom_typed_into_tracking(run_cli, release_stor
 @pytest.mark.slow
 def test_letters_name_the_agencys_287g_agreement_from_a_loaded_list(run_cli, tmp_path: Path) -> None:
     ice_list = Path(__file__).resolve().parent.parent / "samples" / "reference" / "ice-287g-participating-sample.xlsx"
-    if not ice_list.exists():
-        pytest.skip("sample 287(g) list not generated")
+    assert ice_list.exists(), "samples/reference is bundled: a missing list is an error, not a skip"
     src = write_csv(tmp_path / "11_1_2025-11_30_2025-Mountain View CA PD-Network-Audit.csv", FLOCK_HEADER, [
         flock_row("e0000000-0000-4000-8000-000000000001", "Q. Ames", "Marianna FL PD", T0, "1ABC111", "ICE hold")])
     run_cli("ingest", str(src), "-q")

@@ -45,8 +45,8 @@ def _digests(store_dir: Path) -> dict[str, list[object]]:
 @pytest.mark.parametrize("release", ["samples", pytest.param("realdata", marks=pytest.mark.realdata)])
 def test_rebuilt_raw_is_what_was_stored_before(release: str, tmp_path: Path) -> None:
     folder = ROOT / "samples" if release == "samples" else REALDATA
-    if not folder.is_dir():
-        pytest.skip(f"{folder} is not here")
+    if release == "realdata" and not folder.is_dir():
+        pytest.skip(f"{folder} is not here (a user's fresh clone); CI always has it")
     ingest([str(folder)], tmp_path / "store")
     assert _digests(tmp_path / "store") == json.loads(GOLDEN.read_text())[release]
 

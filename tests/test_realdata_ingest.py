@@ -13,7 +13,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from helpers import ROOT, query
+from helpers import query
 
 from lprlogs.engine import Engine
 from lprlogs.ingest import IngestReport, ingest
@@ -115,8 +115,6 @@ def test_skips_are_explained(ingested: tuple[Path, dict[str, object], Path]) -> 
 
 def test_pdf(ingested: tuple[Path, dict[str, object], Path]) -> None:
     _, files, _ = ingested
-    if not (ROOT / "lprlogs" / "formats" / "pdf.py").exists():
-        pytest.skip("the PDF reader has not landed")
     outcome = files[PDF]
     assert outcome.status == "ingested"
     assert outcome.rows_stored + outcome.rows_quarantined == 269
