@@ -191,3 +191,29 @@ def test_manifest_text_is_the_same_json_with_a_line_per_source(tmp_path: Path, s
     ingest([str(tmp_path / "in")], store_dir)
     on_disk = (store_dir / "manifest.json").read_text(encoding="utf-8")
     assert on_disk == manifest_text(json.loads(on_disk))
+
+
+def test_a_batch_with_a_reference_list_records_its_counts(tmp_path: Path, store_dir: Path) -> None:
+    """A reference list read inside an ingest takes the store's lock again, which reads the manifest again:
+    the batch must still be recorded as finished, with its counts (it was left unfinished, all zeros)."""
+    release = tmp_path / "release"
+    write_flock_csv(release, "1_1_2025-1_31_2025-Houston TX PD-Network-Audit.csv", [flock_row(), flock_row()])
+    reference = ROOT / "samples" / "reference" / "ice-287g-participating-sample.xlsx"
+    (release / reference.name).write_bytes(reference.read_bytes())
+    report = ingest([str(release)], store_dir)
+    assert report.count("ingested") == 2 and report.rows_stored == 2
+    batch = Store.open(store_dir).batches[0]
+    assert batch["finished_at"] and (batch["files_ingested"], batch["rows_stored"]) == (2, 2)
+
+
+def test_a_source_read_again_replaces_its_entry_read_from_another_manifest_copy(tmp_path: Path,
+                                                                                store_dir: Path) -> None:
+    """--force replaces a source's entry even when the manifest was read again after the entry was looked
+    up (the old entry kept beside the new one would count its rows twice until its files were removed)."""
+    path = write_flock_csv(tmp_path, "1_1_2025-1_31_2025-Houston TX PD-Network-Audit.csv", [flock_row()])
+    ingest([str(path)], store_dir)
+    store = Store.open(store_dir)
+    old = json.loads(json.dumps(store.sources[0]))  # an equal entry that is not the manifest's own dict
+    new = {**old, "seq": old["seq"] + 1, "files": {}}
+    store.record(new, replaces=old)
+    assert [s["seq"] for s in Store.open(store_dir).sources] == [new["seq"]]

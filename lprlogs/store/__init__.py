@@ -320,7 +320,16 @@ class Store:
                 self.sources[place] = entry
 
     def finish_batch(self, batch: dict[str, Any]) -> None:
+        """Record ``batch`` (its entry as begun, with its counts) as finished, in the manifest's entry of the same
+        id: a re-entrant lock (a reference list read inside the ingest) reads the manifest again, after which
+        the dict begin_batch returned is no longer the one the manifest holds."""
         batch["finished_at"] = now_utc()
+        with self.mutex:
+            entry = next((b for b in self.batches if b.get("id") == batch["id"]), None)
+            if entry is None:
+                self.batches.append(batch)
+            else:
+                entry.update(batch)
         self.save_manifest()
 
     def discard_batch(self, batch: dict[str, Any]) -> None:
@@ -347,7 +356,9 @@ class Store:
                 retired = self.manifest.setdefault("retired", [])
                 retired.extend({"path": self.layout.relative(p), "at": dt.datetime.now(dt.UTC).isoformat()}
                                for p in self.entry_files(replaces))
-                self.manifest["sources"] = [s for s in self.sources if s is not replaces]
+                # by its number too: the manifest may have been read again since ``replaces`` was looked up
+                self.manifest["sources"] = [s for s in self.sources if s is not replaces
+                                            and not (replaces.get("seq") and s.get("seq") == replaces.get("seq"))]
             # a file seen before but not ingested (skipped, rejected) is replaced by its newer outcome
             if entry.get("sha256"):
                 self.manifest["sources"] = [
