@@ -10,13 +10,12 @@ import csv
 import fnmatch
 import hashlib
 import io
-import os
-import uuid
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import LprlogsError
+from ..store.atomic import atomic_write
 from ..timezones import check_zone
 from .classification import Classification, classify, make_key
 from .rules import KINDS, Rules
@@ -170,16 +169,6 @@ def registry_for(store_root: Path | None, given: Path | None) -> Registry | None
     return stored_registry(store_root) if store_root is not None else None
 
 
-def write_atomic(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.parent / f".{path.name}.{uuid.uuid4().hex}.tmp"
-    with open(tmp, "wb") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
-
-
 def save_registry(store: Store, path: Path) -> Registry:
     """Check a registry CSV and keep a copy in ``store`` (under its writer lock), so every later report
     uses it."""
@@ -187,5 +176,5 @@ def save_registry(store: Store, path: Path) -> Registry:
     with store.lock():
         if not (store.root / "manifest.json").exists():
             store.save_manifest()
-        write_atomic(registry_path(store.root), Path(path).read_bytes())
+        atomic_write(registry_path(store.root), Path(path).read_bytes())
     return registry
