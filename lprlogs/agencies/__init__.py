@@ -38,7 +38,6 @@ from .registry import (
     registry_for,
     save_registry,
     stored_registry,
-    write_atomic,
 )
 from .rules import KINDS, RULES_VERSION, Rules, rules_dir
 from .table import (
@@ -55,5 +54,4 @@ __all__ = [
     "AGENCY_SCHEMA", "AGREEMENT_SCHEMA", "CLASSIFY_COLUMNS", "KINDS", "REGISTRY_FILE", "RULES_VERSION",
     "Classification", "Registry", "RegistryRule", "Rules", "agencies_from_counts", "build_tables", "classify", "classify_rows", "clean_label", "display_name", "ice287g", "inputs_fingerprint",
     "list_agencies", "make_key", "name_counts", "read_registry", "reference_dir", "registry_for", "resolve_keys", "rules_dir", "save_registry", "stored_registry", "with_ice_names",
-    "write_atomic",
 ]

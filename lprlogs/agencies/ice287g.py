@@ -32,7 +32,6 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ..errors import LprlogsError
-from ..store.atomic import atomic_write
 from .classification import classify
 from .registry import reference_dir, stored_registry
 from .rules import Rules
@@ -177,7 +176,7 @@ def load_list(store: Store, path: Path | str, status: str | None = None, replace
                     removed.append(other.name)
         sink = pa.BufferOutputStream()
         pq.write_table(table, sink)
-        atomic_write(folder / f"{sha16}.parquet", sink.getvalue().to_pybytes())
+        store.write_file(folder / f"{sha16}.parquet", sink.getvalue().to_pybytes())
     states = table.column("state").to_pylist()
     return {"file": str(path), "status": list_status, "rows": table.num_rows,
             "rows_without_state": sum(1 for s in states if s is None), "replaced": removed}

@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import LprlogsError
-from ..store.atomic import atomic_write
 from ..timezones import check_zone
 from .classification import Classification, classify, make_key
 from .rules import KINDS, Rules
@@ -176,5 +175,5 @@ def save_registry(store: Store, path: Path) -> Registry:
     with store.lock():
         if not (store.root / "manifest.json").exists():
             store.save_manifest()
-        atomic_write(registry_path(store.root), Path(path).read_bytes())
+        store.write_file(registry_path(store.root), Path(path).read_bytes())
     return registry

@@ -296,6 +296,11 @@ class Store:
                     if str(path) not in named:
                         path.unlink(missing_ok=True)
 
+    def write_file(self, path: Path, data: bytes) -> None:
+        """Replace a file kept in the store (a reference list, the agency registry) atomically and durably; the
+        caller holds the writer lock. (A method, so that agency classification need not import the store.)"""
+        atomic_write(path, data)
+
     def save_manifest(self) -> None:
         with self.mutex:
             self.manifest["generation"] = int(self.manifest.get("generation", 0)) + 1
