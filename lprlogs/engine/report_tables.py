@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 STORED_TABLES = ("report_facts", "report_shared_searches", "report_flags", "report_rows")
 # Writers store the tables for stores of at least this many rows. Below it, storing them would add to each
 # ingest about what it saves a reader or two (1M rows: 4.3 s at ingest; `flags` 2.7 s computing them against
-# 1.9 s reading them, the report 11.2 s against 8.1, peak 0.86 GiB against 0.66); above it, it spares every
+# 1.9 s reading them, the report 11.2 s against 8.1, peak 0.84 GiB against 0.65); above it, it spares every
 # reader far more (10M rows: the report 26 s and 2.5 GiB computing them, against 14 s and 1.3).
 STORED_FROM_ROWS = 2_000_000
 STALE_NOTE_ROWS = 1_000_000  # a reader computing derived data over this many rows says how to avoid it
