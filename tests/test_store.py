@@ -217,3 +217,21 @@ def test_a_source_read_again_replaces_its_entry_read_from_another_manifest_copy(
     new = {**old, "seq": old["seq"] + 1, "files": {}}
     store.record(new, replaces=old)
     assert [s["seq"] for s in Store.open(store_dir).sources] == [new["seq"]]
+
+
+def test_the_lock_taken_again_keeps_the_manifest_unless_another_object_committed(tmp_path: Path,
+                                                                                  store_dir: Path) -> None:
+    """A writer that takes its own lock again (a reference list read inside an ingest) keeps its manifest, so
+    the entries it holds stay the manifest's own; a commit by another Store object of the store is read."""
+    ingest([str(write_flock_csv(tmp_path, "1_1_2025-1_31_2025-Houston TX PD-Network-Audit.csv", [flock_row()]))],
+           store_dir)
+    store = Store.open(store_dir)
+    with store.lock():
+        batch = store.batches[0]
+        with store.lock():
+            assert store.batches[0] is batch
+        other = Store.open(store_dir)
+        other.manifest["batches"].append({**batch, "id": 2})
+        other.save_manifest()
+        with store.lock():
+            assert [b["id"] for b in store.batches] == [1, 2]

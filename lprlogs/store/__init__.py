@@ -255,8 +255,12 @@ class Store:
         if _LOCKS_HELD.get(key):
             _LOCKS_HELD[key] += 1
             try:
+                # another Store object of this process may have committed; this one's own manifest is kept as
+                # it is (its dicts, such as the batch an ingest is filling in, stay the manifest's own)
                 if self.layout.manifest.exists():
-                    self.manifest = read_manifest(self.layout.manifest)
+                    on_disk = read_manifest(self.layout.manifest)
+                    if on_disk.get("generation") != self.manifest.get("generation"):
+                        self.manifest = on_disk
                 yield
             finally:
                 _LOCKS_HELD[key] -= 1
@@ -326,8 +330,7 @@ class Store:
 
     def finish_batch(self, batch: dict[str, Any]) -> None:
         """Record ``batch`` (its entry as begun, with its counts) as finished, in the manifest's entry of the same
-        id: a re-entrant lock (a reference list read inside the ingest) reads the manifest again, after which
-        the dict begin_batch returned is no longer the one the manifest holds."""
+        id (found by id, as order_batch and discard_batch find it, not by being the dict begin_batch returned)."""
         batch["finished_at"] = now_utc()
         with self.mutex:
             entry = next((b for b in self.batches if b.get("id") == batch["id"]), None)
